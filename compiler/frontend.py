@@ -1,0 +1,64 @@
+"""Front end: read a policy and everything it names into a Design.
+
+Only this stage reads user files (policy, genomes, tables, chassis).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from bioxen.chassis import load_chassis
+from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
+from bioxen.genome import load_genome
+from bioxen.ir import Design, GuestVM, InputFile, SimulationPlan
+from bioxen.policy import load_policy
+from bioxen.policy.load import read_policy_yaml, _yaml_location
+from bioxen.table import read_expression_table
+
+
+def _data_file(name: str, base_dir: Path) -> Path:
+    """A data file relative to the policy, else by bare name in BIOXEN_DATA_PATH."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path
+    if (base_dir / path).is_file():
+        return base_dir / path
+    for directory in os.environ.get("BIOXEN_DATA_PATH", "").split(os.pathsep):
+        if directory and (Path(directory) / path).is_file():
+            return Path(directory) / path
+    return base_dir / path
+
+
+def read_design(policy_path: str | Path) -> Design:
+    policy_path = Path(policy_path)
+    policy = load_policy(policy_path)
+    tree = read_policy_yaml(policy_path)
+    base = policy_path.resolve().parent
+    chassis = load_chassis(policy.host.chassis, base)
+    inputs = [InputFile("policy", str(policy_path), hashlib.sha256(policy_path.read_bytes()).hexdigest()),
+              InputFile("chassis", chassis.source, chassis.sha256)]
+    vms, errors = [], []
+    for index, spec in enumerate(policy.vms):
+        where = _yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
+        try:
+            genome = load_genome(spec.genome, base, spec.annotation, where)
+            table = None
+            if spec.expression_table:
+                table = read_expression_table(_data_file(spec.expression_table, base))
+                inputs.append(InputFile(f"{spec.id}.expression_table", table.source, table.sha256))
+        except BioxenError as exc:
+            errors += [Diagnostic(f"VM '{spec.id}': {e.message}", e.location, e.hint) for e in exc.errors]
+            continue
+        inputs.append(InputFile(f"{spec.id}.genome", genome.source, genome.sha256))
+        operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
+        vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
+                           spec.operon_max_gap, operons, at(policy_path, where.line, where.column)))
+    if errors:
+        raise PolicyError.collected(errors)
+    sim = policy.simulate
+    return Design(
+        name=policy.name or policy_path.stem, chassis=chassis,
+        host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
+        vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
+        inputs=tuple(inputs))

@@ -1,0 +1,94 @@
+"""Find a genome named by path or accession, downloading from NCBI into a cache.
+
+Order: an explicit path; the directories in ``BIOXEN_GENOME_PATH`` (``:``-
+separated); the user cache (``BIOXEN_CACHE_DIR``/genomes, default
+``~/.cache/bioxen/genomes``); finally an NCBI download (Bio.Entrez) into that
+cache. ``BIOXEN_OFFLINE=1`` forbids the download.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from bioxen.errors import GenomeError, Location
+from bioxen.genome.read import FASTA_SUFFIXES, GENBANK_SUFFIXES, read_genome
+from bioxen.genome.records import Genome
+
+ACCESSION = re.compile(r"^[A-Z]{1,6}_?[0-9]{5,9}(\.[0-9]+)?$")
+_SUFFIXES = [s + gz for s in GENBANK_SUFFIXES + FASTA_SUFFIXES for gz in ("", ".gz")]
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("BIOXEN_CACHE_DIR")
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bioxen"
+    return base / "genomes"
+
+
+def search_path() -> list[Path]:
+    return [Path(p) for p in os.environ.get("BIOXEN_GENOME_PATH", "").split(os.pathsep) if p]
+
+
+def _candidates(directory: Path, accession: str):
+    stems = [accession] + ([accession.split(".")[0]] if "." in accession else [])
+    for stem in stems:
+        for suffix in _SUFFIXES:
+            yield directory / (stem + suffix)
+
+
+def _how_to_supply(accession: str) -> str:
+    return (f"put {accession}.gb (GenBank) in a directory listed in BIOXEN_GENOME_PATH, "
+            f"or in the cache {cache_dir()}, or give the file's path instead of the accession")
+
+
+def resolve_genome(source: str, base_dir: Path | None = None, where: Location | None = None) -> Path:
+    """Turn a path or an accession into a local genome file."""
+    path = Path(source).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.is_file():
+        return path
+    if not ACCESSION.match(source):
+        raise GenomeError(f"genome '{source}' is neither an existing file nor an accession",
+                          where, hint="give a GenBank/FASTA path (relative to the policy) or an "
+                                      "NCBI accession such as CP016816.2")
+    for directory in search_path() + [cache_dir()]:
+        for candidate in _candidates(directory, source):
+            if candidate.is_file():
+                return candidate
+    return _download(source, where)
+
+
+def _download(accession: str, where: Location | None) -> Path:
+    if os.environ.get("BIOXEN_OFFLINE") == "1":
+        raise GenomeError(f"genome {accession} is not available locally and downloads are off "
+                          "(BIOXEN_OFFLINE=1)", where, hint=_how_to_supply(accession))
+    from Bio import Entrez
+
+    Entrez.email = os.environ.get("BIOXEN_ENTREZ_EMAIL", "bioxen@users.noreply.github.com")
+    Entrez.max_tries = 1
+    Entrez.tool = "bioxen"
+    try:
+        with Entrez.efetch(db="nuccore", id=accession, rettype="gbwithparts", retmode="text") as handle:
+            text = handle.read()
+    except Exception as exc:  # urllib errors, HTTP 400 for unknown accessions
+        raise GenomeError(f"cannot download genome {accession} from NCBI: {exc}", where,
+                          hint=_how_to_supply(accession)) from exc
+    text = text.decode() if isinstance(text, bytes) else text
+    if not text.startswith("LOCUS"):
+        raise GenomeError(f"NCBI returned no GenBank record for {accession}", where,
+                          hint=_how_to_supply(accession))
+    target = cache_dir() / f"{accession}.gb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".gb.part")
+    partial.write_text(text)
+    partial.replace(target)  # atomic: no partial file is ever left under the final name
+    return target
+
+
+def load_genome(source: str, base_dir: Path | None = None, annotation: str | None = None,
+                where: Location | None = None) -> Genome:
+    path = resolve_genome(source, base_dir, where)
+    if annotation is not None and base_dir is not None and not Path(annotation).is_absolute():
+        annotation = str(base_dir / annotation)
+    return read_genome(path, annotation)

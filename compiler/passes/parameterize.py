@@ -1,0 +1,107 @@
+"""Pass: per-unit transcription, initiation strength and length.
+
+Per gene (molecules per cell, minutes):
+
+* relative transcription f_g: the table's ``mrna_count``; else ``protein_count``
+  times protein length; else 1. Genes the table lacks take the median.
+* relative initiation strength e_g (scales k_b): with both counts, proportional
+  to (protein/mRNA)·length, normalised to geometric mean 1 and kept in [0.01, 100]
+  (first-order inversion of p/m = k·γ/(n(λ+δ)(1+k)) for small k); else 1.
+* a VM's total transcription W = share/(1 - Σ shares) · (w_r + 2w_e + w_q): its
+  share of the host's maximal transcription, the host-ribosome analogue of a pool
+  share (orthogonal pools will set o-rRNA expression instead).
+
+A lumped unit (operon, subsystem) gets the summed transcription, and the
+initiation strength and length that give it the same translating ribosomes and
+protein output as its genes at the chassis reference (steady) state.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+
+from bioxen.errors import CompileError
+from bioxen.ir import Design, ExpressionUnit, GuestVM
+
+STRENGTH_RANGE = (0.01, 100.0)
+
+
+@dataclass(frozen=True)
+class ReferenceState:
+    free_ribosomes: float
+    elongation: float      # γ, aa/min
+    growth_rate: float     # λ, 1/min
+    k_b: float
+    k_u: float
+    mrna_decay: float
+
+
+def reference_state(design: Design) -> ReferenceState:
+    p, state = design.host_parameters(), design.chassis.steady_state
+    needed = ("energy", "ribosome")
+    if any(k not in state for k in needed):
+        raise CompileError(f"chassis '{design.chassis.name}' has no steady_state, which lumped "
+                           "resolutions need", hint="run `bioxen chassis steady-state` and paste it")
+    a = state["energy"]
+    gamma = p["gmax"] * a / (p["K_gamma"] + a)
+    translating = sum(v for k, v in state.items() if k.endswith("__ribosome"))
+    return ReferenceState(state["ribosome"], gamma, gamma * translating / p["M"], p["k_b"], p["k_u"],
+                          design.chassis.guest["mrna_decay"].value)
+
+
+def _gene_weights(vm: GuestVM) -> tuple[dict[str, float], dict[str, float]]:
+    rows = vm.table.by_locus_tag() if vm.table else {}
+    weights, strengths = {}, {}
+    for gene in vm.genome.genes:
+        row = rows.get(gene.locus_tag)
+        if row is None:
+            continue
+        if row.mrna_count:
+            weights[gene.locus_tag] = row.mrna_count
+        elif row.protein_count and gene.protein_length:
+            weights[gene.locus_tag] = row.protein_count * gene.protein_length
+        if row.mrna_count and row.protein_count and gene.protein_length:
+            strengths[gene.locus_tag] = row.protein_count / row.mrna_count * gene.protein_length
+    if strengths:
+        log_mean = statistics.fmean(math.log(v) for v in strengths.values())
+        low, high = STRENGTH_RANGE
+        strengths = {k: min(max(v / math.exp(log_mean), low), high) for k, v in strengths.items()}
+    fill = statistics.median(weights.values()) if weights else 1.0
+    return {g.locus_tag: weights.get(g.locus_tag, fill) for g in vm.genome.genes}, strengths
+
+
+def _lump(unit: ExpressionUnit, total: float, ref: ReferenceState | None) -> ExpressionUnit:
+    w = [total * f for f in unit.weights]
+    if len(w) == 1 or not unit.coding:
+        return replace(unit, max_transcription=sum(w), length=float(unit.lengths[0]) if unit.coding else 0.0,
+                       initiation_strength=unit.strengths[0] if unit.coding else 1.0)
+    lam, d = ref.growth_rate, ref.mrna_decay
+    k = [ref.k_b * e * ref.free_ribosomes / (ref.k_u + ref.elongation / n + lam)
+         for e, n in zip(unit.strengths, unit.lengths)]
+    bound = [ki * wi / (lam + d + lam * ki) for ki, wi in zip(k, w)]
+    made = sum(c / n for c, n in zip(bound, unit.lengths))
+    k_eff = sum(bound) * (lam + d) / (sum(w) - sum(bound) * lam)
+    n_eff = sum(bound) / made
+    e_eff = k_eff * (ref.k_u + ref.elongation / n_eff + lam) / (ref.k_b * ref.free_ribosomes)
+    return replace(unit, max_transcription=sum(w), length=n_eff, initiation_strength=e_eff)
+
+
+def parameterize(design: Design) -> Design:
+    p = design.host_parameters()
+    host_max = p["w_r"] + 2 * p["w_e"] + p["w_q"]
+    free_share = 1 - sum(vm.ribosome_share for vm in design.vms)
+    lumped = any(len(u.locus_tags) > 1 for vm in design.vms for u in vm.units if u.coding)
+    ref = reference_state(design) if lumped else None
+    vms = []
+    for vm in design.vms:
+        weights, strengths = _gene_weights(vm)
+        total_weight = sum(weights[t] for u in vm.units for t in u.locus_tags)
+        total = vm.ribosome_share / free_share * host_max / total_weight
+        units = []
+        for unit in vm.units:
+            unit = replace(unit, weights=tuple(weights[t] for t in unit.locus_tags),
+                           strengths=tuple(strengths.get(t, 1.0) for t in unit.locus_tags))
+            units.append(_lump(unit, total, ref))
+        vms.append(replace(vm, units=tuple(units)))
+    return replace(design, vms=tuple(vms))

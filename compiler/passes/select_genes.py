@@ -1,0 +1,73 @@
+"""Pass: group each VM's expressed genes into expression units by resolution.
+
+Pseudogenes are not expressed. Coding and stable-RNA genes never share a unit.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bioxen.errors import CompileError, Diagnostic
+from bioxen.genome.operons import infer_operons
+from bioxen.genome.records import Gene
+from bioxen.ir import Design, ExpressionUnit, GuestVM
+
+UNASSIGNED = "Unassigned"
+
+
+def _units_from_groups(groups: list[tuple[str, list[Gene]]]) -> tuple[ExpressionUnit, ...]:
+    units = []
+    for name, genes in groups:
+        coding = [g for g in genes if g.is_coding]
+        rna = [g for g in genes if not g.is_coding and not g.pseudo]
+        if coding:
+            units.append(ExpressionUnit(name, True, tuple(g.locus_tag for g in coding),
+                                        lengths=tuple(g.protein_length or 1 for g in coding)))
+        if rna:
+            units.append(ExpressionUnit(f"{name} RNA" if coding else name, False,
+                                        tuple(g.locus_tag for g in rna)))
+    return tuple(units)
+
+
+def _operon_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
+    if vm.explicit_operons is None:
+        operons = infer_operons(vm.genome, vm.operon_max_gap)
+        return [(f"operon {op[0].locus_tag}", list(op)) for op in operons]
+    by_tag, used, groups, errors = vm.genome.by_locus_tag(), set(), [], []
+    for operon in vm.explicit_operons:
+        missing = [t for t in operon if t not in by_tag]
+        if missing:
+            errors.append(Diagnostic(f"VM '{vm.id}': operon lists genes the genome lacks: "
+                                     f"{', '.join(missing)}", vm.location))
+            continue
+        used.update(operon)
+        groups.append((f"operon {operon[0]}", [by_tag[t] for t in operon]))
+    if errors:
+        raise CompileError.collected(errors)
+    groups += [(g.locus_tag, [g]) for g in vm.genome.genes if g.locus_tag not in used]
+    return groups
+
+
+def _subsystem_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
+    if vm.table is None or "subsystem" not in vm.table.columns:
+        raise CompileError(f"VM '{vm.id}': resolution 'subsystem' needs an expression table with a "
+                           "'subsystem' column", vm.location,
+                           hint="add expression_table: to the VM, or use resolution gene or operon")
+    rows = vm.table.by_locus_tag()
+    groups: dict[str, list[Gene]] = {}
+    for gene in vm.genome.genes:
+        row = rows.get(gene.locus_tag)
+        groups.setdefault((row.subsystem if row and row.subsystem else UNASSIGNED), []).append(gene)
+    return sorted(groups.items())
+
+
+def select_genes(design: Design) -> Design:
+    vms = []
+    for vm in design.vms:
+        if vm.resolution == "gene":
+            groups = [(g.locus_tag, [g]) for g in vm.genome.genes]
+        elif vm.resolution == "operon":
+            groups = _operon_groups(vm)
+        else:
+            groups = _subsystem_groups(vm)
+        vms.append(replace(vm, units=_units_from_groups(groups)))
+    return replace(design, vms=tuple(vms))

@@ -1,0 +1,70 @@
+"""The hypervisor policy schema (pydantic, unknown keys rejected).
+
+Users' documentation of every key lives in docs/policy.md; keep them together.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+
+from bioxen.units import minutes
+
+SCHEMA_VERSION = 1
+RESOLUTIONS = ("gene", "operon", "subsystem")
+Minutes = Annotated[float, PlainValidator(minutes)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RibosomeShare(Strict):
+    share: float = Field(0.2, gt=0, lt=1, description="share of the host's translation capacity")
+
+
+class VirtualMachine(Strict):
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
+                    description="letters and digits; names every species of this VM")
+    genome: str = Field(min_length=1, description="GenBank/FASTA path or NCBI accession")
+    annotation: str | None = Field(None, description="GFF3 for a FASTA genome")
+    expression_table: str | None = None
+    resolution: Literal["gene", "operon", "subsystem"] = "gene"
+    operon_max_gap: int = Field(50, ge=0, le=10_000, description="bp, for operon inference")
+    operons: list[list[str]] | None = Field(None, description="explicit operons (locus tags)")
+    ribosomes: RibosomeShare = RibosomeShare()
+
+
+class Host(Strict):
+    chassis: str = "ecoli_mg1655"
+    nutrient_quality: float | None = Field(None, gt=0, description="overrides the chassis n_s")
+    external_nutrient: float | None = Field(None, ge=0, description="overrides the chassis s")
+
+
+class Simulation(Strict):
+    until: Minutes = 360.0
+    points: int = Field(361, ge=2, le=1_000_000)
+    method: Literal["ode", "ssa"] = "ode"
+    seed: int | None = Field(None, ge=0)
+
+
+class Policy(Strict):
+    schema_version: Literal[1]
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str | None = None
+    host: Host = Host()
+    vms: list[VirtualMachine] = Field(default_factory=list, max_length=16)
+    simulate: Simulation = Simulation()
+
+    @model_validator(mode="after")
+    def _vms_fit_in_host(self):
+        ids = [vm.id for vm in self.vms]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"VM ids must be unique; repeated: {', '.join(repeated)}")
+        total = sum(vm.ribosomes.share for vm in self.vms)
+        if total >= 1:
+            raise ValueError(f"the VMs' ribosome shares add up to {total:g}; they must leave the "
+                             "host part of its ribosomes (sum < 1)")
+        return self

@@ -1,0 +1,34 @@
+"""Quantities with units at the edge of the compiler: durations and rates.
+
+Inside the model time is in minutes (the Weisse et al. 2015 convention).
+
+>>> minutes("6 h"), minutes("20 min"), minutes("90 s")
+(360.0, 20.0, 1.5)
+"""
+from __future__ import annotations
+
+import re
+
+_TIME_UNITS = {
+    "s": 1 / 60, "sec": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
+    "min": 1.0, "minute": 1.0, "minutes": 1.0,
+    "h": 60.0, "hr": 60.0, "hour": 60.0, "hours": 60.0,
+    "d": 1440.0, "day": 1440.0, "days": 1440.0,
+}
+_QUANTITY = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]+)\s*$")
+TIME_UNITS_HELP = "a number and a unit, e.g. '20 min', '6 h', '90 s' (units: s, min, h, d)"
+
+
+def minutes(text: str) -> float:
+    """Parse a duration with a unit into minutes; ValueError names what is allowed."""
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ValueError(f"expected a duration, {TIME_UNITS_HELP}")
+    if isinstance(text, (int, float)):
+        raise ValueError(f"duration {text!r} has no unit; expected {TIME_UNITS_HELP}")
+    match = _QUANTITY.match(text)
+    if not match:
+        raise ValueError(f"cannot read duration {text!r}; expected {TIME_UNITS_HELP}")
+    value, unit = float(match.group(1)), match.group(2)
+    if unit not in _TIME_UNITS:
+        raise ValueError(f"unknown time unit {unit!r} in {text!r}; expected {TIME_UNITS_HELP}")
+    return value * _TIME_UNITS[unit]

@@ -1,0 +1,76 @@
+"""The mechanism library: one module per mechanism, each a set of macros.
+
+Macros add components to the model they are given through a :class:`Builder`
+(never to a global "current model"), name everything by one scheme, and record
+the locus tags each species and rule stands for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pysb import Expression, Initial, Model, Monomer, Observable, Parameter, Rule
+from pysb.core import ComplexPattern, as_complex_pattern
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parameter value with its units and literature source."""
+
+    value: float
+    units: str
+    source: str = ""
+
+
+def value(q) -> float:
+    """The number in a Quantity (or a plain number)."""
+    return float(q.value if isinstance(q, Quantity) else q)
+
+
+@dataclass
+class Builder:
+    """Adds components to one explicit PySB model and keeps their provenance."""
+
+    name: str
+    model: Model = None
+    monomer_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rule_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.model is None:
+            self.model = Model(self.name, _export=False)
+
+    def _add(self, component):
+        self.model.add_component(component)
+        return component
+
+    def parameter(self, name: str, value, units: str = "", source: str = "") -> Parameter:
+        if isinstance(value, Quantity):
+            value, units, source = value.value, value.units, value.source
+        self.units[name], self.sources[name] = units, source
+        return self._add(Parameter(name, float(value), _export=False))
+
+    def monomer(self, name: str, sites=(), states=None, tags=()) -> Monomer:
+        self.monomer_tags[name] = tuple(tags)
+        return self._add(Monomer(name, list(sites), states or {}, _export=False))
+
+    def expression(self, name: str, expr, units: str = "") -> Expression:
+        self.units[name] = units
+        return self._add(Expression(name, expr, _export=False))
+
+    def observable(self, name: str, pattern) -> Observable:
+        return self._add(Observable(name, pattern, _export=False))
+
+    def rule(self, name: str, rule_expression, forward, reverse=None, tags=()) -> Rule:
+        self.rule_tags[name] = tuple(tags)
+        return self._add(Rule(name, rule_expression, forward, reverse, _export=False))
+
+    def initial(self, pattern, value: Parameter) -> None:
+        self.model.add_initial(Initial(as_complex_pattern(pattern), value, _export=False))
+
+    def species_tags(self, species: ComplexPattern) -> tuple[str, ...]:
+        tags: list[str] = []
+        for mp in species.monomer_patterns:
+            tags += [t for t in self.monomer_tags.get(mp.monomer.name, ()) if t not in tags]
+        return tuple(tags)

@@ -1,0 +1,39 @@
+"""The growth-coupled E. coli host of Weisse et al. 2015 (PNAS 112:E1038).
+
+Four proteome sectors share the host's ribosomes: ribosomal (r, whose product
+is the ribosome), transporter (t), metabolic enzyme (m) and housekeeping (q,
+autorepressed). Parameter values and sources are in models/chassis/*.yaml.
+"""
+from __future__ import annotations
+
+from bioxen.rules import Builder, energy, expression, growth, ribosomes, value
+from bioxen.rules.expression import GeneSpec
+
+SECTORS = ("r", "t", "m", "q")
+
+
+def _sector_spec(sector: str, quantities: dict) -> GeneSpec:
+    p = {k: value(q) for k, q in quantities.items()}
+    ribosomal = sector == "r"
+    return GeneSpec(
+        name=f"host_{sector}", locus_tags=(),
+        max_transcription=p["w_r"] if ribosomal else (p["w_q"] if sector == "q" else p["w_e"]),
+        threshold=p["theta_r"] if ribosomal else p["theta_nr"],
+        length=p["n_r"] if ribosomal else p["n_x"], mrna_decay=p["d_m"], protein_decay=0.0)
+
+
+def weisse_host(b: Builder, p: dict) -> None:
+    """Ribosomes, energy, growth rate, the four sectors and nutrient metabolism."""
+    ribosomes.host_ribosomes(b, p)
+    energy.energy_pool(b, p)
+    growth.growth_rate(b, p)
+    expression.gene(b, _sector_spec("r", p), product=b.model.monomers["ribosome"])
+    proteins = {}
+    for sector in ("t", "m"):
+        made = expression.gene(b, _sector_spec(sector, p))
+        proteins[sector] = b.observable(f"host_protein_{sector}", made["protein"]())
+    q_protein = b.monomer("protein_host_q")
+    q_level = b.observable("host_protein_q", q_protein())
+    k_q, h_q = b.parameter("K_q", p["K_q"]), b.parameter("h_q", p["h_q"])
+    expression.gene(b, _sector_spec("q", p), product=q_protein, repression=1 + (q_level / k_q) ** h_q)
+    energy.metabolism(b, p, proteins["t"], proteins["m"])

@@ -1,0 +1,28 @@
+"""Host ribosomes: the shared translation machinery.
+
+Schema: ``ribosome(mrna)``; a free ribosome has ``mrna=None``; one bound to a
+transcript is in a complex with it. Ribosomes are made by translating the host's
+ribosomal sector (see :func:`bioxen.rules.expression.gene` with
+``product='ribosome'``), after Weisse et al. 2015, PNAS 112:E1038.
+"""
+from __future__ import annotations
+
+from pysb import ANY
+
+from bioxen.rules import Builder
+
+
+def host_ribosomes(b: Builder, p: dict):
+    """Declare the ribosome monomer, its binding constants and observables.
+
+    >>> from bioxen.rules import Builder
+    >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0})
+    >>> [o.name for o in b.model.observables]
+    ['ribosomes_free', 'ribosomes_translating']
+    """
+    ribosome = b.monomer("ribosome", ["mrna"])
+    b.parameter("k_b", p["k_b"])
+    b.parameter("k_u", p["k_u"])
+    b.observable("ribosomes_free", ribosome(mrna=None))
+    b.observable("ribosomes_translating", ribosome(mrna=ANY))
+    return ribosome

@@ -65,6 +65,8 @@ def read_expression_table(path: str | Path) -> ExpressionTable:
     rows, seen = [], {}
     for line, row in enumerate(reader, start=2):
         tag = (row.get("locus_tag") or "").strip()
+        if not tag and not any((row.get(c) or "").strip() for c in KNOWN_COLUMNS):
+            continue  # a blank or totals row that describes no gene
         if not tag:
             errors.append(Diagnostic("empty locus_tag", at(path, line)))
             continue

@@ -45,7 +45,7 @@ def translation_cost(b: Builder, p: dict):
     """Translation consumes one energy unit per amino acid: γ(a)·C in total."""
     energy = b.model.monomers["energy"]
     a = b.model.observables["energy_level"]
-    translating = b.model.observables["ribosomes_translating"]
+    translating = b.model.expressions["ribosomes_translating"]
     gmax, k_gamma = b.model.parameters["gmax"], b.model.parameters["K_gamma"]
     b.rule("translation_consumes_energy", energy() >> None,
            b.expression("energy_use_rate_constant", gmax * translating / (k_gamma + a), "1/min"))

@@ -46,7 +46,7 @@ def transcription(b: Builder, transcript, spec: GeneSpec, repression=None):
            b.expression(f"transcription_rate_{spec.name}", rate, "molecules/min"), tags=spec.locus_tags)
 
 
-def translation(b: Builder, mrna, spec: GeneSpec, products):
+def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     """Initiation (reversible binding of a free ribosome) and elongation with release."""
     ribosome = b.model.monomers["ribosome"]
     k_b = b.parameter(f"kb_{spec.name}", b.model.parameters["k_b"].value * spec.initiation_strength,
@@ -57,8 +57,11 @@ def translation(b: Builder, mrna, spec: GeneSpec, products):
     length = b.parameter(f"n_{spec.name}", spec.length, "aa")
     rate = b.expression(f"translation_rate_{spec.name}",
                         b.model.expressions["elongation_rate"] / length, "1/min")
-    b.rule(f"elongation_{spec.name}", mrna(rib=1) % ribosome(mrna=1) >>
-           mrna(rib=None) + ribosome(mrna=None) + products, rate, tags=spec.locus_tags)
+    released = mrna(rib=None) + ribosome(mrna=None)
+    for made in products:
+        released = released + made
+    b.rule(f"elongation_{spec.name}", mrna(rib=1) % ribosome(mrna=1) >> released, rate,
+           tags=spec.locus_tags)
     return rate
 
 
@@ -72,7 +75,8 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None):
     """All expression reactions of one gene; returns its species monomers.
 
     ``product`` is the monomer the translation makes (default: a new protein
-    ``protein_<name>``); the host's ribosomal sector passes ``ribosome``.
+    ``protein_<name>``), or a list of patterns: the host's ribosomal sector
+    passes ``[ribosome(mrna=None), ribosome_inventory()]``.
     """
     if not spec.coding:
         rna = b.monomer(f"RNA_{spec.name}", tags=spec.locus_tags)
@@ -82,10 +86,10 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None):
     transcription(b, mrna(rib=None), spec, repression)
     if product is None:
         product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags)
-        made = product()
-        first_order_decay(b, made, f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
+        made = [product()]
+        first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
     else:
-        made = product(mrna=None) if product.name == "ribosome" else product()
+        made = [product()] if hasattr(product, "sites") else list(product)
     rate = translation(b, mrna, spec, made)
     first_order_decay(b, mrna(rib=None), f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
     return {"mrna": mrna, "protein": product, "translation_rate": rate}

@@ -12,7 +12,7 @@ from bioxen.rules import Builder
 
 def growth_rate(b: Builder, p: dict):
     gamma = b.model.expressions["elongation_rate"]
-    translating = b.model.observables["ribosomes_translating"]
+    translating = b.model.expressions["ribosomes_translating"]
     mass = b.parameter("M", p["M"])
     return b.expression("growth_rate", gamma * translating / mass, "1/min")
 

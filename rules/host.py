@@ -27,7 +27,8 @@ def weisse_host(b: Builder, p: dict) -> None:
     ribosomes.host_ribosomes(b, p)
     energy.energy_pool(b, p)
     growth.growth_rate(b, p)
-    expression.gene(b, _sector_spec("r", p), product=b.model.monomers["ribosome"])
+    ribosome, inventory = b.model.monomers["ribosome"], b.model.monomers["ribosome_inventory"]
+    expression.gene(b, _sector_spec("r", p), product=[ribosome(mrna=None), inventory()])
     proteins = {}
     for sector in ("t", "m"):
         made = expression.gene(b, _sector_spec(sector, p))

@@ -1,5 +1,11 @@
 """Host ribosomes: the shared translation machinery.
 
+``ribosome_inventory`` counts every ribosome the cell holds (made with each
+ribosome, diluted like it), so translating ribosomes are ``inventory - free``:
+two terms instead of a sum over every transcript, which keeps the growth rate
+cheap to evaluate in genome-scale models. Its initial value must equal the
+initial free plus bound ribosomes (the model builder sets it so).
+
 Schema: ``ribosome(mrna)``; a free ribosome has ``mrna=None``; one bound to a
 transcript is in a complex with it. Ribosomes are made by translating the host's
 ribosomal sector (see :func:`bioxen.rules.expression.gene` with
@@ -7,7 +13,6 @@ ribosomal sector (see :func:`bioxen.rules.expression.gene` with
 """
 from __future__ import annotations
 
-from pysb import ANY
 
 from bioxen.rules import Builder
 
@@ -18,11 +23,14 @@ def host_ribosomes(b: Builder, p: dict):
     >>> from bioxen.rules import Builder
     >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0})
     >>> [o.name for o in b.model.observables]
-    ['ribosomes_free', 'ribosomes_translating']
+    ['ribosomes_free', 'ribosomes_all', 'ribosome_inventory_level']
     """
     ribosome = b.monomer("ribosome", ["mrna"])
     b.parameter("k_b", p["k_b"])
     b.parameter("k_u", p["k_u"])
-    b.observable("ribosomes_free", ribosome(mrna=None))
-    b.observable("ribosomes_translating", ribosome(mrna=ANY))
+    inventory = b.monomer("ribosome_inventory")
+    free = b.observable("ribosomes_free", ribosome(mrna=None))
+    b.observable("ribosomes_all", ribosome())
+    total = b.observable("ribosome_inventory_level", inventory())
+    b.expression("ribosomes_translating", total - free, "molecules")
     return ribosome

@@ -70,6 +70,8 @@ def _host_initial_state(b: Builder, state: dict[str, float]) -> None:
     for rule in b.model.rules:
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
             patterns.setdefault(species_id(cp), cp)
+    state = dict(state)
+    state["ribosome_inventory"] = sum(v for k, v in state.items() if "ribosome" in k.split("__"))
     for sid, value in sorted(state.items()):
         if sid in patterns and value > 0:
             b.initial(patterns[sid], b.parameter(f"initial_{sid}", value, "molecules"))

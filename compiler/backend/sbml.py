@@ -1,22 +1,40 @@
-"""SBML Level 3 Version 2 emitter.
+"""SBML Level 3 Version 2 emitter (libsbml), from the expanded PySB network.
 
-PySB's exporter turns the expanded network into SBML; this module then gives
-species, observables and reactions readable identifiers, declares model units
-(molecules per cell, minutes), and annotates every species and reaction with the
-locus tags it stands for.
+PySB's own exporter prints every rate through sympy's MathML printer, which
+takes about 40 s for a 1,400-species genome model; this emitter writes infix
+formulas that libsbml parses (about 1 s), gives species and reactions readable
+identifiers, declares units (molecules per cell, minutes), and annotates every
+species and reaction with the locus tags it stands for.
 """
 from __future__ import annotations
 
-import re
-
 import libsbml
-from pysb.export.sbml import SbmlExporter
+from sympy.printing.str import StrPrinter
 
 from bioxen.backend.network import species_id
 from bioxen.errors import CompileError
-from bioxen.names import mangle
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"
+
+
+class _Infix(StrPrinter):
+    """sympy to SBML L3 infix: ``^`` for powers, component names as identifiers,
+    PySB's positional species symbols (``__s3``) renamed through ``names``."""
+
+    def __init__(self, names: dict[str, str] | None = None):
+        super().__init__()
+        self.names = names or {}
+
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.as_base_exp()
+        return f"({self._print(base)})^({self._print(exponent)})"
+
+    def _print_Symbol(self, expr):
+        return self.names.get(expr.name, expr.name)
+
+
+def infix(expr, names: dict[str, str] | None = None) -> str:
+    return _Infix(names).doprint(expr)
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -26,6 +44,33 @@ def _unique(name: str, used: set[str]) -> str:
         candidate = f"{name}_{n}"
     used.add(candidate)
     return candidate
+
+
+def network_ids(model) -> tuple[list[str], list[str]]:
+    """Identifiers of species and (bidirectional) reactions, in network order."""
+    used = {c.name for c in model.parameters} | {c.name for c in model.expressions} | \
+        {c.name for c in model.observables} | {"cell", "minute"}
+    species = [_unique(species_id(cp), used) for cp in model.species]
+    reactions = [_unique("__".join(r["rule"]), used) for r in model.reactions_bidirectional]
+    return species, reactions
+
+
+def _check(code, what: str):
+    if code not in (None, libsbml.LIBSBML_OPERATION_SUCCESS) and not hasattr(code, "getId"):
+        raise CompileError(f"libsbml refused {what} (code {code})")
+
+
+def _math(formula: str, what: str):
+    ast = libsbml.parseL3Formula(formula)
+    if ast is None:
+        raise CompileError(f"cannot express {what} in SBML: {libsbml.getLastParseL3Error()}")
+    return ast
+
+
+def _annotate(element, tags, kind: str) -> None:
+    if tags:
+        element.setAnnotation(f'<annotation><bioxen:origin xmlns:bioxen="{ANNOTATION_NS}" '
+                              f'kind="{kind}" locus_tags="{" ".join(tags)}"/></annotation>')
 
 
 def _units(model: libsbml.Model) -> None:
@@ -39,53 +84,61 @@ def _units(model: libsbml.Model) -> None:
     model.setExtentUnits("item")
 
 
-def _annotate(element, tags: tuple[str, ...], kind: str) -> None:
-    if not tags:
-        return
-    xml = (f'<bioxen:origin xmlns:bioxen="{ANNOTATION_NS}" kind="{kind}" '
-           f'locus_tags="{" ".join(tags)}"/>')
-    element.appendAnnotation(xml)
-
-
-def network_ids(model) -> tuple[list[str], list[str]]:
-    """Identifiers of species and (bidirectional) reactions, in network order."""
-    used: set[str] = set()
-    species = [_unique(species_id(cp), used) for cp in model.species]
-    reactions = [_unique(mangle("__".join(r["rule"])), used) for r in model.reactions_bidirectional]
-    return species, reactions
-
-
-def _renamed(text: str, species_ids: list[str], observables: list[str], reaction_ids: list[str]) -> str:
-    """Replace PySB's positional ids (__s3, __obs1, r7) by readable ones, everywhere."""
-    def token(prefix: str, names: list[str]):
-        pattern = re.compile(rf"(?<![A-Za-z0-9_]){prefix}(\d+)(?![A-Za-z0-9_])")
-        return lambda t: pattern.sub(lambda m: names[int(m.group(1))], t)
-    text = token("__s", species_ids)(text)
-    text = token("__obs", observables)(text)
-    text = re.sub(r'<reaction id="r(\d+)"', lambda m: f'<reaction id="{reaction_ids[int(m.group(1))]}"', text)
-    return text.replace('id="default"', 'id="cell"').replace('compartment="default"', 'compartment="cell"')
+def _assignment(model, sid: str, formula: str, name: str = "") -> None:
+    parameter = model.createParameter()
+    parameter.setId(sid), parameter.setName(name or sid), parameter.setConstant(False)
+    rule = model.createAssignmentRule()
+    rule.setVariable(sid)
+    rule.setMath(_math(formula, sid))
 
 
 def to_sbml(builder, species_ids: list[str], reaction_ids: list[str]) -> libsbml.SBMLDocument:
-    model = builder.model
-    text = libsbml.writeSBMLToString(SbmlExporter(model).convert())
-    text = _renamed(text, species_ids, [o.name for o in model.observables], reaction_ids)
-    doc = libsbml.readSBMLFromString(text)
-    sbml = doc.getModel()
-    sbml.setId(model.name)
-    for i, sid in enumerate(species_ids):
-        _annotate(sbml.getSpecies(sid), builder.species_tags(model.species[i]), "species")
-    for i, rid in enumerate(reaction_ids):
-        tags = tuple(t for rule in model.reactions_bidirectional[i]["rule"]
-                     for t in builder.rule_tags.get(rule, ()))
-        _annotate(sbml.getReaction(rid), tags, "reaction")
-    _units(sbml)
+    pysb_model = builder.model
+    symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
+    doc = libsbml.SBMLDocument(3, 2)
+    model = doc.createModel()
+    model.setId(pysb_model.name)
+    _units(model)
+    cell = model.createCompartment()
+    cell.setId("cell"), cell.setName("one host cell"), cell.setSize(1)
+    cell.setConstant(True), cell.setSpatialDimensions(3)
+
+    initial = {species_id(ic.pattern): ic.value for ic in pysb_model.initials}
+    for cp, sid in zip(pysb_model.species, species_ids):
+        species = model.createSpecies()
+        species.setId(sid), species.setName(str(cp)), species.setCompartment("cell")
+        species.setHasOnlySubstanceUnits(True), species.setBoundaryCondition(False)
+        species.setConstant(False)
+        species.setInitialAmount(initial[sid].value if sid in initial else 0.0)
+        _annotate(species, builder.species_tags(cp), "species")
+    for parameter in pysb_model.parameters:
+        p = model.createParameter()
+        p.setId(parameter.name), p.setValue(parameter.value), p.setConstant(True)
+    for observable in pysb_model.observables:
+        terms = [f"{c}*{species_ids[i]}" if c != 1 else species_ids[i]
+                 for i, c in zip(observable.species, observable.coefficients)]
+        _assignment(model, observable.name, " + ".join(terms) or "0")
+    for expression in pysb_model.expressions:
+        _assignment(model, expression.name, infix(expression.expr))
+
+    for r, rid in zip(pysb_model.reactions_bidirectional, reaction_ids):
+        reaction = model.createReaction()
+        reaction.setId(rid), reaction.setReversible(bool(r["reversible"]))
+        for role, indices in (("reactant", r["reactants"]), ("product", r["products"])):
+            for i in indices:
+                ref = reaction.createReactant() if role == "reactant" else reaction.createProduct()
+                ref.setSpecies(species_ids[i]), ref.setStoichiometry(1), ref.setConstant(True)
+        law = reaction.createKineticLaw()
+        law.setMath(_math(infix(r["rate"], symbol), rid))
+        tags = tuple(t for rule in r["rule"] for t in builder.rule_tags.get(rule, ()))
+        _annotate(reaction, tags, "reaction")
     return doc
 
 
 def check_consistency(doc: libsbml.SBMLDocument) -> list[str]:
     """libsbml's consistency errors (not warnings), as text."""
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, False)
     doc.checkConsistency()
     return [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
             if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]

@@ -7,9 +7,12 @@ Per gene (molecules per cell, minutes):
 * relative initiation strength e_g (scales k_b): with both counts, proportional
   to (protein/mRNA)·length, normalised to geometric mean 1 and kept in [0.01, 100]
   (first-order inversion of p/m = k·γ/(n(λ+δ)(1+k)) for small k); else 1.
-* a VM's total transcription W = share/(1 - Σ shares) · (w_r + 2w_e + w_q): its
-  share of the host's maximal transcription, the host-ribosome analogue of a pool
-  share (orthogonal pools will set o-rRNA expression instead).
+* a VM's total transcription W is set so that, at the chassis reference (steady)
+  state, its transcripts hold share/(1 - Σ shares) times the host's translating
+  ribosomes: the VM holds ``share`` of all translating ribosomes at the design
+  point. (Under load the cell re-balances; orthogonal pools will set o-rRNA
+  expression instead.) A ribosome-bound transcript count per unit transcription
+  is c/w = k/(λ + d_m + λk), k = k_b·e·r/(k_u + γ/n + λ).
 
 A lumped unit (operon, subsystem) gets the summed transcription, and the
 initiation strength and length that give it the same translating ribosomes and
@@ -32,6 +35,8 @@ class ReferenceState:
     free_ribosomes: float
     elongation: float      # γ, aa/min
     growth_rate: float     # λ, 1/min
+    translating: float     # host ribosomes on transcripts
+    saturation: float      # a/(θ + a) of guest transcription
     k_b: float
     k_u: float
     mrna_decay: float
@@ -41,13 +46,22 @@ def reference_state(design: Design) -> ReferenceState:
     p, state = design.host_parameters(), design.chassis.steady_state
     needed = ("energy", "ribosome")
     if any(k not in state for k in needed):
-        raise CompileError(f"chassis '{design.chassis.name}' has no steady_state, which lumped "
-                           "resolutions need", hint="run `bioxen chassis steady-state` and paste it")
+        raise CompileError(f"chassis '{design.chassis.name}' has no steady_state, which sizing "
+                           "guests needs", hint="run `bioxen chassis steady-state NAME` and paste it")
     a = state["energy"]
     gamma = p["gmax"] * a / (p["K_gamma"] + a)
     translating = sum(v for k, v in state.items() if k.endswith("__ribosome"))
-    return ReferenceState(state["ribosome"], gamma, gamma * translating / p["M"], p["k_b"], p["k_u"],
-                          design.chassis.guest["mrna_decay"].value)
+    guest = design.chassis.guest
+    saturation = a / (guest["transcription_threshold"].value + a)
+    return ReferenceState(state["ribosome"], gamma, gamma * translating / p["M"], translating, saturation,
+                          p["k_b"], p["k_u"], design.chassis.guest["mrna_decay"].value)
+
+
+def _bound_per_transcription(ref: ReferenceState, strength: float, length: float) -> float:
+    """Ribosome-bound transcripts per unit of transcription (min) at the reference state."""
+    lam = ref.growth_rate
+    k = ref.k_b * strength * ref.free_ribosomes / (ref.k_u + ref.elongation / length + lam)
+    return k / (lam + ref.mrna_decay + lam * k)
 
 
 def _gene_weights(vm: GuestVM) -> tuple[dict[str, float], dict[str, float]]:
@@ -72,36 +86,34 @@ def _gene_weights(vm: GuestVM) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def _lump(unit: ExpressionUnit, total: float, ref: ReferenceState | None) -> ExpressionUnit:
-    w = [total * f for f in unit.weights]
-    if len(w) == 1 or not unit.coding:
-        return replace(unit, max_transcription=sum(w), length=float(unit.lengths[0]) if unit.coding else 0.0,
+    w_max = [total * f for f in unit.weights]
+    if len(w_max) == 1 or not unit.coding:
+        return replace(unit, max_transcription=sum(w_max), length=float(unit.lengths[0]) if unit.coding else 0.0,
                        initiation_strength=unit.strengths[0] if unit.coding else 1.0)
     lam, d = ref.growth_rate, ref.mrna_decay
-    k = [ref.k_b * e * ref.free_ribosomes / (ref.k_u + ref.elongation / n + lam)
-         for e, n in zip(unit.strengths, unit.lengths)]
-    bound = [ki * wi / (lam + d + lam * ki) for ki, wi in zip(k, w)]
+    w = [wi * ref.saturation for wi in w_max]
+    bound = [wi * _bound_per_transcription(ref, e, n) for wi, e, n in zip(w, unit.strengths, unit.lengths)]
     made = sum(c / n for c, n in zip(bound, unit.lengths))
     k_eff = sum(bound) * (lam + d) / (sum(w) - sum(bound) * lam)
     n_eff = sum(bound) / made
     e_eff = k_eff * (ref.k_u + ref.elongation / n_eff + lam) / (ref.k_b * ref.free_ribosomes)
-    return replace(unit, max_transcription=sum(w), length=n_eff, initiation_strength=e_eff)
+    return replace(unit, max_transcription=sum(w_max), length=n_eff, initiation_strength=e_eff)
 
 
 def parameterize(design: Design) -> Design:
-    p = design.host_parameters()
-    host_max = p["w_r"] + 2 * p["w_e"] + p["w_q"]
+    if not design.vms:
+        return design
+    ref = reference_state(design)
     free_share = 1 - sum(vm.ribosome_share for vm in design.vms)
-    lumped = any(len(u.locus_tags) > 1 for vm in design.vms for u in vm.units if u.coding)
-    ref = reference_state(design) if lumped else None
     vms = []
     for vm in design.vms:
         weights, strengths = _gene_weights(vm)
-        total_weight = sum(weights[t] for u in vm.units for t in u.locus_tags)
-        total = vm.ribosome_share / free_share * host_max / total_weight
-        units = []
-        for unit in vm.units:
-            unit = replace(unit, weights=tuple(weights[t] for t in unit.locus_tags),
-                           strengths=tuple(strengths.get(t, 1.0) for t in unit.locus_tags))
-            units.append(_lump(unit, total, ref))
+        units = [replace(u, weights=tuple(weights[t] for t in u.locus_tags),
+                         strengths=tuple(strengths.get(t, 1.0) for t in u.locus_tags)) for u in vm.units]
+        bound_per_weight = sum(f * _bound_per_transcription(ref, e, n) for u in units if u.coding
+                               for f, e, n in zip(u.weights, u.strengths, u.lengths))
+        target = vm.ribosome_share / free_share * ref.translating
+        total = target / (bound_per_weight * ref.saturation) if bound_per_weight > 0 else 0.0
+        units = [_lump(unit, total, ref) for unit in units]
         vms.append(replace(vm, units=tuple(units)))
     return replace(design, vms=tuple(vms))

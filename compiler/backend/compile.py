@@ -1,0 +1,134 @@
+"""The compiler driver: policy -> Design -> passes -> PySB model -> network -> files."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import libsbml
+
+from bioxen.backend.bngl import to_bngl
+from bioxen.backend.model import VmOutputs, build_model
+from bioxen.backend.network import expand_network
+from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
+from bioxen.frontend import read_design
+from bioxen.ir import Design
+from bioxen.passes import PIPELINE
+
+TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic")
+
+
+@dataclass
+class Build:
+    design: Design
+    builder: object
+    outputs: tuple[VmOutputs, ...]
+    species_ids: list[str]
+    reaction_ids: list[str]
+    sbml: libsbml.SBMLDocument
+    expander: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict, stage: str):
+    start = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - start, 4)
+
+
+def compile_design(design: Design, timings: dict | None = None) -> Build:
+    timings = {} if timings is None else timings
+    with _timed(timings, "passes"):
+        for _, apply in PIPELINE:
+            design = apply(design)
+    with _timed(timings, "rules"):
+        builder, outputs = build_model(design)
+    with _timed(timings, "network"):
+        expander = expand_network(builder.model)
+    with _timed(timings, "sbml"):
+        species_ids, reaction_ids = network_ids(builder.model)
+        doc = to_sbml(builder, species_ids, reaction_ids)
+    return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
+
+
+def compile_policy(policy_path: str | Path) -> Build:
+    timings: dict[str, float] = {}
+    with _timed(timings, "parse"):
+        design = read_design(policy_path)
+    return compile_design(design, timings)
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for tool in TOOLS:
+        try:
+            found[tool] = metadata.version(tool)
+        except metadata.PackageNotFoundError:
+            found[tool] = "not installed"
+    return found
+
+
+def locus_map(build: Build) -> dict:
+    model, builder = build.builder.model, build.builder
+    return {
+        "species": {sid: list(builder.species_tags(cp)) for sid, cp in zip(build.species_ids, model.species)},
+        "reactions": {rid: [t for rule in r["rule"] for t in builder.rule_tags.get(rule, ())]
+                      for rid, r in zip(build.reaction_ids, model.reactions_bidirectional)},
+    }
+
+
+def outputs_spec(build: Build) -> dict:
+    plan = build.design.simulation
+    return {
+        "host": {"growth_rate": "growth_rate", "ribosomes_free": "ribosomes_free", "energy": "energy_level"},
+        "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules)}
+                for o in build.outputs},
+        "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
+    }
+
+
+def manifest(build: Build) -> dict:
+    design = build.design
+    return {
+        "bioxen_manifest": 1,
+        "design": design.name,
+        "inputs": [{"role": i.role, "path": i.path, "sha256": i.sha256} for i in design.inputs],
+        "tools": _versions(),
+        "network": {"expanded_by": build.expander, "species": len(build.species_ids),
+                    "reactions": len(build.reaction_ids), "rules": len(build.builder.model.rules)},
+        "vms": [{"id": vm.id, "genome": vm.genome.accession, "resolution": vm.resolution,
+                 "ribosome_share": vm.ribosome_share, "units": len(vm.units),
+                 "genes_expressed": sum(len(u.locus_tags) for u in vm.units),
+                 "pseudogenes_skipped": sum(g.pseudo for g in vm.genome.genes)} for vm in design.vms],
+        "timings_s": build.timings,
+    }
+
+
+def write_build(build: Build, out_dir: str | Path) -> Path:
+    """Write every output into a fresh directory, then move it into place whole."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        start = time.perf_counter()
+        write_sbml(build.sbml, staging / "model.xml")
+        build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
+        (staging / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation))
+        (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
+        (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
+        (staging / "manifest.json").write_text(json.dumps(manifest(build), indent=1))
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

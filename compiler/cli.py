@@ -1,0 +1,198 @@
+"""The `bioxen` command line."""
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bioxen.errors import BioxenError
+from bioxen.units import minutes
+
+app = typer.Typer(help="BioXen: compile genomes and a hypervisor policy into a whole-cell model.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+genome_app = typer.Typer(help="Inspect genomes.", no_args_is_help=True)
+chassis_app = typer.Typer(help="Host chassis profiles.", no_args_is_help=True)
+app.add_typer(genome_app, name="genome")
+app.add_typer(chassis_app, name="chassis")
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def _user_errors():
+    try:
+        yield
+    except BioxenError as exc:
+        for diagnostic in exc.errors:
+            errors.print(str(diagnostic), style="red", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _stage(label: str, timings: dict | None = None):
+    """Show a spinner while a stage runs (it only appears if the stage is slow)."""
+    start = time.perf_counter()
+    with console.status(f"{label}...", spinner="dots"):
+        yield
+    elapsed = time.perf_counter() - start
+    if elapsed > 1:
+        console.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
+    if timings is not None:
+        timings[label] = elapsed
+
+
+def _duration(text: str) -> float:
+    try:
+        return minutes(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@genome_app.command("info")
+def genome_info(source: str = typer.Argument(..., help="GenBank/FASTA path or NCBI accession"),
+                as_json: bool = typer.Option(False, "--json", help="print JSON"),
+                operon_gap: int = typer.Option(50, help="max intergenic gap for operons (bp)")):
+    """Length, topology, genetic code, features, pseudogenes, operons and UGA codons."""
+    from bioxen.genome import load_genome
+    from bioxen.genome.summary import genome_summary
+
+    with _user_errors():
+        summary = genome_summary(load_genome(source, Path.cwd()), operon_gap)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"{summary['accession']}: {summary['description']}", show_header=False)
+    for key in ("length_bp", "topology", "translation_table"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    for kind, count in summary["features"].items():
+        table.add_row(f"{kind} features", str(count))
+    for key in ("pseudogenes", "coding_genes", "operons", "internal_tga_codons"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    console.print(table)
+
+
+@app.command()
+def check(policy: Path = typer.Argument(..., help="policy YAML")):
+    """Validate a policy without compiling it."""
+    from bioxen.policy import load_policy
+
+    with _user_errors():
+        parsed = load_policy(policy)
+    console.print(f"{policy}: ok ({len(parsed.vms)} VM(s), schema {parsed.schema_version})")
+
+
+def _default_out(policy: Path) -> Path:
+    return Path("build") / policy.stem
+
+
+def _compile(policy: Path, out: Optional[Path]):
+    from bioxen.backend.compile import compile_design, write_build
+    from bioxen.frontend import read_design
+
+    timings: dict = {}
+    with _stage("reading inputs", timings):
+        design = read_design(policy)
+    with _stage("compiling", timings):
+        build = compile_design(design)
+    build.timings["parse"] = round(timings["reading inputs"], 4)
+    out = out or _default_out(policy)
+    with _stage("writing outputs"):
+        write_build(build, out)
+    console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
+                  f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
+    return build, out
+
+
+@app.command("compile")
+def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
+                    out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory")):
+    """Compile a policy into DIR/model.xml, model.bngl, locus_map.json and manifest.json."""
+    with _user_errors():
+        _compile(policy, out)
+
+
+def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path):
+    from bioxen.runtime.plot import plot_timecourse
+    from bioxen.runtime.simulate import simulate_build
+
+    with _stage(f"simulating {until:g} min in libRoadRunner ({method})"):
+        table = simulate_build(build_dir, until, points, method, seed)
+    table.to_csv(results, index=False)
+    figure = plot_timecourse(table, results.with_suffix(".png"), build_dir.name)
+    console.print(f"time courses -> {results}, plot -> {figure}")
+    return table
+
+
+@app.command()
+def simulate(build_dir: Path = typer.Argument(..., help="a compiled build directory"),
+             until: str = typer.Option("6 h", help="duration with a unit, e.g. '6 h'"),
+             points: int = typer.Option(361, help="output time points"),
+             method: str = typer.Option("ode", help="ode or ssa"),
+             seed: Optional[int] = typer.Option(None, help="random seed (ssa)"),
+             out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV")):
+    """Simulate a compiled model in libRoadRunner; write CSV time courses and a PNG plot."""
+    with _user_errors():
+        _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv")
+
+
+def _summary_table(summary, design_name: str) -> Table:
+    table = Table(title=f"{design_name}: what happened")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    if summary.host_alone_doubling_time_min is not None:
+        table.add_row("host doubling time, alone (min)", f"{summary.host_alone_doubling_time_min:.1f}")
+    table.add_row("host doubling time, with guests (min)", f"{summary.doubling_time_min:.1f}")
+    if summary.burden is not None:
+        table.add_row("burden (longer doubling)", f"{summary.burden:+.1%}")
+    for vm in summary.vms:
+        table.add_row(f"{vm.vm}: total protein (molecules)", f"{vm.protein_final:,.0f}")
+        table.add_row(f"{vm.vm}: translation (proteins/min)", f"{vm.translation_flux_final:,.1f}")
+        table.add_row(f"{vm.vm}: steady state", "yes" if vm.steady else
+                      f"no ({vm.relative_change_last_window:.1%} change in last 10%)")
+    return table
+
+
+@app.command()
+def run(policy: Path = typer.Argument(..., help="policy YAML"),
+        out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory")):
+    """Compile, simulate as the policy's `simulate:` says, and summarise."""
+    from bioxen.backend.compile import compile_design
+    from bioxen.runtime.simulate import Outputs, simulate_sbml
+    from bioxen.runtime.steady import host_design
+    from bioxen.runtime.summary import summarize
+    import libsbml
+
+    with _user_errors():
+        build, out_dir = _compile(policy, out)
+        plan = build.design.simulation
+        table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
+        with _stage("simulating the host alone"):
+            host = compile_design(host_design(build.design.chassis, build.design.host_overrides))
+            alone = simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs({"growth_rate": "growth_rate",
+                                  "ribosomes_free": "ribosomes_free", "energy": "energy_level"}, {}),
+                                  plan.until, 11)
+        summary = summarize(table, alone)
+    console.print(_summary_table(summary, build.design.name))
+
+
+@chassis_app.command("steady-state")
+def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassis name or path")):
+    """Compute the host's steady state; paste it into the chassis YAML."""
+    from bioxen.chassis import load_chassis
+    from bioxen.runtime.steady import host_steady_state
+
+    with _user_errors():
+        state = host_steady_state(load_chassis(name))
+    print("steady_state:")
+    for key, value in state.items():
+        print(f"  {key}: {value:.6g}")
+
+
+def main() -> None:
+    app()

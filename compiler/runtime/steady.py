@@ -1,0 +1,33 @@
+"""Host steady state of a chassis: the initial and reference state of every design."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from bioxen.chassis import Chassis
+from bioxen.ir import Design, SimulationPlan
+
+# Weisse-type start: a few ribosomes and some energy, nothing else (NC code).
+SEED_STATE = {"ribosome": 10.0, "energy": 1000.0}
+HORIZON_MIN = 1e5
+
+
+def host_design(chassis: Chassis, overrides: dict | None = None) -> Design:
+    return Design("host", chassis, dict(overrides or {}), (), SimulationPlan(HORIZON_MIN, 2, "ode", None), ())
+
+
+def host_steady_state(chassis: Chassis, overrides: dict | None = None) -> dict[str, float]:
+    """Integrate the host alone from a seed state until it stops changing."""
+    import roadrunner
+    from bioxen.backend.compile import compile_design
+    import libsbml
+
+    design = host_design(replace(chassis, steady_state=SEED_STATE), overrides)
+    build = compile_design(design)
+    rr = roadrunner.RoadRunner(libsbml.writeSBMLToString(build.sbml))
+    result = rr.simulate(0, HORIZON_MIN, 101, ["time"] + build.species_ids)
+    final, before = np.asarray(result)[-1, 1:], np.asarray(result)[-2, 1:]
+    if np.max(np.abs(final - before) / np.maximum(np.abs(final), 1e-9)) > 1e-6:
+        raise RuntimeError("host did not reach a steady state")
+    return {sid: float(v) for sid, v in zip(build.species_ids, final) if sid != "ribosome_inventory"}

@@ -1,0 +1,108 @@
+"""Shared fixtures: the reference data in ../shared and small synthetic genomes."""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+from Bio.Seq import Seq
+from Bio.SeqFeature import FeatureLocation, SeqFeature
+from Bio.SeqRecord import SeqRecord
+from Bio import SeqIO
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("BIOXEN_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared (reference data, never committed). Missing data is a failure, not a skip."""
+    if not (SHARED / "genomes" / "CP016816.2.gb").is_file():
+        pytest.fail(f"reference data not found at {SHARED}; put the shared folder beside the "
+                    "checkout or set BIOXEN_SHARED")
+    return SHARED
+
+
+@pytest.fixture
+def genome_path(shared, monkeypatch) -> Path:
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(shared / "genomes"))
+    monkeypatch.setenv("BIOXEN_OFFLINE", "1")
+    return shared / "genomes"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def _orf(rng: random.Random, codons: int, tga_every: int = 0) -> str:
+    sense = [c for c in (a + b + d for a in "ACGT" for b in "ACGT" for d in "ACGT")
+             if c not in ("TAA", "TAG", "TGA")]
+    body = [rng.choice(sense) for _ in range(codons)]
+    if tga_every:
+        for i in range(tga_every, codons, tga_every):
+            body[i] = "TGA"
+    return "ATG" + "".join(body) + "TAA"
+
+
+def write_synthetic_genbank(path: Path, genes: int = 6, seed: int = 1, table: int = 4,
+                            with_rna: bool = True) -> Path:
+    """A small annotated genome: operon-forming CDS pairs, one RNA gene, TGA codons."""
+    rng = random.Random(seed)
+    sequence, features, cursor = [], [], 0
+
+    def spacer(n):
+        nonlocal cursor
+        sequence.append("".join(rng.choice("ACGT") for _ in range(n)))
+        cursor += n
+
+    for i in range(genes):
+        spacer(20 if i % 2 else 200)  # pairs of genes 20 bp apart form operons
+        orf = _orf(rng, 80 + 40 * i, tga_every=25)
+        strand = 1 if i < genes // 2 + 1 else -1
+        start = cursor
+        sequence.append(orf if strand == 1 else str(Seq(orf).reverse_complement()))
+        cursor += len(orf)
+        tag = f"SYN_{i + 1:04d}"
+        quals = {"locus_tag": [tag], "gene": [f"syn{chr(65 + i)}"], "product": [f"protein {i + 1}"],
+                 "transl_table": [str(table)], "codon_start": ["1"]}
+        features.append(SeqFeature(FeatureLocation(start, cursor, strand=strand), type="CDS",
+                                   qualifiers=quals))
+    if with_rna:
+        spacer(300)
+        start = cursor
+        spacer(76)
+        features.append(SeqFeature(FeatureLocation(start, cursor, strand=1), type="tRNA",
+                                   qualifiers={"locus_tag": ["SYN_T001"], "product": ["tRNA-Trp"]}))
+    spacer(150)
+    record = SeqRecord(Seq("".join(sequence)), id="SYN00001.1", name="SYN00001",
+                       description="synthetic test genome", features=features,
+                       annotations={"molecule_type": "DNA", "topology": "linear"})
+    SeqIO.write(record, path, "genbank")
+    return path
+
+
+@pytest.fixture
+def synthetic_genbank(tmp_path) -> Path:
+    return write_synthetic_genbank(tmp_path / "SYN00001.1.gb")
+
+
+def write_policy(path: Path, text: str) -> Path:
+    path.write_text(text.strip() + "\n")
+    return path
+
+
+@pytest.fixture
+def small_policy(tmp_path, synthetic_genbank) -> Path:
+    return write_policy(tmp_path / "small.yaml", f"""
+schema_version: 1
+name: small
+vms:
+  - id: vm1
+    genome: {synthetic_genbank.name}
+    ribosomes: {{share: 0.2}}
+simulate:
+  until: 6 h
+  points: 73
+""")

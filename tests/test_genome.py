@@ -1,0 +1,140 @@
+"""Genome front end: real Syn3A counts, synthetic genomes, and clear errors."""
+import gzip
+import json
+import shutil
+
+import pytest
+from Bio import SeqIO
+from typer.testing import CliRunner
+
+from bioxen.cli import app
+from bioxen.errors import GenomeError
+from bioxen.genome import infer_operons, load_genome, read_genome, resolve_genome
+from bioxen.genome.summary import genome_summary
+
+runner = CliRunner()
+
+
+def test_syn3a_summary_matches_the_genbank_record(genome_path):
+    summary = genome_summary(load_genome("CP016816.2"))
+    assert summary["length_bp"] == 543_379
+    assert summary["topology"] == "circular"
+    assert summary["translation_table"] == 4
+    assert summary["features"] == {"CDS": 458, "rRNA": 6, "tRNA": 29, "ncRNA": 2, "tmRNA": 1}
+    assert summary["pseudogenes"] == 3
+    assert summary["internal_tga_codons"] == 1383  # PARAMETERS.md, counted from syn3A.gb
+    assert 150 < summary["operons"] < 496
+
+
+def test_syn3a_gene_records_carry_what_the_compiler_needs(genome_path):
+    genome = load_genome("CP016816.2")
+    dnaa = genome.find("JCVISYN3A_0001")
+    assert dnaa.feature_type == "CDS" and dnaa.strand == 1 and not dnaa.pseudo
+    assert dnaa.translation_table == 4 and dnaa.protein_length == 450
+    assert dnaa.name == "dnaA" and "replication" in dnaa.product
+    assert genome.find("JCVISYN3A_0158").feature_type == "tmRNA"
+
+
+def test_genome_info_cli_json(genome_path):
+    result = runner.invoke(app, ["genome", "info", "CP016816.2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["features"]["CDS"] == 458
+
+
+def test_synthetic_genome_operons_and_tga(synthetic_genbank):
+    genome = read_genome(synthetic_genbank)
+    coding = [g for g in genome.genes if g.feature_type == "CDS"]
+    assert len(coding) == 6 and genome.translation_table == 4
+    assert all(g.internal_tga > 0 for g in coding)
+    assert coding[0].protein_length == 81
+    operons = infer_operons(genome, max_gap=50)
+    # pairs 1+2, 3+4 (+ strand) and 5+6 (- strand) lie 20 bp apart; the tRNA stands alone
+    assert [len(op) for op in operons] == [2, 2, 2, 1]
+    assert len(infer_operons(genome, max_gap=0)) == 7
+
+
+def test_gzipped_genbank_reads_the_same(tmp_path, synthetic_genbank):
+    packed = tmp_path / "SYN00001.1.gbk.gz"
+    packed.write_bytes(gzip.compress(synthetic_genbank.read_bytes()))
+    assert read_genome(packed).genes == read_genome(synthetic_genbank).genes
+
+
+def test_fasta_with_gff3_annotation(tmp_path, synthetic_genbank):
+    from BCBio import GFF
+
+    record = SeqIO.read(synthetic_genbank, "genbank")
+    SeqIO.write(record, tmp_path / "syn.fasta", "fasta")
+    with open(tmp_path / "syn.gff3", "w") as handle:
+        GFF.write([record], handle, include_fasta=False)
+    genome = read_genome(tmp_path / "syn.fasta")
+    reference = read_genome(synthetic_genbank)
+    assert [g.locus_tag for g in genome.genes] == [g.locus_tag for g in reference.genes]
+    assert [g.internal_tga for g in genome.genes] == [g.internal_tga for g in reference.genes]
+
+
+def test_truncated_genbank_is_a_clear_error(tmp_path, shared):
+    text = (shared / "genomes" / "CP016816.2.gb").read_text()
+    cut = tmp_path / "cut.gb"
+    cut.write_text(text[: len(text) // 2])
+    with pytest.raises(GenomeError, match=r"cut\.gb:\d+: error: GenBank file is truncated"):
+        read_genome(cut)
+    result = runner.invoke(app, ["genome", "info", str(cut)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "truncated" in result.output
+
+
+def test_fasta_without_annotation_is_a_clear_error(tmp_path, synthetic_genbank):
+    SeqIO.write(SeqIO.read(synthetic_genbank, "genbank"), tmp_path / "bare.fasta", "fasta")
+    with pytest.raises(GenomeError, match="FASTA file has no annotation") as info:
+        read_genome(tmp_path / "bare.fasta")
+    assert "bare.gff3" in str(info.value)
+
+
+def test_unknown_accession_offline_says_how_to_supply_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("BIOXEN_OFFLINE", "1")
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(tmp_path))
+    with pytest.raises(GenomeError) as info:
+        resolve_genome("NC_999999.1")
+    message = str(info.value)
+    assert "NC_999999.1" in message and "BIOXEN_GENOME_PATH" in message and "cache" in message
+    result = runner.invoke(app, ["genome", "info", "NC_999999.1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_download_failure_is_reported_with_the_same_advice(monkeypatch, tmp_path):
+    from Bio import Entrez
+
+    def offline(**kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv("BIOXEN_OFFLINE", raising=False)
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(tmp_path))
+    monkeypatch.setattr(Entrez, "efetch", offline)
+    with pytest.raises(GenomeError, match="cannot download genome NC_999999.1") as info:
+        resolve_genome("NC_999999.1")
+    assert "BIOXEN_GENOME_PATH" in str(info.value)
+
+
+def test_accession_resolves_through_path_then_cache(monkeypatch, tmp_path, synthetic_genbank):
+    monkeypatch.setenv("BIOXEN_OFFLINE", "1")
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(synthetic_genbank.parent))
+    assert resolve_genome("SYN00001.1") == synthetic_genbank
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(cache))
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", "")
+    (cache / "genomes").mkdir(parents=True)
+    shutil.copy(synthetic_genbank, cache / "genomes" / "SYN00001.1.gb")
+    assert resolve_genome("SYN00001.1") == cache / "genomes" / "SYN00001.1.gb"
+
+
+def test_download_lands_in_the_cache(monkeypatch, tmp_path, synthetic_genbank):
+    import io
+    from Bio import Entrez
+
+    monkeypatch.delenv("BIOXEN_OFFLINE", raising=False)
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", "")
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(Entrez, "efetch", lambda **kw: io.StringIO(synthetic_genbank.read_text()))
+    path = resolve_genome("SYN00001.1")
+    assert path == tmp_path / "cache" / "genomes" / "SYN00001.1.gb"
+    assert read_genome(path).genes == read_genome(synthetic_genbank).genes

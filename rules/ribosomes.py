@@ -16,11 +16,17 @@ from __future__ import annotations
 
 from bioxen.rules import Builder
 
+INVENTORY = "ribosome_inventory"   # species counting every ribosome
+ALL_RIBOSOMES = "ribosomes_all"    # observable: free plus bound ribosomes
+
 
 def host_ribosomes(b: Builder, p: dict):
     """Declare the ribosome monomer, its binding constants and observables.
 
     >>> from bioxen.rules import Builder
+
+INVENTORY = "ribosome_inventory"   # species counting every ribosome
+ALL_RIBOSOMES = "ribosomes_all"    # observable: free plus bound ribosomes
     >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0})
     >>> [o.name for o in b.model.observables]
     ['ribosomes_free', 'ribosomes_all', 'ribosome_inventory_level']
@@ -28,9 +34,9 @@ def host_ribosomes(b: Builder, p: dict):
     ribosome = b.monomer("ribosome", ["mrna"])
     b.parameter("k_b", p["k_b"])
     b.parameter("k_u", p["k_u"])
-    inventory = b.monomer("ribosome_inventory")
+    inventory = b.monomer(INVENTORY)
     free = b.observable("ribosomes_free", ribosome(mrna=None))
-    b.observable("ribosomes_all", ribosome())
+    b.observable(ALL_RIBOSOMES, ribosome())
     total = b.observable("ribosome_inventory_level", inventory())
     b.expression("ribosomes_translating", total - free, "molecules")
     return ribosome

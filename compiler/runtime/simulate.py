@@ -42,6 +42,18 @@ def _roadrunner(sbml: str):
         raise SimulationError(f"libRoadRunner cannot load the model: {exc}") from exc
 
 
+def _whole_molecules(rr) -> None:
+    """SSA counts molecules: round initial amounts, keeping the ribosome inventory exact."""
+    from bioxen.rules.ribosomes import ALL_RIBOSOMES, INVENTORY
+
+    for sid in rr.model.getFloatingSpeciesIds():
+        rr.setValue(f"init({sid})", float(round(rr.getValue(f"init({sid})"))))
+    if INVENTORY in rr.model.getFloatingSpeciesIds():
+        rr.reset()
+        rr.setValue(f"init({INVENTORY})", float(rr.getValue(ALL_RIBOSOMES)))
+    rr.reset()
+
+
 def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
                   method: str = "ode", seed: int | None = None) -> pd.DataFrame:
     if method not in METHODS:
@@ -54,6 +66,7 @@ def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
     elongations = [r for v in outputs.vms.values() for r in v["elongation_reactions"]]
     selections = ["time"] + host + proteins + elongations
     if method == "ssa":
+        _whole_molecules(rr)
         rr.setIntegrator("gillespie")
         if seed is not None:
             rr.getIntegrator().setValue("seed", int(seed))

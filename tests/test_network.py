@@ -1,0 +1,61 @@
+"""The compiler's own network expansion is identical to BioNetGen's."""
+from collections import Counter
+
+import pytest
+import sympy
+from pysb.bng import generate_equations
+
+from bioxen.backend.compile import compile_design
+from bioxen.backend.model import build_model
+from bioxen.backend.network import canonical_key, expand_network
+from bioxen.frontend import read_design
+from bioxen.passes import PIPELINE
+
+
+def _designed(policy):
+    design = read_design(policy)
+    for _, apply in PIPELINE:
+        design = apply(design)
+    return design
+
+
+def _network(model):
+    keys = [canonical_key(cp) for cp in model.species]
+    rename = {sympy.Symbol(f"__s{i}"): sympy.Symbol(k) for i, k in enumerate(keys)}
+    reactions = Counter()
+    for r in model.reactions:
+        rate = str(sympy.expand(r["rate"].xreplace(rename)))
+        reactions[(tuple(sorted(keys[i] for i in r["reactants"])),
+                   tuple(sorted(keys[i] for i in r["products"])), rate)] += 1
+    observables = {o.name: sorted(zip((keys[i] for i in o.species), o.coefficients))
+                   for o in model.observables}
+    return set(keys), reactions, observables
+
+
+@pytest.mark.parametrize("with_guest", [False, True])
+def test_own_expansion_equals_bionetgen(small_policy, with_guest):
+    design = _designed(small_policy)
+    if not with_guest:
+        from dataclasses import replace
+        design = replace(design, vms=())
+    ours, _ = build_model(design)
+    assert expand_network(ours.model) == "bioxen"
+    reference, _ = build_model(design)
+    generate_equations(reference.model)
+    species, reactions, observables = _network(ours.model)
+    bng_species, bng_reactions, bng_observables = _network(reference.model)
+    assert species == bng_species
+    assert reactions == bng_reactions
+    assert observables == bng_observables
+    assert len(reactions) > (60 if with_guest else 30)
+
+
+def test_non_concrete_rules_fall_back_to_bionetgen(small_policy):
+    from pysb import ANY
+    build = compile_design(read_design(small_policy))
+    b, _ = build_model(build.design)
+    ribosome, energy = b.model.monomers["ribosome"], b.model.monomers["energy"]
+    b.rule("bound_ribosomes_cost_energy", ribosome(mrna=ANY) + energy() >> ribosome(mrna=ANY),
+           b.parameter("k_test", 1e-9))
+    assert expand_network(b.model) == "bng"
+    assert len(b.model.reactions) > len(build.builder.model.reactions)

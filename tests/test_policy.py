@@ -1,0 +1,107 @@
+"""Policy validation: every error names file:line:column and what is allowed."""
+import pytest
+from typer.testing import CliRunner
+
+from bioxen.cli import app
+from bioxen.errors import PolicyError
+from bioxen.policy import load_policy
+from conftest import ROOT, write_policy
+
+runner = CliRunner()
+
+
+def _errors(policy):
+    with pytest.raises(PolicyError) as info:
+        load_policy(policy)
+    return str(info.value)
+
+
+def test_example_policies_validate():
+    for path in (ROOT / "models" / "policies").glob("*.yaml"):
+        policy = load_policy(path)
+        assert policy.schema_version == 1
+
+
+def test_unknown_key_names_line_column_and_allowed_keys(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+host:
+  chassis: ecoli_mg1655
+  sheduler: round_robin
+""")
+    message = _errors(policy)
+    assert f"{policy}:4:3: error: unknown key 'sheduler'" in message
+    assert "allowed keys: chassis, nutrient_quality, external_nutrient" in message
+
+
+def test_negative_share_is_rejected_at_its_value(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+vms:
+  - id: vm1
+    genome: CP016816.2
+    ribosomes: {share: -0.1}
+""")
+    assert f"{policy}:5:24: error: share: Input should be greater than 0" in _errors(policy)
+
+
+def test_duration_without_unit(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+simulate:
+  until: 6
+""")
+    message = _errors(policy)
+    assert f"{policy}:3:10: error: until: duration 6 has no unit" in message
+    assert "'6 h'" in message
+
+
+def test_shares_must_leave_the_host_ribosomes(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+vms:
+  - {id: a, genome: x.gb, ribosomes: {share: 0.6}}
+  - {id: b, genome: x.gb, ribosomes: {share: 0.5}}
+""")
+    assert "add up to 1.1" in _errors(policy)
+
+
+def test_all_errors_are_reported_together(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 2
+vms:
+  - id: vm1
+    genome: CP016816.2
+    resolution: genes
+""")
+    message = _errors(policy)
+    assert ":1:17: error: schema_version" in message and ":5:17: error: resolution" in message
+
+
+def test_check_command_exit_codes(tmp_path, small_policy):
+    ok = runner.invoke(app, ["check", str(small_policy)])
+    assert ok.exit_code == 0 and "ok" in ok.output
+    bad = write_policy(tmp_path / "bad.yaml", "schema_version: 1\nvms: [{id: vm1}]\n")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert "missing required key 'genome'" in result.output and "Traceback" not in result.output
+
+
+def test_vm_genome_that_cannot_be_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("BIOXEN_OFFLINE", "1")
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(tmp_path))
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+vms:
+  - id: vm1
+    genome: missing_genome.gb
+""")
+    result = runner.invoke(app, ["compile", str(policy), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{policy}:4:13: error: VM 'vm1': genome 'missing_genome.gb'" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_malformed_yaml_points_at_the_problem(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", "schema_version: 1\nvms: [\n")
+    assert f"{policy}:3:1: error: invalid YAML" in _errors(policy)

@@ -1,0 +1,73 @@
+"""JCVI-Syn3A (CP016816.2) as a guest: the acceptance runs of the spine (slow)."""
+from dataclasses import replace
+
+import libsbml
+import pytest
+from typer.testing import CliRunner
+
+from bioxen.backend.compile import compile_design, outputs_spec
+from bioxen.cli import app
+from bioxen.frontend import read_design
+from bioxen.runtime.simulate import Outputs, simulate_sbml
+from conftest import ROOT, write_policy
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def calibrated_policy(tmp_path, genome_path, shared):
+    return write_policy(tmp_path / "syn3a.yaml", f"""
+schema_version: 1
+vms:
+  - id: vm1
+    genome: CP016816.2
+    expression_table: {shared / "data" / "syn3a_gene_table.csv"}
+    ribosomes: {{share: 0.25}}
+""")
+
+
+def _final_protein(design, resolution):
+    design = replace(design, vms=tuple(replace(vm, resolution=resolution) for vm in design.vms))
+    build = compile_design(design)
+    spec = outputs_spec(build)
+    table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]), 360, 37)
+    return table["vm1_protein_total"].iloc[-1], len(build.species_ids)
+
+
+@pytest.mark.slow
+def test_gene_operon_and_subsystem_resolutions_agree(calibrated_policy):
+    design = read_design(calibrated_policy)
+    results = {res: _final_protein(design, res) for res in ("gene", "operon", "subsystem")}
+    print({res: f"{p:,.0f} protein, {n} species" for res, (p, n) in results.items()})
+    gene = results["gene"][0]
+    for res in ("operon", "subsystem"):
+        assert results[res][0] == pytest.approx(gene, rel=0.10), res
+    assert results["gene"][1] > results["operon"][1] > results["subsystem"][1]
+
+
+def test_subsystem_and_operon_resolutions_agree_quickly(calibrated_policy):
+    design = read_design(calibrated_policy)
+    operon, _ = _final_protein(design, "operon")
+    subsystem, _ = _final_protein(design, "subsystem")
+    assert subsystem == pytest.approx(operon, rel=0.10)
+
+
+@pytest.mark.slow
+def test_main_command_on_syn3a(genome_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "syn3a"
+    result = runner.invoke(app, ["run", "models/policies/syn3a_single_vm.yaml", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    import json
+    import math
+    import pandas as pd
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["vms"][0]["genes_expressed"] == 493  # 455 coding + 38 stable RNA
+    table = pd.read_csv(out / "results.csv")
+    assert 20 <= table["doubling_time_min"].iloc[0] <= 120  # starts from the host steady state
+    assert table["doubling_time_min"].iloc[-1] > 1.05 * table["doubling_time_min"].iloc[0]
+    late = table["vm1_protein_total"][table["time_min"] >= 324]
+    assert (late.max() - late.min()) / late.iloc[-1] < 0.01
+    assert "steady state" in result.output and "yes" in result.output
+    assert math.isfinite(table["vm1_translation_flux"].iloc[-1])

@@ -87,10 +87,6 @@ def check(policy: Path = typer.Argument(..., help="policy YAML")):
     console.print(f"{policy}: ok ({len(parsed.vms)} VM(s), schema {parsed.schema_version})")
 
 
-def _default_out(policy: Path) -> Path:
-    return Path("build") / policy.stem
-
-
 def _compile(policy: Path, out: Optional[Path]):
     from bioxen.backend.compile import compile_design, write_build
     from bioxen.frontend import read_design
@@ -101,7 +97,7 @@ def _compile(policy: Path, out: Optional[Path]):
     with _stage("compiling", timings):
         build = compile_design(design)
     build.timings["parse"] = round(timings["reading inputs"], 4)
-    out = out or _default_out(policy)
+    out = out or Path("build") / design.name
     with _stage("writing outputs"):
         write_build(build, out)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "

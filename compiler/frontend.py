@@ -13,7 +13,7 @@ from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
 from bioxen.ir import Design, GuestVM, InputFile, SimulationPlan
 from bioxen.policy import load_policy
-from bioxen.policy.load import read_policy_yaml, _yaml_location
+from bioxen.policy.load import read_policy_yaml, yaml_location
 from bioxen.table import read_expression_table
 
 
@@ -40,7 +40,7 @@ def read_design(policy_path: str | Path) -> Design:
               InputFile("chassis", chassis.source, chassis.sha256)]
     vms, errors = [], []
     for index, spec in enumerate(policy.vms):
-        where = _yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
+        where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
         try:
             genome = load_genome(spec.genome, base, spec.annotation, where)
             table = None

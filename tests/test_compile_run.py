@@ -102,3 +102,24 @@ def test_failed_compile_leaves_no_partial_output(tmp_path, synthetic_genbank):
     assert result.exit_code == 1 and "needs an expression table" in result.output
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_expression_table_for_another_genome_is_rejected(tmp_path, synthetic_genbank):
+    table = tmp_path / "other.csv"
+    table.write_text("locus_tag,protein_count,mrna_count\nOTHER_1,10,1\n")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"schema_version: 1\nvms:\n  - {{id: vm1, genome: {synthetic_genbank}, "
+                      f"expression_table: {table}}}\n")
+    result = runner.invoke(app, ["compile", str(policy), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "names none of the genome's locus tags" in result.output
+
+
+def test_bad_expression_table_values_name_the_line(tmp_path):
+    from bioxen.errors import TableError
+    from bioxen.table import read_expression_table
+    table = tmp_path / "t.csv"
+    table.write_text("locus_tag,protein_count\nA_1,10\nA_2,-3\nA_2,4\n")
+    with pytest.raises(TableError) as info:
+        read_expression_table(table)
+    assert f"{table}:3: error: protein_count must be a non-negative number" in str(info.value)
+    assert f"{table}:4: error: locus_tag A_2 repeats line 3" in str(info.value)

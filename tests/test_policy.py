@@ -105,3 +105,18 @@ vms:
 def test_malformed_yaml_points_at_the_problem(tmp_path):
     policy = write_policy(tmp_path / "p.yaml", "schema_version: 1\nvms: [\n")
     assert f"{policy}:3:1: error: invalid YAML" in _errors(policy)
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("schema_version: 1\nhost: {sheduler: x}\n", "unknown key 'sheduler'"),
+    ("schema_version: 1\nvms: [{id: vm1, genome: g.gb, ribosomes: {share: -0.1}}]\n", "greater than 0"),
+    ("schema_version: 1\nsimulate: {until: 6}\n", "has no unit"),
+])
+def test_policy_mistakes_reach_the_user_without_a_traceback(tmp_path, body, expected):
+    policy = write_policy(tmp_path / "p.yaml", body)
+    for command in (["check", str(policy)], ["run", str(policy), "-o", str(tmp_path / "out")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert expected in result.output and f"{policy}:" in result.output
+        assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+    assert not (tmp_path / "out").exists()

@@ -137,7 +137,7 @@ def _coding_facts(feature: SeqFeature, qualifiers: dict, sequence, pseudo: bool)
         return table, None, 0
     try:
         cds = str(feature.extract(sequence)).upper()
-    except Exception:  # undefined sequence (e.g. a GenBank without ORIGIN)
+    except Exception:  # a location outside the sequence
         return table, None, 0
     offset = int(_first(qualifiers, "codon_start", "phase", default=1)) - 1
     offset = offset if offset in (0, 1, 2) else 0
@@ -147,13 +147,17 @@ def _coding_facts(feature: SeqFeature, qualifiers: dict, sequence, pseudo: bool)
     return table, length, sum(1 for c in codons[:-1] if c == "TGA")
 
 
+def _defined_sequence(record):
+    """The record's sequence, or None when the file gives only a length (no ORIGIN)."""
+    try:
+        return record.seq if record.seq is not None and str(record.seq[:1]) else None
+    except Exception:  # Biopython's UndefinedSequenceError
+        return None
+
+
 def _to_genome(record, path: Path, digest: str) -> Genome:
     genes: list[Gene] = []
-    try:
-        sequence = record.seq if record.seq is not None and len(record.seq) else None
-        str(sequence[:1]) if sequence is not None else None
-    except Exception:
-        sequence = None
+    sequence = _defined_sequence(record)
     for index, (feature, qualifiers) in enumerate(_flatten(record.features)):
         if feature.type not in FEATURE_TYPES:
             continue

@@ -66,6 +66,10 @@ def _bound_per_transcription(ref: ReferenceState, strength: float, length: float
 
 def _gene_weights(vm: GuestVM) -> tuple[dict[str, float], dict[str, float]]:
     rows = vm.table.by_locus_tag() if vm.table else {}
+    if rows and not any(g.locus_tag in rows for g in vm.genome.genes):
+        raise CompileError(f"VM '{vm.id}': expression table {vm.table.source} names none of the "
+                           f"genome's locus tags (e.g. {vm.genome.genes[0].locus_tag})", vm.location,
+                           hint="is this the table for another genome?")
     weights, strengths = {}, {}
     for gene in vm.genome.genes:
         row = rows.get(gene.locus_tag)

@@ -15,7 +15,7 @@ from bioxen.errors import Diagnostic, Location, PolicyError, at
 from bioxen.policy.schema import Policy
 
 
-def _yaml_location(path: Path, root, loc: tuple, key_itself: bool) -> Location:
+def yaml_location(path: Path, root, loc: tuple, key_itself: bool) -> Location:
     """Follow a pydantic error location through the YAML tree to a line:column."""
     node, line, column = root, 1, 1
     for index, key in enumerate(loc):
@@ -46,10 +46,10 @@ def _message(error: dict, model_fields: dict) -> tuple[str, str | None]:
         return f"unknown key '{name}'", "allowed keys: " + ", ".join(model_fields)
     if kind == "missing":
         return f"missing required key '{name}'", None
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    return f"{name}: {message} (got {error.get('input')!r})" if kind != "value_error" or loc else message, _allowed(error)
+    message = error["msg"].removeprefix("Value error, ")
+    if not loc:  # a check on the whole policy, e.g. shares that add up to 1 or more
+        return message, None
+    return f"{name}: {message} (got {error.get('input')!r})", _allowed(error)
 
 
 def _fields_at(loc: tuple) -> dict:
@@ -92,6 +92,6 @@ def load_policy(path: str | Path) -> Policy:
         for error in exc.errors():
             loc = tuple(error["loc"])
             message, hint = _message(error, _fields_at(loc))
-            where = _yaml_location(path, data, loc, key_itself=error["type"] == "extra_forbidden")
+            where = yaml_location(path, data, loc, key_itself=error["type"] == "extra_forbidden")
             errors.append(Diagnostic(message, where, hint))
         raise PolicyError.collected(errors) from None

@@ -8,6 +8,7 @@ Weisse et al. 2015 (PNAS 112:E1038)::
 from __future__ import annotations
 
 from bioxen.rules import Builder
+from bioxen.rules.species import canonical_key
 
 
 def growth_rate(b: Builder, p: dict):
@@ -15,10 +16,6 @@ def growth_rate(b: Builder, p: dict):
     translating = b.model.expressions["ribosomes_translating"]
     mass = b.parameter("M", p["M"])
     return b.expression("growth_rate", gamma * translating / mass, "1/min")
-
-
-def _species_key(pattern) -> str:
-    return str(pattern)
 
 
 def dilution(b: Builder):
@@ -30,10 +27,10 @@ def dilution(b: Builder):
     lam = b.model.expressions["growth_rate"]
     seen: dict[str, object] = {}
     for initial in b.model.initials:
-        seen.setdefault(_species_key(initial.pattern), initial.pattern)
+        seen.setdefault(canonical_key(initial.pattern), initial.pattern)
     for rule in list(b.model.rules):
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
-            seen.setdefault(_species_key(cp), cp)
+            seen.setdefault(canonical_key(cp), cp)
     for index, pattern in enumerate(seen.values()):
         names = "_".join(mp.monomer.name for mp in pattern.monomer_patterns)
         tags = b.species_tags(pattern)

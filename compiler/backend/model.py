@@ -8,6 +8,7 @@ from bioxen.names import mangle
 from bioxen.rules import Builder, Quantity, energy, expression, growth
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import weisse_host
+from bioxen.rules.species import species_id
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,6 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
 
 def _host_initial_state(b: Builder, state: dict[str, float]) -> None:
     """Start from the chassis steady state; species it does not list start at 0."""
-    from bioxen.backend.network import species_id
-
     patterns = {}
     for rule in b.model.rules:
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:

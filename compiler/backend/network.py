@@ -17,38 +17,11 @@ import sympy
 from pysb.bng import generate_equations
 from pysb.pattern import match_complex_pattern
 
+from bioxen.rules.species import canonical_key, species_id  # noqa: F401  (re-exported)
+
 
 class NotConcrete(Exception):
     """A rule the compiler cannot expand by itself (BNG handles it)."""
-
-
-def canonical_key(cp) -> str:
-    """A string equal for isomorphic concrete species (monomers sorted, bonds renumbered)."""
-    def signature(mp):
-        return (mp.monomer.name, sorted((s, str(c) if not isinstance(c, int) else "!")
-                                        for s, c in mp.site_conditions.items()))
-    bonds: dict[int, int] = {}
-    parts = []
-    for mp in sorted(cp.monomer_patterns, key=lambda m: str(signature(m))):
-        sites = []
-        for site in sorted(mp.site_conditions):
-            cond = mp.site_conditions[site]
-            if isinstance(cond, int):
-                cond = f"!{bonds.setdefault(cond, len(bonds) + 1)}"
-            elif isinstance(cond, tuple) and len(cond) == 2 and isinstance(cond[1], int):
-                cond = f"~{cond[0]}!{bonds.setdefault(cond[1], len(bonds) + 1)}"
-            elif isinstance(cond, str):
-                cond = f"~{cond}"
-            else:
-                cond = "" if cond is None else repr(cond)
-            sites.append(f"{site}{cond}")
-        parts.append(f"{mp.monomer.name}({','.join(sites)})")
-    return ".".join(parts)
-
-
-def species_id(cp) -> str:
-    """A readable identifier: monomer names joined by ``__`` (``mRNA_x__ribosome``)."""
-    return "__".join(sorted(mp.monomer.name for mp in cp.monomer_patterns))
 
 
 def _check_concrete(rule) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import libsbml
 from sympy.printing.str import StrPrinter
 
-from bioxen.backend.network import species_id
+from bioxen.rules.species import species_id
 from bioxen.errors import CompileError
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"

@@ -170,8 +170,7 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
             host = compile_design(host_design(build.design.chassis, build.design.host_overrides))
-            alone = simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs({"growth_rate": "growth_rate",
-                                  "ribosomes_free": "ribosomes_free", "energy": "energy_level"}, {}),
+            alone = simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(),
                                   plan.until, 11)
         summary = summarize(table, alone)
     console.print(_summary_table(summary, build.design.name))

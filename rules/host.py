@@ -10,6 +10,8 @@ from bioxen.rules import Builder, energy, expression, growth, ribosomes, value
 from bioxen.rules.expression import GeneSpec
 
 SECTORS = ("r", "t", "m", "q")
+# What a simulation reports about the host, by model quantity.
+HOST_OUTPUTS = {"growth_rate": "growth_rate", "ribosomes_free": "ribosomes_free", "energy": "energy_level"}
 
 
 def _sector_spec(sector: str, quantities: dict) -> GeneSpec:

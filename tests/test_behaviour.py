@@ -13,9 +13,6 @@ from bioxen.runtime.simulate import Outputs, simulate_sbml
 from bioxen.runtime.steady import host_design, host_steady_state
 from conftest import write_policy
 
-HOST_OUTPUTS = Outputs({"growth_rate": "growth_rate", "ribosomes_free": "ribosomes_free",
-                        "energy": "energy_level"}, {})
-
 
 def _steady_host(**overrides):
     build = compile_design(host_design(load_chassis("ecoli_mg1655"), overrides))

@@ -18,9 +18,9 @@ from bioxen.backend.bngl import to_bngl
 from bioxen.backend.model import VmOutputs, build_model
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
-from bioxen.frontend import read_design
 from bioxen.ir import Design
 from bioxen.passes import PIPELINE
+from bioxen.rules.host import HOST_OUTPUTS
 
 TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic")
 
@@ -59,13 +59,6 @@ def compile_design(design: Design, timings: dict | None = None) -> Build:
     return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
 
 
-def compile_policy(policy_path: str | Path) -> Build:
-    timings: dict[str, float] = {}
-    with _timed(timings, "parse"):
-        design = read_design(policy_path)
-    return compile_design(design, timings)
-
-
 def _versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for tool in TOOLS:
@@ -88,7 +81,7 @@ def locus_map(build: Build) -> dict:
 def outputs_spec(build: Build) -> dict:
     plan = build.design.simulation
     return {
-        "host": {"growth_rate": "growth_rate", "ribosomes_free": "ribosomes_free", "energy": "energy_level"},
+        "host": dict(HOST_OUTPUTS),
         "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules)}
                 for o in build.outputs},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},

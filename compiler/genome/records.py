@@ -1,7 +1,7 @@
 """The genome IR: frozen records of what an annotated genome says, gene by gene."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FEATURE_TYPES = ("CDS", "rRNA", "tRNA", "ncRNA", "tmRNA")
 STOP_CODONS_TABLE_11 = ("TAA", "TAG", "TGA")
@@ -42,7 +42,6 @@ class Genome:
     genes: tuple[Gene, ...]
     source: str                         # the file it was read from
     sha256: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def by_locus_tag(self) -> dict[str, Gene]:
         return {g.locus_tag: g for g in self.genes}

@@ -27,6 +27,11 @@ class Outputs:
     vms: dict
 
     @classmethod
+    def host_only(cls) -> "Outputs":
+        from bioxen.rules.host import HOST_OUTPUTS
+        return cls(dict(HOST_OUTPUTS), {})
+
+    @classmethod
     def read(cls, build_dir: Path) -> "Outputs":
         spec = json.loads((build_dir / "outputs.json").read_text())
         return cls(spec["host"], spec["vms"])

@@ -37,6 +37,44 @@ class ExpressionUnit:
 
 
 @dataclass(frozen=True)
+class IsolationParts:
+    """The genetic parts that isolate one VM (filled by the ``isolate`` pass).
+
+    Sequences are DNA, 5' to 3', upper case, as they would be built.
+    """
+
+    pool: str                 # ribosome pool its mRNAs use: "host" or "o1", "o2", ...
+    sd: str                   # Shine-Dalgarno every VM gene carries
+    anti_sd: str              # anti-SD at the 3' end of its pool's 16S rRNA
+    utr: str                  # 5' UTR put before every VM start codon (contains sd)
+    srna: str                 # gate sRNA, antisense to the UTR's SD region and start codon
+    srna_energy: float        # kcal/mol, ViennaRNA duplex of srna with its target
+    tag_name: str             # degron name, e.g. "pdt1"
+    tag: str                  # degron peptide (one-letter) appended before the stop codon
+    protease: str             # protease that recognises the tag, e.g. "mf_lon_vm1"
+    genetic_code: str         # "native", "recode" or "suppressor"
+
+
+@dataclass(frozen=True)
+class CrossTalk:
+    """Translation-initiation strength of every SD class on every ribosome pool.
+
+    ``strength[i][j]`` is SD class ``sd_classes[i]`` on pool ``pools[j]``,
+    relative to the host SD on host ribosomes (= 1), from ViennaRNA duplex
+    energies ``energy[i][j]`` (kcal/mol) by ``exp(-beta (dG_ij - dG_host,host))``.
+    Class and pool 0 are the host's; class i (i > 0) is VM ``vms[i - 1]``'s.
+    """
+
+    sd_classes: tuple[str, ...]
+    pools: tuple[str, ...]
+    sd: tuple[str, ...]
+    anti_sd: tuple[str, ...]
+    energy: tuple[tuple[float, ...], ...]
+    strength: tuple[tuple[float, ...], ...]
+    beta: float               # mol/kcal
+
+
+@dataclass(frozen=True)
 class GuestVM:
     id: str
     genome: Genome
@@ -47,6 +85,9 @@ class GuestVM:
     explicit_operons: tuple[tuple[str, ...], ...] | None
     location: Location | None
     units: tuple[ExpressionUnit, ...] = ()
+    pool: str = "orthogonal"               # policy: "orthogonal" or "host"
+    genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
+    parts: IsolationParts | None = None    # filled by the isolate pass
 
 
 @dataclass(frozen=True)

@@ -186,4 +186,5 @@ def _to_genome(record, path: Path, digest: str) -> Genome:
         length=len(record.seq) if record.seq is not None else 0,
         topology=record.annotations.get("topology", "linear"),
         translation_table=tables.most_common(1)[0][0] if tables else 11,
-        genes=tuple(genes), source=str(path), sha256=digest)
+        genes=tuple(genes), source=str(path), sha256=digest,
+        sequence=str(sequence).upper() if sequence is not None else "")

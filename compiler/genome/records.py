@@ -1,7 +1,7 @@
 """The genome IR: frozen records of what an annotated genome says, gene by gene."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FEATURE_TYPES = ("CDS", "rRNA", "tRNA", "ncRNA", "tmRNA")
 STOP_CODONS_TABLE_11 = ("TAA", "TAG", "TGA")
@@ -42,6 +42,14 @@ class Genome:
     genes: tuple[Gene, ...]
     source: str                         # the file it was read from
     sha256: str = ""
+    sequence: str = field(default="", repr=False)  # upper-case DNA; "" when the file has none
+
+    def gene_sequence(self, gene: Gene) -> str:
+        """The gene's DNA, 5' to 3' on its own strand."""
+        from Bio.Seq import reverse_complement
+
+        dna = self.sequence[gene.start:gene.end]
+        return dna if gene.strand == 1 else reverse_complement(dna)
 
     def by_locus_tag(self) -> dict[str, Gene]:
         return {g.locus_tag: g for g in self.genes}

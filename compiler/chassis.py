@@ -68,7 +68,8 @@ def find_chassis(name: str, base_dir: Path | None = None) -> Path:
 
 
 REQUIRED = ("s", "n_s", "gmax", "K_gamma", "v_t", "v_m", "K_t", "K_m", "w_r", "w_e", "w_q",
-            "theta_r", "theta_nr", "K_q", "h_q", "n_r", "n_x", "d_m", "k_b", "k_u", "M")
+            "theta_r", "theta_nr", "K_q", "h_q", "n_r", "n_x", "d_m", "k_b", "k_u", "M",
+            "w_rR", "theta_rR", "k_assembly", "k_disassembly", "d_rR")
 
 
 def load_chassis(name: str, base_dir: Path | None = None) -> Chassis:

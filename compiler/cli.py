@@ -102,7 +102,30 @@ def _compile(policy: Path, out: Optional[Path]):
         write_build(build, out)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
+    if build.design.crosstalk is not None:
+        console.print(_isolation_table(build.design))
     return build, out
+
+
+def _isolation_table(design) -> Table:
+    """The cross-talk matrix (initiation strength of each SD class on each pool) and isolation per VM."""
+    from bioxen.passes.isolate import isolation_ratios
+
+    crosstalk = design.crosstalk
+    users = {vm.parts.pool: vm.id for vm in design.vms if vm.pool == "orthogonal"}
+    label = lambda pool: f"{pool} ({users[pool]})" if pool in users else pool  # noqa: E731
+    table = Table(title="translation initiation: SD class (row) on ribosome pool (column), host:host = 1")
+    table.add_column("SD class")
+    for pool in crosstalk.pools:
+        table.add_column(label(pool), justify="right")
+    table.add_column("on/off", justify="right")
+    ratios = isolation_ratios(crosstalk)
+    for i, sd_class in enumerate(crosstalk.sd_classes):
+        cells = [f"{v:.3g}" for v in crosstalk.strength[i]]
+        ratio = ratios.get(sd_class)
+        table.add_row(f"{label(sd_class)} {crosstalk.sd[i]}", *cells,
+                      "" if ratio is None else f"{ratio:,.0f}x ({1 - 1 / ratio:.2%})")
+    return table
 
 
 @app.command("compile")

@@ -72,6 +72,10 @@ class ChassisError(BioxenError):
     stage = "chassis"
 
 
+class PartsError(BioxenError):
+    stage = "parts"
+
+
 class CompileError(BioxenError):
     stage = "compile"
 

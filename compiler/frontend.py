@@ -12,6 +12,7 @@ from bioxen.chassis import load_chassis
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
 from bioxen.ir import Design, GuestVM, InputFile, SimulationPlan
+from bioxen.parts import load_parts
 from bioxen.policy import load_policy
 from bioxen.policy.load import read_policy_yaml, yaml_location
 from bioxen.table import read_expression_table
@@ -36,8 +37,10 @@ def read_design(policy_path: str | Path) -> Design:
     tree = read_policy_yaml(policy_path)
     base = policy_path.resolve().parent
     chassis = load_chassis(policy.host.chassis, base)
+    parts = load_parts(policy.isolation.parts, base)
     inputs = [InputFile("policy", str(policy_path), hashlib.sha256(policy_path.read_bytes()).hexdigest()),
-              InputFile("chassis", chassis.source, chassis.sha256)]
+              InputFile("chassis", chassis.source, chassis.sha256),
+              InputFile("parts", parts.source, parts.sha256)]
     vms, errors = [], []
     for index, spec in enumerate(policy.vms):
         where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
@@ -53,7 +56,8 @@ def read_design(policy_path: str | Path) -> Design:
         inputs.append(InputFile(f"{spec.id}.genome", genome.source, genome.sha256))
         operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
-                           spec.operon_max_gap, operons, at(policy_path, where.line, where.column)))
+                           spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
+                           pool=spec.ribosomes.pool, genetic_code=spec.genetic_code))
     if errors:
         raise PolicyError.collected(errors)
     sim = policy.simulate
@@ -61,4 +65,4 @@ def read_design(policy_path: str | Path) -> Design:
         name=policy.name or policy_path.stem, chassis=chassis,
         host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
-        inputs=tuple(inputs))
+        inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio)

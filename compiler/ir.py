@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bioxen.chassis import Chassis
 from bioxen.errors import Location
 from bioxen.genome.records import Genome
+from bioxen.parts import PartsLibrary
 from bioxen.table import ExpressionTable
 
 
@@ -34,6 +35,7 @@ class ExpressionUnit:
     max_transcription: float = 0.0     # molecules/min
     length: float = 0.0                # effective protein length, aa
     initiation_strength: float = 1.0
+    functional_yield: float = 1.0      # share of finished proteins that are full length (UGA decoding)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class GuestVM:
     pool: str = "orthogonal"               # policy: "orthogonal" or "host"
     genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
     parts: IsolationParts | None = None    # filled by the isolate pass
+    orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
+    srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Design:
     vms: tuple[GuestVM, ...]
     simulation: SimulationPlan
     inputs: tuple[InputFile, ...]
+    parts: PartsLibrary | None = None
+    min_isolation: float = 100.0
+    crosstalk: CrossTalk | None = None     # filled by the isolate pass
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

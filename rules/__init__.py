@@ -26,6 +26,15 @@ def value(q) -> float:
     return float(q.value if isinstance(q, Quantity) else q)
 
 
+def sum_patterns(patterns):
+    """``p1 + p2 + ...`` of PySB patterns (an observable over several species)."""
+    patterns = list(patterns)
+    total = patterns[0]
+    for pattern in patterns[1:]:
+        total = total + pattern
+    return total
+
+
 @dataclass
 class Builder:
     """Adds components to one explicit PySB model and keeps their provenance."""

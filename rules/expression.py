@@ -1,22 +1,35 @@
-"""Gene expression: transcription, translation on ribosomes, mRNA and protein decay.
+"""Gene expression: transcription, translation on a ribosome pool, mRNA and protein decay.
 
 Reaction schema for one gene (or lumped unit) x, after Weisse et al. 2015
 (PNAS 112:E1038), molecules per cell and minutes::
 
-    ∅ → m_x                 at  w_x·a/(θ_x + a) [·1/(1 + (q/K_q)^h_q)]   (transcription)
+    ∅ → m_x                 at  w_x·a/(θ_x + a)·f [/(1 + (q/K_q)^h_q)]     (transcription)
     m_x + R ⇌ m_x:R         k_b·e_x (1/(molecule·min)), k_u (1/min)      (initiation)
-    m_x:R → m_x + R + P_x   at  γ(a)/n_x                                   (elongation)
+    m_x:R → m_x + R + P_x   at  y·γ(a)/n_x                                 (elongation)
+    m_x:R → m_x + R + D     at  (1 - y)·γ(a)/n_x                           (defective product)
     m_x → ∅                 at  d_m                                        (mRNA decay)
     P_x → ∅                 at  d_p                                        (protein decay)
 
-e_x is a relative initiation strength (1 for an average RBS); n_x the protein
-length in amino acids. A stable RNA gene has only the first reaction.
+e_x is a relative initiation strength (1 for an average host RBS); n_x the
+protein length in amino acids; R the ribosome of the pool the mRNA's SD binds
+(``host`` or an orthogonal pool, see :mod:`bioxen.rules.ribosomes`); f an
+optional control factor (e.g. a VM's transcription licence); y the share of
+finished proteins that are full length (1 unless a stop-codon read-through or
+UGA-decoding cost applies; D is the shared ``defective_protein``). A stable
+RNA gene has only the first reaction.
+
+Guest mRNAs carry their SD class as a state (``mRNA_vm2_x(rib, srna, sd~o2)``)
+and guest proteins their degron (``protein_vm2_x(tag~pdt2)``), so gates and
+proteases act on every molecule in a given state.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bioxen.rules import Builder
+from bioxen.rules.ribosomes import pool_monomer
+
+DEFECTIVE = "defective_protein"
 
 
 @dataclass(frozen=True)
@@ -32,37 +45,64 @@ class GeneSpec:
     mrna_decay: float = 0.1        # 1/min
     protein_decay: float = 0.0     # 1/min
     coding: bool = True
+    pool: str = "host"             # ribosome pool its SD binds
+    sd: str | None = None          # SD class state of the mRNA (guest genes)
+    tag: str | None = None         # degron state of the protein (guest genes)
+    functional_yield: float = 1.0  # y
 
 
-def transcription(b: Builder, transcript, spec: GeneSpec, repression=None):
-    """``∅ → m`` at ``w·a/(θ+a)``, optionally divided by a repression term."""
+def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, factor=None):
+    """``∅ → m`` at ``w·a/(θ+a)``, times an optional control factor, over an optional repression."""
     a = b.model.observables["energy_level"]
     w = b.parameter(f"w_{spec.name}", spec.max_transcription, "molecules/min")
     theta = b.parameter(f"theta_{spec.name}", spec.threshold, "molecules")
     rate = w * a / (theta + a)
+    if factor is not None:
+        rate = rate * factor
     if repression is not None:
         rate = rate / repression
     b.rule(f"transcription_{spec.name}", None >> transcript,
            b.expression(f"transcription_rate_{spec.name}", rate, "molecules/min"), tags=spec.locus_tags)
 
 
+def free_mrna(mrna, spec: GeneSpec):
+    """The pattern of an mRNA with nothing bound (ribosome or sRNA), in its SD state."""
+    sites = {"rib": None}
+    if spec.sd is not None:
+        sites.update(srna=None, sd=spec.sd)
+    return mrna(**sites)
+
+
 def translation(b: Builder, mrna, spec: GeneSpec, products: list):
-    """Initiation (reversible binding of a free ribosome) and elongation with release."""
-    ribosome = b.model.monomers["ribosome"]
+    """Initiation (reversible binding of a free ribosome of the pool) and elongation with release."""
+    ribosome = b.model.monomers[pool_monomer(spec.pool)]
+    free = free_mrna(mrna, spec)
+    bound = free.monomer(**{**free.site_conditions, "rib": 1}) % ribosome(mrna=1)
     k_b = b.parameter(f"kb_{spec.name}", b.model.parameters["k_b"].value * spec.initiation_strength,
                       "1/(molecule*min)")
-    b.rule(f"initiation_{spec.name}",
-           mrna(rib=None) + ribosome(mrna=None) | mrna(rib=1) % ribosome(mrna=1),
+    b.rule(f"initiation_{spec.name}", free + ribosome(mrna=None) | bound,
            k_b, b.model.parameters["k_u"], tags=spec.locus_tags)
     length = b.parameter(f"n_{spec.name}", spec.length, "aa")
     rate = b.expression(f"translation_rate_{spec.name}",
                         b.model.expressions["elongation_rate"] / length, "1/min")
-    released = mrna(rib=None) + ribosome(mrna=None)
+    elongations = [f"elongation_{spec.name}"]
+    if spec.functional_yield < 1:
+        y = b.parameter(f"yield_{spec.name}", spec.functional_yield, "dimensionless")
+        b.rule(f"elongation_{spec.name}_defective", bound >> free + ribosome(mrna=None) + _defective(b)(),
+               b.expression(f"defective_rate_{spec.name}", (1 - y) * rate, "1/min"), tags=spec.locus_tags)
+        elongations.append(f"elongation_{spec.name}_defective")
+        rate = b.expression(f"full_length_rate_{spec.name}", y * rate, "1/min")
+    released = free + ribosome(mrna=None)
     for made in products:
         released = released + made
-    b.rule(f"elongation_{spec.name}", mrna(rib=1) % ribosome(mrna=1) >> released, rate,
-           tags=spec.locus_tags)
-    return rate
+    b.rule(elongations[0], bound >> released, rate, tags=spec.locus_tags)
+    return elongations
+
+
+def _defective(b: Builder):
+    if DEFECTIVE not in b.model.monomers.keys():
+        return b.monomer(DEFECTIVE)
+    return b.model.monomers[DEFECTIVE]
 
 
 def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=()):
@@ -71,25 +111,31 @@ def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=()):
                b.parameter(f"d_{name}", rate, "1/min"), tags=tags)
 
 
-def gene(b: Builder, spec: GeneSpec, product=None, repression=None):
-    """All expression reactions of one gene; returns its species monomers.
+def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None):
+    """All expression reactions of one gene; returns its species monomers and elongation rules.
 
     ``product`` is the monomer the translation makes (default: a new protein
-    ``protein_<name>``), or a list of patterns: the host's ribosomal sector
-    passes ``[ribosome(mrna=None), ribosome_inventory()]``.
+    ``protein_<name>``, carrying ``spec.tag`` if given), or a list of patterns:
+    the host's ribosomal sector passes ``[ribosomal_protein(), ribosome_inventory()]``.
     """
     if not spec.coding:
         rna = b.monomer(f"RNA_{spec.name}", tags=spec.locus_tags)
-        transcription(b, rna(), spec)
+        transcription(b, rna(), spec, factor=factor)
         return {"rna": rna}
-    mrna = b.monomer(f"mRNA_{spec.name}", ["rib"], tags=spec.locus_tags)
-    transcription(b, mrna(rib=None), spec, repression)
+    sites, states = (["rib"], None) if spec.sd is None else (["rib", "srna", "sd"], {"sd": [spec.sd]})
+    mrna = b.monomer(f"mRNA_{spec.name}", sites, states, tags=spec.locus_tags)
+    free = free_mrna(mrna, spec)
+    transcription(b, free, spec, repression, factor)
     if product is None:
-        product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags)
-        made = [product()]
+        if spec.tag:
+            product = b.monomer(f"protein_{spec.name}", ["tag"], {"tag": [spec.tag]}, tags=spec.locus_tags)
+            made = [product(tag=spec.tag)]
+        else:
+            product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags)
+            made = [product()]
         first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
-    rate = translation(b, mrna, spec, made)
-    first_order_decay(b, mrna(rib=None), f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
-    return {"mrna": mrna, "protein": product, "translation_rate": rate}
+    elongations = translation(b, mrna, spec, made)
+    first_order_decay(b, free, f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
+    return {"mrna": mrna, "protein": product, "protein_pattern": made[0], "elongations": elongations}

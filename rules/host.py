@@ -6,6 +6,8 @@ autorepressed). Parameter values and sources are in models/chassis/*.yaml.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bioxen.rules import Builder, energy, expression, growth, ribosomes, value
 from bioxen.rules.expression import GeneSpec
 
@@ -14,29 +16,48 @@ SECTORS = ("r", "t", "m", "q")
 HOST_OUTPUTS = {"growth_rate": "growth_rate", "ribosomes_free": "ribosomes_free", "energy": "energy_level"}
 
 
-def _sector_spec(sector: str, quantities: dict) -> GeneSpec:
+@dataclass(frozen=True)
+class StopReadthrough:
+    """Read-through of the host's own stop codons (e.g. by a VM's UGA-decoding tRNA).
+
+    A share ``share`` of host proteins is extended by ``extension`` aa (longer
+    ribosome occupancy and energy use); ``defective`` of those lose function.
+    """
+
+    share: float
+    extension: float
+    defective: float
+
+
+def _sector_spec(sector: str, quantities: dict, readthrough: StopReadthrough | None) -> GeneSpec:
     p = {k: value(q) for k, q in quantities.items()}
     ribosomal = sector == "r"
+    length = p["n_r"] if ribosomal else p["n_x"]
+    extra, lost = (readthrough.share * readthrough.extension, readthrough.share * readthrough.defective) \
+        if readthrough else (0.0, 0.0)
     return GeneSpec(
         name=f"host_{sector}", locus_tags=(),
         max_transcription=p["w_r"] if ribosomal else (p["w_q"] if sector == "q" else p["w_e"]),
         threshold=p["theta_r"] if ribosomal else p["theta_nr"],
-        length=p["n_r"] if ribosomal else p["n_x"], mrna_decay=p["d_m"], protein_decay=0.0)
+        length=length + extra, mrna_decay=p["d_m"], protein_decay=0.0, functional_yield=1 - lost)
 
 
-def weisse_host(b: Builder, p: dict) -> None:
-    """Ribosomes, energy, growth rate, the four sectors and nutrient metabolism."""
-    ribosomes.host_ribosomes(b, p)
+def weisse_host(b: Builder, p: dict, pools: tuple[str, ...] = (),
+                readthrough: StopReadthrough | None = None) -> None:
+    """Ribosomes (and orthogonal pools' ribosomes), energy, growth rate, the four sectors and metabolism."""
+    ribosomes.host_ribosomes(b, p, pools)
     energy.energy_pool(b, p)
     growth.growth_rate(b, p)
-    ribosome, inventory = b.model.monomers["ribosome"], b.model.monomers["ribosome_inventory"]
-    expression.gene(b, _sector_spec("r", p), product=[ribosome(mrna=None), inventory()])
+    ribosomes.host_rrna(b, p)
+    protein, inventory = b.model.monomers[ribosomes.RIBOSOMAL_PROTEIN], b.model.monomers[ribosomes.INVENTORY]
+    expression.gene(b, _sector_spec("r", p, readthrough), product=[protein(), inventory()])
     proteins = {}
     for sector in ("t", "m"):
-        made = expression.gene(b, _sector_spec(sector, p))
+        made = expression.gene(b, _sector_spec(sector, p, readthrough))
         proteins[sector] = b.observable(f"host_protein_{sector}", made["protein"]())
     q_protein = b.monomer("protein_host_q")
     q_level = b.observable("host_protein_q", q_protein())
     k_q, h_q = b.parameter("K_q", p["K_q"]), b.parameter("h_q", p["h_q"])
-    expression.gene(b, _sector_spec("q", p), product=q_protein, repression=1 + (q_level / k_q) ** h_q)
+    expression.gene(b, _sector_spec("q", p, readthrough), product=q_protein,
+                    repression=1 + (q_level / k_q) ** h_q)
     energy.metabolism(b, p, proteins["t"], proteins["m"])

@@ -1,42 +1,88 @@
-"""Host ribosomes: the shared translation machinery.
+"""Ribosomes: assembly from ribosomal protein and rRNA, the host pool and orthogonal pools.
 
-``ribosome_inventory`` counts every ribosome the cell holds (made with each
-ribosome, diluted like it), so translating ribosomes are ``inventory - free``:
-two terms instead of a sum over every transcript, which keeps the growth rate
-cheap to evaluate in genome-scale models. Its initial value must equal the
-initial free plus bound ribosomes (the model builder sets it so).
+After Darlington et al. 2018 (Nat Commun 9:695; NC = apsduk/Nat-Commun-2018),
+extending Weisse et al. 2015 (PNAS 112:E1038). Translation of the host's
+ribosomal sector makes ribosomal protein x_R; it assembles with host rRNA r_R
+into host ribosomes, and with each VM's o-rRNA r_P into that VM's
+o-ribosomes. Only free ribosomes disassemble. Molecules per cell, minutes::
 
-Schema: ``ribosome(mrna)``; a free ribosome has ``mrna=None``; one bound to a
-transcript is in a complex with it. Ribosomes are made by translating the host's
-ribosomal sector (see :func:`bioxen.rules.expression.gene` with
-``product='ribosome'``), after Weisse et al. 2015, PNAS 112:E1038.
+    ∅ → r_R                  at  w_rR·a/(θ_rR + a)      (3170, 426.87; NC)
+    x_R + r_R ⇌ R            k_a 1 /(molecule·min), k_d 1 /min (NC brR, urR)
+    r_R → ∅                  at  0.1 /min (NC dyrR)
+    ∅ → r_P                  at  w_rP·a/(θ_rP + a)      (θ_rP = 4.38; NC orP)
+    x_R + r_P ⇌ P            k_a 1, k_d 1 (NC brP, urP)
+    r_P → ∅                  at  0.1 /min (NC dyrP)
+
+``ribosome_inventory`` counts every ribosomal protein set (made with each x_R,
+diluted like it), so translating ribosomes are ``inventory - free x_R - free
+ribosomes of every pool``: a few terms instead of a sum over every transcript,
+which keeps the growth rate cheap in genome-scale models. Its initial value
+must equal the initial x_R plus free and bound ribosomes (the builder sets it).
+
+Schema: ``ribosome(mrna)`` is a host ribosome, ``ribosome_o1(mrna)`` one of
+pool ``o1``; ``mrna=None`` is free.
 """
 from __future__ import annotations
 
+from bioxen.rules import Builder, sum_patterns
 
-from bioxen.rules import Builder
+INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
+ALL_RIBOSOMES = "ribosomes_all"      # observable: x_R plus free and bound ribosomes of every pool
+RIBOSOMAL_PROTEIN = "ribosomal_protein"
 
-INVENTORY = "ribosome_inventory"   # species counting every ribosome
-ALL_RIBOSOMES = "ribosomes_all"    # observable: free plus bound ribosomes
+
+def pool_monomer(pool: str) -> str:
+    """The monomer of a ribosome pool: ``ribosome`` for the host, ``ribosome_o1`` for ``o1``."""
+    return "ribosome" if pool == "host" else f"ribosome_{pool}"
 
 
-def host_ribosomes(b: Builder, p: dict):
-    """Declare the ribosome monomer, its binding constants and observables.
+def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
+    """Declare ribosomal protein, the host and orthogonal ribosomes and the ribosome observables.
 
     >>> from bioxen.rules import Builder
-
-INVENTORY = "ribosome_inventory"   # species counting every ribosome
-ALL_RIBOSOMES = "ribosomes_all"    # observable: free plus bound ribosomes
-    >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0})
+    >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0}, ("o1",))
     >>> [o.name for o in b.model.observables]
-    ['ribosomes_free', 'ribosomes_all', 'ribosome_inventory_level']
+    ['ribosomes_free', 'ribosomes_free_o1', 'ribosomal_protein_free', 'ribosomes_idle', 'ribosomes_all', 'ribosome_inventory_level']
     """
     ribosome = b.monomer("ribosome", ["mrna"])
     b.parameter("k_b", p["k_b"])
     b.parameter("k_u", p["k_u"])
     inventory = b.monomer(INVENTORY)
-    free = b.observable("ribosomes_free", ribosome(mrna=None))
-    b.observable(ALL_RIBOSOMES, ribosome())
+    protein = b.monomer(RIBOSOMAL_PROTEIN)
+    monomers = [ribosome] + [b.monomer(pool_monomer(pool), ["mrna"]) for pool in pools]
+    free = [b.observable("ribosomes_free", ribosome(mrna=None))]
+    free += [b.observable(f"ribosomes_free_{pool}", m(mrna=None)) for pool, m in zip(pools, monomers[1:])]
+    b.observable("ribosomal_protein_free", protein())
+    idle = b.observable("ribosomes_idle", sum_patterns([protein()] + [m(mrna=None) for m in monomers]))
+    b.observable(ALL_RIBOSOMES, sum_patterns([protein()] + [m() for m in monomers]))
     total = b.observable("ribosome_inventory_level", inventory())
-    b.expression("ribosomes_translating", total - free, "molecules")
+    b.expression("ribosomes_translating", total - idle, "molecules")
     return ribosome
+
+
+def _assembly(b: Builder, rrna: str, pool: str, transcription, threshold, k_a, k_d, decay, tags=()):
+    a = b.model.observables["energy_level"]
+    rna = b.monomer(rrna, tags=tags)
+    b.rule(f"transcription_{rrna}", None >> rna(),
+           b.expression(f"transcription_rate_{rrna}", transcription * a / (threshold + a), "molecules/min"),
+           tags=tags)
+    protein, ribosome = b.model.monomers[RIBOSOMAL_PROTEIN], b.model.monomers[pool_monomer(pool)]
+    b.rule(f"assembly_{pool_monomer(pool)}", protein() + rna() | ribosome(mrna=None), k_a, k_d, tags=tags)
+    b.rule(f"decay_{rrna}", rna() >> None, decay, tags=tags)
+
+
+def host_rrna(b: Builder, p: dict) -> None:
+    """Host rRNA and host ribosome assembly (Darlington et al. 2018)."""
+    _assembly(b, "rRNA_host", "host", b.parameter("w_rR", p["w_rR"]), b.parameter("theta_rR", p["theta_rR"]),
+              b.parameter("k_assembly", p["k_assembly"]), b.parameter("k_disassembly", p["k_disassembly"]),
+              b.parameter("d_rR", p["d_rR"]))
+
+
+def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=()) -> None:
+    """An o-rRNA gene and the assembly of its o-ribosomes from ribosomal protein."""
+    _assembly(b, f"rRNA_{pool}", pool,
+              b.parameter(f"w_rRNA_{pool}", transcription, "molecules/min", "BioXen sizing of the pool share"),
+              b.parameter(f"theta_rRNA_{pool}", q["orrna_threshold"]),
+              b.parameter(f"k_assembly_{pool}", q["assembly"]),
+              b.parameter(f"k_disassembly_{pool}", q["disassembly"]),
+              b.parameter(f"d_rRNA_{pool}", q["orrna_decay"]), tags)

@@ -102,6 +102,7 @@ vms:
   - id: vm1
     genome: {synthetic_genbank.name}
     ribosomes: {{share: 0.2}}
+    genetic_code: recode
 simulate:
   until: 6 h
   points: 73

@@ -69,7 +69,7 @@ def test_larger_share_costs_more_growth(tmp_path, synthetic_genbank):
         policy = write_policy(tmp_path / f"p{share}.yaml", f"""
 schema_version: 1
 vms:
-  - {{id: vm1, genome: {synthetic_genbank}, ribosomes: {{share: {share}}}}}
+  - {{id: vm1, genome: {synthetic_genbank}, genetic_code: recode, ribosomes: {{share: {share}}}}}
 """)
         growth.append(_run(policy)["growth_rate_per_min"].iloc[-1])
     assert growth[1] < growth[0]

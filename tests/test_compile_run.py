@@ -43,7 +43,7 @@ def test_sbml_is_consistent_and_traceable_to_locus_tags(built):
     protein = model.getSpecies("protein_vm1_SYN__0001")
     assert ANNOTATION_NS in protein.getAnnotationString() and "SYN_0001" in protein.getAnnotationString()
     locus = json.loads((out / "locus_map.json").read_text())
-    assert locus["species"]["mRNA_vm1_SYN__0001__ribosome"] == ["SYN_0001"]
+    assert locus["species"]["mRNA_vm1_SYN__0001__ribosome_o1"] == ["SYN_0001"]  # on its own o-pool
     assert locus["reactions"]["elongation_vm1_SYN__0001"] == ["SYN_0001"]
     tagged = {t for tags in locus["species"].values() for t in tags}
     assert tagged == {f"SYN_{i:04d}" for i in range(1, 7)} | {"SYN_T001"}
@@ -109,7 +109,7 @@ def test_expression_table_for_another_genome_is_rejected(tmp_path, synthetic_gen
     table.write_text("locus_tag,protein_count,mrna_count\nOTHER_1,10,1\n")
     policy = tmp_path / "p.yaml"
     policy.write_text(f"schema_version: 1\nvms:\n  - {{id: vm1, genome: {synthetic_genbank}, "
-                      f"expression_table: {table}}}\n")
+                      f"expression_table: {table}, genetic_code: recode}}\n")
     result = runner.invoke(app, ["compile", str(policy), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1 and "names none of the genome's locus tags" in result.output
 

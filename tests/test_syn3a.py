@@ -23,6 +23,7 @@ vms:
     genome: CP016816.2
     expression_table: {shared / "data" / "syn3a_gene_table.csv"}
     ribosomes: {{share: 0.25}}
+    genetic_code: recode
 """)
 
 

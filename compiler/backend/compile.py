@@ -14,7 +14,13 @@ from pathlib import Path
 
 import libsbml
 
+from Bio import SeqIO
+
 from bioxen.backend.bngl import to_bngl
+from bioxen.backend.images import hypervisor_image, vm_image
+from bioxen.backend.sbol import to_sbol3, write_sbol3
+from bioxen.names import mangle
+from bioxen.backend.isolation import isolation_report
 from bioxen.backend.model import VmOutputs, build_model
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
@@ -82,8 +88,8 @@ def outputs_spec(build: Build) -> dict:
     plan = build.design.simulation
     return {
         "host": dict(HOST_OUTPUTS),
-        "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules)}
-                for o in build.outputs},
+        "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules),
+                       "pool": o.pool, "srna": o.srna, "protease": o.protease} for o in build.outputs},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
     }
 
@@ -105,6 +111,17 @@ def manifest(build: Build) -> dict:
     }
 
 
+def _write_design_dna(design: Design, directory: Path) -> None:
+    """The DNA that would be built: GenBank VM images, the hypervisor's genes, and SBOL3."""
+    if not design.vms:
+        return
+    records = [vm_image(vm) for vm in design.vms] + [hypervisor_image(design)]
+    for vm, record in zip(design.vms, records):
+        SeqIO.write(record, directory / f"vm_{vm.id}.gb", "genbank")
+    SeqIO.write(records[-1], directory / "hypervisor.gb", "genbank")
+    write_sbol3(to_sbol3(records, design_name=mangle(design.name)), directory / "design.sbol3")
+
+
 def write_build(build: Build, out_dir: str | Path) -> Path:
     """Write every output into a fresh directory, then move it into place whole."""
     out_dir = Path(out_dir)
@@ -118,6 +135,10 @@ def write_build(build: Build, out_dir: str | Path) -> Path:
         (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
         (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
         (staging / "manifest.json").write_text(json.dumps(manifest(build), indent=1))
+        (staging / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
+        start = time.perf_counter()
+        _write_design_dna(build.design, staging)
+        build.timings["write_images"] = round(time.perf_counter() - start, 4)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)

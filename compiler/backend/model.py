@@ -1,14 +1,24 @@
-"""Back end, first step: a Design becomes a PySB rule-based model."""
+"""Back end, first step: a Design becomes a PySB rule-based model.
+
+The whole cell: the host (with its orthogonal ribosome pools), every guest
+unit on its pool with its SD and degron states, each VM's gate sRNA and
+protease, energy use, and dilution of every species.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bioxen import rna
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
-from bioxen.rules import Builder, Quantity, energy, expression, growth
+from bioxen.passes.genetic_code import host_uga_readthrough
+from bioxen.rules import Builder, Quantity, control, sum_patterns, energy, expression, growth, proteolysis, ribosomes, srna
 from bioxen.rules.expression import GeneSpec
-from bioxen.rules.host import weisse_host
+from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
+
+# molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
+MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
 
 
 @dataclass(frozen=True)
@@ -16,8 +26,11 @@ class VmOutputs:
     """Names of the model quantities that report on one VM."""
 
     vm: str
-    protein_total: str           # observable
-    elongation_rules: tuple[str, ...]
+    protein_total: str                 # observable
+    elongation_rules: tuple[str, ...]  # every elongation (ribosome use), defective included
+    pool: str = "host"
+    srna: str = ""                     # observable: free gate sRNA
+    protease: str = ""                 # observable: the VM's protease
 
 
 def _host_quantities(design: Design) -> dict[str, Quantity]:
@@ -28,39 +41,82 @@ def _host_quantities(design: Design) -> dict[str, Quantity]:
     return quantities
 
 
-def _guest_vm(b: Builder, vm: GuestVM, guest: dict[str, Quantity]) -> VmOutputs:
-    proteins, elongations = [], []
+def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity]) -> GeneSpec:
+    parts = vm.parts
+    return GeneSpec(
+        name=f"{vm.id}_{mangle(unit.name)}", locus_tags=unit.locus_tags,
+        max_transcription=unit.max_transcription, threshold=guest["transcription_threshold"].value,
+        length=unit.length or 1.0, initiation_strength=unit.initiation_strength,
+        mrna_decay=guest["mrna_decay"].value, protein_decay=guest["protein_decay"].value,
+        coding=unit.coding, pool=parts.pool if parts else "host", sd=parts.pool if parts else None,
+        tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield)
+
+
+def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
+    """The VM's protease gene behind an inducible promoter, translated on host ribosomes."""
+    q, guest = design.parts.protease, design.chassis.guest
+    spec = GeneSpec(name=f"protease_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
+                    threshold=guest["transcription_threshold"].value, length=q["length"].value,
+                    mrna_decay=guest["mrna_decay"].value)
+    made = expression.gene(b, spec, factor=control.inducible(b, f"protease_{vm.id}", destroy, q["leak"].value))
+    return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
+
+
+def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list, object]:
+    destroy = control.inducer(b, "destroy", vm.id)
+    pause = control.inducer(b, "pause", vm.id)
+    licence = b.expression(f"transcription_licence_{vm.id}", 1 - destroy, "dimensionless")
+    proteins, elongations, gated = [], [], []
     for unit in vm.units:
-        spec = GeneSpec(
-            name=f"{vm.id}_{mangle(unit.name)}", locus_tags=unit.locus_tags,
-            max_transcription=unit.max_transcription,
-            threshold=guest["transcription_threshold"].value,
-            length=unit.length or 1.0, initiation_strength=unit.initiation_strength,
-            mrna_decay=guest["mrna_decay"].value, protein_decay=guest["protein_decay"].value,
-            coding=unit.coding)
-        made = expression.gene(b, spec)
+        spec = _unit_spec(vm, unit, design.chassis.guest)
+        made = expression.gene(b, spec, factor=licence)
         if unit.coding:
-            proteins.append(made["protein"]())
-            elongations.append(f"elongation_{spec.name}")
+            proteins.append(made["protein_pattern"])
+            elongations += made["elongations"]
+            gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
     name = f"{vm.id}_protein_total"
     if proteins:
-        pattern = proteins[0]
-        for extra in proteins[1:]:
-            pattern = pattern + extra
-        b.observable(name, pattern)
-    return VmOutputs(vm.id, name if proteins else "", tuple(elongations))
+        b.observable(name, sum_patterns(proteins))
+    if vm.pool == "orthogonal":
+        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription,
+                                  design.parts.orthogonal_ribosomes)
+    kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
+    srna.gate(b, vm.id, vm.srna_transcription, design.chassis.guest["transcription_threshold"].value,
+              kd, design.parts.srna, pause, gated)
+    protease = _protease(b, vm, design, destroy)
+    outputs = VmOutputs(vm.id, name if proteins else "", tuple(elongations), vm.parts.pool,
+                        f"sRNA_free_{vm.id}", protease.name)
+    return outputs, proteins, protease
+
+
+def _proteolysis(b: Builder, design: Design, made: list) -> None:
+    library = design.parts
+    recognition = {(vm.id, vm_tag.parts.tag_name): library.recognition[i][j]
+                   for i, vm in enumerate(design.vms) for j, vm_tag in enumerate(design.vms)}
+    substrates = {vm.parts.tag_name: proteins for vm, (_, proteins, _) in zip(design.vms, made)}
+    enzymes = {vm.id: protease for vm, (_, _, protease) in zip(design.vms, made)}
+    proteolysis.degradation(b, substrates, enzymes, recognition, library.protease["kcat"],
+                            library.protease["Km"])
 
 
 def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
-    """The whole cell: host physiology, every guest unit, energy use and dilution."""
+    """The whole cell: host physiology, every guest unit, the hypervisor's parts, energy use and dilution."""
     b = Builder(mangle(design.name))
     p = _host_quantities(design)
-    weisse_host(b, p)
-    outputs = tuple(_guest_vm(b, vm, design.chassis.guest) for vm in design.vms)
+    pools = tuple(vm.parts.pool for vm in design.vms if vm.parts and vm.pool == "orthogonal")
+    readthrough = None
+    if host_uga_readthrough(design):
+        code = design.parts.genetic_code
+        readthrough = StopReadthrough(host_uga_readthrough(design), code["readthrough_extension"].value,
+                                      code["readthrough_defective"].value)
+    weisse_host(b, p, pools, readthrough)
+    made = [_guest_vm(b, vm, design) for vm in design.vms]
+    if made:
+        _proteolysis(b, design, made)
     energy.translation_cost(b, p)
     _host_initial_state(b, design.chassis.steady_state)
     growth.dilution(b)
-    return b, outputs
+    return b, tuple(m[0] for m in made)
 
 
 def _host_initial_state(b: Builder, state: dict[str, float]) -> None:
@@ -70,7 +126,8 @@ def _host_initial_state(b: Builder, state: dict[str, float]) -> None:
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
             patterns.setdefault(species_id(cp), cp)
     state = dict(state)
-    state["ribosome_inventory"] = sum(v for k, v in state.items() if "ribosome" in k.split("__"))
+    state[ribosomes.INVENTORY] = sum(v for k, v in state.items()
+                                     if {"ribosome", ribosomes.RIBOSOMAL_PROTEIN} & set(k.split("__")))
     for sid, value in sorted(state.items()):
         if sid in patterns and value > 0:
             b.initial(patterns[sid], b.parameter(f"initial_{sid}", value, "molecules"))

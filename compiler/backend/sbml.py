@@ -15,6 +15,7 @@ from bioxen.rules.species import species_id
 from bioxen.errors import CompileError
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"
+COMMAND_PREFIX = "command_"  # inducer parameters (bioxen.rules.control)
 
 
 class _Infix(StrPrinter):
@@ -113,7 +114,8 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str]) -> libsbml
         _annotate(species, builder.species_tags(cp), "species")
     for parameter in pysb_model.parameters:
         p = model.createParameter()
-        p.setId(parameter.name), p.setValue(parameter.value), p.setConstant(True)
+        p.setId(parameter.name), p.setValue(parameter.value)
+        p.setConstant(not parameter.name.startswith(COMMAND_PREFIX))  # commands change by events
     for observable in pysb_model.observables:
         terms = [f"{c}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]

@@ -12,7 +12,13 @@ Per gene (molecules per cell, minutes):
   ribosomes: the VM holds ``share`` of all translating ribosomes at the design
   point. (Under load the cell re-balances; orthogonal pools will set o-rRNA
   expression instead.) A ribosome-bound transcript count per unit transcription
-  is c/w = k/(λ + d_m + λk), k = k_b·e·r/(k_u + γ/n + λ).
+  is c/w = k/(λ + d_m + λk), k = k_b·e·r/(k_u + γ/n + λ). A VM's e includes the
+  on-target strength of its SD on its pool (the cross-talk matrix).
+* a VM on an orthogonal pool gets an o-rRNA transcription that, at the reference
+  state, assembles share/(1 - Σ shares) times the host's ribosomes into its pool:
+  w·a/(θ + a) = rP·(δ + λ) + λ·P (Darlington et al. 2018; see _orrna_transcription).
+* a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
+  transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
 
 A lumped unit (operon, subsystem) gets the summed transcription, and the
 initiation strength and length that give it the same translating ribosomes and
@@ -26,8 +32,10 @@ from dataclasses import dataclass, replace
 
 from bioxen.errors import CompileError
 from bioxen.ir import Design, ExpressionUnit, GuestVM
+from bioxen.rules import value
 
 STRENGTH_RANGE = (0.01, 100.0)
+POOL_HEADROOM = 1.25  # o-pools hold 25% more ribosomes than their VM's mRNAs would bind
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class ReferenceState:
     k_b: float
     k_u: float
     mrna_decay: float
+    energy: float          # a, molecules
+    free_ribosomal_protein: float
 
 
 def reference_state(design: Design) -> ReferenceState:
@@ -54,7 +64,8 @@ def reference_state(design: Design) -> ReferenceState:
     guest = design.chassis.guest
     saturation = a / (guest["transcription_threshold"].value + a)
     return ReferenceState(state["ribosome"], gamma, gamma * translating / p["M"], translating, saturation,
-                          p["k_b"], p["k_u"], design.chassis.guest["mrna_decay"].value)
+                          p["k_b"], p["k_u"], design.chassis.guest["mrna_decay"].value, a,
+                          state.get("ribosomal_protein", 0.0))
 
 
 def _bound_per_transcription(ref: ReferenceState, strength: float, length: float) -> float:
@@ -112,12 +123,41 @@ def parameterize(design: Design) -> Design:
     vms = []
     for vm in design.vms:
         weights, strengths = _gene_weights(vm)
+        on_target = _on_target(design, vm)
         units = [replace(u, weights=tuple(weights[t] for t in u.locus_tags),
-                         strengths=tuple(strengths.get(t, 1.0) for t in u.locus_tags)) for u in vm.units]
+                         strengths=tuple(strengths.get(t, 1.0) * on_target for t in u.locus_tags))
+                 for u in vm.units]
         bound_per_weight = sum(f * _bound_per_transcription(ref, e, n) for u in units if u.coding
                                for f, e, n in zip(u.weights, u.strengths, u.lengths))
         target = vm.ribosome_share / free_share * ref.translating
         total = target / (bound_per_weight * ref.saturation) if bound_per_weight > 0 else 0.0
         units = [_lump(unit, total, ref) for unit in units]
-        vms.append(replace(vm, units=tuple(units)))
+        pool_size = vm.ribosome_share / free_share * (ref.translating + ref.free_ribosomes)
+        orrna = _orrna_transcription(ref, pool_size * POOL_HEADROOM, design) if vm.pool == "orthogonal" else 0.0
+        srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units if u.coding)
+        vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna, srna_transcription=srna))
     return replace(design, vms=tuple(vms))
+
+
+def _on_target(design: Design, vm: GuestVM) -> float:
+    """Initiation strength of the VM's SD on its own pool, relative to host SD on host ribosomes."""
+    if design.crosstalk is None or vm.parts is None:
+        return 1.0
+    k = design.crosstalk.pools.index(vm.parts.pool)
+    return design.crosstalk.strength[k][k]
+
+
+def _orrna_transcription(ref: ReferenceState, pool_size: float, design: Design) -> float:
+    """o-rRNA transcription (molecules/min) that holds ``pool_size`` o-ribosomes at the reference state.
+
+    Only free o-ribosomes disassemble; a pool as busy as the host's keeps the host's
+    free fraction f, so assembly balances k_d·f·P + λ·P and free o-rRNA is
+    rP = P·(k_d·f + λ)/(k_a·x_R), x_R the free ribosomal protein. Bound o-rRNA
+    leaves only by dilution.
+    """
+    q = {k: value(v) for k, v in design.parts.orthogonal_ribosomes.items()}
+    lam = ref.growth_rate
+    free_fraction = ref.free_ribosomes / (ref.free_ribosomes + ref.translating)
+    free_orrna = pool_size * (q["disassembly"] * free_fraction + lam) / (q["assembly"] * ref.free_ribosomal_protein)
+    saturation = ref.energy / (q["orrna_threshold"] + ref.energy)
+    return (free_orrna * (q["orrna_decay"] + lam) + lam * pool_size) / saturation

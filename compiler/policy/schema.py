@@ -22,6 +22,8 @@ class Strict(BaseModel):
 
 class RibosomeShare(Strict):
     share: float = Field(0.2, gt=0, lt=1, description="share of the host's translation capacity")
+    pool: Literal["orthogonal", "host"] = Field(
+        "orthogonal", description="the VM's own o-ribosome pool, or the host's ribosomes")
 
 
 class VirtualMachine(Strict):
@@ -34,6 +36,13 @@ class VirtualMachine(Strict):
     operon_max_gap: int = Field(50, ge=0, le=10_000, description="bp, for operon inference")
     operons: list[list[str]] | None = Field(None, description="explicit operons (locus tags)")
     ribosomes: RibosomeShare = RibosomeShare()
+    genetic_code: Literal["recode", "suppressor"] | None = Field(
+        None, description="how a genome whose code differs from the host's is made runnable")
+
+
+class Isolation(Strict):
+    parts: str = Field("isolation", min_length=1, description="parts library (models/parts or a path)")
+    min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
 
 
 class Host(Strict):
@@ -55,6 +64,7 @@ class Policy(Strict):
     description: str | None = None
     host: Host = Host()
     vms: list[VirtualMachine] = Field(default_factory=list, max_length=16)
+    isolation: Isolation = Isolation()
     simulate: Simulation = Simulation()
 
     @model_validator(mode="after")

@@ -1,0 +1,464 @@
+"""GenBank images of what BioXen would build: each VM's refactored genome, the hypervisor's genes.
+
+:func:`vm_image` lays the guest genome out in genome orientation, gene by gene:
+
+* every non-pseudo CDS becomes a cassette ``UTR + CDS' `` where CDS' is the
+  native CDS, recoded for the host when ``genetic_code == "recode"`` (every
+  in-frame codon that the genome's table reads differently from table 11 gets
+  E. coli's preferred codon for the genome's amino acid: for table 4 that is
+  TGA -> TGG; the start codon is kept), then the degron tag (back-translated
+  with E. coli's preferred codons, see PREFERRED_CODON), then the stop TAA,
+  which tables 4 and 11 both read as stop. A minus-strand gene's
+  cassette is written reverse-complemented, so the UTR lies just 3' of the
+  CDS in genome coordinates and just 5' of its start codon on its own strand;
+* refactoring rule (after Chan, Kosuri & Endy 2005 Mol Syst Biol 1:2005.0018,
+  who separated T7's overlapping elements by duplicating shared sequence):
+  the UTR *replaces* the ``len(utr)`` bp just upstream of the start codon when
+  that window lies wholly inside the genome, outside every annotated gene and
+  outside every other CDS's window; otherwise the UTR is *inserted* and the
+  native upstream sequence stays. Genes that overlap are each written whole,
+  so the shared bases appear twice and no gene's sequence is changed by a
+  neighbour's UTR or tag. All other native sequence (promoters, terminators,
+  intergenic DNA) is kept as it is;
+* pseudogenes and RNA genes are copied unchanged, with their features.
+
+:func:`hypervisor_image` writes one cassette (promoter, gene, terminator
+B0015) per hypervisor part: each orthogonal pool's o-16S rRNA (E. coli 16S
+whose 3' anti-SD is the pool's; constitutive J23100), each VM's gate sRNA
+(pTet, aTc-inducible) and protease (pLas, 3OC12-HSL-inducible, RBS B0034)
+and, for ``genetic_code == "suppressor"``, the VM's own UGA-reading tRNA-Trp
+(J23100). Part DNA comes from ``models/parts/sequences.yaml``; a part whose
+sequence BioXen does not have is a run of N with a note saying so. All VMs'
+gates share pTet and all proteases pLas: VM-specific commands need one
+orthogonal inducible promoter per VM, which the parts data does not have yet.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from Bio.Data.CodonTable import unambiguous_dna_by_id
+from Bio.Seq import Seq, reverse_complement
+from Bio.SeqFeature import FeatureLocation, SeqFeature
+from Bio.SeqRecord import SeqRecord
+from ruamel.yaml import YAML
+
+from bioxen.errors import CompileError, Diagnostic, at
+from bioxen.genome.records import Gene, Genome
+from bioxen.ir import Design, GuestVM, IsolationParts
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PART_SEQUENCES = ROOT / "models" / "parts" / "sequences.yaml"
+HOST_TABLE = 11
+STOP = "TAA"                      # a stop in table 11 and in table 4
+WILD_TYPE_ANTI_SD = "ACCTCCTTA"   # 3' end of E. coli 16S rRNA (PARAMETERS.md, V)
+
+# E. coli's most used codon for each amino acid (the highest relative_frequency per
+# amino acid) in the Kazusa table for E. coli K-12 W3110 (taxid 316407), as read in
+# Edinburgh-Genome-Foundry/codon-usage-tables codon_usage_data/tables/e_coli_316407.csv
+# @ cb659fdfae0a88727aaab0f8aee73913c6d6c02b. None of them is TGA.
+PREFERRED_CODON = {
+    "A": "GCG", "C": "TGC", "D": "GAT", "E": "GAA", "F": "TTT", "G": "GGC", "H": "CAT",
+    "I": "ATT", "K": "AAA", "L": "CTG", "M": "ATG", "N": "AAC", "P": "CCG", "Q": "CAG",
+    "R": "CGC", "S": "AGC", "T": "ACC", "V": "GTG", "W": "TGG", "Y": "TAT",
+}
+
+
+# --- codons ---------------------------------------------------------------------------
+
+def amino_acid(codon: str, table: int) -> str:
+    """One codon read under an NCBI table: a letter, '*' for a stop, 'X' if not a codon."""
+    code = unambiguous_dna_by_id[table]
+    return "*" if codon in code.stop_codons else code.forward_table.get(codon, "X")
+
+
+def host_codon(codon: str, table: int) -> str:
+    """The codon E. coli (table 11) reads as ``table`` reads ``codon`` (TGA -> TGG for table 4)."""
+    meaning = amino_acid(codon, table)
+    if meaning == amino_acid(codon, HOST_TABLE) or meaning not in PREFERRED_CODON:
+        return codon
+    return PREFERRED_CODON[meaning]
+
+
+def back_translate(peptide: str) -> str:
+    """DNA for a peptide with E. coli's preferred codons.
+
+    >>> back_translate("AANW")
+    'GCGGCGAACTGG'
+    """
+    unknown = sorted(set(peptide) - set(PREFERRED_CODON))
+    if unknown:
+        raise CompileError(f"degron tag '{peptide}' has letters that are not amino acids: "
+                           f"{', '.join(unknown)}")
+    return "".join(PREFERRED_CODON[residue] for residue in peptide)
+
+
+def protein(cds: str, table: int) -> str:
+    """What a ribosome makes of ``cds`` under ``table``: initiator Met, no final stop."""
+    translated = str(Seq(cds).translate(table=table)).rstrip("*")
+    if cds[:3] in unambiguous_dna_by_id[table].start_codons:
+        translated = "M" + translated[1:]
+    return translated
+
+
+# --- one refactored gene --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cassette:
+    """A refactored gene, 5'->3' on its own strand: ``utr + cds`` (cds ends in tag, TAA)."""
+
+    gene: Gene
+    utr: str
+    cds: str
+    tag_length: int       # nt of tag DNA just before the stop codon
+    recoded: int          # codons changed for the host
+    replaced: bool        # the UTR replaced the native upstream window (else inserted)
+
+    @property
+    def dna(self) -> str:
+        return self.utr + self.cds
+
+
+def gene_table(gene: Gene, genome: Genome) -> int:
+    return gene.translation_table or genome.translation_table
+
+
+def _check_cds(gene: Gene, native: str, table: int) -> str | None:
+    """Why ``native`` cannot be refactored as a CDS, or None."""
+    if len(native) % 3 or len(native) < 6:
+        return f"{gene.locus_tag}: CDS length {len(native)} is not a whole number of codons"
+    if amino_acid(native[-3:], table) != "*":
+        return f"{gene.locus_tag}: CDS ends in {native[-3:]}, not a stop codon of table {table}"
+    return None
+
+
+def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool) -> Cassette:
+    """The cassette for one CDS: UTR, (recoded) body, tag, TAA."""
+    native, table = genome.gene_sequence(gene), gene_table(gene, genome)
+    codons = [native[i:i + 3] for i in range(0, len(native) - 3, 3)]
+    body = codons[:1] + [host_codon(c, table) if parts.genetic_code == "recode" else c
+                         for c in codons[1:]]
+    tag = back_translate(parts.tag)
+    recoded = sum(a != b for a, b in zip(codons, body))
+    return Cassette(gene, parts.utr, "".join(body) + tag + STOP, len(tag), recoded, replaced)
+
+
+# --- layout of the guest genome -------------------------------------------------------
+
+def upstream_window(gene: Gene, length: int) -> tuple[int, int]:
+    """The ``length`` bp just 5' of a gene's start codon, in genome coordinates."""
+    return (gene.start - length, gene.start) if gene.strand == 1 else (gene.end, gene.end + length)
+
+
+def replaceable_windows(genome: Genome, length: int) -> set[Gene]:
+    """CDSs whose upstream window is free intergenic DNA: the UTR may replace it.
+
+    Free means inside the genome, outside every annotated gene and outside every
+    other CDS's window (so two divergent genes never fight over one spacer).
+    """
+    covered = bytearray(genome.length)
+    for gene in genome.genes:
+        covered[gene.start:gene.end] = b"\x01" * (gene.end - gene.start)
+    windows = {g: upstream_window(g, length) for g in genome.genes if g.is_coding}
+    claims = Counter(p for a, b in windows.values()
+                     for p in range(max(a, 0), min(b, genome.length)))
+    return {g for g, (a, b) in windows.items()
+            if 0 <= a and b <= genome.length and not any(covered[a:b])
+            and all(claims[p] == 1 for p in range(a, b))}
+
+
+def _region(cassette: Cassette) -> tuple[int, int]:
+    """Native coordinates a cassette stands for (its gene plus a replaced window)."""
+    gene, length = cassette.gene, len(cassette.utr) if cassette.replaced else 0
+    if gene.strand == 1:
+        return gene.start - length, gene.end
+    return gene.start, gene.end + length
+
+
+def _check_vm(vm: GuestVM) -> None:
+    if vm.parts is None:
+        raise CompileError(f"VM '{vm.id}' has no isolation parts", vm.location,
+                           hint="run the isolate pass before writing images")
+    if not vm.genome.sequence:
+        raise CompileError(f"genome {vm.genome.accession} of VM '{vm.id}' has no sequence",
+                           at(vm.genome.source),
+                           hint="use a GenBank file with ORIGIN, or FASTA+GFF3")
+
+
+def _cassettes(vm: GuestVM) -> list[Cassette]:
+    genome, parts = vm.genome, vm.parts
+    free = replaceable_windows(genome, len(parts.utr))
+    problems = (_check_cds(g, genome.gene_sequence(g), gene_table(g, genome))
+                for g in genome.genes if g.is_coding)
+    errors = [Diagnostic(problem, at(genome.source)) for problem in problems if problem]
+    if errors:
+        raise CompileError.collected(errors)
+    return [refactor(g, genome, parts, g in free) for g in genome.genes if g.is_coding]
+
+
+def vm_image(vm: GuestVM) -> SeqRecord:
+    """The guest genome as it would be built into the host (see the module docstring)."""
+    _check_vm(vm)
+    genome, parts = vm.genome, vm.parts
+    elements = [(_region(c), c) for c in _cassettes(vm)]
+    elements += [((g.start, g.end), g) for g in genome.genes if not g.is_coding]
+    elements.sort(key=lambda item: item[0])
+    pieces, features, cursor, offset = [], [], 0, 0
+    for (start, end), element in elements:
+        if start > cursor:
+            pieces.append(genome.sequence[cursor:start])
+            offset += start - cursor
+        dna, placed = _place(element, genome, parts, offset)
+        pieces.append(dna)
+        features += placed
+        offset += len(dna)
+        cursor = max(cursor, end)
+    pieces.append(genome.sequence[cursor:])
+    return _vm_record(vm, "".join(pieces), features)
+
+
+def _place(element, genome: Genome, parts: IsolationParts, offset: int):
+    """Genome-oriented DNA of one element at ``offset`` in the image, and its features."""
+    if isinstance(element, Cassette):
+        dna = element.dna if element.gene.strand == 1 else reverse_complement(element.dna)
+        return dna, cassette_features(element, genome, parts, offset)
+    gene = element
+    dna = genome.sequence[gene.start:gene.end]
+    location = FeatureLocation(offset, offset + len(dna), gene.strand)
+    return dna, [SeqFeature(location, type=gene.feature_type, qualifiers=native_qualifiers(gene))]
+
+
+def native_qualifiers(gene: Gene) -> dict:
+    qualifiers = {"locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
+                  "note": ["unchanged from the guest genome"]}
+    if gene.pseudo:
+        qualifiers["pseudo"] = [""]
+    return qualifiers
+
+
+def _span(offset: int, total: int, a: int, b: int, strand: int) -> FeatureLocation:
+    """Cassette coordinates [a, b) (5'->3' on the gene's strand) as an image location."""
+    if strand == 1:
+        return FeatureLocation(offset + a, offset + b, 1)
+    return FeatureLocation(offset + total - b, offset + total - a, -1)
+
+
+def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset: int) -> list:
+    """CDS, 5' UTR, SD and tag features of one cassette placed at ``offset``."""
+    gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.gene.strand
+    span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
+    table = HOST_TABLE if parts.genetic_code in ("recode", "native") else gene_table(gene, genome)
+    tag_end = total - len(STOP)
+    how = "replaces the native" if c.replaced else "inserted before the native"
+    features = [
+        SeqFeature(span(utr, total), type="CDS", qualifiers={
+            "locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
+            "codon_start": ["1"], "transl_table": [str(table)],
+            "note": [f"refactored for the host: genetic code {parts.genetic_code}, "
+                     f"{c.recoded} codon(s) recoded, tag {parts.tag_name}, stop {STOP}"],
+            "translation": [protein(c.cds, table)]}),
+        SeqFeature(span(0, utr), type="5'UTR", qualifiers={
+            "locus_tag": [gene.locus_tag],
+            "note": [f"BioXen 5' UTR of pool {parts.pool}; {how} {utr} bp upstream"]}),
+    ]
+    if c.tag_length:
+        features.append(SeqFeature(span(tag_end - c.tag_length, tag_end), type="misc_feature",
+                                   qualifiers={"locus_tag": [gene.locus_tag], "note": [
+                                       f"degron tag {parts.tag_name} ({parts.tag}), recognised "
+                                       f"by protease {parts.protease}"]}))
+    sd_at = c.utr.find(parts.sd) if parts.sd else -1
+    if sd_at >= 0:
+        sd = span(sd_at, sd_at + len(parts.sd))
+        features.append(SeqFeature(sd, type="regulatory", qualifiers={
+            "regulatory_class": ["ribosome_binding_site"], "locus_tag": [gene.locus_tag],
+            "note": [f"orthogonal Shine-Dalgarno {parts.sd} of ribosome pool {parts.pool}"]}))
+    return features
+
+
+def _vm_record(vm: GuestVM, dna: str, features: list) -> SeqRecord:
+    genome, parts = vm.genome, vm.parts
+    source = SeqFeature(FeatureLocation(0, len(dna), 1), type="source", qualifiers={
+        "organism": ["synthetic construct"], "mol_type": ["other DNA"],
+        "note": [f"refactored from {genome.accession} ({genome.description})"]})
+    return SeqRecord(
+        Seq(dna), id=f"{vm.id}_image", name=f"{vm.id}_image"[:16],
+        description=f"BioXen image of VM {vm.id}: {genome.accession} refactored for E. coli "
+                    f"(pool {parts.pool}, genetic code {parts.genetic_code}, tag {parts.tag_name})",
+        features=[source] + features,
+        annotations={"molecule_type": "DNA", "topology": genome.topology,
+                     "comment": "Every CDS carries the VM's 5' UTR right before its start codon "
+                                "(replacing the native upstream bases when they are free "
+                                "intergenic DNA, inserted otherwise), its degron tag and the stop "
+                                "TAA; overlapping genes are separated by duplicating shared bases "
+                                "(Chan, Kosuri & Endy 2005)."})
+
+
+# --- the hypervisor's genes -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartSequence:
+    """One part of models/parts/sequences.yaml; ``sequence`` is None where BioXen lacks it."""
+
+    key: str
+    name: str
+    kind: str
+    what: str
+    sequence: str | None
+    placeholder_length: int
+    source: str
+    reason: str
+
+    def dna(self) -> str:
+        return self.sequence if self.sequence is not None else "N" * self.placeholder_length
+
+    def note(self) -> str:
+        if self.sequence is None:
+            return f"sequence not in BioXen's parts data: {self.what}; {self.reason}"
+        return f"{self.name}: {self.what} (source: {self.source})"
+
+
+def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
+    """The hypervisor's part DNA, by key (pTet, pLas, J23100, B0034, B0015, rrsB_16S, mf_lon)."""
+    try:
+        parts = YAML(typ="safe").load(Path(path).read_text())["parts"]
+    except (OSError, KeyError, TypeError) as exc:
+        raise CompileError(f"cannot read part sequences: {exc}", at(path)) from exc
+    flat = lambda text: " ".join(str(text or "").split())  # noqa: E731
+    return {key: PartSequence(
+        key, str(p["name"]), str(p["kind"]), flat(p.get("what")),
+        "".join(p["sequence"].split()).upper() if p.get("sequence") else None,
+        int(p.get("placeholder_length", 0)), flat(p.get("source")), flat(p.get("reason")))
+        for key, p in parts.items()}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One feature's worth of a hypervisor cassette."""
+
+    type: str
+    label: str
+    dna: str
+    note: str
+    qualifiers: tuple[tuple[str, str], ...] = ()
+
+
+def library_piece(part: PartSequence, type_: str, label: str, **extra: str) -> Piece:
+    return Piece(type_, label, part.dna(), part.note(), tuple(extra.items()))
+
+
+def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> str:
+    """E. coli 16S rRNA with its 3' anti-SD (ACCTCCTTA) replaced by the pool's."""
+    body = library["rrsB_16S"].dna()
+    if library["rrsB_16S"].sequence is not None and not body.endswith(WILD_TYPE_ANTI_SD):
+        raise CompileError(f"the 16S rRNA in the parts data does not end in {WILD_TYPE_ANTI_SD}")
+    return body[:-len(WILD_TYPE_ANTI_SD)] + parts.anti_sd
+
+
+def _transcribed(promoter: Piece, gene: list[Piece], library) -> list[Piece]:
+    return [promoter, *gene, library_piece(library["B0015"], "terminator", "B0015")]
+
+
+def orrna_cassette(vm: GuestVM, library) -> list[Piece]:
+    parts, rrna = vm.parts, orthogonal_rrna(vm.parts, library)
+    gene = Piece("rRNA", f"o-16S {parts.pool}", rrna,
+                 f"16S rRNA of ribosome pool {parts.pool}: {library['rrsB_16S'].note()}; its 3' "
+                 f"anti-SD {WILD_TYPE_ANTI_SD} replaced by {parts.anti_sd}",
+                 (("product", f"16S ribosomal RNA, orthogonal pool {parts.pool}"),))
+    return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
+
+
+def srna_cassette(vm: GuestVM, library) -> list[Piece]:
+    parts = vm.parts
+    gene = Piece("ncRNA", f"gate sRNA {vm.id}", parts.srna,
+                 f"gate sRNA of VM {vm.id}, antisense to its 5' UTR and start codon; "
+                 f"induced (aTc) to pause the VM",
+                 (("ncRNA_class", "antisense_RNA"), ("product", f"gate sRNA of VM {vm.id}")))
+    promoter = library_piece(library["pTet"], "promoter", "pTet (BBa_R0040)")
+    return _transcribed(promoter, [gene], library)
+
+
+def protease_cassette(vm: GuestVM, library) -> list[Piece]:
+    parts, lon = vm.parts, library["mf_lon"]
+    rbs = library_piece(library["B0034"], "regulatory", "B0034",
+                        regulatory_class="ribosome_binding_site")
+    gene = library_piece(lon, "CDS", f"{parts.protease}", transl_table=str(HOST_TABLE),
+                         product=f"{parts.protease}: mf-Lon protease recognising {parts.tag_name}")
+    promoter = library_piece(library["pLas"], "promoter", "pLas (BBa_R0079)")
+    return _transcribed(promoter, [rbs, gene], library)
+
+
+def trna_cassette(vm: GuestVM, library) -> list[Piece]:
+    trna = uga_trna(vm.genome)
+    gene = Piece("tRNA", f"tRNA-Trp(UCA) {vm.id}", vm.genome.gene_sequence(trna),
+                 f"{trna.locus_tag} of {vm.genome.accession}: tRNA-Trp with anticodon UCA, "
+                 f"reads UGA as Trp", (("product", "tRNA-Trp"), ("gene", trna.name)))
+    return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
+
+
+_PAIRS = {("A", "T"), ("T", "A"), ("G", "C"), ("C", "G"), ("G", "T"), ("T", "G")}
+
+
+def anticodon(trna: str) -> str | None:
+    """A tRNA gene's anticodon (DNA): bases 3-5 of the 7-nt loop closed by the anticodon stem.
+
+    The loop is looked for where the anticodon arm lies in the cloverleaf (loop
+    start 26..40 nt from the 5' end), with a 5-bp stem of at least 4 pairs and T
+    as the loop's second base (U33); the best-paired, most central candidate wins.
+    """
+    best = None
+    for i in range(26, min(41, len(trna) - 11)):
+        stem5, loop, stem3 = trna[i - 5:i], trna[i:i + 7], trna[i + 7:i + 12]
+        pairs = sum((a, b) in _PAIRS for a, b in zip(stem5, reversed(stem3)))
+        score = (pairs, -abs(i - 31))
+        if loop[1] == "T" and pairs >= 4 and (best is None or score > best[0]):
+            best = (score, loop[2:5])
+    return best[1] if best else None
+
+
+def uga_trna(genome: Genome) -> Gene:
+    """The genome's tRNA-Trp whose anticodon is UCA (TCA in DNA): it reads UGA as Trp."""
+    for gene in genome.genes:
+        if gene.feature_type == "tRNA" and "trna-trp" in gene.product.lower() \
+                and anticodon(genome.gene_sequence(gene)) == "TCA":
+            return gene
+    raise CompileError(f"genome {genome.accession} has no tRNA-Trp with anticodon UCA",
+                       at(genome.source), hint="use genetic_code: recode for this VM")
+
+
+def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:
+    """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool."""
+    cassettes, pools = [], set()
+    for vm in design.vms:
+        if vm.parts.pool != "host" and vm.parts.pool not in pools:
+            pools.add(vm.parts.pool)
+            cassettes.append((f"hv_{vm.id}_orrna", orrna_cassette(vm, library)))
+    for vm in design.vms:
+        cassettes.append((f"hv_{vm.id}_srna", srna_cassette(vm, library)))
+        cassettes.append((f"hv_{vm.id}_protease", protease_cassette(vm, library)))
+        if vm.parts.genetic_code == "suppressor":
+            cassettes.append((f"hv_{vm.id}_trna_trp", trna_cassette(vm, library)))
+    return cassettes
+
+
+def hypervisor_image(design: Design, library: dict[str, PartSequence] | None = None) -> SeqRecord:
+    """The hypervisor's own genes for every VM of ``design``, one cassette per part."""
+    missing = [Diagnostic(f"VM '{vm.id}' has no isolation parts", vm.location)
+               for vm in design.vms if vm.parts is None]
+    if missing:
+        raise CompileError.collected(missing)
+    library = load_part_sequences() if library is None else library
+    pieces, features, offset = [], [], 0
+    for locus_tag, cassette in hypervisor_cassettes(design, library):
+        for piece in cassette:
+            location = FeatureLocation(offset, offset + len(piece.dna), 1)
+            qualifiers = {"label": [piece.label], "locus_tag": [locus_tag], "note": [piece.note]}
+            qualifiers.update({key: [value] for key, value in piece.qualifiers})
+            features.append(SeqFeature(location, type=piece.type, qualifiers=qualifiers))
+            pieces.append(piece.dna)
+            offset += len(piece.dna)
+    return SeqRecord(Seq("".join(pieces)), id=f"{design.name}_hypervisor",
+                     name=f"{design.name}_hv"[:16],
+                     description=f"BioXen hypervisor genes of design {design.name}: o-rRNA, gate "
+                                 f"sRNA, protease and UGA tRNA cassettes",
+                     features=features, annotations={"molecule_type": "DNA", "topology": "linear"})

@@ -1,0 +1,127 @@
+"""Parts libraries: kinetics and sequences of the hypervisor's isolation parts.
+
+``models/parts/<name>.yaml`` holds, with units and sources, the constants of
+orthogonal ribosome assembly, sRNA gates, VM-tagged proteases and UGA
+decoding, the degron tags and the protease cross-recognition matrix.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ruamel.yaml import YAML
+
+from bioxen.errors import PartsError, at
+from bioxen.rules import Quantity
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "parts"
+AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Quantity(_Strict):
+    value: float
+    units: str
+    source: str = Field(min_length=1)
+
+
+class _Tag(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    peptide: str = Field(pattern=f"^[{AMINO_ACIDS}]+$")
+    protease: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    source: str = Field(min_length=1)
+
+
+class _Recognition(_Strict):
+    source: str = Field(min_length=1)
+    matrix: list[list[float]]
+
+
+class _PartsFile(_Strict):
+    schema_version: int = Field(1, ge=1, le=1)
+    name: str
+    orthogonal_ribosomes: dict[str, _Quantity]
+    srna: dict[str, _Quantity]
+    protease: dict[str, _Quantity]
+    tags: list[_Tag] = Field(min_length=1)
+    recognition: _Recognition
+    genetic_code: dict[str, _Quantity]
+
+    @model_validator(mode="after")
+    def _square_recognition(self):
+        n = len(self.tags)
+        rows = self.recognition.matrix
+        if len(rows) != n or any(len(r) != n for r in rows):
+            raise ValueError(f"recognition.matrix must be {n}x{n} (proteases x tags, one per tag)")
+        if any(v < 0 for r in rows for v in r):
+            raise ValueError("recognition.matrix values must be >= 0")
+        return self
+
+
+REQUIRED = {
+    "orthogonal_ribosomes": ("orrna_threshold", "assembly", "disassembly", "orrna_decay"),
+    "srna": ("pairing", "decay", "paired_decay", "excess", "leak"),
+    "protease": ("length", "kcat", "Km", "max_transcription", "leak"),
+    "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),
+}
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    peptide: str
+    protease: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PartsLibrary:
+    name: str
+    orthogonal_ribosomes: dict[str, Quantity]
+    srna: dict[str, Quantity]
+    protease: dict[str, Quantity]
+    genetic_code: dict[str, Quantity]
+    tags: tuple[Tag, ...]
+    recognition: tuple[tuple[float, ...], ...]   # [protease][tag], in the order of tags
+    recognition_source: str
+    source: str
+    sha256: str
+
+
+def find_parts(name: str, base_dir: Path | None = None) -> Path:
+    direct = Path(name) if base_dir is None or Path(name).is_absolute() else base_dir / name
+    if direct.suffix in (".yaml", ".yml") and direct.is_file():
+        return direct
+    candidate = DEFAULT_DIR / f"{name}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = sorted(p.stem for p in DEFAULT_DIR.glob("*.yaml"))
+    raise PartsError(f"unknown parts library '{name}' (known: {', '.join(known) or 'none'})",
+                       hint="name a library in models/parts or give a path to a parts .yaml")
+
+
+def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLibrary:
+    path = find_parts(name, base_dir)
+    raw = path.read_bytes()
+    try:
+        parsed = _PartsFile.model_validate(YAML(typ="safe").load(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "parts"
+        raise PartsError(f"invalid parts library: {where}: {first['msg']}", at(path)) from None
+    missing = [f"{group}.{key}" for group, keys in REQUIRED.items() for key in keys
+               if key not in getattr(parsed, group)]
+    if missing:
+        raise PartsError(f"parts library lacks: {', '.join(missing)}", at(path))
+    quantities = lambda d: {k: Quantity(q.value, q.units, q.source) for k, q in d.items()}  # noqa: E731
+    return PartsLibrary(
+        parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
+        quantities(parsed.protease), quantities(parsed.genetic_code),
+        tuple(Tag(t.name, t.peptide, t.protease, t.source) for t in parsed.tags),
+        tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
+        str(path), hashlib.sha256(raw).hexdigest())

@@ -1,0 +1,79 @@
+"""Pass: make every VM's genetic code runnable in the host, or refuse with a reason.
+
+The host (E. coli) reads table 11: UGA is a stop codon. A genome whose table
+reads UGA as an amino acid (table 4, Mycoplasma/Spiroplasma: UGA = Trp) would
+have almost every protein truncated. The policy chooses per VM:
+
+* ``recode``: the VM image rewrites in-frame TGA to TGG (same protein);
+* ``suppressor``: the VM carries a UGA-decoding tRNA-Trp. It decodes each of
+  the VM's UGA codons with probability ε (it competes with release factor 2),
+  so a gene with n internal UGA codons yields full-length protein at ε^n, and
+  it reads through the host's own UGA stop codons (the host cost, in the model).
+
+A lumped unit takes the mean yield of its genes.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import replace
+
+from Bio.Data.CodonTable import unambiguous_dna_by_id
+
+from bioxen.errors import CompileError, Diagnostic
+from bioxen.ir import Design, GuestVM
+
+HOST_TABLE = 11
+
+
+def reads_uga_as_sense(table: int) -> bool:
+    try:
+        return "TGA" in unambiguous_dna_by_id[table].forward_table
+    except KeyError:
+        raise CompileError(f"unknown translation table {table}") from None
+
+
+def _refusal(vm: GuestVM) -> Diagnostic:
+    genome = vm.genome
+    tga = sum(g.internal_tga for g in genome.genes if g.is_coding)
+    return Diagnostic(
+        f"VM '{vm.id}': genome {genome.accession} uses translation table {genome.translation_table}, "
+        f"which reads UGA as an amino acid ({tga:,} in-frame TGA codons), but the host reads UGA as "
+        f"stop (table {HOST_TABLE}), so the VM's proteins would be truncated",
+        vm.location,
+        hint="add `genetic_code: recode` (the VM image rewrites TGA to TGG) or "
+             "`genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, at a cost to the host) "
+             "to this VM in the policy")
+
+
+def _with_yields(vm: GuestVM, decoding: float) -> GuestVM:
+    by_tag = vm.genome.by_locus_tag()
+    units = tuple(replace(u, functional_yield=statistics.fmean(decoding ** by_tag[t].internal_tga
+                                                               for t in u.locus_tags))
+                  if u.coding else u for u in vm.units)
+    return replace(vm, units=units)
+
+
+def resolve_genetic_code(design: Design) -> Design:
+    vms, errors = [], []
+    for vm in design.vms:
+        needs_choice = reads_uga_as_sense(vm.genome.translation_table) and \
+            not reads_uga_as_sense(HOST_TABLE)
+        if not needs_choice:
+            vms.append(replace(vm, genetic_code="native"))
+        elif vm.genetic_code is None:
+            errors.append(_refusal(vm))
+        elif vm.genetic_code == "suppressor":
+            vms.append(_with_yields(vm, design.parts.genetic_code["uga_decoding"].value))
+        else:
+            vms.append(vm)
+    if errors:
+        raise CompileError.collected(errors)
+    return replace(design, vms=tuple(vms))
+
+
+def host_uga_readthrough(design: Design) -> float:
+    """Share of host proteins read through at their stop: ε × (share of host genes ending in UGA)."""
+    if not any(vm.genetic_code == "suppressor" for vm in design.vms):
+        return 0.0
+    code = design.parts.genetic_code
+    return code["uga_decoding"].value * code["host_uga_stops"].value

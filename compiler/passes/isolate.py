@@ -1,0 +1,70 @@
+"""Pass: assign every VM its isolation parts and quantify the isolation.
+
+Each VM on an orthogonal pool gets an SD:anti-SD pair chosen by
+:func:`bioxen.rna.design_pools` (ViennaRNA duplex energies, Boltzmann
+initiation strengths) so that cross-binding is smallest; a VM on host
+ribosomes keeps the host pair. Every VM gets a gate sRNA against its 5' UTR,
+and the degron tag and protease of its slot in the parts library. The design
+is refused when a VM's on-target initiation strength is not at least
+``min_isolation`` times every off-target one.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bioxen import rna
+from bioxen.errors import CompileError
+from bioxen.ir import CrossTalk, Design, IsolationParts
+
+HOST_POOL = "host"
+
+
+def pool_names(count: int) -> list[str]:
+    return [HOST_POOL] + [f"o{i}" for i in range(1, count + 1)]
+
+
+def _crosstalk(design: Design, count: int) -> tuple[CrossTalk, list]:
+    try:
+        pairs, energy, strength = rna.design_pools(count, design.min_isolation)
+    except rna.DesignRefused as exc:
+        raise CompileError(f"cannot isolate {count} VM(s) on orthogonal ribosomes: {exc}",
+                           design.vms[0].location,
+                           hint="lower isolation.min_ratio, or put fewer VMs on orthogonal pools "
+                                "(ribosomes: {pool: host})") from None
+    names = tuple(pool_names(count))
+    rows = lambda m: tuple(tuple(float(v) for v in row) for row in m)  # noqa: E731
+    return CrossTalk(names, names, tuple(p.sd for p in pairs), tuple(p.anti_sd for p in pairs),
+                     rows(energy), rows(strength), rna.BETA), pairs
+
+
+def isolate(design: Design) -> Design:
+    if not design.vms:
+        return design
+    tags = design.parts.tags
+    if len(design.vms) > len(tags):
+        raise CompileError(f"{len(design.vms)} VMs but the parts library {design.parts.source} has "
+                           f"degron tags for {len(tags)}", design.vms[len(tags)].location,
+                           hint="add tags (and their protease recognition) to the parts library")
+    orthogonal = [vm.id for vm in design.vms if vm.pool == "orthogonal"]
+    crosstalk, pairs = _crosstalk(design, len(orthogonal))
+    vms = []
+    for index, vm in enumerate(design.vms):
+        k = orthogonal.index(vm.id) + 1 if vm.id in orthogonal else 0
+        pair, tag = pairs[k], tags[index]
+        srna = rna.design_srna(pair.utr)
+        parts = IsolationParts(
+            pool=crosstalk.pools[k], sd=pair.sd, anti_sd=pair.anti_sd, utr=pair.utr, srna=srna,
+            srna_energy=rna.duplex_energy(srna, pair.utr + "ATG"), tag_name=tag.name, tag=tag.peptide,
+            protease=tag.protease, genetic_code=vm.genetic_code or "native")
+        vms.append(replace(vm, parts=parts))
+    return replace(design, vms=tuple(vms), crosstalk=crosstalk)
+
+
+def isolation_ratios(crosstalk: CrossTalk) -> dict[str, float]:
+    """Per orthogonal pool: on-target strength over the largest off-target one (row or column)."""
+    strength, ratios = crosstalk.strength, {}
+    for i, pool in enumerate(crosstalk.pools[1:], start=1):
+        off = [strength[i][j] for j in range(len(strength)) if j != i] + \
+              [strength[j][i] for j in range(len(strength)) if j != i]
+        ratios[pool] = strength[i][i] / max(off)
+    return ratios

@@ -1,0 +1,27 @@
+"""Commands as chemical signals: one inducer level per VM and command.
+
+An inducer is a model parameter between 0 (absent) and 1 (fully induced);
+timed commands and the live runtime set it. The genetic parts it drives are
+in the mechanism that owns them (the gate sRNA in :mod:`bioxen.rules.srna`,
+the protease in :mod:`bioxen.rules.proteolysis`).
+"""
+from __future__ import annotations
+
+from bioxen.rules import Builder
+
+COMMANDS = ("pause", "destroy")
+
+
+def inducer(b: Builder, command: str, vm: str):
+    """``command_<command>_<vm>``: the inducer of one command for one VM (starts at 0)."""
+    if command not in COMMANDS:
+        raise ValueError(f"unknown command '{command}' (expected one of: {', '.join(COMMANDS)})")
+    return b.parameter(f"command_{command}_{vm}", 0.0, "dimensionless",
+                       "inducer level: 0 absent, 1 fully induced")
+
+
+def inducible(b: Builder, name: str, inducer_level, leak: float):
+    """Promoter activity ``leak + (1 - leak)·I`` of an inducible promoter (dimensionless)."""
+    leak_parameter = b.parameter(f"leak_{name}", leak, "dimensionless")
+    return b.expression(f"promoter_activity_{name}", leak_parameter + (1 - leak_parameter) * inducer_level,
+                        "dimensionless")

@@ -264,7 +264,9 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     ]
     if c.tag_length:
         features.append(SeqFeature(span(tag_end - c.tag_length, tag_end), type="misc_feature",
-                                   qualifiers={"locus_tag": [gene.locus_tag], "note": [
+                                   qualifiers={"locus_tag": [gene.locus_tag],
+                                               "so_term": ["SO:0001955"],  # protein_stability_element
+                                               "note": [
                                        f"degron tag {parts.tag_name} ({parts.tag}), recognised "
                                        f"by protease {parts.protease}"]}))
     sd_at = c.utr.find(parts.sd) if parts.sd else -1

@@ -1,0 +1,172 @@
+"""Isolation parts as behaviour: gates, proteases, pools, genetic code, and the cross-talk report."""
+import json
+import subprocess
+
+import libsbml
+import numpy as np
+import pytest
+import roadrunner
+import sbol3
+from pysb.pathfinder import get_path
+from typer.testing import CliRunner
+
+from bioxen.backend.compile import compile_design, outputs_spec
+from bioxen.backend.sbol import validation_errors
+from bioxen.cli import app
+from bioxen.errors import CompileError
+from bioxen.frontend import read_design
+from conftest import write_policy
+
+runner = CliRunner()
+
+
+def _policy(tmp_path, genome, vms, extra=""):
+    lines = "\n".join(f"  - {{id: {vm}, genome: {genome}, genetic_code: {code}, "
+                      f"ribosomes: {{share: {share}, pool: {pool}}}}}" for vm, code, share, pool in vms)
+    return write_policy(tmp_path / "p.yaml", f"schema_version: 1\n{extra}vms:\n{lines}\n")
+
+
+def _three(tmp_path, genome, pool="orthogonal", share=0.15):
+    return _policy(tmp_path, genome, [(f"vm{i}", "recode", share, pool) for i in (1, 2, 3)])
+
+
+def _simulator(build):
+    return roadrunner.RoadRunner(libsbml.writeSBMLToString(build.sbml))
+
+
+def _translation_flux(rr, build, vm):
+    return sum(rr[r] for r in outputs_spec(build)["vms"][vm]["elongation_reactions"])
+
+
+@pytest.fixture(scope="module")
+def three_vm_build(tmp_path_factory):
+    from conftest import write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("three")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    return compile_design(read_design(_three(directory, genome)))
+
+
+def test_compile_prints_and_stores_an_isolating_crosstalk_matrix(tmp_path, synthetic_genbank):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compile", str(_three(tmp_path, synthetic_genbank)), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "SD class (row) on ribosome pool (column)" in result.output and "o3 (vm3)" in result.output
+    report = json.loads((out / "isolation.json").read_text())
+    strength = np.array(report["initiation_strength"])
+    assert report["pools"] == ["host", "o1", "o2", "o3"] and strength.shape == (4, 4)
+    assert strength[0, 0] == pytest.approx(1.0)
+    for i, vm in enumerate(("vm1", "vm2", "vm3"), start=1):
+        off = np.concatenate([np.delete(strength[i], i), np.delete(strength[:, i], i)])
+        assert strength[i, i] >= 100 * off.max(), vm
+        assert report["vms"][vm]["isolation_ratio"] >= 100 and report["vms"][vm]["isolation"] > 0.99
+    print(result.output)
+
+
+def test_design_that_cannot_isolate_is_refused_with_no_output(tmp_path, synthetic_genbank):
+    policy = _policy(tmp_path, synthetic_genbank, [("vm1", "recode", 0.1, "orthogonal"),
+                                                   ("vm2", "recode", 0.1, "orthogonal")],
+                     extra="isolation: {min_ratio: 1.0e+12}\n")
+    result = runner.invoke(app, ["compile", str(policy), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "cannot isolate 2 VM(s) on orthogonal ribosomes" in result.output and "min_ratio" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_uga_genome_without_a_genetic_code_choice_is_refused_with_its_location(tmp_path, synthetic_genbank):
+    policy = write_policy(tmp_path / "p.yaml", f"schema_version: 1\nvms:\n  - id: vm1\n"
+                                               f"    genome: {synthetic_genbank}\n")
+    with pytest.raises(CompileError) as info:
+        compile_design(read_design(policy))
+    message = str(info.value)
+    assert f"{policy}:4:13: error: VM 'vm1'" in message and "translation table 4" in message
+    assert "genetic_code: recode" in message and "genetic_code: suppressor" in message
+
+
+def test_rules_act_on_molecule_states(three_vm_build):
+    model = three_vm_build.builder.model
+    mrna = model.monomers["mRNA_vm2_SYN__0001"]
+    assert mrna.site_states == {"sd": ["o2"]}
+    assert model.monomers["protein_vm3_SYN__0001"].site_states == {"tag": ["pdt3"]}
+    initiation = model.rules["initiation_vm2_SYN__0001"]
+    assert "sd='o2'" in str(initiation.reactant_pattern) and "ribosome_o2" in str(initiation.reactant_pattern)
+    assert len(model.observables["tagged_pdt3"].reaction_pattern.complex_patterns) == 6
+
+
+def test_induced_srna_gate_cuts_translation_and_release_restores_it(three_vm_build):
+    rr = _simulator(three_vm_build)
+    rr.simulate(0, 600, 3)
+    before = _translation_flux(rr, three_vm_build, "vm2")
+    other = _translation_flux(rr, three_vm_build, "vm1")
+    rr["command_pause_vm2"] = 1
+    rr.simulate(600, 660, 3)
+    paused = _translation_flux(rr, three_vm_build, "vm2")
+    rr["command_pause_vm2"] = 0
+    rr.simulate(660, 900, 3)
+    resumed = _translation_flux(rr, three_vm_build, "vm2")
+    print(f"vm2 translation: paused {paused / before:.2%}, resumed {resumed / before:.2%} of before")
+    assert paused < 0.10 * before
+    assert resumed > 0.90 * before
+    assert _translation_flux(rr, three_vm_build, "vm1") > 0.9 * other  # the gate is VM-specific
+
+
+def test_destroy_clears_the_vm_within_an_hour_and_spares_the_others(three_vm_build):
+    rr = _simulator(three_vm_build)
+    rr.simulate(0, 600, 3)
+    vm1, vm2 = rr["vm1_protein_total"], rr["vm2_protein_total"]
+    rr["command_destroy_vm2"] = 1
+    result = rr.simulate(600, 660, 61, ["time", "vm1_protein_total", "vm2_protein_total"])
+    print(f"after 60 min: vm2 {result[-1, 2] / vm2:.3%}, vm1 {result[-1, 1] / vm1:.2%} of before")
+    assert result[-1, 2] < 0.01 * vm2
+    assert np.all(np.abs(result[:, 1] / vm1 - 1) < 0.05)
+    assert rr["transcription_licence_vm2"] == 0
+
+
+def test_suppressor_costs_the_host_growth_that_recoding_does_not(tmp_path, genome_path):
+    growth = {}
+    for code in ("recode", "suppressor"):
+        policy = write_policy(tmp_path / f"{code}.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: CP016816.2, genetic_code: {code}, resolution: operon, ribosomes: {{share: 0.1}}}}
+""")
+        rr = _simulator(compile_design(read_design(policy)))
+        rr.simulate(0, 3000, 3)
+        growth[code] = rr["growth_rate"]
+        assert ("defective_protein" in rr.model.getFloatingSpeciesIds()) == (code == "suppressor")
+    print(growth)
+    assert growth["suppressor"] < 0.98 * growth["recode"]
+
+
+def test_bionetgen_generates_the_same_network_from_the_emitted_bngl(tmp_path, synthetic_genbank):
+    policy = _policy(tmp_path, synthetic_genbank, [("vm1", "recode", 0.1, "orthogonal"),
+                                                   ("vm2", "recode", 0.1, "host")])
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["compile", str(policy), "-o", str(out)]).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    work = tmp_path / "bng"
+    work.mkdir()
+    bngl = (out / "model.bngl").read_text()
+    bngl = bngl[:bngl.index("begin actions")] + "begin actions\n  generate_network({overwrite=>1})\nend actions\n"
+    (work / "model.bngl").write_text(bngl)
+    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=work, check=True, capture_output=True,
+                   timeout=300)
+    net = (work / "model.net").read_text()
+    species = net[net.index("begin species"):net.index("end species")].strip().splitlines()[1:]
+    reactions = net[net.index("begin reactions"):net.index("end reactions")].strip().splitlines()[1:]
+    ours = manifest["network"]
+    # BNG lists each direction of a reversible rule as its own reaction
+    model = compile_design(read_design(policy)).builder.model
+    assert len(species) == ours["species"] == len(model.species)
+    assert len(reactions) == len(model.reactions)
+
+
+def test_design_dna_is_written_and_valid_sbol3(tmp_path, synthetic_genbank):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compile", str(_three(tmp_path, synthetic_genbank)), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("vm_vm1.gb", "vm_vm2.gb", "vm_vm3.gb", "hypervisor.gb", "design.sbol3"):
+        assert (out / name).is_file(), name
+    document = sbol3.Document()
+    document.read(str(out / "design.sbol3"), file_format=sbol3.SORTED_NTRIPLES)
+    assert validation_errors(document) == []
+    assert len([o for o in document.objects if isinstance(o, sbol3.Component)]) == 5

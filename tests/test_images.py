@@ -12,7 +12,8 @@ from Bio.SeqFeature import FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 
 from bioxen.backend import images
-from bioxen.backend.images import (anticodon, back_translate, host_codon, hypervisor_image,
+from bioxen.genome.trna import anticodon
+from bioxen.backend.images import (back_translate, host_codon, hypervisor_image,
                                    load_part_sequences, vm_image)
 from bioxen.chassis import load_chassis
 from bioxen.errors import CompileError

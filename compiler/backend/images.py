@@ -27,7 +27,7 @@ B0015) per hypervisor part: each orthogonal pool's o-16S rRNA (E. coli 16S
 whose 3' anti-SD is the pool's; constitutive J23100), each VM's gate sRNA
 (pTet, aTc-inducible) and protease (pLas, 3OC12-HSL-inducible, RBS B0034)
 and, for ``genetic_code == "suppressor"``, the VM's own UGA-reading tRNA-Trp
-(J23100). Part DNA comes from ``models/parts/sequences.yaml``; a part whose
+(J23100). Part DNA comes from ``models/parts/dna/sequences.yaml``; a part whose
 sequence BioXen does not have is a run of N with a note saying so. All VMs'
 gates share pTet and all proteases pLas: VM-specific commands need one
 orthogonal inducible promoter per VM, which the parts data does not have yet.
@@ -45,11 +45,12 @@ from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
 from bioxen.errors import CompileError, Diagnostic, at
+from bioxen.genome.trna import uga_trna
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PART_SEQUENCES = ROOT / "models" / "parts" / "sequences.yaml"
+PART_SEQUENCES = ROOT / "models" / "parts" / "dna" / "sequences.yaml"
 HOST_TABLE = 11
 STOP = "TAA"                      # a stop in table 11 and in table 4
 WILD_TYPE_ANTI_SD = "ACCTCCTTA"   # 3' end of E. coli 16S rRNA (PARAMETERS.md, V)
@@ -300,7 +301,7 @@ def _vm_record(vm: GuestVM, dna: str, features: list) -> SeqRecord:
 
 @dataclass(frozen=True)
 class PartSequence:
-    """One part of models/parts/sequences.yaml; ``sequence`` is None where BioXen lacks it."""
+    """One part of models/parts/dna/sequences.yaml; ``sequence`` is None where BioXen lacks it."""
 
     key: str
     name: str
@@ -392,40 +393,13 @@ def protease_cassette(vm: GuestVM, library) -> list[Piece]:
 
 def trna_cassette(vm: GuestVM, library) -> list[Piece]:
     trna = uga_trna(vm.genome)
+    if trna is None:
+        raise CompileError(f"genome {vm.genome.accession} has no tRNA-Trp with anticodon UCA",
+                           at(vm.genome.source), hint="use genetic_code: recode for this VM")
     gene = Piece("tRNA", f"tRNA-Trp(UCA) {vm.id}", vm.genome.gene_sequence(trna),
                  f"{trna.locus_tag} of {vm.genome.accession}: tRNA-Trp with anticodon UCA, "
                  f"reads UGA as Trp", (("product", "tRNA-Trp"), ("gene", trna.name)))
     return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
-
-
-_PAIRS = {("A", "T"), ("T", "A"), ("G", "C"), ("C", "G"), ("G", "T"), ("T", "G")}
-
-
-def anticodon(trna: str) -> str | None:
-    """A tRNA gene's anticodon (DNA): bases 3-5 of the 7-nt loop closed by the anticodon stem.
-
-    The loop is looked for where the anticodon arm lies in the cloverleaf (loop
-    start 26..40 nt from the 5' end), with a 5-bp stem of at least 4 pairs and T
-    as the loop's second base (U33); the best-paired, most central candidate wins.
-    """
-    best = None
-    for i in range(26, min(41, len(trna) - 11)):
-        stem5, loop, stem3 = trna[i - 5:i], trna[i:i + 7], trna[i + 7:i + 12]
-        pairs = sum((a, b) in _PAIRS for a, b in zip(stem5, reversed(stem3)))
-        score = (pairs, -abs(i - 31))
-        if loop[1] == "T" and pairs >= 4 and (best is None or score > best[0]):
-            best = (score, loop[2:5])
-    return best[1] if best else None
-
-
-def uga_trna(genome: Genome) -> Gene:
-    """The genome's tRNA-Trp whose anticodon is UCA (TCA in DNA): it reads UGA as Trp."""
-    for gene in genome.genes:
-        if gene.feature_type == "tRNA" and "trna-trp" in gene.product.lower() \
-                and anticodon(genome.gene_sequence(gene)) == "TCA":
-            return gene
-    raise CompileError(f"genome {genome.accession} has no tRNA-Trp with anticodon UCA",
-                       at(genome.source), hint="use genetic_code: recode for this VM")
 
 
 def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from Bio.Data.CodonTable import unambiguous_dna_by_id
 
 from bioxen.errors import CompileError, Diagnostic
+from bioxen.genome.trna import uga_trna
 from bioxen.ir import Design, GuestVM
 
 HOST_TABLE = 11
@@ -62,6 +63,10 @@ def resolve_genetic_code(design: Design) -> Design:
             vms.append(replace(vm, genetic_code="native"))
         elif vm.genetic_code is None:
             errors.append(_refusal(vm))
+        elif vm.genetic_code == "suppressor" and uga_trna(vm.genome) is None:
+            errors.append(Diagnostic(f"VM '{vm.id}': genetic_code suppressor needs a UGA-decoding "
+                                     f"tRNA-Trp (anticodon UCA), and genome {vm.genome.accession} has none",
+                                     vm.location, hint="use genetic_code: recode for this VM"))
         elif vm.genetic_code == "suppressor":
             vms.append(_with_yields(vm, design.parts.genetic_code["uga_decoding"].value))
         else:

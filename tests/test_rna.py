@@ -95,7 +95,8 @@ def test_utrs_carry_their_sd_spaced_from_the_start_codon_and_no_other_start():
 def test_srna_covers_sd_and_start_codon_and_pairs_its_own_utr_far_better():
     pairs, _, _ = design_pools(3)
     srna = design_srna(pairs[1].utr)
-    assert len(srna) == 24 and _reverse_complement(srna).endswith(pairs[1].sd + pairs[1].utr[-7:] + "ATG")
+    target = _reverse_complement(srna)
+    assert len(srna) == 24 and target.endswith(pairs[1].sd + pairs[1].utr[-7:] + "ATG")
     energy, worst_row_gap, worst_column_gap = _srna_gaps(pairs)
     print(f"\nsRNA dG matrix (kcal/mol):\n{np.round(energy, 1)}\n"
           f"smallest own-vs-other gap: {min(worst_row_gap, worst_column_gap):.1f} kcal/mol")

@@ -81,8 +81,10 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list,
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription,
                                   design.parts.orthogonal_ribosomes)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
+    # the gate closes on PAUSE and on DESTROY (no new protein from the VM's remaining mRNAs)
+    closed = b.expression(f"gate_inducer_{vm.id}", pause + destroy - pause * destroy, "dimensionless")
     srna.gate(b, vm.id, vm.srna_transcription, design.chassis.guest["transcription_threshold"].value,
-              kd, design.parts.srna, pause, gated)
+              kd, design.parts.srna, closed, gated)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins else "", tuple(elongations), vm.parts.pool,
                         f"sRNA_free_{vm.id}", protease.name)

@@ -6,20 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
+from pydantic import BaseModel, ConfigDict, Field
 
+from bioxen.datafile import SourcedQuantity, quantities, read_data_file
 from bioxen.errors import ChassisError, at
 from bioxen.rules import Quantity
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "chassis"
-
-
-class _Quantity(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    value: float
-    units: str
-    source: str = Field(min_length=1)
 
 
 class _ChassisFile(BaseModel):
@@ -27,8 +20,8 @@ class _ChassisFile(BaseModel):
     schema_version: int = Field(1, ge=1, le=1)
     name: str
     description: str = ""
-    parameters: dict[str, _Quantity]
-    guest: dict[str, _Quantity]
+    parameters: dict[str, SourcedQuantity]
+    guest: dict[str, SourcedQuantity]
     steady_state: dict[str, float] = {}
 
 
@@ -74,17 +67,10 @@ REQUIRED = ("s", "n_s", "gmax", "K_gamma", "v_t", "v_m", "K_t", "K_m", "w_r", "w
 
 def load_chassis(name: str, base_dir: Path | None = None) -> Chassis:
     path = find_chassis(name, base_dir)
-    raw = path.read_bytes()
-    try:
-        parsed = _ChassisFile.model_validate(YAML(typ="safe").load(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ChassisError(f"invalid chassis: {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                           at(path)) from None
+    parsed, raw = read_data_file(path, _ChassisFile, ChassisError, "chassis")
     missing = [k for k in REQUIRED if k not in parsed.parameters]
     if missing:
         raise ChassisError(f"chassis lacks parameters: {', '.join(missing)}", at(path))
-    as_quantity = lambda d: {k: Quantity(q.value, q.units, q.source) for k, q in d.items()}  # noqa: E731
-    return Chassis(parsed.name, parsed.description, as_quantity(parsed.parameters),
-                   as_quantity(parsed.guest), dict(parsed.steady_state), str(path),
+    return Chassis(parsed.name, parsed.description, quantities(parsed.parameters),
+                   quantities(parsed.guest), dict(parsed.steady_state), str(path),
                    hashlib.sha256(raw).hexdigest())

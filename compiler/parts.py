@@ -10,9 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from ruamel.yaml import YAML
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bioxen.datafile import SourcedQuantity, quantities, read_data_file
 from bioxen.errors import PartsError, at
 from bioxen.rules import Quantity
 
@@ -22,12 +22,6 @@ AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class _Quantity(_Strict):
-    value: float
-    units: str
-    source: str = Field(min_length=1)
 
 
 class _Tag(_Strict):
@@ -45,12 +39,12 @@ class _Recognition(_Strict):
 class _PartsFile(_Strict):
     schema_version: int = Field(1, ge=1, le=1)
     name: str
-    orthogonal_ribosomes: dict[str, _Quantity]
-    srna: dict[str, _Quantity]
-    protease: dict[str, _Quantity]
+    orthogonal_ribosomes: dict[str, SourcedQuantity]
+    srna: dict[str, SourcedQuantity]
+    protease: dict[str, SourcedQuantity]
     tags: list[_Tag] = Field(min_length=1)
     recognition: _Recognition
-    genetic_code: dict[str, _Quantity]
+    genetic_code: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -102,23 +96,16 @@ def find_parts(name: str, base_dir: Path | None = None) -> Path:
         return candidate
     known = sorted(p.stem for p in DEFAULT_DIR.glob("*.yaml"))
     raise PartsError(f"unknown parts library '{name}' (known: {', '.join(known) or 'none'})",
-                       hint="name a library in models/parts or give a path to a parts .yaml")
+                     hint="name a library in models/parts or give a path to a parts .yaml")
 
 
 def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLibrary:
     path = find_parts(name, base_dir)
-    raw = path.read_bytes()
-    try:
-        parsed = _PartsFile.model_validate(YAML(typ="safe").load(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "parts"
-        raise PartsError(f"invalid parts library: {where}: {first['msg']}", at(path)) from None
+    parsed, raw = read_data_file(path, _PartsFile, PartsError, "parts library")
     missing = [f"{group}.{key}" for group, keys in REQUIRED.items() for key in keys
                if key not in getattr(parsed, group)]
     if missing:
         raise PartsError(f"parts library lacks: {', '.join(missing)}", at(path))
-    quantities = lambda d: {k: Quantity(q.value, q.units, q.source) for k, q in d.items()}  # noqa: E731
     return PartsLibrary(
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
         quantities(parsed.protease), quantities(parsed.genetic_code),

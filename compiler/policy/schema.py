@@ -4,10 +4,9 @@ Users' documentation of every key lives in docs/policy.md; keep them together.
 """
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 from bioxen.units import minutes
 

@@ -74,3 +74,30 @@ def test_main_command_on_syn3a(genome_path, tmp_path, monkeypatch):
     assert (late.max() - late.min()) / late.iloc[-1] < 0.01
     assert "steady state" in result.output and "yes" in result.output
     assert math.isfinite(table["vm1_translation_flux"].iloc[-1])
+
+
+@pytest.mark.slow
+def test_three_syn3a_vms_are_isolated_and_destroy_spares_the_others(genome_path, shared, tmp_path,
+                                                                   monkeypatch):
+    """The example three-VM policy: every pool isolated >= 100x; DESTROY_VM on vm2 clears it only."""
+    import json
+
+    import roadrunner
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
+    out = tmp_path / "three"
+    result = runner.invoke(app, ["compile", "models/policies/syn3a_three_vms.yaml", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "isolation.json").read_text())
+    assert all(report["vms"][vm]["isolation_ratio"] >= 100 for vm in ("vm1", "vm2", "vm3"))
+    assert {report["vms"][vm]["tag"]["name"] for vm in ("vm1", "vm2", "vm3")} == {"pdt1", "pdt2", "pdt3"}
+    rr = roadrunner.RoadRunner(str(out / "model.xml"))
+    rr.simulate(0, 720, 3)
+    before = {vm: rr[f"{vm}_protein_total"] for vm in ("vm1", "vm2", "vm3")}
+    rr["command_destroy_vm2"] = 1
+    rr.simulate(720, 780, 3)
+    after = {vm: rr[f"{vm}_protein_total"] / before[vm] for vm in before}
+    print(result.output, after)
+    assert after["vm2"] < 0.01
+    assert abs(after["vm1"] - 1) < 0.05 and abs(after["vm3"] - 1) < 0.05

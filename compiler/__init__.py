@@ -9,3 +9,11 @@ try:
     __version__ = version("bioxen")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0"
+
+
+def __getattr__(name: str):
+    """``bioxen.Hypervisor``, imported on first use (no simulator loads at import time)."""
+    if name == "Hypervisor":
+        from bioxen.runtime.hypervisor import Hypervisor
+        return Hypervisor
+    raise AttributeError(f"module 'bioxen' has no attribute {name!r}")

@@ -84,5 +84,9 @@ class SimulationError(BioxenError):
     stage = "simulate"
 
 
+class CommandError(BioxenError):
+    stage = "command"
+
+
 def at(path: str | Path, line: int | None = None, column: int | None = None) -> Location:
     return Location(str(path), line, column)

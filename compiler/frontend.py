@@ -11,7 +11,8 @@ from pathlib import Path
 from bioxen.chassis import load_chassis
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
-from bioxen.ir import Design, GuestVM, InputFile, SimulationPlan
+from bioxen.ir import Command, Design, GuestVM, InputFile, SimulationPlan
+from bioxen.rules.control import setting
 from bioxen.parts import load_parts
 from bioxen.policy import load_policy
 from bioxen.policy.load import read_policy_yaml, yaml_location
@@ -60,9 +61,39 @@ def read_design(policy_path: str | Path) -> Design:
                            pool=spec.ribosomes.pool, genetic_code=spec.genetic_code))
     if errors:
         raise PolicyError.collected(errors)
+    control = _commands(policy, tree, policy_path)
     sim = policy.simulate
     return Design(
         name=policy.name or policy_path.stem, chassis=chassis,
         host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
-        inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio)
+        inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio, control=control)
+
+
+def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
+    """Timed commands in time order; a command after its VM's DESTROY or after the run is an error."""
+    commands, errors, destroyed = [], [], {}
+    order = sorted(range(len(policy.control)), key=lambda i: policy.control[i].at)
+    for index in order:
+        spec = policy.control[index]
+        where = yaml_location(path, tree, ("control", index, "at"), key_itself=False)
+        parameter, level = setting(spec.command, spec.vm)
+        if spec.at > policy.simulate.until:
+            errors.append(Diagnostic(f"{spec.command} on {spec.vm} at {spec.at:g} min comes after the "
+                                     f"simulation ends ({policy.simulate.until:g} min)", where))
+        if spec.vm in destroyed:
+            errors.append(Diagnostic(f"{spec.command} on {spec.vm} at {spec.at:g} min: the VM is destroyed "
+                                     f"at {destroyed[spec.vm]:g} min", where))
+        if spec.command == "DESTROY_VM":
+            destroyed.setdefault(spec.vm, spec.at)
+        commands.append(Command(spec.at, spec.command, spec.vm, parameter, level, where))
+    times = {}
+    for command in commands:
+        key = (command.parameter, command.at)
+        if key in times:
+            errors.append(Diagnostic(f"two commands set {command.parameter} at {command.at:g} min",
+                                     command.location))
+        times[key] = command
+    if errors:
+        raise PolicyError.collected(errors)
+    return tuple(commands)

@@ -95,6 +95,18 @@ class GuestVM:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A timed command: at ``at`` minutes the VM's inducer ``parameter`` is set to ``value``."""
+
+    at: float
+    command: str               # PAUSE_VM, RESUME_VM, DESTROY_VM
+    vm: str
+    parameter: str             # command_pause_<vm> / command_destroy_<vm>
+    value: float
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class SimulationPlan:
     until: float           # min
     points: int
@@ -113,6 +125,7 @@ class Design:
     parts: PartsLibrary | None = None
     min_isolation: float = 100.0
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
+    control: tuple[Command, ...] = ()      # timed commands, in time order
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

@@ -10,13 +10,26 @@ from __future__ import annotations
 from bioxen.rules import Builder
 
 COMMANDS = ("pause", "destroy")
+# What each hypervisor command does to the inducers: (inducer, level).
+SETTINGS = {"PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0), "DESTROY_VM": ("destroy", 1.0)}
+
+
+def inducer_name(command: str, vm: str) -> str:
+    """``command_<command>_<vm>``, the model parameter of one inducer."""
+    if command not in COMMANDS:
+        raise ValueError(f"unknown command '{command}' (expected one of: {', '.join(COMMANDS)})")
+    return f"command_{command}_{vm}"
+
+
+def setting(command: str, vm: str) -> tuple[str, float]:
+    """The inducer parameter a hypervisor command sets, and the level it sets it to."""
+    inducer, level = SETTINGS[command]
+    return inducer_name(inducer, vm), level
 
 
 def inducer(b: Builder, command: str, vm: str):
-    """``command_<command>_<vm>``: the inducer of one command for one VM (starts at 0)."""
-    if command not in COMMANDS:
-        raise ValueError(f"unknown command '{command}' (expected one of: {', '.join(COMMANDS)})")
-    return b.parameter(f"command_{command}_{vm}", 0.0, "dimensionless",
+    """The inducer of one command for one VM, a parameter that starts at 0."""
+    return b.parameter(inducer_name(command, vm), 0.0, "dimensionless",
                        "inducer level: 0 absent, 1 fully induced")
 
 

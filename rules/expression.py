@@ -96,7 +96,7 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     for made in products:
         released = released + made
     b.rule(elongations[0], bound >> released, rate, tags=spec.locus_tags)
-    return elongations
+    return elongations, bound
 
 
 def _defective(b: Builder):
@@ -136,6 +136,7 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None)
         first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
-    elongations = translation(b, mrna, spec, made)
+    elongations, bound = translation(b, mrna, spec, made)
     first_order_decay(b, free, f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
-    return {"mrna": mrna, "protein": product, "protein_pattern": made[0], "elongations": elongations}
+    return {"mrna": mrna, "protein": product, "protein_pattern": made[0], "elongations": elongations,
+            "translating": bound}

@@ -61,7 +61,7 @@ def compile_design(design: Design, timings: dict | None = None) -> Build:
         expander = expand_network(builder.model)
     with _timed(timings, "sbml"):
         species_ids, reaction_ids = network_ids(builder.model)
-        doc = to_sbml(builder, species_ids, reaction_ids)
+        doc = to_sbml(builder, species_ids, reaction_ids, design.control)
     return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
 
 
@@ -88,9 +88,16 @@ def outputs_spec(build: Build) -> dict:
     plan = build.design.simulation
     return {
         "host": dict(HOST_OUTPUTS),
+        "mass_aa": build.design.host_parameters()["M"],
         "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules),
-                       "pool": o.pool, "srna": o.srna, "protease": o.protease} for o in build.outputs},
+                       "pool": o.pool, "srna": o.srna, "protease": o.protease,
+                       "ribosomes_translating": o.ribosomes_translating,
+                       "protein_lengths_aa": dict(o.protein_lengths),
+                       "ribosome_share": vm.ribosome_share}
+                for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
+        "control": [{"at_min": c.at, "command": c.command, "vm": c.vm, "parameter": c.parameter,
+                     "value": c.value} for c in build.design.control],
     }
 
 
@@ -131,7 +138,8 @@ def write_build(build: Build, out_dir: str | Path) -> Path:
         start = time.perf_counter()
         write_sbml(build.sbml, staging / "model.xml")
         build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
-        (staging / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation))
+        (staging / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation,
+                                                    build.design.control))
         (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
         (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
         (staging / "manifest.json").write_text(json.dumps(manifest(build), indent=1))

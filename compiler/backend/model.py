@@ -16,6 +16,7 @@ from bioxen.rules import Builder, Quantity, control, sum_patterns, energy, expre
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
+from pysb.core import as_complex_pattern
 
 # molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
 MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
@@ -31,6 +32,8 @@ class VmOutputs:
     pool: str = "host"
     srna: str = ""                     # observable: free gate sRNA
     protease: str = ""                 # observable: the VM's protease
+    ribosomes_translating: str = ""    # observable: ribosomes on the VM's mRNAs
+    protein_lengths: tuple[tuple[str, float], ...] = ()   # (protein species, aa)
 
 
 def _host_quantities(design: Design) -> dict[str, Quantity]:
@@ -66,17 +69,20 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list,
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
     licence = b.expression(f"transcription_licence_{vm.id}", 1 - destroy, "dimensionless")
-    proteins, elongations, gated = [], [], []
+    proteins, elongations, gated, translating, lengths = [], [], [], [], []
     for unit in vm.units:
         spec = _unit_spec(vm, unit, design.chassis.guest)
         made = expression.gene(b, spec, factor=licence)
         if unit.coding:
             proteins.append(made["protein_pattern"])
             elongations += made["elongations"]
+            translating.append(made["translating"])
+            lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
             gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
     name = f"{vm.id}_protein_total"
     if proteins:
         b.observable(name, sum_patterns(proteins))
+        b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if vm.pool == "orthogonal":
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription,
                                   design.parts.orthogonal_ribosomes)
@@ -87,7 +93,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list,
               kd, design.parts.srna, closed, gated)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins else "", tuple(elongations), vm.parts.pool,
-                        f"sRNA_free_{vm.id}", protease.name)
+                        f"sRNA_free_{vm.id}", protease.name,
+                        f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths))
     return outputs, proteins, protease
 
 

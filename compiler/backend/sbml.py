@@ -93,7 +93,30 @@ def _assignment(model, sid: str, formula: str, name: str = "") -> None:
     rule.setMath(_math(formula, sid))
 
 
-def to_sbml(builder, species_ids: list[str], reaction_ids: list[str]) -> libsbml.SBMLDocument:
+def _events(model: libsbml.Model, commands) -> None:
+    """Timed commands as events: at ``time >= at`` the command's inducer is set.
+
+    A command at time 0 sets the inducer's initial value instead. The trigger's
+    initial value is true, so a run resumed after ``at`` (a loaded state) does
+    not fire it again.
+    """
+    for index, command in enumerate(commands):
+        if command.at <= 0:
+            model.getParameter(command.parameter).setValue(command.value)
+            continue
+        event = model.createEvent()
+        event.setId(f"{command.command.lower()}_{command.vm}_{index + 1}")
+        event.setName(f"{command.command} {command.vm} at {command.at:g} min")
+        event.setUseValuesFromTriggerTime(True)
+        trigger = event.createTrigger()
+        trigger.setInitialValue(True), trigger.setPersistent(True)
+        trigger.setMath(_math(f"time >= {command.at!r}", event.getId()))
+        assignment = event.createEventAssignment()
+        assignment.setVariable(command.parameter)
+        assignment.setMath(_math(repr(float(command.value)), event.getId()))
+
+
+def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], commands=()) -> libsbml.SBMLDocument:
     pysb_model = builder.model
     symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
     doc = libsbml.SBMLDocument(3, 2)
@@ -134,6 +157,7 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str]) -> libsbml
         law.setMath(_math(infix(r["rate"], symbol), rid))
         tags = tuple(t for rule in r["rule"] for t in builder.rule_tags.get(rule, ()))
         _annotate(reaction, tags, "reaction")
+    _events(model, commands)
     return doc
 
 

@@ -57,6 +57,15 @@ class Simulation(Strict):
     seed: int | None = Field(None, ge=0)
 
 
+TIMED_COMMANDS = ("PAUSE_VM", "RESUME_VM", "DESTROY_VM")
+
+
+class TimedCommand(Strict):
+    at: Minutes = Field(description="cell time at which the inducer is added or removed")
+    command: Literal["PAUSE_VM", "RESUME_VM", "DESTROY_VM"]
+    vm: str = Field(min_length=1)
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -64,6 +73,7 @@ class Policy(Strict):
     host: Host = Host()
     vms: list[VirtualMachine] = Field(default_factory=list, max_length=16)
     isolation: Isolation = Isolation()
+    control: list[TimedCommand] = Field(default_factory=list, description="timed commands")
     simulate: Simulation = Simulation()
 
     @model_validator(mode="after")
@@ -72,6 +82,9 @@ class Policy(Strict):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"VM ids must be unique; repeated: {', '.join(repeated)}")
+        unknown = sorted({c.vm for c in self.control} - set(ids))
+        if unknown:
+            raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")
         total = sum(vm.ribosomes.share for vm in self.vms)
         if total >= 1:
             raise ValueError(f"the VMs' ribosome shares add up to {total:g}; they must leave the "

@@ -59,31 +59,17 @@ def _whole_molecules(rr) -> None:
     rr.reset()
 
 
-def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
-                  method: str = "ode", seed: int | None = None) -> pd.DataFrame:
-    if method not in METHODS:
-        raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
-    if until <= 0 or points < 2:
-        raise SimulationError("simulate needs a positive duration and at least 2 points")
-    rr = _roadrunner(sbml)
+def selections(outputs: Outputs) -> list[str]:
+    """The model quantities a results table is made from, time first."""
     host = [outputs.host[k] for k in ("growth_rate", "ribosomes_free", "energy")]
     proteins = [v["protein_total"] for v in outputs.vms.values() if v["protein_total"]]
     elongations = [r for v in outputs.vms.values() for r in v["elongation_reactions"]]
-    selections = ["time"] + host + proteins + elongations
-    if method == "ssa":
-        _whole_molecules(rr)
-        rr.setIntegrator("gillespie")
-        if seed is not None:
-            rr.getIntegrator().setValue("seed", int(seed))
-    else:
-        rr.getIntegrator().setValue("relative_tolerance", 1e-8)
-        rr.getIntegrator().setValue("absolute_tolerance", 1e-8)
-    try:
-        result = rr.simulate(0, until, points, selections)
-    except RuntimeError as exc:
-        raise SimulationError(f"integration failed: {exc}") from exc
-    data = np.asarray(result)
-    column = {name: data[:, i] for i, name in enumerate(selections)}
+    return ["time"] + host + proteins + elongations
+
+
+def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.DataFrame:
+    """Results table (see the module docstring) from simulated ``selected`` columns."""
+    column = {name: data[:, i] for i, name in enumerate(selected)}
     table = pd.DataFrame({"time_min": column["time"],
                           "growth_rate_per_min": column[outputs.host["growth_rate"]]})
     with np.errstate(divide="ignore"):
@@ -96,6 +82,38 @@ def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
         flux = sum((column[r] for r in spec["elongation_reactions"]), np.zeros(len(data)))
         table[f"{vm}_translation_flux"] = flux
     return table
+
+
+def load_simulator(sbml: str, method: str = "ode", seed: int | None = None):
+    """A libRoadRunner instance set up for ODE (tight tolerances) or SSA (whole molecules)."""
+    if method not in METHODS:
+        raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
+    rr = _roadrunner(sbml)
+    if method == "ssa":
+        _whole_molecules(rr)
+        rr.setIntegrator("gillespie")
+        if seed is not None:
+            rr.getIntegrator().setValue("seed", int(seed))
+    else:
+        rr.getIntegrator().setValue("relative_tolerance", 1e-8)
+        rr.getIntegrator().setValue("absolute_tolerance", 1e-8)
+    return rr
+
+
+def advance(rr, start: float, end: float, points: int, selected: list[str]) -> np.ndarray:
+    try:
+        return np.asarray(rr.simulate(start, end, points, selected))
+    except RuntimeError as exc:
+        raise SimulationError(f"integration failed: {exc}") from exc
+
+
+def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
+                  method: str = "ode", seed: int | None = None) -> pd.DataFrame:
+    if until <= 0 or points < 2:
+        raise SimulationError("simulate needs a positive duration and at least 2 points")
+    rr = load_simulator(sbml, method, seed)
+    selected = selections(outputs)
+    return tabulate(advance(rr, 0, until, points, selected), selected, outputs)
 
 
 def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",

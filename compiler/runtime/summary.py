@@ -51,3 +51,15 @@ def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None) -> Ru
                                  relative_change(table[column], table["time_min"])))
     alone = float(host_alone["doubling_time_min"].iloc[-1]) if host_alone is not None else None
     return RunSummary(float(table["doubling_time_min"].iloc[-1]), alone, tuple(vms))
+
+
+def switch_time(table: pd.DataFrame, vm: str, at: float, reference: float, fraction: float,
+                falling: bool) -> float | None:
+    """Context-switch time: minutes after ``at`` until the VM's translation flux first falls
+    below (``falling``) or rises above ``fraction`` x ``reference``; None if it never does."""
+    after = table[table["time_min"] >= at]
+    flux = after[f"{vm}_translation_flux"]
+    crossed = flux < fraction * reference if falling else flux >= fraction * reference
+    if not crossed.any():
+        return None
+    return float(after["time_min"][crossed].iloc[0] - at)

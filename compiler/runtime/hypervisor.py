@@ -1,0 +1,186 @@
+"""The live hypervisor: a stateful simulation of a compiled design that takes commands.
+
+    >>> hv = Hypervisor.from_policy("models/policies/syn3a_three_vms.yaml")   # doctest: +SKIP
+    >>> hv.run("2 h"); hv.pause("vm2"); hv.run("30 min"); hv.status()["vm2"].health   # doctest: +SKIP
+    'paused'
+
+Commands set the same inducer parameters that timed policy commands set by SBML
+events (:mod:`bioxen.rules.control`), so a command given live and the same
+command given in the policy give the same trajectory. State is saved as
+versioned JSON (species amounts, inducers, time) tied to the model's hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from bioxen.errors import CommandError, SimulationError
+from bioxen.rules.control import SETTINGS, inducer_name, setting
+from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections, tabulate
+from bioxen.units import minutes
+
+STATE_VERSION = 1
+STARVED_SHARE = 0.1      # translation share below this fraction of the VM's policy share: starved
+
+
+@dataclass(frozen=True)
+class VmStatus:
+    """GET_VM_STATUS: what one VM is doing now."""
+
+    vm: str
+    health: str               # viable, starved, paused or destroyed
+    translation_share: float  # of all translating ribosomes (cpu usage)
+    proteome_share: float     # of the cell's protein mass (memory usage)
+    protein: float            # molecules
+    translation_flux: float   # proteins per minute
+
+
+def _duration(value) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return minutes(value)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+class Hypervisor:
+    """A compiled design being simulated; advance it with :meth:`run`, steer it with commands."""
+
+    def __init__(self, build_dir: str | Path, step: float = 1.0):
+        self.build_dir = Path(build_dir)
+        model = self.build_dir / "model.xml"
+        if not model.is_file() or not (self.build_dir / "outputs.json").is_file():
+            raise SimulationError(f"{self.build_dir} is not a BioXen build (no model.xml/outputs.json)",
+                                  hint="run `bioxen compile POLICY -o DIR` first")
+        sbml = model.read_text()
+        self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
+        self.spec = json.loads((self.build_dir / "outputs.json").read_text())
+        self.outputs = Outputs(self.spec["host"], self.spec["vms"])
+        self.step = step                      # minutes between output points
+        self.rr = load_simulator(sbml)
+        self.time = 0.0
+        self._selected = selections(self.outputs)
+        self.history: list[pd.DataFrame] = []
+
+    @classmethod
+    def from_build(cls, build_dir: str | Path, step: float = 1.0) -> "Hypervisor":
+        return cls(build_dir, step)
+
+    @classmethod
+    def from_policy(cls, policy: str | Path, out: str | Path | None = None, step: float = 1.0) -> "Hypervisor":
+        """Compile a policy (into ``out``, else a temporary directory) and start it."""
+        from bioxen.backend.compile import compile_design, write_build
+        from bioxen.frontend import read_design
+
+        build = compile_design(read_design(policy))
+        out = Path(out) if out else Path(tempfile.mkdtemp(prefix="bioxen-")) / build.design.name
+        write_build(build, out)
+        return cls(out, step)
+
+    # -- time ---------------------------------------------------------------------------
+    def run(self, duration) -> pd.DataFrame:
+        """Advance by ``duration`` (minutes, or text such as '30 min'); return that stretch's table."""
+        length = _duration(duration)
+        if length <= 0:
+            raise CommandError(f"run needs a positive duration, got {duration!r}")
+        points = max(2, round(length / self.step) + 1)
+        data = advance(self.rr, self.time, self.time + length, points, self._selected)
+        self.time += length
+        table = tabulate(data, self._selected, self.outputs)
+        self.history.append(table if not self.history else table.iloc[1:])
+        return table
+
+    def results(self) -> pd.DataFrame:
+        """Every stretch run so far, as one table."""
+        return pd.concat(self.history, ignore_index=True) if self.history else pd.DataFrame()
+
+    # -- commands -----------------------------------------------------------------------
+    def _check_vm(self, vm: str) -> None:
+        if vm not in self.outputs.vms:
+            raise CommandError(f"unknown VM '{vm}' (VMs: {', '.join(self.outputs.vms) or 'none'})")
+        if self.rr[inducer_name("destroy", vm)] >= 0.5:
+            raise CommandError(f"VM '{vm}' is destroyed; it takes no further commands")
+
+    def command(self, command: str, vm: str) -> None:
+        """Apply a hypervisor command (PAUSE_VM, RESUME_VM, DESTROY_VM) now."""
+        if command not in SETTINGS:
+            raise CommandError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)})")
+        self._check_vm(vm)
+        parameter, level = setting(command, vm)
+        self.rr[parameter] = level
+
+    def pause(self, vm: str) -> None:
+        self.command("PAUSE_VM", vm)
+
+    def resume(self, vm: str) -> None:
+        self.command("RESUME_VM", vm)
+
+    def destroy(self, vm: str) -> None:
+        self.command("DESTROY_VM", vm)
+
+    # -- status -------------------------------------------------------------------------
+    def status(self) -> dict[str, VmStatus]:
+        """GET_VM_STATUS for every VM, at the current time."""
+        rr, translating = self.rr, max(self.rr["ribosomes_translating"], 1e-12)
+        statuses = {}
+        for vm, spec in self.outputs.vms.items():
+            share = rr[spec["ribosomes_translating"]] / translating if spec["ribosomes_translating"] else 0.0
+            mass = sum(rr[sid] * length for sid, length in spec["protein_lengths_aa"].items())
+            flux = sum(rr[r] for r in spec["elongation_reactions"])
+            if rr[inducer_name("destroy", vm)] >= 0.5:
+                health = "destroyed"
+            elif rr[inducer_name("pause", vm)] >= 0.5:
+                health = "paused"
+            elif share < STARVED_SHARE * spec["ribosome_share"]:
+                health = "starved"
+            else:
+                health = "viable"
+            statuses[vm] = VmStatus(vm, health, share, mass / self.spec["mass_aa"],
+                                    rr[spec["protein_total"]] if spec["protein_total"] else 0.0, flux)
+        return statuses
+
+    # -- persistence --------------------------------------------------------------------
+    def save_state(self, path: str | Path) -> Path:
+        """Write the current state as versioned JSON (species, inducers, time, model hash)."""
+        species = self.rr.model.getFloatingSpeciesIds()
+        amounts = self.rr.model.getFloatingSpeciesAmounts()
+        inducers = {inducer_name(c, vm): self.rr[inducer_name(c, vm)]
+                    for vm in self.outputs.vms for c in ("pause", "destroy")}
+        state = {"bioxen_state": STATE_VERSION, "build": str(self.build_dir), "model_sha256": self.model_sha256,
+                 "time_min": self.time, "inducers": inducers,
+                 "species": {sid: float(v) for sid, v in zip(species, amounts)}}
+        path = Path(path)
+        path.write_text(json.dumps(state, indent=1))
+        return path
+
+    def load_state(self, path: str | Path) -> None:
+        """Continue from a saved state of this same model."""
+        path = Path(path)
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CommandError(f"cannot read saved state: {exc}") from exc
+        if state.get("bioxen_state") != STATE_VERSION:
+            raise CommandError(f"{path}: saved state version {state.get('bioxen_state')!r} is not "
+                               f"{STATE_VERSION}")
+        if state.get("model_sha256") != self.model_sha256:
+            raise CommandError(f"{path}: saved from another model (its hash differs from {self.build_dir})")
+        species = self.rr.model.getFloatingSpeciesIds()
+        missing = [sid for sid in species if sid not in state["species"]]
+        if missing:
+            raise CommandError(f"{path}: saved state lacks species {', '.join(missing[:5])}")
+        for name, level in state["inducers"].items():
+            self.rr[name] = level
+        self.rr.model.setFloatingSpeciesAmounts([state["species"][sid] for sid in species])
+        self.time = float(state["time_min"])
+        self.rr.model.setTime(self.time)
+        self.history = []
+
+    def status_table(self) -> list[dict]:
+        return [asdict(s) for s in self.status().values()]

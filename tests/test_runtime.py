@@ -1,0 +1,155 @@
+"""Timed commands (SBML events, BNGL actions) and the live hypervisor runtime."""
+import subprocess
+
+import libsbml
+import numpy as np
+import pandas as pd
+import pytest
+from pysb.pathfinder import get_path
+
+import bioxen
+from bioxen.backend.compile import compile_design, outputs_spec, write_build
+from bioxen.errors import CommandError, PolicyError
+from bioxen.frontend import read_design
+from bioxen.runtime.simulate import Outputs, simulate_sbml
+from bioxen.runtime.summary import switch_time
+from conftest import write_policy
+
+PAUSE_AT, RESUME_AT, UNTIL = 300.0, 360.0, 600.0
+
+
+def _policy(tmp_path, genome, control=""):
+    return write_policy(tmp_path / "p.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+{control}
+simulate: {{until: {UNTIL:g} min, points: {int(UNTIL) + 1}}}
+""")
+
+
+TIMED = f"""control:
+  - {{at: {RESUME_AT:g} min, command: RESUME_VM, vm: vm2}}
+  - {{at: {PAUSE_AT:g} min, command: PAUSE_VM, vm: vm2}}"""
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    from conftest import write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("runtime")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    (directory / "timed_policy").mkdir()
+    timed = compile_design(read_design(_policy(directory / "timed_policy", genome, TIMED)))
+    plain = compile_design(read_design(_policy(directory, genome)))
+    return {"timed": write_build(timed, directory / "timed"), "plain": write_build(plain, directory / "plain"),
+            "timed_build": timed}
+
+
+def _live(build_dir):
+    hv = bioxen.Hypervisor.from_build(build_dir)
+    hv.run(PAUSE_AT)
+    hv.pause("vm2")
+    hv.run(RESUME_AT - PAUSE_AT)
+    hv.resume("vm2")
+    hv.run(UNTIL - RESUME_AT)
+    return hv
+
+
+def test_timed_commands_and_live_commands_give_the_same_trajectory(builds):
+    build = builds["timed_build"]
+    spec = outputs_spec(build)
+    timed = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
+                          UNTIL, int(UNTIL) + 1)
+    live = _live(builds["plain"]).results()
+    assert np.allclose(live["time_min"], timed["time_min"])
+    for column in ("vm1_protein_total", "vm2_protein_total", "vm2_translation_flux", "growth_rate_per_min"):
+        assert np.allclose(live[column], timed[column], rtol=1e-4, atol=1e-6), column
+    before = timed.loc[timed["time_min"] == PAUSE_AT, "vm2_translation_flux"].iloc[0]
+    paused = timed.loc[timed["time_min"] == RESUME_AT, "vm2_translation_flux"].iloc[0]
+    assert paused < 0.1 * before  # the events really paused vm2
+    pause = switch_time(timed, "vm2", PAUSE_AT, before, 0.1, falling=True)
+    resume = switch_time(timed, "vm2", RESUME_AT, before, 0.9, falling=False)
+    print(f"context switch: pause {pause} min to <10%, resume {resume} min to >=90%")
+    assert pause is not None and pause < 30
+
+
+def test_bng2_runs_the_timed_commands_and_agrees_with_roadrunner(builds, tmp_path):
+    bngl = (builds["timed"] / "model.bngl").read_text()
+    assert 'setParameter("command_pause_vm2",1)' in bngl and "continue=>1" in bngl
+    (tmp_path / "model.bngl").write_text(bngl)
+    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=tmp_path, check=True, capture_output=True,
+                   timeout=600)
+    with open(tmp_path / "model.gdat") as handle:
+        header = handle.readline().lstrip("#").split()
+    gdat = pd.DataFrame(np.loadtxt(tmp_path / "model.gdat"), columns=header).drop_duplicates("time")
+    build = builds["timed_build"]
+    spec = outputs_spec(build)
+    ours = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
+                         UNTIL, int(UNTIL) + 1)
+    for t in (PAUSE_AT + 30, UNTIL):
+        row = gdat[np.isclose(gdat["time"], t)].iloc[0]
+        ours_row = ours[np.isclose(ours["time_min"], t)].iloc[0]
+        assert row["vm2_protein_total"] == pytest.approx(ours_row["vm2_protein_total"], rel=1e-3), t
+
+
+def test_save_then_load_continues_the_same_trajectory(builds, tmp_path):
+    straight = bioxen.Hypervisor.from_build(builds["plain"])
+    straight.run(200)
+    straight.pause("vm1")
+    straight.run(100)
+    state = straight.save_state(tmp_path / "state.json")
+    expected = straight.run(150)
+    resumed = bioxen.Hypervisor.from_build(builds["plain"])
+    resumed.load_state(state)
+    assert resumed.time == 300 and resumed.status()["vm1"].health == "paused"
+    again = resumed.run(150)
+    for column in ("vm1_protein_total", "vm2_protein_total", "energy"):
+        assert np.allclose(again[column], expected[column], rtol=1e-6), column
+
+
+def test_status_reports_shares_and_health(builds):
+    hv = bioxen.Hypervisor.from_build(builds["plain"])
+    hv.run(600)
+    status = hv.status()
+    assert {s.health for s in status.values()} == {"viable"}
+    shares = [s.translation_share for s in status.values()]
+    assert all(0.05 < s < 0.5 for s in shares) and sum(shares) < 1
+    assert all(0 < s.proteome_share < 0.5 for s in status.values())
+    hv.pause("vm1")
+    hv.destroy("vm2")
+    hv.run(60)
+    status = hv.status()
+    assert status["vm1"].health == "paused" and status["vm2"].health == "destroyed"
+    assert status["vm1"].translation_share < 0.1 * shares[0]
+
+
+def test_commands_on_unknown_or_destroyed_vms_are_clear_errors(builds, tmp_path):
+    hv = bioxen.Hypervisor.from_build(builds["plain"])
+    with pytest.raises(CommandError, match="unknown VM 'vm9' \\(VMs: vm1, vm2\\)"):
+        hv.pause("vm9")
+    with pytest.raises(CommandError, match="unknown command 'REBOOT_VM'"):
+        hv.command("REBOOT_VM", "vm1")
+    hv.destroy("vm2")
+    with pytest.raises(CommandError, match="VM 'vm2' is destroyed"):
+        hv.resume("vm2")
+    with pytest.raises(CommandError, match="positive duration"):
+        hv.run("0 min")
+    (tmp_path / "other.json").write_text('{"bioxen_state": 1, "model_sha256": "x"}')
+    with pytest.raises(CommandError, match="saved from another model"):
+        hv.load_state(tmp_path / "other.json")
+
+
+def test_policy_commands_are_checked_with_their_location(tmp_path, synthetic_genbank):
+    policy = _policy(tmp_path, synthetic_genbank, """control:
+  - {at: 60 min, command: DESTROY_VM, vm: vm2}
+  - {at: 90 min, command: RESUME_VM, vm: vm2}
+  - {at: 2 d, command: PAUSE_VM, vm: vm1}""")
+    with pytest.raises(PolicyError) as info:
+        read_design(policy)
+    message = str(info.value)
+    assert f"{policy}:7:10: error: RESUME_VM on vm2 at 90 min: the VM is destroyed at 60 min" in message
+    assert "PAUSE_VM on vm1 at 2880 min comes after the simulation ends (600 min)" in message
+    unknown = _policy(tmp_path, synthetic_genbank, "control: [{at: 5 min, command: PAUSE_VM, vm: vm7}]")
+    with pytest.raises(PolicyError, match="control names unknown VM\\(s\\): vm7"):
+        read_design(unknown)

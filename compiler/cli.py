@@ -103,7 +103,11 @@ def _compile(policy: Path, out: Optional[Path]):
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
     if build.design.crosstalk is not None:
+        from bioxen.backend.isolation import design_warnings
+
         console.print(_isolation_table(build.design))
+        for warning in design_warnings(build.design):
+            errors.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
     return build, out
 
 

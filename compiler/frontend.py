@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from bioxen.chassis import load_chassis
@@ -64,7 +65,7 @@ def read_design(policy_path: str | Path) -> Design:
     control = _commands(policy, tree, policy_path)
     sim = policy.simulate
     return Design(
-        name=policy.name or policy_path.stem, chassis=chassis,
+        name=policy.name or re.sub(r"[^A-Za-z0-9_.-]", "_", policy_path.stem), chassis=chassis,
         host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio, control=control)

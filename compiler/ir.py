@@ -53,7 +53,7 @@ class IsolationParts:
     srna_energy: float        # kcal/mol, ViennaRNA duplex of srna with its target
     tag_name: str             # degron name, e.g. "pdt1"
     tag: str                  # degron peptide (one-letter) appended before the stop codon
-    protease: str             # protease that recognises the tag, e.g. "mf_lon_vm1"
+    protease: str             # protease that recognises the tag, e.g. "mf_lon_1"
     genetic_code: str         # "native", "recode" or "suppressor"
 
 

@@ -9,7 +9,7 @@ o-ribosomes. Only free ribosomes disassemble. Molecules per cell, minutes::
     ∅ → r_R                  at  w_rR·a/(θ_rR + a)      (3170, 426.87; NC)
     x_R + r_R ⇌ R            k_a 1 /(molecule·min), k_d 1 /min (NC brR, urR)
     r_R → ∅                  at  0.1 /min (NC dyrR)
-    ∅ → r_P                  at  w_rP·a/(θ_rP + a)      (θ_rP = 4.38; NC orP)
+    ∅ → r_P                  at  w_rP·a/(θ_rP + a)      (θ_rP from the parts library)
     x_R + r_P ⇌ P            k_a 1, k_d 1 (NC brP, urP)
     r_P → ∅                  at  0.1 /min (NC dyrP)
 

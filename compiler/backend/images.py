@@ -368,7 +368,13 @@ def orrna_cassette(vm: GuestVM, library) -> list[Piece]:
                  f"16S rRNA of ribosome pool {parts.pool}: {library['rrsB_16S'].note()}; its 3' "
                  f"anti-SD {WILD_TYPE_ANTI_SD} replaced by {parts.anti_sd}",
                  (("product", f"16S ribosomal RNA, orthogonal pool {parts.pool}"),))
-    return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
+    promoter = library_piece(library["J23100"], "promoter", "J23100")
+    promoter = Piece(promoter.type, promoter.label, promoter.dna,
+                     f"{promoter.note}; STAND-IN: the model transcribes the o-rRNA from the host rRNA "
+                     f"promoter (rrnB P1, growth-regulated) at {vm.orrna_transcription:.0f} molecules/min "
+                     "at saturating energy; that promoter's sequence is not in BioXen's parts data",
+                     promoter.qualifiers)
+    return _transcribed(promoter, [gene], library)
 
 
 def srna_cassette(vm: GuestVM, library) -> list[Piece]:

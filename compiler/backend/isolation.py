@@ -12,6 +12,21 @@ from bioxen.ir import Design
 from bioxen.passes.isolate import isolation_ratios
 
 
+def design_warnings(design: Design) -> list[str]:
+    """What the built DNA would do that the model does not (shared parts)."""
+    warnings = []
+    if len(design.vms) > 1:
+        warnings.append("every VM's gate sRNA is behind pTet and every protease behind pLas: in the built DNA "
+                        "one inducer pauses or destroys all VMs at once; the model's per-VM commands assume "
+                        "one orthogonal inducible promoter per VM, which BioXen's parts data lacks")
+    on_host = [vm.id for vm in design.vms if vm.pool == "host"]
+    if len(on_host) > 1:
+        warnings.append(f"VMs {', '.join(on_host)} share the host 5' UTR, so their gate sRNAs are the same "
+                        "and would gate each other (and host mRNAs with that UTR); the model gates each "
+                        "VM's own mRNAs only")
+    return warnings
+
+
 def isolation_report(design: Design) -> dict:
     crosstalk = design.crosstalk
     if crosstalk is None:
@@ -41,6 +56,7 @@ def isolation_report(design: Design) -> dict:
         "energy_kcal_per_mol": [list(r) for r in crosstalk.energy],
         "initiation_strength": [list(r) for r in crosstalk.strength],
         "vms": vms,
+        "warnings": design_warnings(design),
         "protease_recognition": {
             "proteases": [library.tags[i].protease for i in used], "tags": [library.tags[i].name for i in used],
             "matrix": [[library.recognition[i][j] for j in used] for i in used],

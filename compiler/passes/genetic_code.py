@@ -24,26 +24,36 @@ from bioxen.genome.trna import uga_trna
 from bioxen.ir import Design, GuestVM
 
 HOST_TABLE = 11
+CODONS = tuple(a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG")
 
 
-def reads_uga_as_sense(table: int) -> bool:
+def _meaning(table: int, codon: str) -> str:
     try:
-        return "TGA" in unambiguous_dna_by_id[table].forward_table
+        code = unambiguous_dna_by_id[table]
     except KeyError:
         raise CompileError(f"unknown translation table {table}") from None
+    return "*" if codon in code.stop_codons else code.forward_table[codon]
 
 
-def _refusal(vm: GuestVM) -> Diagnostic:
+def reassigned_codons(table: int) -> dict[str, tuple[str, str]]:
+    """Codons the genome's table reads differently from the host's: codon -> (guest, host)."""
+    return {c: (_meaning(table, c), _meaning(HOST_TABLE, c)) for c in CODONS
+            if _meaning(table, c) != _meaning(HOST_TABLE, c)}
+
+
+def _refusal(vm: GuestVM, reassigned: dict) -> Diagnostic:
     genome = vm.genome
     tga = sum(g.internal_tga for g in genome.genes if g.is_coding)
+    codons = ", ".join(f"{c} as {'stop' if g == '*' else g} (host: {'stop' if h == '*' else h})"
+                       for c, (g, h) in reassigned.items())
     return Diagnostic(
         f"VM '{vm.id}': genome {genome.accession} uses translation table {genome.translation_table}, "
-        f"which reads UGA as an amino acid ({tga:,} in-frame TGA codons), but the host reads UGA as "
-        f"stop (table {HOST_TABLE}), so the VM's proteins would be truncated",
+        f"which reads {codons}; in the host (table {HOST_TABLE}) its proteins would be mistranslated"
+        + (f" (UGA: {tga:,} in-frame TGA codons would stop translation)" if "TGA" in reassigned else ""),
         vm.location,
-        hint="add `genetic_code: recode` (the VM image rewrites TGA to TGG) or "
-             "`genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, at a cost to the host) "
-             "to this VM in the policy")
+        hint="add `genetic_code: recode` (the VM image rewrites the reassigned codons) or, for a "
+             "UGA = Trp genome, `genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, at "
+             "a cost to the host) to this VM in the policy")
 
 
 def _with_yields(vm: GuestVM, decoding: float) -> GuestVM:
@@ -57,12 +67,15 @@ def _with_yields(vm: GuestVM, decoding: float) -> GuestVM:
 def resolve_genetic_code(design: Design) -> Design:
     vms, errors = [], []
     for vm in design.vms:
-        needs_choice = reads_uga_as_sense(vm.genome.translation_table) and \
-            not reads_uga_as_sense(HOST_TABLE)
-        if not needs_choice:
+        reassigned = reassigned_codons(vm.genome.translation_table)
+        if not reassigned:
             vms.append(replace(vm, genetic_code="native"))
         elif vm.genetic_code is None:
-            errors.append(_refusal(vm))
+            errors.append(_refusal(vm, reassigned))
+        elif vm.genetic_code == "suppressor" and reassigned != {"TGA": ("W", "*")}:
+            errors.append(Diagnostic(f"VM '{vm.id}': genetic_code suppressor handles genomes that read "
+                                     f"only UGA differently (as Trp); table {vm.genome.translation_table} "
+                                     "differs elsewhere", vm.location, hint="use genetic_code: recode"))
         elif vm.genetic_code == "suppressor" and uga_trna(vm.genome) is None:
             errors.append(Diagnostic(f"VM '{vm.id}': genetic_code suppressor needs a UGA-decoding "
                                      f"tRNA-Trp (anticodon UCA), and genome {vm.genome.accession} has none",

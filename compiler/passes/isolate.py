@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from bioxen import rna
 from bioxen.errors import CompileError
 from bioxen.ir import CrossTalk, Design, IsolationParts
@@ -24,11 +26,11 @@ def pool_names(count: int) -> list[str]:
 
 
 def _crosstalk(design: Design, count: int) -> tuple[CrossTalk, list]:
+    where = next((vm.location for vm in design.vms if vm.pool == "orthogonal"), design.vms[0].location)
     try:
         pairs, energy, strength = rna.design_pools(count, design.min_isolation)
     except rna.DesignRefused as exc:
-        raise CompileError(f"cannot isolate {count} VM(s) on orthogonal ribosomes: {exc}",
-                           design.vms[0].location,
+        raise CompileError(f"cannot isolate {count} VM(s) on orthogonal ribosomes: {exc}", where,
                            hint="lower isolation.min_ratio, or put fewer VMs on orthogonal pools "
                                 "(ribosomes: {pool: host})") from None
     names = tuple(pool_names(count))
@@ -62,9 +64,5 @@ def isolate(design: Design) -> Design:
 
 def isolation_ratios(crosstalk: CrossTalk) -> dict[str, float]:
     """Per orthogonal pool: on-target strength over the largest off-target one (row or column)."""
-    strength, ratios = crosstalk.strength, {}
-    for i, pool in enumerate(crosstalk.pools[1:], start=1):
-        off = [strength[i][j] for j in range(len(strength)) if j != i] + \
-              [strength[j][i] for j in range(len(strength)) if j != i]
-        ratios[pool] = strength[i][i] / max(off)
-    return ratios
+    ratios = rna.on_off_ratios(np.array(crosstalk.strength))
+    return {pool: float(r) for pool, r in zip(crosstalk.pools[1:], ratios)}

@@ -14,8 +14,8 @@ Per gene (molecules per cell, minutes):
   expression instead.) A ribosome-bound transcript count per unit transcription
   is c/w = k/(λ + d_m + λk), k = k_b·e·r/(k_u + γ/n + λ). A VM's e includes the
   on-target strength of its SD on its pool (the cross-talk matrix).
-* a VM on an orthogonal pool gets o-rRNA transcription share/(1 - Σ shares) times the
-  host rRNA's, so the pools split ribosomal protein by share (Darlington et al. 2018;
+* a VM on an orthogonal pool gets o-rRNA transcription share/(1 - Σ orthogonal shares)
+  times the host rRNA's, so the pools split ribosomal protein by share (Darlington et al. 2018;
   see _orrna_transcription), and MRNA_EXCESS times the transcription above.
 * a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
   transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
@@ -122,6 +122,7 @@ def parameterize(design: Design) -> Design:
         return design
     ref = reference_state(design)
     free_share = 1 - sum(vm.ribosome_share for vm in design.vms)
+    host_made = 1 - sum(vm.ribosome_share for vm in design.vms if vm.pool == "orthogonal")  # host rRNA's share
     vms = []
     for vm in design.vms:
         weights, strengths = _gene_weights(vm)
@@ -136,7 +137,7 @@ def parameterize(design: Design) -> Design:
         if vm.pool == "orthogonal":
             total *= MRNA_EXCESS
         units = [_lump(unit, total, ref) for unit in units]
-        orrna = _orrna_transcription(design, vm.ribosome_share, free_share) if vm.pool == "orthogonal" else 0.0
+        orrna = _orrna_transcription(design, vm.ribosome_share, host_made) if vm.pool == "orthogonal" else 0.0
         srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units if u.coding)
         vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna, srna_transcription=srna))
     return replace(design, vms=tuple(vms))
@@ -150,15 +151,16 @@ def _on_target(design: Design, vm: GuestVM) -> float:
     return design.crosstalk.strength[k][k]
 
 
-def _orrna_transcription(design: Design, share: float, free_share: float) -> float:
+def _orrna_transcription(design: Design, share: float, host_share: float) -> float:
     """o-rRNA transcription (molecules/min) that gives the pool ``share`` of all ribosomes.
 
     o-rRNA and host rRNA take ribosomal protein alike (same assembly, disassembly
     and decay constants), so pools split ribosomes as their rRNAs' transcription:
-    the o-rRNA is transcribed at share/(1 - Σ shares) times the host rRNA, at the
+    the o-rRNA is transcribed at share/host_share times the host rRNA (host_share = 1 -
+    the orthogonal VMs' shares: VMs on host ribosomes use host rRNA's share), at the
     reference energy (equal promoters give the ratio at every energy).
     """
     p, q = design.host_parameters(), {k: value(v) for k, v in design.parts.orthogonal_ribosomes.items()}
     a = design.chassis.steady_state["energy"]
     host = p["w_rR"] * a / (p["theta_rR"] + a)
-    return host * share / free_share / (a / (q["orrna_threshold"] + a))
+    return host * share / host_share / (a / (q["orrna_threshold"] + a))

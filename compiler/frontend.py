@@ -68,7 +68,8 @@ def read_design(policy_path: str | Path) -> Design:
         name=policy.name or re.sub(r"[^A-Za-z0-9_.-]", "_", policy_path.stem), chassis=chassis,
         host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
-        inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio, control=control)
+        inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
+        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control)
 
 
 def _commands(policy, tree, path: Path) -> tuple[Command, ...]:

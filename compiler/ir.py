@@ -124,6 +124,7 @@ class Design:
     inputs: tuple[InputFile, ...]
     parts: PartsLibrary | None = None
     min_isolation: float = 100.0
+    crosstalk_cutoff: float = 1e-3         # off-target initiation at or above this is simulated
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order
 

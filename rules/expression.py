@@ -12,7 +12,8 @@ Reaction schema for one gene (or lumped unit) x, after Weisse et al. 2015
 
 e_x is a relative initiation strength (1 for an average host RBS); n_x the
 protein length in amino acids; R the ribosome of the pool the mRNA's SD binds
-(``host`` or an orthogonal pool, see :mod:`bioxen.rules.ribosomes`); f an
+(``host`` or an orthogonal pool, see :mod:`bioxen.rules.ribosomes`), and of
+every off-target pool its SD still binds, at e_x times the cross-talk strength; f an
 optional control factor (e.g. a VM's transcription licence); y the share of
 finished proteins that are full length (1 unless a stop-codon read-through or
 UGA-decoding cost applies; D is the shared ``defective_protein``). A stable
@@ -49,6 +50,7 @@ class GeneSpec:
     sd: str | None = None          # SD class state of the mRNA (guest genes)
     tag: str | None = None         # degron state of the protein (guest genes)
     functional_yield: float = 1.0  # y
+    offtarget: tuple[tuple[str, float], ...] = ()  # (pool, strength relative to its own pool)
 
 
 def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, factor=None):
@@ -74,29 +76,41 @@ def free_mrna(mrna, spec: GeneSpec):
 
 
 def translation(b: Builder, mrna, spec: GeneSpec, products: list):
-    """Initiation (reversible binding of a free ribosome of the pool) and elongation with release."""
-    ribosome = b.model.monomers[pool_monomer(spec.pool)]
-    free = free_mrna(mrna, spec)
-    bound = free.monomer(**{**free.site_conditions, "rib": 1}) % ribosome(mrna=1)
-    k_b = b.parameter(f"kb_{spec.name}", b.model.parameters["k_b"].value * spec.initiation_strength,
-                      "1/(molecule*min)")
-    b.rule(f"initiation_{spec.name}", free + ribosome(mrna=None) | bound,
-           k_b, b.model.parameters["k_u"], tags=spec.locus_tags)
+    """Initiation and elongation on the mRNA's own pool and on every off-target pool.
+
+    Returns the elongation rule names (every pool, defective products included)
+    and the translating complexes.
+    """
     length = b.parameter(f"n_{spec.name}", spec.length, "aa")
     rate = b.expression(f"translation_rate_{spec.name}",
                         b.model.expressions["elongation_rate"] / length, "1/min")
-    elongations = [f"elongation_{spec.name}"]
+    full, defective = rate, None
     if spec.functional_yield < 1:
         y = b.parameter(f"yield_{spec.name}", spec.functional_yield, "dimensionless")
-        b.rule(f"elongation_{spec.name}_defective", bound >> free + ribosome(mrna=None) + _defective(b)(),
-               b.expression(f"defective_rate_{spec.name}", (1 - y) * rate, "1/min"), tags=spec.locus_tags)
-        elongations.append(f"elongation_{spec.name}_defective")
-        rate = b.expression(f"full_length_rate_{spec.name}", y * rate, "1/min")
-    released = free + ribosome(mrna=None)
-    for made in products:
-        released = released + made
-    b.rule(elongations[0], bound >> released, rate, tags=spec.locus_tags)
-    return elongations, bound
+        defective = b.expression(f"defective_rate_{spec.name}", (1 - y) * rate, "1/min")
+        full = b.expression(f"full_length_rate_{spec.name}", y * rate, "1/min")
+    elongations, complexes = [], []
+    for pool, strength in ((spec.pool, 1.0),) + spec.offtarget:
+        suffix = "" if pool == spec.pool else f"_on_{pool}"
+        ribosome = b.model.monomers[pool_monomer(pool)]
+        free = free_mrna(mrna, spec)
+        bound = free.monomer(**{**free.site_conditions, "rib": 1}) % ribosome(mrna=1)
+        k_b = b.parameter(f"kb_{spec.name}{suffix}",
+                          b.model.parameters["k_b"].value * spec.initiation_strength * strength,
+                          "1/(molecule*min)")
+        b.rule(f"initiation_{spec.name}{suffix}", free + ribosome(mrna=None) | bound,
+               k_b, b.model.parameters["k_u"], tags=spec.locus_tags)
+        released = free + ribosome(mrna=None)
+        for made in products:
+            released = released + made
+        b.rule(f"elongation_{spec.name}{suffix}", bound >> released, full, tags=spec.locus_tags)
+        elongations.append(f"elongation_{spec.name}{suffix}")
+        if defective is not None:
+            b.rule(f"elongation_{spec.name}{suffix}_defective",
+                   bound >> free + ribosome(mrna=None) + _defective(b)(), defective, tags=spec.locus_tags)
+            elongations.append(f"elongation_{spec.name}{suffix}_defective")
+        complexes.append(bound)
+    return elongations, complexes
 
 
 def _defective(b: Builder):
@@ -136,7 +150,7 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None)
         first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
-    elongations, bound = translation(b, mrna, spec, made)
+    elongations, complexes = translation(b, mrna, spec, made)
     first_order_decay(b, free, f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
     return {"mrna": mrna, "protein": product, "protein_pattern": made[0], "elongations": elongations,
-            "translating": bound}
+            "translating": complexes}

@@ -29,7 +29,8 @@ class StopReadthrough:
     defective: float
 
 
-def _sector_spec(sector: str, quantities: dict, readthrough: StopReadthrough | None) -> GeneSpec:
+def _sector_spec(sector: str, quantities: dict, readthrough: StopReadthrough | None,
+                 offtarget: tuple = ()) -> GeneSpec:
     p = {k: value(q) for k, q in quantities.items()}
     ribosomal = sector == "r"
     length = p["n_r"] if ribosomal else p["n_x"]
@@ -39,25 +40,29 @@ def _sector_spec(sector: str, quantities: dict, readthrough: StopReadthrough | N
         name=f"host_{sector}", locus_tags=(),
         max_transcription=p["w_r"] if ribosomal else (p["w_q"] if sector == "q" else p["w_e"]),
         threshold=p["theta_r"] if ribosomal else p["theta_nr"],
-        length=length + extra, mrna_decay=p["d_m"], protein_decay=0.0, functional_yield=1 - lost)
+        length=length + extra, mrna_decay=p["d_m"], protein_decay=0.0, functional_yield=1 - lost,
+        offtarget=offtarget)
 
 
 def weisse_host(b: Builder, p: dict, pools: tuple[str, ...] = (),
-                readthrough: StopReadthrough | None = None) -> None:
-    """Ribosomes (and orthogonal pools' ribosomes), energy, growth rate, the four sectors and metabolism."""
+                readthrough: StopReadthrough | None = None, offtarget: tuple = ()) -> None:
+    """Ribosomes (and orthogonal pools' ribosomes), energy, growth rate, the four sectors and metabolism.
+
+    ``offtarget``: (pool, strength) of orthogonal pools the host SD still binds.
+    """
     ribosomes.host_ribosomes(b, p, pools)
     energy.energy_pool(b, p)
     growth.growth_rate(b, p)
     ribosomes.host_rrna(b, p)
     protein, inventory = b.model.monomers[ribosomes.RIBOSOMAL_PROTEIN], b.model.monomers[ribosomes.INVENTORY]
-    expression.gene(b, _sector_spec("r", p, readthrough), product=[protein(), inventory()])
+    expression.gene(b, _sector_spec("r", p, readthrough, offtarget), product=[protein(), inventory()])
     proteins = {}
     for sector in ("t", "m"):
-        made = expression.gene(b, _sector_spec(sector, p, readthrough))
+        made = expression.gene(b, _sector_spec(sector, p, readthrough, offtarget))
         proteins[sector] = b.observable(f"host_protein_{sector}", made["protein"]())
     q_protein = b.monomer("protein_host_q")
     q_level = b.observable("host_protein_q", q_protein())
     k_q, h_q = b.parameter("K_q", p["K_q"]), b.parameter("h_q", p["h_q"])
-    expression.gene(b, _sector_spec("q", p, readthrough), product=q_protein,
+    expression.gene(b, _sector_spec("q", p, readthrough, offtarget), product=q_protein,
                     repression=1 + (q_level / k_q) ** h_q)
     energy.metabolism(b, p, proteins["t"], proteins["m"])

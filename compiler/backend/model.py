@@ -44,7 +44,19 @@ def _host_quantities(design: Design) -> dict[str, Quantity]:
     return quantities
 
 
-def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity]) -> GeneSpec:
+def _offtarget(design: Design, sd_class: str, pools: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """Pools (other than its own) an SD class binds at or above the design's cut-off, and how
+    strongly relative to its own pool (the cross-talk matrix)."""
+    crosstalk = design.crosstalk
+    if crosstalk is None:
+        return ()
+    i = crosstalk.sd_classes.index(sd_class)
+    own = crosstalk.strength[i][i]
+    return tuple((pool, crosstalk.strength[i][j] / own) for j, pool in enumerate(crosstalk.pools)
+                 if j != i and pool in pools and crosstalk.strength[i][j] >= design.crosstalk_cutoff)
+
+
+def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=()) -> GeneSpec:
     parts = vm.parts
     return GeneSpec(
         name=f"{vm.id}_{mangle(unit.name)}", locus_tags=unit.locus_tags,
@@ -52,7 +64,7 @@ def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity]) -> GeneSpec:
         length=unit.length or 1.0, initiation_strength=unit.initiation_strength,
         mrna_decay=guest["mrna_decay"].value, protein_decay=guest["protein_decay"].value,
         coding=unit.coding, pool=parts.pool if parts else "host", sd=parts.pool if parts else None,
-        tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield)
+        tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget)
 
 
 def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
@@ -65,18 +77,19 @@ def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
     return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
 
 
-def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list, object]:
+def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...]) -> tuple[VmOutputs, list, object]:
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
     licence = b.expression(f"transcription_licence_{vm.id}", 1 - destroy, "dimensionless")
     proteins, elongations, gated, translating, lengths = [], [], [], [], []
+    offtarget = _offtarget(design, vm.parts.pool, pools)
     for unit in vm.units:
-        spec = _unit_spec(vm, unit, design.chassis.guest)
+        spec = _unit_spec(vm, unit, design.chassis.guest, offtarget)
         made = expression.gene(b, spec, factor=licence)
         if unit.coding:
             proteins.append(made["protein_pattern"])
             elongations += made["elongations"]
-            translating.append(made["translating"])
+            translating += made["translating"]
             lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
             gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
     name = f"{vm.id}_protein_total"
@@ -84,8 +97,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design) -> tuple[VmOutputs, list,
         b.observable(name, sum_patterns(proteins))
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if vm.pool == "orthogonal":
-        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription,
-                                  design.parts.orthogonal_ribosomes)
+        # the pool outlives DESTROY_VM: it is the VM slot's, ready for a new VM
+        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
     # the gate closes on PAUSE and on DESTROY (no new protein from the VM's remaining mRNAs)
     closed = b.expression(f"gate_inducer_{vm.id}", pause + destroy - pause * destroy, "dimensionless")
@@ -112,14 +125,15 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
     """The whole cell: host physiology, every guest unit, the hypervisor's parts, energy use and dilution."""
     b = Builder(mangle(design.name))
     p = _host_quantities(design)
-    pools = tuple(vm.parts.pool for vm in design.vms if vm.parts and vm.pool == "orthogonal")
+    orthogonal = tuple(vm.parts.pool for vm in design.vms if vm.parts and vm.pool == "orthogonal")
+    pools = ("host",) + orthogonal
     readthrough = None
     if host_uga_readthrough(design):
         code = design.parts.genetic_code
         readthrough = StopReadthrough(host_uga_readthrough(design), code["readthrough_extension"].value,
                                       code["readthrough_defective"].value)
-    weisse_host(b, p, pools, readthrough)
-    made = [_guest_vm(b, vm, design) for vm in design.vms]
+    weisse_host(b, p, orthogonal, readthrough, _offtarget(design, "host", pools))
+    made = [_guest_vm(b, vm, design, pools) for vm in design.vms]
     if made:
         _proteolysis(b, design, made)
     energy.translation_cost(b, p)

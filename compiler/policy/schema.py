@@ -42,6 +42,8 @@ class VirtualMachine(Strict):
 class Isolation(Strict):
     parts: str = Field("isolation", min_length=1, description="parts library (models/parts or a path)")
     min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
+    crosstalk_cutoff: float = Field(1e-3, ge=0, description="off-target initiation strengths (host:host = 1) "
+                                                            "at or above this are simulated")
 
 
 class Host(Strict):

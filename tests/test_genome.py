@@ -138,3 +138,34 @@ def test_download_lands_in_the_cache(monkeypatch, tmp_path, synthetic_genbank):
     path = resolve_genome("SYN00001.1")
     assert path == tmp_path / "cache" / "genomes" / "SYN00001.1.gb"
     assert read_genome(path).genes == read_genome(synthetic_genbank).genes
+
+
+def test_joined_locations_read_in_transcription_order_and_images_refuse_them(tmp_path):
+    """An origin-spanning CDS (join(tail..end, 1..head)) reads as one gene; its DNA is joined."""
+    from Bio import SeqIO
+    from Bio.Seq import Seq
+    from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
+    from Bio.SeqRecord import SeqRecord
+
+    from bioxen.genome import read_genome
+
+    body = "ATG" + "GCT" * 20 + "TAA"
+    sequence = body[30:] + "C" * 200 + body[:30]
+    location = CompoundLocation([FeatureLocation(len(sequence) - 30, len(sequence), 1),
+                                 FeatureLocation(0, len(body) - 30, 1)])
+    record = SeqRecord(Seq(sequence), id="ORI00001.1", description="origin-spanning gene",
+                       annotations={"molecule_type": "DNA", "topology": "circular"},
+                       features=[SeqFeature(location, type="CDS",
+                                            qualifiers={"locus_tag": ["ORI_0001"], "transl_table": ["11"]})])
+    path = tmp_path / "ori.gb"
+    SeqIO.write(record, path, "genbank")
+    genome = read_genome(path)
+    gene = genome.genes[0]
+    assert genome.gene_sequence(gene) == body and gene.protein_length == 21
+    from typer.testing import CliRunner
+    from bioxen.cli import app
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"schema_version: 1\nvms:\n  - {{id: vm1, genome: {path}}}\n")
+    result = CliRunner().invoke(app, ["compile", str(policy), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "joined locations" in result.output and "ORI_0001" in result.output
+    assert not (tmp_path / "out").exists()

@@ -185,6 +185,11 @@ def _check_vm(vm: GuestVM) -> None:
         raise CompileError(f"genome {vm.genome.accession} of VM '{vm.id}' has no sequence",
                            at(vm.genome.source),
                            hint="use a GenBank file with ORIGIN, or FASTA+GFF3")
+    joined = [g.locus_tag for g in vm.genome.genes if g.is_coding and g.parts]
+    if joined:
+        raise CompileError(f"VM '{vm.id}': genes with joined locations (across the origin or a "
+                           f"frameshift) cannot be refactored into a VM image yet: {', '.join(joined)}",
+                           at(vm.genome.source), hint="the model compiles; only the image is refused")
 
 
 def _cassettes(vm: GuestVM) -> list[Cassette]:

@@ -147,6 +147,14 @@ def _coding_facts(feature: SeqFeature, qualifiers: dict, sequence, pseudo: bool)
     return table, length, sum(1 for c in codons[:-1] if c == "TGA")
 
 
+def _joined_parts(feature: SeqFeature) -> tuple[tuple[int, int, int], ...]:
+    """The (start, end, strand) parts of a joined location, in transcription order; () if simple."""
+    parts = feature.location.parts
+    if len(parts) < 2:
+        return ()
+    return tuple((int(p.start), int(p.end), int(p.strand or 1)) for p in parts)
+
+
 def _defined_sequence(record):
     """The record's sequence, or None when the file gives only a length (no ORIGIN)."""
     try:
@@ -174,7 +182,8 @@ def _to_genome(record, path: Path, digest: str) -> Genome:
             start=int(feature.location.start), end=int(feature.location.end),
             strand=int(feature.location.strand or 1),
             pseudo=pseudo, translation_table=table,
-            protein_length=protein_length, internal_tga=tga))
+            protein_length=protein_length, internal_tga=tga,
+            parts=_joined_parts(feature)))
     if not genes:
         raise GenomeError("genome has no gene features (CDS, rRNA, tRNA, ncRNA or tmRNA)",
                           at(path), hint="a genome needs an annotation to compile")

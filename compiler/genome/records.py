@@ -22,6 +22,7 @@ class Gene:
     translation_table: int | None
     protein_length: int | None  # amino acids, CDS only
     internal_tga: int = 0       # in-frame TGA codons before the stop (CDS only)
+    parts: tuple[tuple[int, int, int], ...] = ()  # joined location (origin, frameshift): (start, end, strand)
 
     @property
     def is_coding(self) -> bool:
@@ -48,8 +49,9 @@ class Genome:
         """The gene's DNA, 5' to 3' on its own strand."""
         from Bio.Seq import reverse_complement
 
-        dna = self.sequence[gene.start:gene.end]
-        return dna if gene.strand == 1 else reverse_complement(dna)
+        pieces = gene.parts or ((gene.start, gene.end, gene.strand),)
+        return "".join(self.sequence[start:end] if strand == 1 else reverse_complement(self.sequence[start:end])
+                       for start, end, strand in pieces)
 
     def by_locus_tag(self) -> dict[str, Gene]:
         return {g.locus_tag: g for g in self.genes}

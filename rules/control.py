@@ -10,6 +10,7 @@ from __future__ import annotations
 from bioxen.rules import Builder
 
 COMMANDS = ("pause", "destroy")
+INDUCER_PREFIX = "command_"
 # What each hypervisor command does to the inducers: (inducer, level).
 SETTINGS = {"PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0), "DESTROY_VM": ("destroy", 1.0)}
 
@@ -18,7 +19,7 @@ def inducer_name(command: str, vm: str) -> str:
     """``command_<command>_<vm>``, the model parameter of one inducer."""
     if command not in COMMANDS:
         raise ValueError(f"unknown command '{command}' (expected one of: {', '.join(COMMANDS)})")
-    return f"command_{command}_{vm}"
+    return f"{INDUCER_PREFIX}{command}_{vm}"
 
 
 def setting(command: str, vm: str) -> tuple[str, float]:

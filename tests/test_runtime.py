@@ -153,3 +153,19 @@ def test_policy_commands_are_checked_with_their_location(tmp_path, synthetic_gen
     unknown = _policy(tmp_path, synthetic_genbank, "control: [{at: 5 min, command: PAUSE_VM, vm: vm7}]")
     with pytest.raises(PolicyError, match="control names unknown VM\\(s\\): vm7"):
         read_design(unknown)
+
+
+def test_set_resource_limit_resizes_the_pools(builds):
+    hv = bioxen.Hypervisor.from_build(builds["plain"])
+    hv.run(1500)
+    before = hv.status()
+    hv.set_resource_limit("vm2", "ribosomes", 0.3)
+    hv.run(1500)
+    after = hv.status()
+    print({vm: f"{before[vm].translation_share:.3f} -> {after[vm].translation_share:.3f}" for vm in before})
+    assert after["vm2"].translation_share > 1.5 * before["vm2"].translation_share
+    assert after["vm1"].translation_share == pytest.approx(before["vm1"].translation_share, rel=0.10)
+    with pytest.raises(CommandError, match="unknown resource 'cpu' \\(resources: ribosomes\\)"):
+        hv.set_resource_limit("vm1", "cpu", 0.1)
+    with pytest.raises(CommandError, match="must be in \\(0, 1\\) and leave the host some"):
+        hv.set_resource_limit("vm1", "ribosomes", 0.8)

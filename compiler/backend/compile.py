@@ -93,7 +93,8 @@ def outputs_spec(build: Build) -> dict:
                        "pool": o.pool, "srna": o.srna, "protease": o.protease,
                        "ribosomes_translating": o.ribosomes_translating,
                        "protein_lengths_aa": dict(o.protein_lengths),
-                       "ribosome_share": vm.ribosome_share}
+                       "ribosome_share": vm.ribosome_share,
+                       "orrna_transcription": f"w_rRNA_{vm.parts.pool}" if vm.pool == "orthogonal" else ""}
                 for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
         "control": [{"at_min": c.at, "command": c.command, "vm": c.vm, "parameter": c.parameter,

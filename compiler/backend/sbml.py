@@ -11,11 +11,11 @@ from __future__ import annotations
 import libsbml
 from sympy.printing.str import StrPrinter
 
-from bioxen.rules.species import species_id
 from bioxen.errors import CompileError
+from bioxen.rules.control import INDUCER_PREFIX
+from bioxen.rules.species import species_id
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"
-COMMAND_PREFIX = "command_"  # inducer parameters (bioxen.rules.control)
 
 
 class _Infix(StrPrinter):
@@ -138,7 +138,7 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], commands=(
     for parameter in pysb_model.parameters:
         p = model.createParameter()
         p.setId(parameter.name), p.setValue(parameter.value)
-        p.setConstant(not parameter.name.startswith(COMMAND_PREFIX))  # commands change by events
+        p.setConstant(not parameter.name.startswith(INDUCER_PREFIX))  # commands change by events
     for observable in pysb_model.observables:
         terms = [f"{c}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]

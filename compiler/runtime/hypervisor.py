@@ -26,6 +26,7 @@ from bioxen.units import minutes
 
 STATE_VERSION = 1
 STARVED_SHARE = 0.1      # translation share below this fraction of the VM's policy share: starved
+RESOURCES = ("ribosomes",)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,30 @@ class Hypervisor:
 
     def destroy(self, vm: str) -> None:
         self.command("DESTROY_VM", vm)
+
+    def set_resource_limit(self, vm: str, resource: str, share: float) -> None:
+        """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes.
+
+        Pools split ribosomal protein as their rRNAs' transcription, w_k ∝ s_k/(1 - Σ s),
+        so every pool's o-rRNA transcription is rescaled (bioxen.passes.parameterize).
+        """
+        if resource not in RESOURCES:
+            raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
+        self._check_vm(vm)
+        vms = self.outputs.vms
+        if not vms[vm]["orrna_transcription"]:
+            raise CommandError(f"VM '{vm}' runs on host ribosomes; its ribosome share is not a pool to resize",
+                               hint="put the VM on an orthogonal pool (ribosomes: {pool: orthogonal})")
+        shares = {name: spec["ribosome_share"] for name, spec in vms.items() if spec["orrna_transcription"]}
+        new = dict(shares, **{vm: float(share)})
+        if not 0 < share < 1 or sum(new.values()) >= 1:
+            raise CommandError(f"ribosome share {share!r} for '{vm}' must be in (0, 1) and leave the host "
+                               f"some (orthogonal shares would sum to {sum(new.values()):g})")
+        scale = (1 - sum(shares.values())) / (1 - sum(new.values()))
+        for name, old in shares.items():
+            parameter = vms[name]["orrna_transcription"]
+            self.rr[parameter] = self.rr[parameter] * new[name] / old * scale
+            vms[name]["ribosome_share"] = new[name]
 
     # -- status -------------------------------------------------------------------------
     def status(self) -> dict[str, VmStatus]:

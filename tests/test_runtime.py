@@ -169,3 +169,23 @@ def test_set_resource_limit_resizes_the_pools(builds):
         hv.set_resource_limit("vm1", "cpu", 0.1)
     with pytest.raises(CommandError, match="must be in \\(0, 1\\) and leave the host some"):
         hv.set_resource_limit("vm1", "ribosomes", 0.8)
+
+
+def test_migrate_carries_the_vm_molecule_counts_exactly(builds):
+    source = bioxen.Hypervisor.from_build(builds["plain"])
+    target = bioxen.Hypervisor.from_build(builds["plain"])
+    source.run(600)
+    target.run(60)
+    species = source.outputs.vms["vm2"]["species"]
+    counts = {sid: source.rr[sid] for sid in species}
+    source.migrate("vm2", target)
+    assert {sid: target.rr[sid] for sid in species} == counts
+    assert all(source.rr[sid] == 0 for sid in species) and source.status()["vm2"].health == "destroyed"
+    for hv in (source, target):  # the identity translating = inventory - idle still holds
+        bound = sum(hv.rr[s] for s in hv.rr.model.getFloatingSpeciesIds() if "__ribosome" in s)
+        assert hv.rr["ribosomes_translating"] == pytest.approx(bound, rel=1e-9)
+    protein = target.status()["vm2"].protein
+    target.run(60)
+    assert target.status()["vm2"].translation_flux > 0 and target.status()["vm2"].protein > 0.5 * protein
+    with pytest.raises(CommandError, match="VM 'vm2' is destroyed"):
+        source.migrate("vm2", target)

@@ -84,6 +84,18 @@ def locus_map(build: Build) -> dict:
     }
 
 
+def _vm_species(build: Build, vm: str) -> dict[str, int]:
+    """The VM's species, and how many ribosomes each holds (what MIGRATE_VM moves)."""
+    from bioxen.backend.model import owned_by
+
+    found = {}
+    for sid, cp in zip(build.species_ids, build.builder.model.species):
+        names = [mp.monomer.name for mp in cp.monomer_patterns]
+        if any(owned_by(name, vm) for name in names):
+            found[sid] = sum(name == "ribosome" or name.startswith("ribosome_o") for name in names)
+    return found
+
+
 def outputs_spec(build: Build) -> dict:
     plan = build.design.simulation
     return {
@@ -94,7 +106,8 @@ def outputs_spec(build: Build) -> dict:
                        "ribosomes_translating": o.ribosomes_translating,
                        "protein_lengths_aa": dict(o.protein_lengths),
                        "ribosome_share": vm.ribosome_share,
-                       "orrna_transcription": f"w_rRNA_{vm.parts.pool}" if vm.pool == "orthogonal" else ""}
+                       "orrna_transcription": f"w_rRNA_{vm.parts.pool}" if vm.pool == "orthogonal" else "",
+                       "species": _vm_species(build, vm.id)}
                 for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
         "control": [{"at_min": c.at, "command": c.command, "vm": c.vm, "parameter": c.parameter,

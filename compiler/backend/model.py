@@ -36,6 +36,11 @@ class VmOutputs:
     protein_lengths: tuple[tuple[str, float], ...] = ()   # (protein species, aa)
 
 
+def owned_by(monomer: str, vm: str) -> bool:
+    """Whether a molecule is the VM's own (its transcripts, proteins, stable RNAs, gate sRNA)."""
+    return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer == f"sRNA_{vm}"
+
+
 def _host_quantities(design: Design) -> dict[str, Quantity]:
     quantities = dict(design.chassis.parameters)
     for key, value in design.host_overrides.items():

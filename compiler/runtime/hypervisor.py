@@ -21,6 +21,7 @@ import pandas as pd
 
 from bioxen.errors import CommandError, SimulationError
 from bioxen.rules.control import SETTINGS, inducer_name, setting
+from bioxen.rules.ribosomes import INVENTORY
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections, tabulate
 from bioxen.units import minutes
 
@@ -148,6 +149,31 @@ class Hypervisor:
             parameter = vms[name]["orrna_transcription"]
             self.rr[parameter] = self.rr[parameter] * new[name] / old * scale
             vms[name]["ribosome_share"] = new[name]
+
+    def migrate(self, vm: str, other: "Hypervisor") -> None:
+        """MIGRATE_VM: move the VM's molecules into the same slot of ``other`` and stop it here.
+
+        The slot is compatible when ``other`` compiled the same VM species (same VM id,
+        genome, units, pool and tag). The VM's molecules are carried over exactly (the
+        slot's previous contents replaced); ribosomes bound to its mRNAs move with them,
+        so both cells' ribosome inventories are corrected. Here the VM is then destroyed.
+        """
+        self._check_vm(vm)
+        other._check_vm(vm)
+        mine, theirs = self.outputs.vms[vm]["species"], other.outputs.vms[vm]["species"]
+        if mine != theirs:
+            raise CommandError(f"cannot migrate '{vm}': the other model has no compatible slot "
+                               f"({len(set(mine) ^ set(theirs))} of its species differ)",
+                               hint="compile the target with the same VM (id, genome, resolution, pool)")
+        moved = 0.0
+        for sid, ribosomes in mine.items():
+            count, replaced = self.rr[sid], other.rr[sid]
+            other.rr[sid] = count
+            self.rr[sid] = 0.0
+            moved += ribosomes * (count - replaced)
+            self.rr[INVENTORY] = self.rr[INVENTORY] - ribosomes * count
+        other.rr[INVENTORY] = other.rr[INVENTORY] + moved
+        self.destroy(vm)
 
     # -- status -------------------------------------------------------------------------
     def status(self) -> dict[str, VmStatus]:

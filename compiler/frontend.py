@@ -59,7 +59,8 @@ def read_design(policy_path: str | Path) -> Design:
         operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
-                           pool=spec.ribosomes.pool, genetic_code=spec.genetic_code))
+                           pool=spec.ribosomes.pool, genetic_code=spec.genetic_code,
+                           priority=spec.priority, essential=tuple(spec.essential or ())))
     if errors:
         raise PolicyError.collected(errors)
     control = _commands(policy, tree, policy_path)
@@ -69,7 +70,8 @@ def read_design(policy_path: str | Path) -> Design:
         host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
-        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control)
+        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
+        atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None)
 
 
 def _commands(policy, tree, path: Path) -> tuple[Command, ...]:

@@ -36,6 +36,7 @@ class ExpressionUnit:
     length: float = 0.0                # effective protein length, aa
     initiation_strength: float = 1.0
     functional_yield: float = 1.0      # share of finished proteins that are full length (UGA decoding)
+    essential: bool = False            # all members essential (never repressed by the ATP guard)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class GuestVM:
     pool: str = "orthogonal"               # policy: "orthogonal" or "host"
     genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
     parts: IsolationParts | None = None    # filled by the isolate pass
+    priority: int = 1                      # policy: higher runs first when energy is short
+    essential: tuple[str, ...] = ()        # policy: essential genes (locus tags or names)
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
 
@@ -125,6 +128,7 @@ class Design:
     parts: PartsLibrary | None = None
     min_isolation: float = 100.0
     crosstalk_cutoff: float = 1e-3         # off-target initiation at or above this is simulated
+    atp_guard: float | None = None         # energy threshold (molecules) of the ATP guard, if any
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order
 

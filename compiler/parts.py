@@ -45,6 +45,7 @@ class _PartsFile(_Strict):
     tags: list[_Tag] = Field(min_length=1)
     recognition: _Recognition
     genetic_code: dict[str, SourcedQuantity]
+    atp_guard: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -62,6 +63,7 @@ REQUIRED = {
     "srna": ("pairing", "decay", "paired_decay", "excess", "leak"),
     "protease": ("length", "kcat", "Km", "max_transcription", "leak"),
     "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),
+    "atp_guard": ("max_transcription", "hill", "repressor_K", "repressor_hill", "length"),
 }
 
 
@@ -80,6 +82,7 @@ class PartsLibrary:
     srna: dict[str, Quantity]
     protease: dict[str, Quantity]
     genetic_code: dict[str, Quantity]
+    atp_guard: dict[str, Quantity]
     tags: tuple[Tag, ...]
     recognition: tuple[tuple[float, ...], ...]   # [protease][tag], in the order of tags
     recognition_source: str
@@ -108,7 +111,7 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         raise PartsError(f"parts library lacks: {', '.join(missing)}", at(path))
     return PartsLibrary(
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
-        quantities(parsed.protease), quantities(parsed.genetic_code),
+        quantities(parsed.protease), quantities(parsed.genetic_code), quantities(parsed.atp_guard),
         tuple(Tag(t.name, t.peptide, t.protease, t.source) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest())

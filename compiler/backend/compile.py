@@ -107,7 +107,8 @@ def outputs_spec(build: Build) -> dict:
                        "protein_lengths_aa": dict(o.protein_lengths),
                        "ribosome_share": vm.ribosome_share,
                        "orrna_transcription": f"w_rRNA_{vm.parts.pool}" if vm.pool == "orthogonal" else "",
-                       "species": _vm_species(build, vm.id)}
+                       "species": _vm_species(build, vm.id), "essential_protein": o.essential_protein,
+                       "priority": vm.priority}
                 for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
         "control": [{"at_min": c.at, "command": c.command, "vm": c.vm, "parameter": c.parameter,

@@ -12,7 +12,8 @@ from bioxen import rna
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
-from bioxen.rules import Builder, Quantity, control, sum_patterns, energy, expression, growth, proteolysis, ribosomes, srna
+from bioxen.rules import (Builder, Quantity, control, energy, expression, growth, guard, proteolysis,
+                          ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -34,6 +35,7 @@ class VmOutputs:
     protease: str = ""                 # observable: the VM's protease
     ribosomes_translating: str = ""    # observable: ribosomes on the VM's mRNAs
     protein_lengths: tuple[tuple[str, float], ...] = ()   # (protein species, aa)
+    essential_protein: str = ""        # observable: the VM's essential proteins
 
 
 def owned_by(monomer: str, vm: str) -> bool:
@@ -82,17 +84,23 @@ def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
     return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
 
 
-def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...]) -> tuple[VmOutputs, list, object]:
+def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
+              guarded=None) -> tuple[VmOutputs, list, object]:
+    """Every unit of the VM, its pool, gate and protease. ``guarded``: the ATP guard's
+    repression, applied to the VM's non-essential genes (lower-priority VMs only)."""
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
     licence = b.expression(f"transcription_licence_{vm.id}", 1 - destroy, "dimensionless")
-    proteins, elongations, gated, translating, lengths = [], [], [], [], []
+    proteins, elongations, gated, translating, lengths, essential = [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
     for unit in vm.units:
         spec = _unit_spec(vm, unit, design.chassis.guest, offtarget)
-        made = expression.gene(b, spec, factor=licence)
+        factor = licence if guarded is None or unit.essential else licence * guarded
+        made = expression.gene(b, spec, factor=factor)
         if unit.coding:
             proteins.append(made["protein_pattern"])
+            if unit.essential:
+                essential.append(made["protein_pattern"])
             elongations += made["elongations"]
             translating += made["translating"]
             lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
@@ -101,6 +109,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...]) -
     if proteins:
         b.observable(name, sum_patterns(proteins))
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
+    if essential:
+        b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
     if vm.pool == "orthogonal":
         # the pool outlives DESTROY_VM: it is the VM slot's, ready for a new VM
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes)
@@ -112,7 +122,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...]) -
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins else "", tuple(elongations), vm.parts.pool,
                         f"sRNA_free_{vm.id}", protease.name,
-                        f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths))
+                        f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths),
+                        f"{vm.id}_essential_protein" if essential else "")
     return outputs, proteins, protease
 
 
@@ -124,6 +135,14 @@ def _proteolysis(b: Builder, design: Design, made: list) -> None:
     enzymes = {vm.id: protease for vm, (_, _, protease) in zip(design.vms, made)}
     proteolysis.degradation(b, substrates, enzymes, recognition, library.protease["kcat"],
                             library.protease["Km"])
+
+
+def _atp_guard(b: Builder, design: Design):
+    if design.atp_guard is None or not design.vms:
+        return None
+    guest = design.chassis.guest
+    return guard.atp_guard(b, design.atp_guard, design.parts.atp_guard, guest["transcription_threshold"].value,
+                           guest["mrna_decay"].value)
 
 
 def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
@@ -138,7 +157,9 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
         readthrough = StopReadthrough(host_uga_readthrough(design), code["readthrough_extension"].value,
                                       code["readthrough_defective"].value)
     weisse_host(b, p, orthogonal, readthrough, _offtarget(design, "host", pools))
-    made = [_guest_vm(b, vm, design, pools) for vm in design.vms]
+    guarded = _atp_guard(b, design)
+    top = max((vm.priority for vm in design.vms), default=0)
+    made = [_guest_vm(b, vm, design, pools, guarded if vm.priority < top else None) for vm in design.vms]
     if made:
         _proteolysis(b, design, made)
     energy.translation_cost(b, p)

@@ -14,14 +14,21 @@ from bioxen.ir import Design, ExpressionUnit, GuestVM
 UNASSIGNED = "Unassigned"
 
 
-def _units_from_groups(groups: list[tuple[str, list[Gene]]]) -> tuple[ExpressionUnit, ...]:
+def _units_from_groups(groups: list[tuple[str, list[Gene]]], essential: set[str]) -> tuple[ExpressionUnit, ...]:
+    """Units of each group: its coding genes (essential ones apart, so the ATP guard can spare
+    them) and its stable RNA genes."""
     units = []
     for name, genes in groups:
         coding = [g for g in genes if g.is_coding]
         rna = [g for g in genes if not g.is_coding and not g.pseudo]
-        if coding:
-            units.append(ExpressionUnit(name, True, tuple(g.locus_tag for g in coding),
-                                        lengths=tuple(g.protein_length or 1 for g in coding)))
+        kept = [g for g in coding if g.locus_tag in essential]
+        split = bool(kept) and len(kept) < len(coding)
+        for members, is_essential in ((kept, True), ([g for g in coding if g.locus_tag not in essential], False)):
+            if members:
+                units.append(ExpressionUnit(f"{name} essential" if split and is_essential else name, True,
+                                            tuple(g.locus_tag for g in members),
+                                            lengths=tuple(g.protein_length or 1 for g in members),
+                                            essential=is_essential))
         if rna:
             units.append(ExpressionUnit(f"{name} RNA" if coding else name, False,
                                         tuple(g.locus_tag for g in rna)))
@@ -60,6 +67,20 @@ def _subsystem_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
     return sorted(groups.items())
 
 
+def _essential(vm: GuestVM) -> set[str]:
+    """Locus tags of the VM's essential genes (policy names or tags); unknown ones are errors."""
+    found, missing = set(), []
+    for key in vm.essential:
+        gene = vm.genome.find(key)
+        if gene is None:
+            missing.append(key)
+        else:
+            found.add(gene.locus_tag)
+    if missing:
+        raise CompileError(f"VM '{vm.id}': essential genes the genome lacks: {', '.join(missing)}", vm.location)
+    return found
+
+
 def select_genes(design: Design) -> Design:
     vms = []
     for vm in design.vms:
@@ -69,5 +90,5 @@ def select_genes(design: Design) -> Design:
             groups = _operon_groups(vm)
         else:
             groups = _subsystem_groups(vm)
-        vms.append(replace(vm, units=_units_from_groups(groups)))
+        vms.append(replace(vm, units=_units_from_groups(groups, _essential(vm))))
     return replace(design, vms=tuple(vms))

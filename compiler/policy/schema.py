@@ -37,6 +37,17 @@ class VirtualMachine(Strict):
     ribosomes: RibosomeShare = RibosomeShare()
     genetic_code: Literal["recode", "suppressor"] | None = Field(
         None, description="how a genome whose code differs from the host's is made runnable")
+    priority: int = Field(1, ge=0, le=100, description="higher runs first when energy is short")
+    essential: list[str] | None = Field(None, description="essential genes (locus tags or gene names)")
+
+
+class AtpGuard(Strict):
+    threshold: float = Field(gt=0, description="host energy (molecules) below which the guard switches on")
+
+
+class Scheduler(Strict):
+    policy: Literal["fair_share", "priority"] = "fair_share"
+    atp_guard: AtpGuard | None = None
 
 
 class Isolation(Strict):
@@ -75,6 +86,7 @@ class Policy(Strict):
     host: Host = Host()
     vms: list[VirtualMachine] = Field(default_factory=list, max_length=16)
     isolation: Isolation = Isolation()
+    scheduler: Scheduler = Scheduler()
     control: list[TimedCommand] = Field(default_factory=list, description="timed commands")
     simulate: Simulation = Simulation()
 
@@ -87,6 +99,8 @@ class Policy(Strict):
         unknown = sorted({c.vm for c in self.control} - set(ids))
         if unknown:
             raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")
+        if self.scheduler.policy == "priority" and self.scheduler.atp_guard is None:
+            raise ValueError("scheduler 'priority' needs atp_guard: {threshold: ...} (energy, molecules)")
         total = sum(vm.ribosomes.share for vm in self.vms)
         if total >= 1:
             raise ValueError(f"the VMs' ribosome shares add up to {total:g}; they must leave the "

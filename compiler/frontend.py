@@ -60,7 +60,8 @@ def read_design(policy_path: str | Path) -> Design:
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
                            pool=spec.ribosomes.pool, genetic_code=spec.genetic_code,
-                           priority=spec.priority, essential=tuple(spec.essential or ())))
+                           priority=spec.priority, essential=tuple(spec.essential or ()),
+                           dormant=spec.start == "dormant"))
     if errors:
         raise PolicyError.collected(errors)
     control = _commands(policy, tree, policy_path)
@@ -77,6 +78,7 @@ def read_design(policy_path: str | Path) -> Design:
 def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
     """Timed commands in time order; a command after its VM's DESTROY or after the run is an error."""
     commands, errors, destroyed = [], [], {}
+    running = {vm.id for vm in policy.vms if vm.start == "running"}
     order = sorted(range(len(policy.control)), key=lambda i: policy.control[i].at)
     for index in order:
         spec = policy.control[index]
@@ -88,6 +90,11 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         if spec.vm in destroyed:
             errors.append(Diagnostic(f"{spec.command} on {spec.vm} at {spec.at:g} min: the VM is destroyed "
                                      f"at {destroyed[spec.vm]:g} min", where))
+        if spec.command == "CREATE_VM" and spec.vm in running:
+            errors.append(Diagnostic(f"CREATE_VM on {spec.vm} at {spec.at:g} min: the VM is already running",
+                                     where, hint=f"give {spec.vm} `start: dormant` to compile it as an empty slot"))
+        if spec.command == "CREATE_VM":
+            running.add(spec.vm)
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, parameter, level, where))

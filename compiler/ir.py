@@ -92,6 +92,7 @@ class GuestVM:
     genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
     parts: IsolationParts | None = None    # filled by the isolate pass
     priority: int = 1                      # policy: higher runs first when energy is short
+    dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)
     essential: tuple[str, ...] = ()        # policy: essential genes (locus tags or names)
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)

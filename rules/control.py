@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from bioxen.rules import Builder
 
-COMMANDS = ("pause", "destroy")
+COMMANDS = ("create", "pause", "destroy")
 INDUCER_PREFIX = "command_"
 # What each hypervisor command does to the inducers: (inducer, level).
-SETTINGS = {"PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0), "DESTROY_VM": ("destroy", 1.0)}
+SETTINGS = {"CREATE_VM": ("create", 1.0), "PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0),
+            "DESTROY_VM": ("destroy", 1.0)}
 
 
 def inducer_name(command: str, vm: str) -> str:
@@ -28,9 +29,9 @@ def setting(command: str, vm: str) -> tuple[str, float]:
     return inducer_name(inducer, vm), level
 
 
-def inducer(b: Builder, command: str, vm: str):
-    """The inducer of one command for one VM, a parameter that starts at 0."""
-    return b.parameter(inducer_name(command, vm), 0.0, "dimensionless",
+def inducer(b: Builder, command: str, vm: str, level: float = 0.0):
+    """The inducer of one command for one VM, a parameter starting at ``level``."""
+    return b.parameter(inducer_name(command, vm), level, "dimensionless",
                        "inducer level: 0 absent, 1 fully induced")
 
 

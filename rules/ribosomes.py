@@ -78,10 +78,11 @@ def host_rrna(b: Builder, p: dict) -> None:
               b.parameter("d_rR", p["d_rR"]))
 
 
-def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=()) -> None:
-    """An o-rRNA gene and the assembly of its o-ribosomes from ribosomal protein."""
-    _assembly(b, f"rRNA_{pool}", pool,
-              b.parameter(f"w_rRNA_{pool}", transcription, "molecules/min", "BioXen sizing of the pool share"),
+def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=(), licence=1) -> None:
+    """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1) and the assembly of
+    its o-ribosomes from ribosomal protein."""
+    w = b.parameter(f"w_rRNA_{pool}", transcription, "molecules/min", "BioXen sizing of the pool share")
+    _assembly(b, f"rRNA_{pool}", pool, w * licence,
               b.parameter(f"theta_rRNA_{pool}", q["orrna_threshold"]),
               b.parameter(f"k_assembly_{pool}", q["assembly"]),
               b.parameter(f"k_disassembly_{pool}", q["disassembly"]),

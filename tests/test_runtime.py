@@ -189,3 +189,31 @@ def test_migrate_carries_the_vm_molecule_counts_exactly(builds):
     assert target.status()["vm2"].translation_flux > 0 and target.status()["vm2"].protein > 0.5 * protein
     with pytest.raises(CommandError, match="VM 'vm2' is destroyed"):
         source.migrate("vm2", target)
+
+
+def test_create_starts_a_dormant_slot_live_and_by_timed_command(tmp_path, synthetic_genbank):
+    def policy(control=""):
+        return write_policy(tmp_path / "dormant.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: {synthetic_genbank}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+  - {{id: vm2, genome: {synthetic_genbank}, genetic_code: recode, ribosomes: {{share: 0.15}}, start: dormant}}
+{control}
+simulate: {{until: 600 min, points: 601}}
+""")
+    hv = bioxen.Hypervisor.from_policy(policy(), tmp_path / "live")
+    hv.run(300)
+    assert hv.status()["vm2"].health == "dormant" and hv.status()["vm2"].protein == 0
+    assert hv.rr["ribosomes_free_o2"] + hv.rr["rRNA_o2"] == 0  # no pool before CREATE
+    hv.create("vm2")
+    live = hv.run(300)
+    assert hv.status()["vm2"].health == "viable" and hv.status()["vm2"].protein > 1000
+    with pytest.raises(CommandError, match="VM 'vm1' is already running"):
+        hv.create("vm1")
+    timed = bioxen.Hypervisor.from_policy(policy("control: [{at: 300 min, command: CREATE_VM, vm: vm2}]"),
+                                          tmp_path / "timed")
+    timed.run(300)
+    again = timed.run(300)
+    assert np.allclose(again["vm2_protein_total"], live["vm2_protein_total"], rtol=1e-4, atol=1e-6)
+    with pytest.raises(PolicyError, match="CREATE_VM on vm1 at 5 min: the VM is already running"):
+        read_design(policy("control: [{at: 5 min, command: CREATE_VM, vm: vm1}]"))

@@ -88,9 +88,10 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
               guarded=None) -> tuple[VmOutputs, list, object]:
     """Every unit of the VM, its pool, gate and protease. ``guarded``: the ATP guard's
     repression, applied to the VM's non-essential genes (lower-priority VMs only)."""
+    create = control.inducer(b, "create", vm.id, 0.0 if vm.dormant else 1.0)
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
-    licence = b.expression(f"transcription_licence_{vm.id}", 1 - destroy, "dimensionless")
+    licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy), "dimensionless")
     proteins, elongations, gated, translating, lengths, essential = [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
     for unit in vm.units:
@@ -112,8 +113,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     if essential:
         b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
     if vm.pool == "orthogonal":
-        # the pool outlives DESTROY_VM: it is the VM slot's, ready for a new VM
-        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes)
+        # the pool is built on CREATE_VM and outlives DESTROY_VM: it is the VM slot's
+        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes,
+                                  licence=create)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
     # the gate closes on PAUSE and on DESTROY (no new protein from the VM's remaining mRNAs)
     closed = b.expression(f"gate_inducer_{vm.id}", pause + destroy - pause * destroy, "dimensionless")

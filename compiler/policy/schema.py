@@ -38,6 +38,8 @@ class VirtualMachine(Strict):
     genetic_code: Literal["recode", "suppressor"] | None = Field(
         None, description="how a genome whose code differs from the host's is made runnable")
     priority: int = Field(1, ge=0, le=100, description="higher runs first when energy is short")
+    start: Literal["running", "dormant"] = Field(
+        "running", description="dormant: a slot compiled in, started by CREATE_VM")
     essential: list[str] | None = Field(None, description="essential genes (locus tags or gene names)")
 
 
@@ -70,12 +72,12 @@ class Simulation(Strict):
     seed: int | None = Field(None, ge=0)
 
 
-TIMED_COMMANDS = ("PAUSE_VM", "RESUME_VM", "DESTROY_VM")
+TIMED_COMMANDS = ("CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM")
 
 
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
-    command: Literal["PAUSE_VM", "RESUME_VM", "DESTROY_VM"]
+    command: Literal["CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM"]
     vm: str = Field(min_length=1)
 
 

@@ -35,7 +35,7 @@ class VmStatus:
     """GET_VM_STATUS: what one VM is doing now."""
 
     vm: str
-    health: str               # viable, starved, paused or destroyed
+    health: str               # viable, starved, paused, destroyed, or dormant (not yet created)
     translation_share: float  # of all translating ribosomes (cpu usage)
     proteome_share: float     # of the cell's protein mass (memory usage)
     protein: float            # molecules
@@ -117,6 +117,14 @@ class Hypervisor:
         parameter, level = setting(command, vm)
         self.rr[parameter] = level
 
+    def create(self, vm: str) -> None:
+        """CREATE_VM: start a slot compiled dormant (its genes and its ribosome pool switch on)."""
+        self._check_vm(vm)
+        if self.rr[inducer_name("create", vm)] >= 0.5:
+            raise CommandError(f"VM '{vm}' is already running",
+                               hint="only a slot compiled with `start: dormant` can be created")
+        self.command("CREATE_VM", vm)
+
     def pause(self, vm: str) -> None:
         self.command("PAUSE_VM", vm)
 
@@ -186,6 +194,8 @@ class Hypervisor:
             flux = sum(rr[r] for r in spec["elongation_reactions"])
             if rr[inducer_name("destroy", vm)] >= 0.5:
                 health = "destroyed"
+            elif rr[inducer_name("create", vm)] < 0.5:
+                health = "dormant"
             elif rr[inducer_name("pause", vm)] >= 0.5:
                 health = "paused"
             elif share < STARVED_SHARE * spec["ribosome_share"]:
@@ -202,7 +212,7 @@ class Hypervisor:
         species = self.rr.model.getFloatingSpeciesIds()
         amounts = self.rr.model.getFloatingSpeciesAmounts()
         inducers = {inducer_name(c, vm): self.rr[inducer_name(c, vm)]
-                    for vm in self.outputs.vms for c in ("pause", "destroy")}
+                    for vm in self.outputs.vms for c in ("create", "pause", "destroy")}
         state = {"bioxen_state": STATE_VERSION, "build": str(self.build_dir), "model_sha256": self.model_sha256,
                  "time_min": self.time, "inducers": inducers,
                  "species": {sid: float(v) for sid, v in zip(species, amounts)}}

@@ -75,8 +75,24 @@ def read_design(policy_path: str | Path) -> Design:
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None)
 
 
+def _round_robin(policy, where) -> list[Command]:
+    """The external clock: every quantum the next VM's gate opens and the others' close."""
+    scheduler, ids = policy.scheduler, [vm.id for vm in policy.vms]
+    if scheduler.policy != "round_robin" or not ids:
+        return []
+    commands, turn = [], 0
+    while turn * scheduler.quantum < policy.simulate.until:
+        running = ids[turn % len(ids)]
+        for vm in ids:
+            command = "RESUME_VM" if vm == running else "PAUSE_VM"
+            commands.append(Command(turn * scheduler.quantum, command, vm, *setting(command, vm), where))
+        turn += 1
+    return commands
+
+
 def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
-    """Timed commands in time order; a command after its VM's DESTROY or after the run is an error."""
+    """Timed commands in time order (the policy's and the scheduler's); a command after its
+    VM's DESTROY or after the run, or two setting one inducer at once, is an error."""
     commands, errors, destroyed = [], [], {}
     running = {vm.id for vm in policy.vms if vm.start == "running"}
     order = sorted(range(len(policy.control)), key=lambda i: policy.control[i].at)
@@ -98,6 +114,8 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, parameter, level, where))
+    commands += _round_robin(policy, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
+    commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:
         key = (command.parameter, command.at)

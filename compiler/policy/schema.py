@@ -48,8 +48,10 @@ class AtpGuard(Strict):
 
 
 class Scheduler(Strict):
-    policy: Literal["fair_share", "priority"] = "fair_share"
+    policy: Literal["fair_share", "priority", "round_robin"] = "fair_share"
     atp_guard: AtpGuard | None = None
+    quantum: Minutes | None = Field(None, description="round_robin: how long each VM runs in turn")
+    clock: Literal["external"] = Field("external", description="round_robin: a train of inducer pulses")
 
 
 class Isolation(Strict):
@@ -101,6 +103,8 @@ class Policy(Strict):
         unknown = sorted({c.vm for c in self.control} - set(ids))
         if unknown:
             raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")
+        if self.scheduler.policy == "round_robin" and (self.scheduler.quantum is None or self.scheduler.quantum <= 0):
+            raise ValueError("scheduler 'round_robin' needs a positive quantum, e.g. quantum: 30 min")
         if self.scheduler.policy == "priority" and self.scheduler.atp_guard is None:
             raise ValueError("scheduler 'priority' needs atp_guard: {threshold: ...} (energy, molecules)")
         total = sum(vm.ribosomes.share for vm in self.vms)

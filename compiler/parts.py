@@ -46,6 +46,7 @@ class _PartsFile(_Strict):
     recognition: _Recognition
     genetic_code: dict[str, SourcedQuantity]
     atp_guard: dict[str, SourcedQuantity]
+    reporter: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -64,6 +65,7 @@ REQUIRED = {
     "protease": ("length", "kcat", "Km", "max_transcription", "leak"),
     "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),
     "atp_guard": ("max_transcription", "hill", "repressor_K", "repressor_hill", "length"),
+    "reporter": ("max_transcription", "length", "maturation"),
 }
 
 
@@ -83,6 +85,7 @@ class PartsLibrary:
     protease: dict[str, Quantity]
     genetic_code: dict[str, Quantity]
     atp_guard: dict[str, Quantity]
+    reporter: dict[str, Quantity]
     tags: tuple[Tag, ...]
     recognition: tuple[tuple[float, ...], ...]   # [protease][tag], in the order of tags
     recognition_source: str
@@ -112,6 +115,7 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
     return PartsLibrary(
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
         quantities(parsed.protease), quantities(parsed.genetic_code), quantities(parsed.atp_guard),
+        quantities(parsed.reporter),
         tuple(Tag(t.name, t.peptide, t.protease, t.source) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest())

@@ -89,7 +89,8 @@ def test_rules_act_on_molecule_states(three_vm_build):
     assert model.monomers["protein_vm3_SYN__0001"].site_states == {"tag": ["pdt3"]}
     initiation = model.rules["initiation_vm2_SYN__0001"]
     assert "sd='o2'" in str(initiation.reactant_pattern) and "ribosome_o2" in str(initiation.reactant_pattern)
-    assert len(model.observables["tagged_pdt3"].reaction_pattern.complex_patterns) == 6
+    # six genes, and the reporter (made and mature) carry the tag
+    assert len(model.observables["tagged_pdt3"].reaction_pattern.complex_patterns) == 8
 
 
 def test_off_target_initiation_is_simulated_from_the_matrix(three_vm_build):

@@ -217,3 +217,13 @@ simulate: {{until: 600 min, points: 601}}
     assert np.allclose(again["vm2_protein_total"], live["vm2_protein_total"], rtol=1e-4, atol=1e-6)
     with pytest.raises(PolicyError, match="CREATE_VM on vm1 at 5 min: the VM is already running"):
         read_design(policy("control: [{at: 5 min, command: CREATE_VM, vm: vm1}]"))
+
+
+def test_status_reports_the_reporter_fluorescence_which_destroy_clears(builds):
+    hv = bioxen.Hypervisor.from_build(builds["plain"])
+    hv.run(600)
+    lit = hv.status()["vm2"].fluorescence
+    assert lit > 100
+    hv.destroy("vm2")
+    hv.run(90)
+    assert hv.status()["vm2"].fluorescence < 0.01 * lit and hv.status()["vm1"].fluorescence > 0.9 * lit

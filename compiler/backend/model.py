@@ -74,6 +74,23 @@ def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=()) -> G
         tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget)
 
 
+def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> dict:
+    """GET_VM_STATUS's reporter: a fluorescent protein made like the VM's own genes (its pool,
+    UTR, gate and degron), maturing into its fluorescent form (``<vm>_fluorescence``)."""
+    q, guest, parts = design.parts.reporter, design.chassis.guest, vm.parts
+    spec = GeneSpec(name=f"reporter_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
+                    threshold=guest["transcription_threshold"].value, length=q["length"].value,
+                    mrna_decay=guest["mrna_decay"].value, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
+                    offtarget=offtarget)
+    made = expression.gene(b, spec, factor=licence)
+    mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]})
+    b.rule(f"maturation_reporter_{vm.id}", made["protein_pattern"] >> mature(tag=parts.tag_name),
+           b.parameter(f"k_maturation_{vm.id}", q["maturation"]))
+    b.observable(f"{vm.id}_fluorescence", mature(tag=parts.tag_name))
+    return {"gated": (spec.name, expression.free_mrna(made["mrna"], spec)),
+            "tagged": [made["protein_pattern"], mature(tag=parts.tag_name)]}
+
+
 def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
     """The VM's protease gene behind an inducible promoter, translated on host ribosomes."""
     q, guest = design.parts.protease, design.chassis.guest
@@ -106,6 +123,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
             translating += made["translating"]
             lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
             gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
+    reporter = _reporter(b, vm, design, licence, offtarget)
+    gated.append(reporter["gated"])
     name = f"{vm.id}_protein_total"
     if proteins:
         b.observable(name, sum_patterns(proteins))
@@ -126,7 +145,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
                         f"sRNA_free_{vm.id}", protease.name,
                         f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "")
-    return outputs, proteins, protease
+    return outputs, proteins + reporter["tagged"], protease
 
 
 def _proteolysis(b: Builder, design: Design, made: list) -> None:

@@ -40,6 +40,7 @@ class VmStatus:
     proteome_share: float     # of the cell's protein mass (memory usage)
     protein: float            # molecules
     translation_flux: float   # proteins per minute
+    fluorescence: float       # mature reporter molecules
 
 
 def _duration(value) -> float:
@@ -203,7 +204,8 @@ class Hypervisor:
             else:
                 health = "viable"
             statuses[vm] = VmStatus(vm, health, share, mass / self.spec["mass_aa"],
-                                    rr[spec["protein_total"]] if spec["protein_total"] else 0.0, flux)
+                                    rr[spec["protein_total"]] if spec["protein_total"] else 0.0, flux,
+                                    rr[f"{vm}_fluorescence"])
         return statuses
 
     # -- persistence --------------------------------------------------------------------

@@ -97,6 +97,7 @@ def test_save_then_load_continues_the_same_trajectory(builds, tmp_path):
     straight = bioxen.Hypervisor.from_build(builds["plain"])
     straight.run(200)
     straight.pause("vm1")
+    straight.set_resource_limit("vm2", "ribosomes", 0.25)
     straight.run(100)
     state = straight.save_state(tmp_path / "state.json")
     expected = straight.run(150)

@@ -210,17 +210,22 @@ class Hypervisor:
 
     # -- persistence --------------------------------------------------------------------
     def save_state(self, path: str | Path) -> Path:
-        """Write the current state as versioned JSON (species, inducers, time, model hash)."""
+        """Write the current state as versioned JSON (species, parameters such as inducers and
+        pool sizes, time, model hash)."""
         species = self.rr.model.getFloatingSpeciesIds()
         amounts = self.rr.model.getFloatingSpeciesAmounts()
-        inducers = {inducer_name(c, vm): self.rr[inducer_name(c, vm)]
-                    for vm in self.outputs.vms for c in ("create", "pause", "destroy")}
         state = {"bioxen_state": STATE_VERSION, "build": str(self.build_dir), "model_sha256": self.model_sha256,
-                 "time_min": self.time, "inducers": inducers,
+                 "time_min": self.time, "parameters": self._settable(),
+                 "ribosome_shares": {vm: spec["ribosome_share"] for vm, spec in self.outputs.vms.items()},
                  "species": {sid: float(v) for sid, v in zip(species, amounts)}}
         path = Path(path)
         path.write_text(json.dumps(state, indent=1))
         return path
+
+    def _settable(self) -> dict[str, float]:
+        """Every parameter a command or a user may have changed (not those set by rules)."""
+        ruled = set(self.rr.getAssignmentRuleIds())
+        return {p: float(self.rr[p]) for p in self.rr.model.getGlobalParameterIds() if p not in ruled}
 
     def load_state(self, path: str | Path) -> None:
         """Continue from a saved state of this same model."""
@@ -238,8 +243,10 @@ class Hypervisor:
         missing = [sid for sid in species if sid not in state["species"]]
         if missing:
             raise CommandError(f"{path}: saved state lacks species {', '.join(missing[:5])}")
-        for name, level in state["inducers"].items():
+        for name, level in state["parameters"].items():
             self.rr[name] = level
+        for vm, share in state["ribosome_shares"].items():
+            self.outputs.vms[vm]["ribosome_share"] = share
         self.rr.model.setFloatingSpeciesAmounts([state["species"][sid] for sid in species])
         self.time = float(state["time_min"])
         self.rr.model.setTime(self.time)

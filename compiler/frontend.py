@@ -76,16 +76,30 @@ def read_design(policy_path: str | Path) -> Design:
 
 
 def _round_robin(policy, where) -> list[Command]:
-    """The external clock: every quantum the next VM's gate opens and the others' close."""
-    scheduler, ids = policy.scheduler, [vm.id for vm in policy.vms]
-    if scheduler.policy != "round_robin" or not ids:
+    """The external clock: every quantum the next running VM's gate opens and the others' close.
+
+    A VM joins the rotation when it runs (from the start, or from its CREATE_VM) and leaves it
+    at its DESTROY_VM."""
+    scheduler = policy.scheduler
+    if scheduler.policy != "round_robin" or not policy.vms:
         return []
-    commands, turn = [], 0
+    inf = float("inf")
+    created = {vm.id: 0.0 if vm.start == "running" else inf for vm in policy.vms}
+    destroyed = {vm.id: inf for vm in policy.vms}
+    for spec in policy.control:
+        if spec.command == "CREATE_VM":
+            created[spec.vm] = min(created[spec.vm], spec.at)
+        elif spec.command == "DESTROY_VM":
+            destroyed[spec.vm] = min(destroyed[spec.vm], spec.at)
+    ids, commands, turn, last = list(created), [], 0, -1
     while turn * scheduler.quantum < policy.simulate.until:
-        running = ids[turn % len(ids)]
-        for vm in ids:
-            command = "RESUME_VM" if vm == running else "PAUSE_VM"
-            commands.append(Command(turn * scheduler.quantum, command, vm, *setting(command, vm), where))
+        t = turn * scheduler.quantum
+        alive = [i for i, vm in enumerate(ids) if created[vm] <= t < destroyed[vm]]
+        if alive:
+            last = next((i for i in alive if i > last), alive[0])  # the next running VM after the last
+        for i in alive:
+            command = "RESUME_VM" if i == last else "PAUSE_VM"
+            commands.append(Command(t, command, ids[i], *setting(command, ids[i]), where))
         turn += 1
     return commands
 
@@ -114,7 +128,13 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, parameter, level, where))
-    commands += _round_robin(policy, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
+    clock = yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False)
+    manual = [c for c in commands if c.command in ("PAUSE_VM", "RESUME_VM")]
+    if policy.scheduler.policy == "round_robin" and manual:
+        errors += [Diagnostic(f"{c.command} on {c.vm} at {c.at:g} min: under scheduler round_robin the "
+                              f"clock pauses and resumes the VMs", c.location,
+                              hint="remove it, or use scheduler fair_share") for c in manual]
+    commands += _round_robin(policy, clock)
     commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:

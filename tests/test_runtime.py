@@ -136,7 +136,7 @@ def test_commands_on_unknown_or_destroyed_vms_are_clear_errors(builds, tmp_path)
         hv.resume("vm2")
     with pytest.raises(CommandError, match="positive duration"):
         hv.run("0 min")
-    (tmp_path / "other.json").write_text('{"bioxen_state": 1, "model_sha256": "x"}')
+    (tmp_path / "other.json").write_text('{"bioxen_state": 2, "model_sha256": "x"}')
     with pytest.raises(CommandError, match="saved from another model"):
         hv.load_state(tmp_path / "other.json")
 

@@ -56,3 +56,24 @@ vms:
 """)
     with pytest.raises(PolicyError, match="round_robin' needs a positive quantum"):
         read_design(policy)
+
+
+def test_round_robin_rotates_among_running_vms_and_refuses_manual_gating(tmp_path, synthetic_genbank):
+    vms = "\n".join(f"  - {{id: {vm}, genome: {synthetic_genbank}, genetic_code: recode}}" for vm in VMS)
+
+    def policy(control):
+        return write_policy(tmp_path / "p.yaml", f"""
+schema_version: 1
+scheduler: {{policy: round_robin, quantum: 30 min}}
+vms:
+{vms}
+control: {control}
+simulate: {{until: 240 min}}
+""")
+    design = read_design(policy("[{at: 90 min, command: DESTROY_VM, vm: vm2}]"))
+    resumed = [(c.at, c.vm) for c in design.control if c.command == "RESUME_VM"]
+    assert resumed[:3] == [(0, "vm1"), (30, "vm2"), (60, "vm3")]
+    assert all(vm != "vm2" for at, vm in resumed if at >= 90)  # a destroyed VM leaves the rotation
+    assert [vm for at, vm in resumed if at >= 90] == ["vm1", "vm3", "vm1", "vm3", "vm1"]
+    with pytest.raises(PolicyError, match="PAUSE_VM on vm1 at 45 min: under scheduler round_robin"):
+        read_design(policy("[{at: 45 min, command: PAUSE_VM, vm: vm1}]"))

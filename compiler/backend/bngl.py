@@ -27,8 +27,8 @@ def to_bngl(model, plan: SimulationPlan, commands: tuple[Command, ...] = ()) -> 
     for index, (start, end, applied) in enumerate(_segments(plan, commands)):
         lines += [f'  setParameter("{c.parameter}",{c.value:g})' for c in applied]
         steps = max(1, round((end - start) / step))
-        more = ",continue=>1" if index else ""
+        more = ",continue=>1" if index else seed  # one random stream, seeded once
         lines.append(f'  simulate({{method=>"{method}",t_start=>{start:g},t_end=>{end:g},'
-                     f"n_steps=>{steps}{seed}{more}}})")
+                     f"n_steps=>{steps}{more}}})")
     lines.append("end actions")
     return export(model, "bngl") + "\n".join(lines) + "\n"

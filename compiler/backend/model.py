@@ -40,7 +40,8 @@ class VmOutputs:
 
 def owned_by(monomer: str, vm: str) -> bool:
     """Whether a molecule is the VM's own (its transcripts, proteins, stable RNAs, gate sRNA)."""
-    return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer == f"sRNA_{vm}"
+    return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer in (
+        f"sRNA_{vm}", f"mRNA_reporter_{vm}", f"protein_reporter_{vm}", f"fluorescent_reporter_{vm}")
 
 
 def _host_quantities(design: Design) -> dict[str, Quantity]:

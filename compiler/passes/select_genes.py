@@ -15,23 +15,23 @@ UNASSIGNED = "Unassigned"
 
 
 def _units_from_groups(groups: list[tuple[str, list[Gene]]], essential: set[str]) -> tuple[ExpressionUnit, ...]:
-    """Units of each group: its coding genes (essential ones apart, so the ATP guard can spare
-    them) and its stable RNA genes."""
+    """Units of each group: its coding genes and its stable RNA genes, essential ones apart
+    (so the ATP guard can spare them)."""
     units = []
     for name, genes in groups:
         coding = [g for g in genes if g.is_coding]
         rna = [g for g in genes if not g.is_coding and not g.pseudo]
-        kept = [g for g in coding if g.locus_tag in essential]
-        split = bool(kept) and len(kept) < len(coding)
-        for members, is_essential in ((kept, True), ([g for g in coding if g.locus_tag not in essential], False)):
-            if members:
-                units.append(ExpressionUnit(f"{name} essential" if split and is_essential else name, True,
-                                            tuple(g.locus_tag for g in members),
-                                            lengths=tuple(g.protein_length or 1 for g in members),
-                                            essential=is_essential))
-        if rna:
-            units.append(ExpressionUnit(f"{name} RNA" if coding else name, False,
-                                        tuple(g.locus_tag for g in rna)))
+        for members, is_coding in ((coding, True), (rna, False)):
+            label = name if is_coding or not coding else f"{name} RNA"
+            kept = [g for g in members if g.locus_tag in essential]
+            split = bool(kept) and len(kept) < len(members)
+            for part, is_essential in ((kept, True), ([g for g in members if g.locus_tag not in essential], False)):
+                if part:
+                    units.append(ExpressionUnit(
+                        f"{label} essential" if split and is_essential else label, is_coding,
+                        tuple(g.locus_tag for g in part),
+                        lengths=tuple(g.protein_length or 1 for g in part) if is_coding else (),
+                        essential=is_essential))
     return tuple(units)
 
 

@@ -74,9 +74,6 @@ class Simulation(Strict):
     seed: int | None = Field(None, ge=0)
 
 
-TIMED_COMMANDS = ("CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM")
-
-
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
     command: Literal["CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM"]
@@ -107,6 +104,11 @@ class Policy(Strict):
             raise ValueError("scheduler 'round_robin' needs a positive quantum, e.g. quantum: 30 min")
         if self.scheduler.policy == "priority" and self.scheduler.atp_guard is None:
             raise ValueError("scheduler 'priority' needs atp_guard: {threshold: ...} (energy, molecules)")
+        if self.scheduler.atp_guard is not None and self.scheduler.policy != "priority":
+            raise ValueError("atp_guard belongs to scheduler policy 'priority'")
+        if self.scheduler.policy == "priority" and len({vm.priority for vm in self.vms}) < 2:
+            raise ValueError("scheduler 'priority' needs VMs of different priorities (the ATP guard "
+                             "represses the lower ones)")
         total = sum(vm.ribosomes.share for vm in self.vms)
         if total >= 1:
             raise ValueError(f"the VMs' ribosome shares add up to {total:g}; they must leave the "

@@ -25,7 +25,7 @@ from bioxen.rules.ribosomes import INVENTORY
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections, tabulate
 from bioxen.units import minutes
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 STARVED_SHARE = 0.1      # translation share below this fraction of the VM's policy share: starved
 RESOURCES = ("ribosomes",)
 
@@ -141,6 +141,10 @@ class Hypervisor:
         Pools split ribosomal protein as their rRNAs' transcription, w_k ∝ s_k/(1 - Σ s),
         so every pool's o-rRNA transcription is rescaled (bioxen.passes.parameterize).
         """
+        try:
+            share = float(share)
+        except (TypeError, ValueError):
+            raise CommandError(f"ribosome share must be a number, got {share!r}") from None
         if resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
@@ -167,6 +171,8 @@ class Hypervisor:
         slot's previous contents replaced); ribosomes bound to its mRNAs move with them,
         so both cells' ribosome inventories are corrected. Here the VM is then destroyed.
         """
+        if other is self:
+            raise CommandError(f"cannot migrate '{vm}' into the host it runs in")
         self._check_vm(vm)
         other._check_vm(vm)
         mine, theirs = self.outputs.vms[vm]["species"], other.outputs.vms[vm]["species"]
@@ -182,6 +188,8 @@ class Hypervisor:
             moved += ribosomes * (count - replaced)
             self.rr[INVENTORY] = self.rr[INVENTORY] - ribosomes * count
         other.rr[INVENTORY] = other.rr[INVENTORY] + moved
+        for command in ("create", "pause"):  # it runs (or stays paused) as it did here
+            other.rr[inducer_name(command, vm)] = self.rr[inducer_name(command, vm)]
         self.destroy(vm)
 
     # -- status -------------------------------------------------------------------------
@@ -234,11 +242,16 @@ class Hypervisor:
             state = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise CommandError(f"cannot read saved state: {exc}") from exc
+        if not isinstance(state, dict):
+            raise CommandError(f"{path}: a saved state is a JSON object")
         if state.get("bioxen_state") != STATE_VERSION:
             raise CommandError(f"{path}: saved state version {state.get('bioxen_state')!r} is not "
                                f"{STATE_VERSION}")
         if state.get("model_sha256") != self.model_sha256:
             raise CommandError(f"{path}: saved from another model (its hash differs from {self.build_dir})")
+        lacking = [k for k in ("time_min", "parameters", "ribosome_shares", "species") if k not in state]
+        if lacking:
+            raise CommandError(f"{path}: saved state lacks {', '.join(lacking)}")
         species = self.rr.model.getFloatingSpeciesIds()
         missing = [sid for sid in species if sid not in state["species"]]
         if missing:

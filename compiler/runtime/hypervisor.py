@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -264,6 +264,3 @@ class Hypervisor:
         self.time = float(state["time_min"])
         self.rr.model.setTime(self.time)
         self.history = []
-
-    def status_table(self) -> list[dict]:
-        return [asdict(s) for s in self.status().values()]

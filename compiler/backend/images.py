@@ -46,14 +46,14 @@ from ruamel.yaml import YAML
 
 from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
+from bioxen.passes.genetic_code import HOST_TABLE
+from bioxen.rna import HOST_ANTI_SD
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PART_SEQUENCES = ROOT / "models" / "parts" / "dna" / "sequences.yaml"
-HOST_TABLE = 11
 STOP = "TAA"                      # a stop in table 11 and in table 4
-WILD_TYPE_ANTI_SD = "ACCTCCTTA"   # 3' end of E. coli 16S rRNA (PARAMETERS.md, V)
 
 # E. coli's most used codon for each amino acid (the highest relative_frequency per
 # amino acid) in the Kazusa table for E. coli K-12 W3110 (taxid 316407), as read in
@@ -358,9 +358,9 @@ def library_piece(part: PartSequence, type_: str, label: str, **extra: str) -> P
 def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> str:
     """E. coli 16S rRNA with its 3' anti-SD (ACCTCCTTA) replaced by the pool's."""
     body = library["rrsB_16S"].dna()
-    if library["rrsB_16S"].sequence is not None and not body.endswith(WILD_TYPE_ANTI_SD):
-        raise CompileError(f"the 16S rRNA in the parts data does not end in {WILD_TYPE_ANTI_SD}")
-    return body[:-len(WILD_TYPE_ANTI_SD)] + parts.anti_sd
+    if library["rrsB_16S"].sequence is not None and not body.endswith(HOST_ANTI_SD):
+        raise CompileError(f"the 16S rRNA in the parts data does not end in {HOST_ANTI_SD}")
+    return body[:-len(HOST_ANTI_SD)] + parts.anti_sd
 
 
 def _transcribed(promoter: Piece, gene: list[Piece], library) -> list[Piece]:
@@ -371,7 +371,7 @@ def orrna_cassette(vm: GuestVM, library) -> list[Piece]:
     parts, rrna = vm.parts, orthogonal_rrna(vm.parts, library)
     gene = Piece("rRNA", f"o-16S {parts.pool}", rrna,
                  f"16S rRNA of ribosome pool {parts.pool}: {library['rrsB_16S'].note()}; its 3' "
-                 f"anti-SD {WILD_TYPE_ANTI_SD} replaced by {parts.anti_sd}",
+                 f"anti-SD {HOST_ANTI_SD} replaced by {parts.anti_sd}",
                  (("product", f"16S ribosomal RNA, orthogonal pool {parts.pool}"),))
     promoter = library_piece(library["J23100"], "promoter", "J23100")
     promoter = Piece(promoter.type, promoter.label, promoter.dna,

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from bioxen.errors import CommandError, SimulationError
+from bioxen.errors import CommandError
 from bioxen.rules.control import SETTINGS, inducer_name, setting
 from bioxen.rules.ribosomes import INVENTORY
-from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections, tabulate
+from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, selections, tabulate
 from bioxen.units import minutes
 
 STATE_VERSION = 2
@@ -57,13 +57,8 @@ class Hypervisor:
 
     def __init__(self, build_dir: str | Path, step: float = 1.0):
         self.build_dir = Path(build_dir)
-        model = self.build_dir / "model.xml"
-        if not model.is_file() or not (self.build_dir / "outputs.json").is_file():
-            raise SimulationError(f"{self.build_dir} is not a BioXen build (no model.xml/outputs.json)",
-                                  hint="run `bioxen compile POLICY -o DIR` first")
-        sbml = model.read_text()
+        sbml, self.spec = read_build(self.build_dir)
         self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
-        self.spec = json.loads((self.build_dir / "outputs.json").read_text())
         self.outputs = Outputs(self.spec["host"], self.spec["vms"])
         self.step = step                      # minutes between output points
         self.rr = load_simulator(sbml)

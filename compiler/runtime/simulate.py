@@ -116,11 +116,17 @@ def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
     return tabulate(advance(rr, 0, until, points, selected), selected, outputs)
 
 
-def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
-                   seed: int | None = None) -> pd.DataFrame:
+def read_build(build_dir: str | Path) -> tuple[str, dict]:
+    """A build's SBML text and its outputs.json, or an error saying it is not a build."""
     build_dir = Path(build_dir)
     model = build_dir / "model.xml"
     if not model.is_file() or not (build_dir / "outputs.json").is_file():
         raise SimulationError(f"{build_dir} is not a BioXen build (no model.xml/outputs.json)",
                               hint="run `bioxen compile POLICY -o DIR` first")
-    return simulate_sbml(model.read_text(), Outputs.read(build_dir), until, points, method, seed)
+    return model.read_text(), json.loads((build_dir / "outputs.json").read_text())
+
+
+def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
+                   seed: int | None = None) -> pd.DataFrame:
+    sbml, spec = read_build(build_dir)
+    return simulate_sbml(sbml, Outputs(spec["host"], spec["vms"]), until, points, method, seed)

@@ -12,8 +12,7 @@ from pathlib import Path
 from bioxen.chassis import load_chassis
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
-from bioxen.ir import Command, Design, GuestVM, InputFile, SimulationPlan
-from bioxen.rules.control import setting
+from bioxen.ir import Command, Design, GuestVM, InputFile, RingClock, SimulationPlan
 from bioxen.parts import load_parts
 from bioxen.policy import load_policy
 from bioxen.policy.load import read_policy_yaml, yaml_location
@@ -72,7 +71,17 @@ def read_design(policy_path: str | Path) -> Design:
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
-        atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None)
+        atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
+        clock=_ring_clock(policy))
+
+
+def _ring_clock(policy) -> RingClock | None:
+    """Round robin on the internal clock: every VM slot takes its turn, in policy order (a
+    dormant or destroyed VM's turn is idle)."""
+    scheduler = policy.scheduler
+    if scheduler.policy != "round_robin" or scheduler.clock != "internal" or not policy.vms:
+        return None
+    return RingClock(scheduler.quantum, tuple(vm.id for vm in policy.vms))
 
 
 def _round_robin(policy, where) -> list[Command]:
@@ -81,7 +90,7 @@ def _round_robin(policy, where) -> list[Command]:
     A VM joins the rotation when it runs (from the start, or from its CREATE_VM) and leaves it
     at its DESTROY_VM."""
     scheduler = policy.scheduler
-    if scheduler.policy != "round_robin" or not policy.vms:
+    if scheduler.policy != "round_robin" or scheduler.clock != "external" or not policy.vms:
         return []
     inf = float("inf")
     created = {vm.id: 0.0 if vm.start == "running" else inf for vm in policy.vms}
@@ -99,21 +108,28 @@ def _round_robin(policy, where) -> list[Command]:
             last = next((i for i in alive if i > last), alive[0])  # the next running VM after the last
         for i in alive:
             command = "RESUME_VM" if i == last else "PAUSE_VM"
-            commands.append(Command(t, command, ids[i], *setting(command, ids[i]), where))
+            commands.append(Command(t, command, ids[i], location=where))
         turn += 1
     return commands
 
 
+# What of a VM each command sets: two commands setting one thing at one time race.
+_SETS = {"CREATE_VM": "start", "PAUSE_VM": "gate", "RESUME_VM": "gate", "DESTROY_VM": "protease",
+         "SET_RESOURCE_LIMIT": "ribosome share"}
+_RESIZE = "SET_RESOURCE_LIMIT"
+
+
 def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
     """Timed commands in time order (the policy's and the scheduler's); a command after its
-    VM's DESTROY or after the run, or two setting one inducer at once, is an error."""
+    VM's DESTROY or after the run, a resize the pools cannot take, or two setting one thing of
+    a VM at once, is an error."""
     commands, errors, destroyed = [], [], {}
     running = {vm.id for vm in policy.vms if vm.start == "running"}
+    shares = {vm.id: vm.ribosomes.share for vm in policy.vms if vm.ribosomes.pool == "orthogonal"}
     order = sorted(range(len(policy.control)), key=lambda i: policy.control[i].at)
     for index in order:
         spec = policy.control[index]
         where = yaml_location(path, tree, ("control", index, "at"), key_itself=False)
-        parameter, level = setting(spec.command, spec.vm)
         if spec.at > policy.simulate.until:
             errors.append(Diagnostic(f"{spec.command} on {spec.vm} at {spec.at:g} min comes after the "
                                      f"simulation ends ({policy.simulate.until:g} min)", where))
@@ -123,11 +139,13 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         if spec.command == "CREATE_VM" and spec.vm in running:
             errors.append(Diagnostic(f"CREATE_VM on {spec.vm} at {spec.at:g} min: the VM is already running",
                                      where, hint=f"give {spec.vm} `start: dormant` to compile it as an empty slot"))
+        errors += _resize_errors(spec, shares, lambda *key: yaml_location(path, tree, ("control", index) + key,
+                                                                          key_itself=bool(key)))
         if spec.command == "CREATE_VM":
             running.add(spec.vm)
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
-        commands.append(Command(spec.at, spec.command, spec.vm, parameter, level, where))
+        commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where))
     clock = yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False)
     manual = [c for c in commands if c.command in ("PAUSE_VM", "RESUME_VM")]
     if policy.scheduler.policy == "round_robin" and manual:
@@ -138,11 +156,39 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
     commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:
-        key = (command.parameter, command.at)
+        key = (command.vm, _SETS[command.command], command.at)
         if key in times:
-            errors.append(Diagnostic(f"two commands set {command.parameter} at {command.at:g} min",
-                                     command.location))
+            errors.append(Diagnostic(f"{times[key].command} and {command.command} both set {command.vm}'s "
+                                     f"{key[1]} at {command.at:g} min", command.location))
         times[key] = command
     if errors:
         raise PolicyError.collected(errors)
     return tuple(commands)
+
+
+def _resize_errors(spec, shares: dict[str, float], where) -> list[Diagnostic]:
+    """What is wrong with a SET_RESOURCE_LIMIT (or with ``resource``/``share`` on another
+    command); applies a good resize to ``shares``, the orthogonal VMs' shares so far.
+    ``where(*key)`` locates a key of the command (no key: the command)."""
+    what = f"{spec.command} on {spec.vm} at {spec.at:g} min"
+    if spec.command != _RESIZE:
+        return [Diagnostic(f"{what}: `{key}` belongs to {_RESIZE}", where(key))
+                for key in ("resource", "share") if getattr(spec, key) is not None]
+    missing = [key for key in ("resource", "share") if getattr(spec, key) is None]
+    if missing:
+        return [Diagnostic(f"{what} needs {' and '.join(f'`{key}`' for key in missing)}", where(),
+                           hint=f"e.g. {{at: {spec.at:g} min, command: {_RESIZE}, vm: {spec.vm}, "
+                                "resource: ribosomes, share: 0.3}")]
+    if spec.vm not in shares:
+        return [Diagnostic(f"{what}: {spec.vm} runs on host ribosomes; only a VM on an orthogonal pool "
+                           "has a ribosome share to resize", where(),
+                           hint=f"give {spec.vm} `ribosomes: {{pool: orthogonal}}`")]
+    resized = dict(shares, **{spec.vm: spec.share})
+    total = sum(resized.values())
+    if total >= 1:
+        listed = ", ".join(f"{vm} {share:g}" for vm, share in resized.items())
+        return [Diagnostic(f"{what}: the orthogonal VMs' ribosome shares would add up to {total:g} "
+                           f"({listed}); they must leave the host part of its ribosomes (sum < 1)",
+                           where("share"))]
+    shares.update(resized)
+    return []

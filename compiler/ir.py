@@ -11,6 +11,7 @@ from bioxen.chassis import Chassis
 from bioxen.errors import Location
 from bioxen.genome.records import Genome
 from bioxen.parts import PartsLibrary
+from bioxen.rules.ribosomes import PoolSizing
 from bioxen.table import ExpressionTable
 
 
@@ -100,14 +101,33 @@ class GuestVM:
 
 @dataclass(frozen=True)
 class Command:
-    """A timed command: at ``at`` minutes the VM's inducer ``parameter`` is set to ``value``."""
+    """A timed command as the user asked it: at ``at`` minutes, ``command`` on ``vm``.
 
-    at: float
-    command: str               # PAUSE_VM, RESUME_VM, DESTROY_VM
+    What it does to the model (which parameters it sets) is the back end's business
+    (:func:`bioxen.rules.control.assignments`)."""
+
+    at: float                  # min
+    command: str               # CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM, SET_RESOURCE_LIMIT
     vm: str
-    parameter: str             # command_pause_<vm> / command_destroy_<vm>
-    value: float
+    share: float | None = None         # SET_RESOURCE_LIMIT: the VM's new share of the ribosomes
     location: Location | None = None
+
+
+@dataclass(frozen=True)
+class RingClock:
+    """Round robin on the internal clock: a ring oscillator whose phases release the VMs' gates
+    in turn (:mod:`bioxen.ring`). The front end gives the quantum and the turns; the ``clock``
+    pass designs the rest."""
+
+    quantum: float                       # min, the policy's
+    turns: tuple[str, ...]               # VM ids, in turn order
+    nodes: int = 0                       # repressor genes in the ring (odd)
+    node_of: tuple[int, ...] = ()        # the ring node that releases each VM of ``turns``
+    degradation: float = 0.0             # 1/min, the repressors' degron
+    initiation_strength: float = 1.0     # the repressors' RBS, relative to an average host RBS
+    gate_threshold: float = 0.0          # molecules of repressor, half repression of a gate promoter
+    period: float = 0.0                  # min, as designed at the chassis reference state
+    initial: tuple[tuple[float, float], ...] = ()   # (free mRNA, repressor) of each node at the start
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,8 @@ class Design:
     atp_guard: float | None = None         # energy threshold (molecules) of the ATP guard, if any
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order
+    clock: RingClock | None = None         # round robin on the internal clock
+    pool_sizing: PoolSizing = PoolSizing({}, 0.0, 1.0)   # how pools are sized (parameterize)
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

@@ -47,6 +47,7 @@ class _PartsFile(_Strict):
     genetic_code: dict[str, SourcedQuantity]
     atp_guard: dict[str, SourcedQuantity]
     reporter: dict[str, SourcedQuantity]
+    clock: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -66,6 +67,8 @@ REQUIRED = {
     "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),
     "atp_guard": ("max_transcription", "hill", "repressor_K", "repressor_hill", "length"),
     "reporter": ("max_transcription", "length", "maturation"),
+    "clock": ("max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript",
+              "length", "gate_hill"),
 }
 
 
@@ -86,6 +89,7 @@ class PartsLibrary:
     genetic_code: dict[str, Quantity]
     atp_guard: dict[str, Quantity]
     reporter: dict[str, Quantity]
+    clock: dict[str, Quantity]
     tags: tuple[Tag, ...]
     recognition: tuple[tuple[float, ...], ...]   # [protease][tag], in the order of tags
     recognition_source: str
@@ -115,7 +119,7 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
     return PartsLibrary(
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
         quantities(parsed.protease), quantities(parsed.genetic_code), quantities(parsed.atp_guard),
-        quantities(parsed.reporter),
+        quantities(parsed.reporter), quantities(parsed.clock),
         tuple(Tag(t.name, t.peptide, t.protease, t.source) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest())

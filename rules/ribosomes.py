@@ -21,14 +21,69 @@ must equal the initial x_R plus free and bound ribosomes (the builder sets it).
 
 Schema: ``ribosome(mrna)`` is a host ribosome, ``ribosome_o1(mrna)`` one of
 pool ``o1``; ``mrna=None`` is free.
+
+Pool sizing (BioXen): o-rRNA and host rRNA take ribosomal protein alike (same
+assembly, disassembly and decay constants), so pools split ribosomes as their
+rRNAs' transcription. Pool k holds share s_k of all ribosomes when its o-rRNA
+is transcribed at ``w_k = w_host · s_k / (1 - Σ s) / saturation`` (Σ over the
+orthogonal pools; VMs on host ribosomes use the host rRNA's share), with
+``w_host`` the host rRNA's transcription and ``saturation`` the o-rRNA
+promoter's a/(θ_rP + a), both at the reference energy (equal promoter laws give
+the same ratio at every energy). :func:`pool_transcription` is that law; the
+compiler sizes the pools with it and SET_RESOURCE_LIMIT resizes them with it.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bioxen.rules import Builder, sum_patterns
 
 INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
 ALL_RIBOSOMES = "ribosomes_all"      # observable: x_R plus free and bound ribosomes of every pool
 RIBOSOMAL_PROTEIN = "ribosomal_protein"
+
+
+def orrna_parameter(pool: str) -> str:
+    """``w_rRNA_<pool>``, the model parameter of a pool's o-rRNA transcription (molecules/min)."""
+    return f"w_rRNA_{pool}"
+
+
+def pool_transcription(shares: Mapping[str, float], host_rrna: float, saturation: float) -> dict[str, float]:
+    """o-rRNA transcription (molecules/min) that gives each orthogonal pool its share of all ribosomes.
+
+    ``w_k = host_rrna · s_k / (1 - Σ s) / saturation`` for every pool k of ``shares``
+    (the orthogonal pools' shares, 0 < Σ s < 1); ``host_rrna`` is the host rRNA's
+    transcription and ``saturation`` the o-rRNA promoter's a/(θ_rP + a), both at
+    the reference energy (see the module docstring).
+
+    >>> pool_transcription({"o1": 0.2, "o2": 0.3}, 100.0, 0.5)
+    {'o1': 80.0, 'o2': 120.0}
+    """
+    host_share = 1 - sum(shares.values())
+    if host_share <= 0:
+        raise ValueError(f"orthogonal ribosome shares sum to {1 - host_share:g}; they must leave the host some")
+    return {pool: host_rrna * share / host_share / saturation for pool, share in shares.items()}
+
+
+@dataclass(frozen=True)
+class PoolSizing:
+    """What sizes the orthogonal pools of one model: each orthogonal VM's pool, and the host
+    rRNA's transcription and the o-rRNA promoter's saturation at the reference energy."""
+
+    pools: Mapping[str, str]    # orthogonal VM id -> its pool ("o1", ...)
+    host_rrna: float            # molecules/min
+    saturation: float           # dimensionless, a/(θ_rP + a)
+
+    def parameters(self, shares: Mapping[str, float]) -> dict[str, float]:
+        """{``w_rRNA_<pool>``: molecules/min} for every pool, given every orthogonal VM's share.
+
+        >>> PoolSizing({"vm1": "o1", "vm2": "o2"}, 100.0, 0.5).parameters({"vm1": 0.2, "vm2": 0.3})
+        {'w_rRNA_o1': 80.0, 'w_rRNA_o2': 120.0}
+        """
+        by_pool = pool_transcription({self.pools[vm]: shares[vm] for vm in self.pools},
+                                     self.host_rrna, self.saturation)
+        return {orrna_parameter(pool): w for pool, w in by_pool.items()}
 
 
 def pool_monomer(pool: str) -> str:
@@ -81,7 +136,7 @@ def host_rrna(b: Builder, p: dict) -> None:
 def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=(), licence=1) -> None:
     """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1) and the assembly of
     its o-ribosomes from ribosomal protein."""
-    w = b.parameter(f"w_rRNA_{pool}", transcription, "molecules/min", "BioXen sizing of the pool share")
+    w = b.parameter(orrna_parameter(pool), transcription, "molecules/min", "BioXen sizing of the pool share")
     _assembly(b, f"rRNA_{pool}", pool, w * licence,
               b.parameter(f"theta_rRNA_{pool}", q["orrna_threshold"]),
               b.parameter(f"k_assembly_{pool}", q["assembly"]),

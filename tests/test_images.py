@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from Bio import SeqIO
@@ -15,12 +16,14 @@ from bioxen.backend import images
 from bioxen.genome.trna import anticodon
 from bioxen.backend.images import (back_translate, host_codon, hypervisor_image,
                                    load_part_sequences, vm_image)
+from bioxen.backend.sbol import to_sbol3, validation_errors
 from bioxen.chassis import load_chassis
 from bioxen.errors import CompileError
 from bioxen.genome import read_genome
 from bioxen.ir import Design, GuestVM, IsolationParts, SimulationPlan
 
 PDT1 = "AANKNEENTNEVPTFMLNAGQANYAFA"   # M. florum tmRNA tag (PARAMETERS.md)
+PDT2 = "AANKNEENTNEVPTFMLNAGQANYAWK"   # pdt2 of models/parts/isolation.yaml
 THREE_TO_ONE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
                  "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
                  "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V"}
@@ -312,7 +315,8 @@ def test_hypervisor_has_one_cassette_per_part(hypervisor):
     _, record = hypervisor
     tags = {f.qualifiers["locus_tag"][0] for f in record.features}
     assert tags == {"hv_vm1_orrna", "hv_vm2_orrna", "hv_vm1_srna", "hv_vm2_srna", "hv_vm3_srna",
-                    "hv_vm1_protease", "hv_vm2_protease", "hv_vm3_protease", "hv_vm1_trna_trp"}
+                    "hv_vm1_protease", "hv_vm2_protease", "hv_vm3_protease", "hv_vm1_trna_trp",
+                    "hv_vm1_reporter", "hv_vm2_reporter", "hv_vm3_reporter"}
     for tag in tags:   # promoter first, terminator last, contiguous
         cassette = [f for f in record.features if f.qualifiers["locus_tag"][0] == tag]
         assert cassette[0].type == "promoter" and cassette[-1].type == "terminator"
@@ -353,7 +357,8 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
 
 def test_part_sequences_are_sourced_or_marked_missing():
     library = load_part_sequences()
-    assert set(library) == {"pTet", "pLas", "J23100", "B0034", "B0015", "rrsB_16S", "mf_lon"}
+    assert set(library) == {"pTet", "pLas", "J23100", "B0034", "B0015", "E0040", "rrsB_16S",
+                            "mf_lon"}
     for part in library.values():
         assert part.source or part.sequence is None
         if part.sequence is None:
@@ -361,6 +366,86 @@ def test_part_sequences_are_sourced_or_marked_missing():
         else:
             assert set(part.sequence) <= set("ACGT")
     assert len(library["B0015"].sequence) == 129 and len(library["pTet"].sequence) == 54
+    assert len(library["E0040"].sequence) == 720
+
+
+# --- the VMs' fluorescent reporters ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reporters(tmp_path_factory):
+    """Two VMs with their own pool, UTR and degron (pdt1, pdt2), and their hypervisor image."""
+    overlap = read_genome(write_overlap_genbank(tmp_path_factory.mktemp("rep") / "OVL00001.1.gb"))
+    second = replace(make_parts(pool="o2", anti_sd="ACTCCACCA", sd="GGAGTG",
+                                utr="TAAGGAGTGTAAACATC"),
+                     tag_name="pdt2", tag=PDT2, protease="mf_lon_2")
+    design = make_design(make_vm(overlap, make_parts(), "vm1"), make_vm(overlap, second, "vm2"))
+    return design, hypervisor_image(design)
+
+
+def _reporter_cds(record):
+    return {tag[len("hv_"):-len("_reporter")]: f
+            for tag, f in by_tag(record.features, "CDS").items() if tag.endswith("_reporter")}
+
+
+def test_gfp_of_the_parts_data_is_a_gfp():
+    gfp = str(Seq(load_part_sequences()["E0040"].sequence).translate(table=11))
+    assert gfp.endswith("**") and "*" not in gfp[:-2]           # E0040 ends TAATAA
+    gfp = gfp.rstrip("*")
+    assert len(gfp) == 238 and gfp[0] == "M"
+    assert gfp[64:67] == "GYG"   # GFPmut3's chromophore (S65G); wild type and sfGFP have SYG/TYG
+
+
+def test_one_reporter_per_vm(reporters, hypervisor):
+    for design, record in (reporters, hypervisor):
+        assert sorted(_reporter_cds(record)) == sorted(vm.id for vm in design.vms)
+        for vm in design.vms:
+            cassette = [f.type for f in record.features
+                        if f.qualifiers["locus_tag"][0] == f"hv_{vm.id}_reporter"]
+            assert cassette == ["promoter", "5'UTR", "CDS", "terminator"]
+
+
+def test_reporter_makes_gfp_plus_the_vms_degron_under_table_11(reporters):
+    design, record = reporters
+    gfp = str(Seq(load_part_sequences()["E0040"].sequence).translate(table=11)).rstrip("*")
+    cds = _reporter_cds(record)
+    for vm in design.vms:
+        made = str(cds[vm.id].extract(record.seq).translate(table=11))
+        assert made.endswith("*") and "*" not in made[:-1], vm.id
+        assert made[:-1] == gfp + vm.parts.tag, vm.id
+        assert cds[vm.id].qualifiers["translation"] == [made[:-1]]
+        assert cds[vm.id].qualifiers["transl_table"] == ["11"]
+        assert vm.parts.tag_name in cds[vm.id].qualifiers["note"][0]
+    assert design.vms[0].parts.tag != design.vms[1].parts.tag
+
+
+def test_reporter_sits_behind_the_vms_utr_where_its_gate_pairs(reporters):
+    design, record = reporters
+    seq, cds = str(record.seq), _reporter_cds(record)
+    utrs = by_tag(record.features, "5'UTR")
+    for vm in design.vms:
+        start = int(cds[vm.id].location.start)
+        utr = utrs[f"hv_{vm.id}_reporter"]
+        assert seq[start - len(vm.parts.utr):start] == vm.parts.utr
+        assert int(utr.location.end) == start and str(utr.extract(record.seq)) == vm.parts.utr
+        assert vm.parts.sd in vm.parts.utr
+        assert reverse_complement(vm.parts.srna) in seq[start - len(vm.parts.utr):start + 3]
+    assert design.vms[0].parts.utr != design.vms[1].parts.utr
+
+
+def test_reporter_promoter_says_what_it_stands_for(reporters):
+    _, record = reporters
+    promoter = by_tag(record.features, "promoter")["hv_vm1_reporter"]
+    note = promoter.qualifiers["note"][0]
+    assert promoter.qualifiers["label"] == ["J23100"]
+    assert "STAND-IN" in note and "CREATE and not DESTROY" in note
+
+
+def test_hypervisor_with_reporters_is_valid_sbol3(reporters):
+    _, record = reporters
+    doc = to_sbol3([record], namespace="https://bioxen.dev/test")
+    assert validation_errors(doc) == []
+    names = {f.name for c in doc.objects if hasattr(c, "features") for f in c.features}
+    assert {"GFP-pdt1 vm1", "GFP-pdt2 vm2", "5' UTR vm1", "5' UTR vm2"} <= names
 
 
 def test_suppressor_vm_without_a_uga_trna_is_refused(overlap_genome):

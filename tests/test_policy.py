@@ -120,3 +120,64 @@ def test_policy_mistakes_reach_the_user_without_a_traceback(tmp_path, body, expe
         assert expected in result.output and f"{policy}:" in result.output
         assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
     assert not (tmp_path / "out").exists()
+
+
+def _resize_policy(tmp_path, genome, control):
+    return write_policy(tmp_path / "resize.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.3}}}}
+  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.2}}}}
+  - {{id: vm3, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.1, pool: host}}}}
+control:
+{control}
+simulate: {{until: 10 h}}
+""")
+
+
+def _design_errors(policy):
+    from bioxen.frontend import read_design
+    with pytest.raises(PolicyError) as info:
+        read_design(policy)
+    return str(info.value)
+
+
+def test_set_resource_limit_in_a_policy_becomes_an_ir_command(tmp_path, synthetic_genbank):
+    from bioxen.frontend import read_design
+    design = read_design(_resize_policy(tmp_path, synthetic_genbank, """\
+  - {at: 2 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0.75}
+  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm1, resource: ribosomes, share: 0.1}"""))
+    assert [(c.at, c.command, c.vm, c.share) for c in design.control] == [
+        (60.0, "SET_RESOURCE_LIMIT", "vm1", 0.1), (120.0, "SET_RESOURCE_LIMIT", "vm2", 0.75)]
+    assert design.control[0].location.line == 8   # 0.1 + 0.75 < 1: shares apply in time order
+
+
+@pytest.mark.parametrize("control,expected", [
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes}",
+     ":7:5: error: SET_RESOURCE_LIMIT on vm2 at 60 min needs `share`"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, share: 0.3}",
+     ":7:5: error: SET_RESOURCE_LIMIT on vm2 at 60 min needs `resource`"),
+    ("  - {at: 1 h, command: PAUSE_VM, vm: vm2, share: 0.3}",
+     ":7:43: error: PAUSE_VM on vm2 at 60 min: `share` belongs to SET_RESOURCE_LIMIT"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 1.2}",
+     ":7:81: error: share: Input should be less than 1 (got 1.2)"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0}",
+     ":7:81: error: share: Input should be greater than 0 (got 0)"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: cpu, share: 0.3}",
+     ":7:63: error: resource: Input should be 'ribosomes' (got 'cpu')"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm3, resource: ribosomes, share: 0.3}",
+     ":7:5: error: SET_RESOURCE_LIMIT on vm3 at 60 min: vm3 runs on host ribosomes; only a VM on an "
+     "orthogonal pool has a ribosome share to resize"),
+    ("  - {at: 2 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0.5}\n"
+     "  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm1, resource: ribosomes, share: 0.6}",
+     ":7:74: error: SET_RESOURCE_LIMIT on vm2 at 120 min: the orthogonal VMs' ribosome shares would add "
+     "up to 1.1 (vm1 0.6, vm2 0.5); they must leave the host part of its ribosomes (sum < 1)"),
+    ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0.3}\n"
+     "  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0.4}",
+     ":8:10: error: SET_RESOURCE_LIMIT and SET_RESOURCE_LIMIT both set vm2's ribosome share at 60 min"),
+])
+def test_bad_set_resource_limit_is_a_clear_error(tmp_path, synthetic_genbank, control, expected):
+    policy = _resize_policy(tmp_path, synthetic_genbank, control)
+    message = _design_errors(policy)
+    assert f"{policy}{expected}" in message, message
+    assert "Traceback" not in message

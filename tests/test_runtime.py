@@ -1,4 +1,5 @@
 """Timed commands (SBML events, BNGL actions) and the live hypervisor runtime."""
+import json
 import subprocess
 
 import libsbml
@@ -11,7 +12,7 @@ import bioxen
 from bioxen.backend.compile import compile_design, outputs_spec, write_build
 from bioxen.errors import CommandError, PolicyError
 from bioxen.frontend import read_design
-from bioxen.runtime.simulate import Outputs, simulate_sbml
+from bioxen.runtime.simulate import Outputs, simulate_build, simulate_sbml
 from bioxen.runtime.summary import switch_time
 from conftest import write_policy
 
@@ -44,6 +45,28 @@ def builds(tmp_path_factory):
     plain = compile_design(read_design(_policy(directory, genome)))
     return {"timed": write_build(timed, directory / "timed"), "plain": write_build(plain, directory / "plain"),
             "timed_build": timed}
+
+
+RESIZE_AT, RESIZE_UNTIL, NEW_SHARE = 600.0, 1800.0, 0.3
+RESIZE = f"""control:
+  - {{at: {RESIZE_AT:g} min, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: {NEW_SHARE}}}"""
+
+
+@pytest.fixture(scope="module")
+def resized(tmp_path_factory):
+    """The same two VMs over a longer run, plain and with a timed SET_RESOURCE_LIMIT on vm2."""
+    from conftest import write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("resized")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    found = {}
+    for name, control in (("plain", ""), ("timed", RESIZE)):
+        (directory / name).mkdir()
+        text = _policy(directory / name, genome, control).read_text()
+        policy = write_policy(directory / name / "p.yaml",
+                              text.replace(f"until: {UNTIL:g} min, points: {int(UNTIL) + 1}",
+                                           f"until: {RESIZE_UNTIL:g} min, points: {int(RESIZE_UNTIL) + 1}"))
+        found[name] = write_build(compile_design(read_design(policy)), directory / f"{name}_build")
+    return found
 
 
 def _live(build_dir):
@@ -228,3 +251,57 @@ def test_status_reports_the_reporter_fluorescence_which_destroy_clears(builds):
     hv.destroy("vm2")
     hv.run(90)
     assert hv.status()["vm2"].fluorescence < 0.01 * lit and hv.status()["vm1"].fluorescence > 0.9 * lit
+
+
+def test_timed_and_live_set_resource_limit_give_the_same_trajectory(resized):
+    timed = bioxen.Hypervisor.from_build(resized["timed"])
+    assert timed.outputs.vms["vm2"]["ribosome_share"] == 0.15
+    timed.run(RESIZE_AT)   # the event fires at the end of this stretch; the state is still the old one
+    before = timed.status()["vm2"].translation_share
+    assert timed.outputs.vms["vm2"]["ribosome_share"] == NEW_SHARE  # the runtime followed the event
+    timed.run(RESIZE_UNTIL - RESIZE_AT)
+    after = timed.status()["vm2"].translation_share
+    live = bioxen.Hypervisor.from_build(resized["plain"])
+    live.run(RESIZE_AT)
+    live.set_resource_limit("vm2", "ribosomes", NEW_SHARE)
+    live.run(RESIZE_UNTIL - RESIZE_AT)
+    ours, theirs = live.results(), timed.results()
+    assert np.allclose(ours["time_min"], theirs["time_min"])
+    for column in ("vm1_protein_total", "vm2_protein_total", "vm2_translation_flux", "growth_rate_per_min"):
+        assert np.allclose(ours[column], theirs[column], rtol=1e-4, atol=1e-6), column
+    print(f"vm2 translation share: {before:.3f} at {RESIZE_AT:g} min (policy 0.15) -> {after:.3f} at "
+          f"{RESIZE_UNTIL:g} min (new share {NEW_SHARE}); vm1 (0.15) ends at "
+          f"{timed.status()['vm1'].translation_share:.3f}")
+    assert abs(after - NEW_SHARE) < 0.5 * abs(before - NEW_SHARE)
+    assert live.status()["vm2"].translation_share == pytest.approx(after, rel=1e-4)
+
+
+def test_bng2_runs_the_timed_set_resource_limit(resized, tmp_path):
+    bngl = (resized["timed"] / "model.bngl").read_text()
+    spec = json.loads((resized["timed"] / "outputs.json").read_text())
+    (resize,) = [c for c in spec["control"] if c["command"] == "SET_RESOURCE_LIMIT"]
+    assert set(resize["assignments"]) == {"w_rRNA_o1", "w_rRNA_o2"}
+    for parameter, level in resize["assignments"].items():
+        assert f'setParameter("{parameter}",{level!r})' in bngl
+    (tmp_path / "model.bngl").write_text(bngl)
+    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=tmp_path, check=True, capture_output=True,
+                   timeout=600)
+    with open(tmp_path / "model.gdat") as handle:
+        header = handle.readline().lstrip("#").split()
+    gdat = pd.DataFrame(np.loadtxt(tmp_path / "model.gdat"), columns=header).drop_duplicates("time")
+    ours = simulate_build(resized["timed"], RESIZE_UNTIL, int(RESIZE_UNTIL) + 1)
+    for t in (RESIZE_AT + 60, RESIZE_UNTIL):
+        row = gdat[np.isclose(gdat["time"], t)].iloc[0]
+        ours_row = ours[np.isclose(ours["time_min"], t)].iloc[0]
+        assert row["vm2_protein_total"] == pytest.approx(ours_row["vm2_protein_total"], rel=1e-3), t
+
+
+def test_sbml_events_assign_every_pool_and_those_parameters_vary(resized):
+    document = libsbml.readSBMLFromFile(str(resized["timed"] / "model.xml"))
+    model = document.getModel()
+    (event,) = [model.getEvent(i) for i in range(model.getNumEvents())]
+    assigned = {event.getEventAssignment(i).getVariable() for i in range(event.getNumEventAssignments())}
+    assert assigned == {"w_rRNA_o1", "w_rRNA_o2"}
+    assert all(not model.getParameter(p).getConstant() for p in assigned)
+    plain = libsbml.readSBMLFromFile(str(resized["plain"] / "model.xml")).getModel()
+    assert plain.getParameter("w_rRNA_o1").getConstant() and plain.getNumEvents() == 0

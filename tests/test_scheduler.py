@@ -1,36 +1,44 @@
-"""Round-robin scheduling by an external clock: the VMs' gates open in turn, every quantum."""
+"""Round-robin scheduling: the VMs' gates open in turn, every quantum, by an external clock
+(inducer pulses) or an internal one (a ring oscillator compiled into the cell)."""
 import libsbml
 import numpy as np
 import pytest
+from scipy.signal import find_peaks
 
 from bioxen.backend.compile import compile_design, outputs_spec
-from bioxen.errors import PolicyError
+from bioxen.errors import CompileError, PolicyError
 from bioxen.frontend import read_design
+from bioxen.ring import RingKinetics, design_degradation, limit_cycle, node_of_turn, ring_nodes
 from bioxen.runtime.simulate import Outputs, simulate_sbml
 from conftest import write_policy
 
 VMS = ("vm1", "vm2", "vm3")
+SETTLE = 600.0   # min before measuring
 
 
-def _policy(tmp_path, genome, quantum, until):
-    vms = "\n".join(f"  - {{id: {vm}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}"
-                    for vm in VMS)
+def _policy(tmp_path, genome, quantum, until, clock="external", vms=VMS):
+    listed = "\n".join(f"  - {{id: {vm}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}"
+                       for vm in vms)
     return write_policy(tmp_path / f"rr{quantum:g}.yaml", f"""
 schema_version: 1
-scheduler: {{policy: round_robin, quantum: {quantum:g} min, clock: external}}
+scheduler: {{policy: round_robin, quantum: {quantum:g} min, clock: {clock}}}
 vms:
-{vms}
+{listed}
 simulate: {{until: {until:g} min, points: {int(until) + 1}}}
 """)
+
+
+def _simulate(build, until):
+    spec = outputs_spec(build)
+    return simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
+                         until, int(until) + 1)
 
 
 @pytest.mark.parametrize("quantum", [30.0, 60.0, 90.0])
 def test_round_robin_gives_each_vm_its_turn_and_a_fair_share(tmp_path, synthetic_genbank, quantum):
     until = 600 + 9 * quantum                       # settle, then three periods of three turns
     build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until)))
-    spec = outputs_spec(build)
-    table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
-                          until, int(until) + 1)
+    table = _simulate(build, until)
     late = table[table["time_min"] >= until - 9 * quantum]
     flux = np.array([late[f"{vm}_translation_flux"].to_numpy() for vm in VMS])
     shares = flux.sum(axis=1) / flux.sum()
@@ -77,3 +85,71 @@ simulate: {{until: 240 min}}
     assert [vm for at, vm in resumed if at >= 90] == ["vm1", "vm3", "vm1", "vm3", "vm1"]
     with pytest.raises(PolicyError, match="PAUSE_VM on vm1 at 45 min: under scheduler round_robin"):
         read_design(policy("[{at: 45 min, command: PAUSE_VM, vm: vm1}]"))
+
+
+def _peaks(table, vm):
+    flux = table[f"{vm}_translation_flux"].to_numpy()
+    found, _ = find_peaks(flux, prominence=0.3 * (flux.max() - flux.min()))
+    return table["time_min"].to_numpy()[found]
+
+
+@pytest.mark.parametrize("quantum", [30.0, 45.0, 60.0])
+def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic_genbank, quantum):
+    until = SETTLE + 5 * 3 * quantum
+    build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until, "internal")))
+    ring = build.design.clock
+    assert ring.nodes == 3 and ring.node_of == (0, 2, 1)
+    assert "transcription_clock_0" in build.builder.model.rules.keys()   # a genetic ring, not events
+    assert not build.design.control
+    table = _simulate(build, until)
+    late = table[table["time_min"] >= SETTLE]
+    first = _peaks(late, "vm1")
+    period = float(np.diff(first).mean())
+    start, end = first[0], first[0] + 3 * period          # exactly three periods from a vm1 peak
+    peaks = sorted((t, vm) for vm in VMS for t in _peaks(late, vm) if start <= t < end - 1)
+    order = [vm for _, vm in peaks]
+    print(f"quantum {quantum:g} min: period {period:.1f} min (designed {ring.period:.1f}), measured quantum "
+          f"{period / 3:.1f} min; peaks {[(round(t), vm) for t, vm in peaks]}")
+    assert order == list(VMS) * 3          # each VM peaks once per period, in turn
+    assert 0.5 < (period / 3) / quantum < 2
+    window = table[(table["time_min"] >= start) & (table["time_min"] < end)]
+    flux = np.array([window[f"{vm}_translation_flux"].to_numpy() for vm in VMS])
+    shares = flux.sum(axis=1) / flux.sum()
+    print(f"  shares of o-ribosome translation over three periods {np.round(shares, 3)}, peak/trough "
+          f"{np.round(flux.max(axis=1) / flux.min(axis=1), 1)}")
+    assert np.all(np.abs(shares - 1 / 3) < 0.05 / 3)
+    assert np.all(flux.max(axis=1) > 3 * flux.min(axis=1))
+
+
+@pytest.mark.parametrize("vms", [1, 2, 4, 5, 7])
+def test_a_ring_for_any_number_of_vms_keeps_the_designed_period_and_turns(vms):
+    nodes = ring_nodes(vms)
+    assert nodes % 2 == 1 and nodes >= max(vms, 3) and nodes - max(vms, 3) <= 1
+    turns = [node_of_turn(t, nodes) for t in range(vms)]
+    assert len(set(turns)) == vms
+    kinetics = RingKinetics(21.3, 0.001, 40, 2, 0.347, 2.4, 3.63, 0.024)
+    quantum = 25.0
+    cycle = limit_cycle(kinetics, nodes, design_degradation(kinetics, nodes, nodes * quantum))
+    assert cycle.period == pytest.approx(nodes * quantum, rel=0.01)
+    peak_times = [cycle.time[np.argmax(cycle.repressor[node])] for node in turns]
+    # the turn-t node peaks t quanta after node 0 (round the period)
+    lags = [(t_peak - peak_times[0]) % cycle.period for t_peak in peak_times]
+    assert np.allclose(lags, [t * quantum for t in range(vms)], atol=0.05 * quantum)
+
+
+def test_internal_clock_for_two_vms_alternates_with_an_idle_turn(tmp_path, synthetic_genbank):
+    quantum, until = 30.0, SETTLE + 5 * 3 * 30.0
+    build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until, "internal",
+                                               vms=("vm1", "vm2"))))
+    assert build.design.clock.nodes == 3
+    late = _simulate(build, until)
+    late = late[late["time_min"] >= SETTLE]
+    peaks = sorted((t, vm) for vm in ("vm1", "vm2") for t in _peaks(late, vm))
+    assert [vm for _, vm in peaks][:4] == ["vm1", "vm2", "vm1", "vm2"] or \
+        [vm for _, vm in peaks][:4] == ["vm2", "vm1", "vm2", "vm1"]
+
+
+def test_a_quantum_the_ring_cannot_reach_is_a_clear_error(tmp_path, synthetic_genbank):
+    design = read_design(_policy(tmp_path, synthetic_genbank, 400.0, 600, "internal"))
+    with pytest.raises(CompileError, match=r"quantum 400 min: a ring of 3 nodes reaches periods of \d+ to \d+ min"):
+        compile_design(design)

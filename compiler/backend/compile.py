@@ -17,6 +17,7 @@ import libsbml
 from Bio import SeqIO
 
 from bioxen.backend.bngl import to_bngl
+from bioxen.backend.commands import control_spec, steps
 from bioxen.backend.images import hypervisor_image, vm_image
 from bioxen.backend.sbol import to_sbol3, write_sbol3
 from bioxen.names import mangle
@@ -26,7 +27,9 @@ from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
 from bioxen.ir import Design
 from bioxen.passes import PIPELINE
+from bioxen.rules.clock import repressor_name
 from bioxen.rules.host import HOST_OUTPUTS
+from bioxen.rules.ribosomes import orrna_parameter
 
 TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic")
 
@@ -61,7 +64,7 @@ def compile_design(design: Design, timings: dict | None = None) -> Build:
         expander = expand_network(builder.model)
     with _timed(timings, "sbml"):
         species_ids, reaction_ids = network_ids(builder.model)
-        doc = to_sbml(builder, species_ids, reaction_ids, design.control)
+        doc = to_sbml(builder, species_ids, reaction_ids, steps(design))
     return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
 
 
@@ -106,14 +109,24 @@ def outputs_spec(build: Build) -> dict:
                        "ribosomes_translating": o.ribosomes_translating,
                        "protein_lengths_aa": dict(o.protein_lengths),
                        "ribosome_share": vm.ribosome_share,
-                       "orrna_transcription": f"w_rRNA_{vm.parts.pool}" if vm.pool == "orthogonal" else "",
+                       "orrna_transcription": orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
                        "species": _vm_species(build, vm.id), "essential_protein": o.essential_protein,
                        "priority": vm.priority}
                 for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
-        "control": [{"at_min": c.at, "command": c.command, "vm": c.vm, "parameter": c.parameter,
-                     "value": c.value} for c in build.design.control],
+        **control_spec(build.design),
+        "clock": _clock_spec(build.design.clock),
     }
+
+
+def _clock_spec(clock) -> dict | None:
+    """The round-robin ring as designed (None without the internal clock)."""
+    if clock is None:
+        return None
+    return {"quantum_min": clock.quantum, "period_min": clock.period, "nodes": clock.nodes,
+            "turns": list(clock.turns), "node_of": list(clock.node_of),
+            "repressors": [f"{repressor_name(i)}_level" for i in range(clock.nodes)],
+            "degradation_per_min": clock.degradation, "gate_threshold": clock.gate_threshold}
 
 
 def manifest(build: Build) -> dict:
@@ -154,7 +167,7 @@ def write_build(build: Build, out_dir: str | Path) -> Path:
         write_sbml(build.sbml, staging / "model.xml")
         build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
         (staging / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation,
-                                                    build.design.control))
+                                                    steps(build.design)))
         (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
         (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
         (staging / "manifest.json").write_text(json.dumps(manifest(build), indent=1))

@@ -27,7 +27,9 @@ B0015) per hypervisor part: each orthogonal pool's o-16S rRNA (E. coli 16S
 whose 3' anti-SD is the pool's; constitutive J23100), each VM's gate sRNA
 (pTet, aTc-inducible) and protease (pLas, 3OC12-HSL-inducible, RBS B0034)
 and, for ``genetic_code == "suppressor"``, the VM's own UGA-reading tRNA-Trp
-(J23100). Part DNA comes from ``models/parts/dna/sequences.yaml``; a part whose
+(J23100), and each VM's fluorescent reporter (J23100, the VM's 5' UTR, GFP
+BBa_E0040 whose stops give way to the VM's degron tag and TAA, as the VM's own
+genes are built). Part DNA comes from ``models/parts/dna/sequences.yaml``; a part whose
 sequence BioXen does not have is a run of N with a note saying so. All VMs'
 gates share pTet and all proteases pLas: VM-specific commands need one
 orthogonal inducible promoter per VM, which the parts data does not have yet.
@@ -50,6 +52,7 @@ from bioxen.passes.genetic_code import HOST_TABLE
 from bioxen.rna import HOST_ANTI_SD
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts
+from bioxen.rules import Quantity
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PART_SEQUENCES = ROOT / "models" / "parts" / "dna" / "sequences.yaml"
@@ -327,7 +330,8 @@ class PartSequence:
 
 
 def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
-    """The hypervisor's part DNA, by key (pTet, pLas, J23100, B0034, B0015, rrsB_16S, mf_lon)."""
+    """The hypervisor's part DNA, by key (pTet, pLas, J23100, B0034, B0015, E0040, rrsB_16S,
+    mf_lon)."""
     try:
         parts = YAML(typ="safe").load(Path(path).read_text())["parts"]
     except (OSError, KeyError, TypeError) as exc:
@@ -413,8 +417,51 @@ def trna_cassette(vm: GuestVM, library) -> list[Piece]:
     return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
 
 
+def coding_body(cds: str) -> str:
+    """A CDS without its final stop codon(s) under table 11 (E0040 ends in TAATAA).
+
+    >>> coding_body("ATGGCGTAATAA")
+    'ATGGCG'
+    """
+    while len(cds) > 3 and amino_acid(cds[-3:], HOST_TABLE) == "*":
+        cds = cds[:-3]
+    return cds
+
+
+def reporter_cassette(vm: GuestVM, library, rate: Quantity | None = None) -> list[Piece]:
+    """The VM's GFP reporter, built like the VM's genes: its UTR, then GFP + degron + TAA.
+
+    ``rate`` is the model's reporter transcription (``reporter.max_transcription``).
+    """
+    parts, gfp = vm.parts, library["E0040"]
+    cds = coding_body(gfp.dna()) + back_translate(parts.tag) + STOP
+    sd = f", holding its Shine-Dalgarno {parts.sd}" if parts.sd else ""
+    utr = Piece("5'UTR", f"5' UTR {vm.id}", parts.utr,
+                f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}){sd}; the gate sRNA "
+                f"of VM {vm.id} pairs with it and the start codon, so PAUSE_VM gates the reporter")
+    gene = Piece("CDS", f"GFP-{parts.tag_name} {vm.id}", cds,
+                 f"{gfp.note()}; its stop codons replaced by degron tag {parts.tag_name} "
+                 f"({parts.tag}, recognised by protease {parts.protease}) and {STOP}",
+                 (("codon_start", "1"), ("transl_table", str(HOST_TABLE)),
+                  ("product", f"fluorescent reporter of VM {vm.id} (GFP-{parts.tag_name})"),
+                  ("translation", protein(cds, HOST_TABLE))))
+    return _transcribed(_reporter_promoter(vm, library, rate), [utr, gene], library)
+
+
+def _reporter_promoter(vm: GuestVM, library, rate: Quantity | None) -> Piece:
+    promoter = library_piece(library["J23100"], "promoter", "J23100")
+    level = f"{rate.value:g} {rate.units}" if rate is not None else "a constant rate"
+    return Piece(promoter.type, promoter.label, promoter.dna,
+                 f"{promoter.note}; STAND-IN for a constitutive promoter: the model transcribes "
+                 f"the reporter at {level} times VM {vm.id}'s licence (CREATE and not DESTROY), "
+                 "a switch of the model with no DNA in this image. J23100 is the only Anderson "
+                 "promoter in BioXen's parts data and the strongest of the family; a weaker "
+                 "member would suit a low constant rate better", promoter.qualifiers)
+
+
 def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:
     """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool."""
+    rate = design.parts.reporter.get("max_transcription") if design.parts else None
     cassettes, pools = [], set()
     for vm in design.vms:
         if vm.parts.pool != "host" and vm.parts.pool not in pools:
@@ -425,6 +472,7 @@ def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]
         cassettes.append((f"hv_{vm.id}_protease", protease_cassette(vm, library)))
         if vm.parts.genetic_code == "suppressor":
             cassettes.append((f"hv_{vm.id}_trna_trp", trna_cassette(vm, library)))
+        cassettes.append((f"hv_{vm.id}_reporter", reporter_cassette(vm, library, rate)))
     return cassettes
 
 
@@ -447,5 +495,5 @@ def hypervisor_image(design: Design, library: dict[str, PartSequence] | None = N
     return SeqRecord(Seq("".join(pieces)), id=f"{design.name}_hypervisor",
                      name=f"{design.name}_hv"[:16],
                      description=f"BioXen hypervisor genes of design {design.name}: o-rRNA, gate "
-                                 f"sRNA, protease and UGA tRNA cassettes",
+                                 f"sRNA, protease, UGA tRNA and reporter cassettes",
                      features=features, annotations={"molecule_type": "DNA", "topology": "linear"})

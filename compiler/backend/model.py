@@ -12,8 +12,8 @@ from bioxen import rna
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
-from bioxen.rules import (Builder, Quantity, control, energy, expression, growth, guard, proteolysis,
-                          ribosomes, srna, sum_patterns)
+from bioxen.rules import (Builder, Quantity, clock, control, energy, expression, growth, guard,
+                          proteolysis, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -103,9 +103,10 @@ def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
 
 
 def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
-              guarded=None) -> tuple[VmOutputs, list, object]:
+              guarded=None, clocked=None) -> tuple[VmOutputs, list, object]:
     """Every unit of the VM, its pool, gate and protease. ``guarded``: the ATP guard's
-    repression, applied to the VM's non-essential genes (lower-priority VMs only)."""
+    repression, applied to the VM's non-essential genes (lower-priority VMs only);
+    ``clocked``: the round-robin clock's closure of the VM's gate."""
     create = control.inducer(b, "create", vm.id, 0.0 if vm.dormant else 1.0)
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
@@ -137,8 +138,10 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes,
                                   licence=create)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
-    # the gate closes on PAUSE and on DESTROY (no new protein from the VM's remaining mRNAs)
-    closed = b.expression(f"gate_inducer_{vm.id}", pause + destroy - pause * destroy, "dimensionless")
+    # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
+    # when the clock says it is not the VM's turn
+    open_ = (1 - pause) * (1 - destroy) * (1 if clocked is None else 1 - clocked)
+    closed = b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
     srna.gate(b, vm.id, vm.srna_transcription, design.chassis.guest["transcription_threshold"].value,
               kd, design.parts.srna, closed, gated)
     protease = _protease(b, vm, design, destroy)
@@ -167,6 +170,18 @@ def _atp_guard(b: Builder, design: Design):
                            guest["mrna_decay"].value)
 
 
+def _clock(b: Builder, design: Design) -> dict:
+    """The round-robin ring oscillator, if the design has one; returns each VM's gate closure."""
+    ring = design.clock
+    if ring is None:
+        return {}
+    q = design.parts.clock
+    levels = clock.ring(b, ring.nodes, q, ring.degradation, ring.initiation_strength,
+                        design.chassis.guest["transcription_threshold"].value, ring.initial)
+    return {vm: clock.gate_closure(b, vm, levels[node], ring.gate_threshold, q)
+            for vm, node in zip(ring.turns, ring.node_of)}
+
+
 def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
     """The whole cell: host physiology, every guest unit, the hypervisor's parts, energy use and dilution."""
     b = Builder(mangle(design.name))
@@ -180,8 +195,10 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
                                       code["readthrough_defective"].value)
     weisse_host(b, p, orthogonal, readthrough, _offtarget(design, "host", pools))
     guarded = _atp_guard(b, design)
+    clocked = _clock(b, design)
     top = max((vm.priority for vm in design.vms), default=0)
-    made = [_guest_vm(b, vm, design, pools, guarded if vm.priority < top else None) for vm in design.vms]
+    made = [_guest_vm(b, vm, design, pools, guarded if vm.priority < top else None, clocked.get(vm.id))
+            for vm in design.vms]
     if made:
         _proteolysis(b, design, made)
     energy.translation_cost(b, p)

@@ -93,31 +93,39 @@ def _assignment(model, sid: str, formula: str, name: str = "") -> None:
     rule.setMath(_math(formula, sid))
 
 
-def _events(model: libsbml.Model, commands) -> None:
-    """Timed commands as events: at ``time >= at`` the command's inducer is set.
+def _events(model: libsbml.Model, steps) -> None:
+    """Timed commands as events, one per command time (:mod:`bioxen.backend.commands`): at
+    ``time >= at`` every parameter the commands set is assigned.
 
-    A command at time 0 sets the inducer's initial value instead. The trigger's
+    Commands at time 0 set the parameters' initial values instead. The trigger's
     initial value is true, so a run resumed after ``at`` (a loaded state) does
     not fire it again.
     """
-    for index, command in enumerate(commands):
-        if command.at <= 0:
-            model.getParameter(command.parameter).setValue(command.value)
+    for index, step in enumerate(steps):
+        if step.at <= 0:
+            for parameter, level in step.assignments.items():
+                model.getParameter(parameter).setValue(level)
             continue
+        first = step.commands[0]
         event = model.createEvent()
-        event.setId(f"{command.command.lower()}_{command.vm}_{index + 1}")
-        event.setName(f"{command.command} {command.vm} at {command.at:g} min")
+        event.setId(f"{first.command.lower()}_{first.vm}_{index + 1}" if len(step.commands) == 1
+                    else f"commands_{index + 1}")
+        event.setName(", ".join(f"{c.command} {c.vm}" for c in step.commands) + f" at {step.at:g} min")
         event.setUseValuesFromTriggerTime(True)
         trigger = event.createTrigger()
         trigger.setInitialValue(True), trigger.setPersistent(True)
-        trigger.setMath(_math(f"time >= {command.at!r}", event.getId()))
-        assignment = event.createEventAssignment()
-        assignment.setVariable(command.parameter)
-        assignment.setMath(_math(repr(float(command.value)), event.getId()))
+        trigger.setMath(_math(f"time >= {step.at!r}", event.getId()))
+        for parameter, level in step.assignments.items():
+            assignment = event.createEventAssignment()
+            assignment.setVariable(parameter)
+            assignment.setMath(_math(repr(float(level)), event.getId()))
 
 
-def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], commands=()) -> libsbml.SBMLDocument:
+def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=()) -> libsbml.SBMLDocument:
+    """The model as SBML, with the timed commands' ``steps`` (:func:`bioxen.backend.commands.steps`)
+    as events."""
     pysb_model = builder.model
+    changed = {parameter for step in steps if step.at > 0 for parameter in step.assignments}
     symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
@@ -138,7 +146,8 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], commands=(
     for parameter in pysb_model.parameters:
         p = model.createParameter()
         p.setId(parameter.name), p.setValue(parameter.value)
-        p.setConstant(not parameter.name.startswith(INDUCER_PREFIX))  # commands change by events
+        # inducers (live commands) and whatever a timed command sets change during a run
+        p.setConstant(not (parameter.name.startswith(INDUCER_PREFIX) or parameter.name in changed))
     for observable in pysb_model.observables:
         terms = [f"{c}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]
@@ -157,7 +166,7 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], commands=(
         law.setMath(_math(infix(r["rate"], symbol), rid))
         tags = tuple(t for rule in r["rule"] for t in builder.rule_tags.get(rule, ()))
         _annotate(reaction, tags, "reaction")
-    _events(model, commands)
+    _events(model, steps)
     return doc
 
 

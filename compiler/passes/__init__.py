@@ -1,10 +1,11 @@
 """Compiler passes: pure functions Design -> Design, applied in order."""
+from bioxen.passes.clock import design_clock
 from bioxen.passes.genetic_code import resolve_genetic_code
 from bioxen.passes.isolate import isolate
 from bioxen.passes.parameterize import parameterize
 from bioxen.passes.select_genes import select_genes
 
 PIPELINE = (("select_genes", select_genes), ("resolve_genetic_code", resolve_genetic_code),
-            ("isolate", isolate), ("parameterize", parameterize))
+            ("isolate", isolate), ("parameterize", parameterize), ("design_clock", design_clock))
 
-__all__ = ["PIPELINE", "select_genes", "resolve_genetic_code", "isolate", "parameterize"]
+__all__ = ["PIPELINE", "select_genes", "resolve_genetic_code", "isolate", "parameterize", "design_clock"]

@@ -16,7 +16,8 @@ Per gene (molecules per cell, minutes):
   on-target strength of its SD on its pool (the cross-talk matrix).
 * a VM on an orthogonal pool gets o-rRNA transcription share/(1 - Σ orthogonal shares)
   times the host rRNA's, so the pools split ribosomal protein by share (Darlington et al. 2018;
-  see _orrna_transcription), and MRNA_EXCESS times the transcription above.
+  :func:`bioxen.rules.ribosomes.pool_transcription`, sized by :func:`pool_sizing`), and
+  MRNA_EXCESS times the transcription above.
 * a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
   transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass, replace
 from bioxen.errors import CompileError
 from bioxen.ir import Design, ExpressionUnit, GuestVM
 from bioxen.rules import value
+from bioxen.rules.ribosomes import PoolSizing, pool_transcription
 
 STRENGTH_RANGE = (0.01, 100.0)
 # A VM on an orthogonal pool is transcribed as if its mRNAs could hold this many times its
@@ -122,7 +124,9 @@ def parameterize(design: Design) -> Design:
         return design
     ref = reference_state(design)
     free_share = 1 - sum(vm.ribosome_share for vm in design.vms)
-    host_made = 1 - sum(vm.ribosome_share for vm in design.vms if vm.pool == "orthogonal")  # host rRNA's share
+    sizing = pool_sizing(design)
+    orrna = pool_transcription({vm.id: vm.ribosome_share for vm in design.vms if vm.id in sizing.pools},
+                               sizing.host_rrna, sizing.saturation)
     vms = []
     for vm in design.vms:
         weights, strengths = _gene_weights(vm)
@@ -137,10 +141,10 @@ def parameterize(design: Design) -> Design:
         if vm.pool == "orthogonal":
             total *= MRNA_EXCESS
         units = [_lump(unit, total, ref) for unit in units]
-        orrna = _orrna_transcription(design, vm.ribosome_share, host_made) if vm.pool == "orthogonal" else 0.0
         srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units if u.coding)
-        vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna, srna_transcription=srna))
-    return replace(design, vms=tuple(vms))
+        vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna.get(vm.id, 0.0),
+                           srna_transcription=srna))
+    return replace(design, vms=tuple(vms), pool_sizing=sizing)
 
 
 def _on_target(design: Design, vm: GuestVM) -> float:
@@ -151,16 +155,13 @@ def _on_target(design: Design, vm: GuestVM) -> float:
     return design.crosstalk.strength[k][k]
 
 
-def _orrna_transcription(design: Design, share: float, host_share: float) -> float:
-    """o-rRNA transcription (molecules/min) that gives the pool ``share`` of all ribosomes.
-
-    o-rRNA and host rRNA take ribosomal protein alike (same assembly, disassembly
-    and decay constants), so pools split ribosomes as their rRNAs' transcription:
-    the o-rRNA is transcribed at share/host_share times the host rRNA (host_share = 1 -
-    the orthogonal VMs' shares: VMs on host ribosomes use host rRNA's share), at the
-    reference energy (equal promoters give the ratio at every energy).
-    """
-    p, q = design.host_parameters(), {k: value(v) for k, v in design.parts.orthogonal_ribosomes.items()}
+def pool_sizing(design: Design) -> PoolSizing:
+    """What sizes the orthogonal pools (:class:`bioxen.rules.ribosomes.PoolSizing`): each
+    orthogonal VM's pool, and the host rRNA's transcription and the o-rRNA promoter's
+    saturation at the chassis reference energy. The back end resizes pools with it."""
+    pools = {vm.id: vm.parts.pool for vm in design.vms if vm.pool == "orthogonal"}
+    if not pools:
+        return PoolSizing({}, 0.0, 1.0)
+    p, threshold = design.host_parameters(), value(design.parts.orthogonal_ribosomes["orrna_threshold"])
     a = design.chassis.steady_state["energy"]
-    host = p["w_rR"] * a / (p["theta_rR"] + a)
-    return host * share / host_share / (a / (q["orrna_threshold"] + a))
+    return PoolSizing(pools, p["w_rR"] * a / (p["theta_rR"] + a), a / (threshold + a))

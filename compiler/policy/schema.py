@@ -51,7 +51,9 @@ class Scheduler(Strict):
     policy: Literal["fair_share", "priority", "round_robin"] = "fair_share"
     atp_guard: AtpGuard | None = None
     quantum: Minutes | None = Field(None, description="round_robin: how long each VM runs in turn")
-    clock: Literal["external"] = Field("external", description="round_robin: a train of inducer pulses")
+    clock: Literal["external", "internal"] = Field(
+        "external", description="round_robin: a train of inducer pulses (external) or a ring oscillator "
+                                "compiled into the cell (internal)")
 
 
 class Isolation(Strict):
@@ -76,8 +78,10 @@ class Simulation(Strict):
 
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
-    command: Literal["CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM"]
+    command: Literal["CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM", "SET_RESOURCE_LIMIT"]
     vm: str = Field(min_length=1)
+    resource: Literal["ribosomes"] | None = Field(None, description="SET_RESOURCE_LIMIT: the resource to resize")
+    share: float | None = Field(None, gt=0, lt=1, description="SET_RESOURCE_LIMIT: the VM's new share of it")
 
 
 class Policy(Strict):

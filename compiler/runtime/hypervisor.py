@@ -4,10 +4,14 @@
     >>> hv.run("2 h"); hv.pause("vm2"); hv.run("30 min"); hv.status()["vm2"].health   # doctest: +SKIP
     'paused'
 
-Commands set the same inducer parameters that timed policy commands set by SBML
-events (:mod:`bioxen.rules.control`), so a command given live and the same
-command given in the policy give the same trajectory. State is saved as
-versioned JSON (species amounts, inducers, time) tied to the model's hash.
+Commands set the same model parameters that timed policy commands set by SBML
+events (one map from a command to its parameters,
+:func:`bioxen.rules.control.assignments`), so a command given live and the same
+command given in the policy give the same trajectory. The runtime keeps every
+VM's current ribosome share (SET_RESOURCE_LIMIT sizes every pool from all of
+them), following the build's timed resizes as the run passes them. State is
+saved as versioned JSON (species amounts, inducers, pool sizes, shares, time)
+tied to the model's hash.
 """
 from __future__ import annotations
 
@@ -20,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from bioxen.errors import CommandError
-from bioxen.rules.control import SETTINGS, inducer_name, setting
-from bioxen.rules.ribosomes import INVENTORY
+from bioxen.rules.control import RESIZE, SETTINGS, assignments, inducer_name
+from bioxen.rules.ribosomes import INVENTORY, PoolSizing
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, selections, tabulate
 from bioxen.units import minutes
 
@@ -65,6 +69,9 @@ class Hypervisor:
         self.time = 0.0
         self._selected = selections(self.outputs)
         self.history: list[pd.DataFrame] = []
+        pools = self.spec.get("ribosome_pools")
+        self.sizing = PoolSizing(**pools) if pools else None
+        self._follow_timed_resizes(float("-inf"), 0.0)
 
     @classmethod
     def from_build(cls, build_dir: str | Path, step: float = 1.0) -> "Hypervisor":
@@ -89,10 +96,18 @@ class Hypervisor:
             raise CommandError(f"run needs a positive duration, got {duration!r}")
         points = max(2, round(length / self.step) + 1)
         data = advance(self.rr, self.time, self.time + length, points, self._selected)
+        self._follow_timed_resizes(self.time, self.time + length)
         self.time += length
         table = tabulate(data, self._selected, self.outputs)
         self.history.append(table if not self.history else table.iloc[1:])
         return table
+
+    def _follow_timed_resizes(self, start: float, end: float) -> None:
+        """The build's SBML events resized the pools in (start, end]: take the shares they set."""
+        for entry in self.spec.get("control", ()):
+            if entry["command"] == RESIZE and start < entry["at_min"] <= end:
+                for vm, share in entry["ribosome_shares"].items():
+                    self.outputs.vms[vm]["ribosome_share"] = share
 
     def results(self) -> pd.DataFrame:
         """Every stretch run so far, as one table."""
@@ -106,12 +121,18 @@ class Hypervisor:
             raise CommandError(f"VM '{vm}' is destroyed; it takes no further commands")
 
     def command(self, command: str, vm: str) -> None:
-        """Apply a hypervisor command (PAUSE_VM, RESUME_VM, DESTROY_VM) now."""
+        """Apply a hypervisor command (CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM) now."""
+        if command == RESIZE:
+            raise CommandError(f"{RESIZE} needs a resource and a share",
+                               hint=f"use set_resource_limit('{vm}', 'ribosomes', share)")
         if command not in SETTINGS:
-            raise CommandError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)})")
+            raise CommandError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
         self._check_vm(vm)
-        parameter, level = setting(command, vm)
-        self.rr[parameter] = level
+        self._apply(assignments(command, vm))
+
+    def _apply(self, values: dict[str, float]) -> None:
+        for parameter, level in values.items():
+            self.rr[parameter] = level
 
     def create(self, vm: str) -> None:
         """CREATE_VM: start a slot compiled dormant (its genes and its ribosome pool switch on)."""
@@ -133,8 +154,9 @@ class Hypervisor:
     def set_resource_limit(self, vm: str, resource: str, share: float) -> None:
         """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes.
 
-        Pools split ribosomal protein as their rRNAs' transcription, w_k ∝ s_k/(1 - Σ s),
-        so every pool's o-rRNA transcription is rescaled (bioxen.passes.parameterize).
+        Pools split ribosomal protein as their rRNAs' transcription, so every pool's o-rRNA
+        transcription is set from every orthogonal VM's share by the law that sized them
+        (:func:`bioxen.rules.ribosomes.pool_transcription`), as a timed command would.
         """
         try:
             share = float(share)
@@ -143,20 +165,19 @@ class Hypervisor:
         if resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
-        vms = self.outputs.vms
-        if not vms[vm]["orrna_transcription"]:
+        if self.sizing is None:
+            raise CommandError(f"{self.build_dir} has no pool sizing in outputs.json",
+                               hint="recompile the policy with this version of bioxen")
+        if vm not in self.sizing.pools:
             raise CommandError(f"VM '{vm}' runs on host ribosomes; its ribosome share is not a pool to resize",
                                hint="put the VM on an orthogonal pool (ribosomes: {pool: orthogonal})")
-        shares = {name: spec["ribosome_share"] for name, spec in vms.items() if spec["orrna_transcription"]}
-        new = dict(shares, **{vm: float(share)})
-        if not 0 < share < 1 or sum(new.values()) >= 1:
+        shares = {name: self.outputs.vms[name]["ribosome_share"] for name in self.sizing.pools}
+        total = sum(dict(shares, **{vm: share}).values())
+        if not 0 < share < 1 or total >= 1:
             raise CommandError(f"ribosome share {share!r} for '{vm}' must be in (0, 1) and leave the host "
-                               f"some (orthogonal shares would sum to {sum(new.values()):g})")
-        scale = (1 - sum(shares.values())) / (1 - sum(new.values()))
-        for name, old in shares.items():
-            parameter = vms[name]["orrna_transcription"]
-            self.rr[parameter] = self.rr[parameter] * new[name] / old * scale
-            vms[name]["ribosome_share"] = new[name]
+                               f"some (orthogonal shares would sum to {total:g})")
+        self._apply(assignments(RESIZE, vm, share, shares, self.sizing))
+        self.outputs.vms[vm]["ribosome_share"] = share
 
     def migrate(self, vm: str, other: "Hypervisor") -> None:
         """MIGRATE_VM: move the VM's molecules into the same slot of ``other`` and stop it here.

@@ -1,0 +1,144 @@
+"""Designing the round-robin clock: a ring oscillator whose phases release the VMs' gates in turn.
+
+A ring of M repressor genes, each repressing the next, oscillates when M is odd
+(Elowitz & Leibler 2000, Nature 403:335: M = 3, the repressilator); node i + 1
+lags node i by (M + 1)/2 · T/M, so node ``2t mod M`` peaks at turn t. A ring
+for N VMs has M = the smallest odd number ≥ max(N, 3) nodes; with N even one
+turn in every period is idle.
+
+The compiler sizes the ring on a reduced model of its genes at the chassis
+reference state (free mRNA m_i and repressor P_i, molecules per cell, minutes;
+ribosome binding at quasi-steady state, k bound ribosomes per free mRNA)::
+
+    (1 + k)·dm_i/dt = w·s·(ε + (1 - ε)/(1 + (P_{i-1}/K)^n)) - (d_m + λ(1 + k))·m_i
+    dP_i/dt        = k·(γ/L)·m_i - (δ + λ)·P_i
+
+and chooses the repressors' degradation δ (the strength of their ssrA-variant
+tag) so that the period is M × quantum. VM k's gate sRNA promoter is repressed by
+its node's repressor with threshold K_g, chosen so that the gate is open (sRNA
+transcription below the VM's mRNA transcription) for 1/M of the period. In the
+whole cell, growth slows under the guests' burden, so the period runs longer
+than designed where dilution λ is a large part of δ + λ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+from scipy.signal import find_peaks
+
+MAX_DEGRADATION = 1.0       # 1/min: a repressor half-life of 42 s, beyond any degron
+GRID_POINTS = 10
+SETTLE_PERIODS, MEASURED_PERIODS = 8, 4
+SAMPLES_PER_PERIOD = 400
+
+
+@dataclass(frozen=True)
+class RingKinetics:
+    """The ring genes' constants at the chassis reference state."""
+
+    transcription: float    # w·s, molecules/min, promoter fully derepressed
+    leak: float             # ε
+    K: float                # molecules, half repression
+    hill: float             # n
+    mrna_decay: float       # d_m, 1/min
+    bound: float            # k, ribosomes per free mRNA
+    elongation: float       # γ/L, proteins per bound ribosome per min
+    growth: float           # λ, 1/min
+
+
+@dataclass(frozen=True)
+class LimitCycle:
+    period: float                  # min
+    time: np.ndarray               # one period, from node 0's peak
+    mrna: np.ndarray               # [node, time], free mRNA
+    repressor: np.ndarray          # [node, time]
+
+
+def ring_nodes(vms: int) -> int:
+    """Nodes of the ring for ``vms`` VMs: the smallest odd number at least max(vms, 3)."""
+    nodes = max(vms, 3)
+    return nodes if nodes % 2 else nodes + 1
+
+
+def node_of_turn(turn: int, nodes: int) -> int:
+    """The node whose repressor peaks at turn ``turn`` (node 0 at turn 0)."""
+    return 2 * turn % nodes
+
+
+def _rates(kin: RingKinetics, nodes: int, degradation: float):
+    def rates(_t, y):
+        m, p = y[:nodes], y[nodes:]
+        repressor = np.roll(p, 1)
+        activity = kin.leak + (1 - kin.leak) / (1 + (repressor / kin.K) ** kin.hill)
+        dm = (kin.transcription * activity - (kin.mrna_decay + kin.growth * (1 + kin.bound)) * m) / (1 + kin.bound)
+        dp = kin.bound * kin.elongation * m - (degradation + kin.growth) * p
+        return np.concatenate([dm, dp])
+    return rates
+
+
+def limit_cycle(kin: RingKinetics, nodes: int, degradation: float) -> LimitCycle | None:
+    """The ring's oscillation with repressor degradation δ, or None if it settles instead."""
+    timescale = 1 / (degradation + kin.growth) + 1 / (kin.mrna_decay + kin.growth)
+    guess = 4 * nodes * timescale                       # a generous first bound on the period
+    y0 = np.zeros(2 * nodes)
+    y0[nodes] = 5 * kin.K                               # node 0 on: breaks the ring's symmetry
+    until = (SETTLE_PERIODS + MEASURED_PERIODS) * guess
+    solution = solve_ivp(_rates(kin, nodes, degradation), (0, until), y0, method="LSODA",
+                         rtol=1e-7, atol=1e-9, dense_output=True)
+    if not solution.success:
+        return None
+    t = np.linspace(SETTLE_PERIODS * guess, until, MEASURED_PERIODS * SAMPLES_PER_PERIOD)
+    first = solution.sol(t)[nodes]
+    if first.max() < 2 * max(first.min(), 1e-12):
+        return None
+    peaks, _ = find_peaks(first, prominence=0.25 * (first.max() - first.min()))
+    if len(peaks) < 3:
+        return None
+    period = float(np.diff(t[peaks]).mean())
+    span = np.linspace(t[peaks[-2]], t[peaks[-2]] + period, SAMPLES_PER_PERIOD, endpoint=False)
+    state = solution.sol(span)
+    return LimitCycle(period, span - span[0], state[:nodes], state[nodes:])
+
+
+def _period(kin: RingKinetics, nodes: int, degradation: float) -> float:
+    cycle = limit_cycle(kin, nodes, degradation)
+    return cycle.period if cycle else float("nan")
+
+
+def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
+    """The repressor degradation δ (1/min) that gives the ring ``period`` minutes.
+
+    The period falls as δ rises, until the repressors are too short-lived to
+    repress and the ring stops; δ + λ is scanned on a log grid up to
+    ``MAX_DEGRADATION``, then refined in the bracket that holds ``period``.
+    Raises ValueError naming the periods the ring can reach.
+    """
+    lam = kin.growth
+    grid = np.geomspace(lam, MAX_DEGRADATION + lam, GRID_POINTS) - lam
+    periods = [_period(kin, nodes, d) for d in grid]
+    reached = [(d, t) for d, t in zip(grid, periods) if not np.isnan(t)]
+    if not reached:
+        raise ValueError("the ring does not oscillate at these parts' kinetics")
+    for (d0, t0), (d1, t1) in zip(reached, reached[1:]):
+        if t1 <= period <= t0:
+            def miss(log_loss):
+                return _period(kin, nodes, np.exp(log_loss) - lam) - period
+            return float(np.exp(brentq(miss, np.log(d0 + lam), np.log(d1 + lam), xtol=1e-3)) - lam)
+    shortest, longest = min(t for _, t in reached), max(t for _, t in reached)
+    raise ValueError(f"a ring of {nodes} nodes reaches periods of {shortest:.0f} to {longest:.0f} min "
+                     f"(quanta of {shortest / nodes:.0f} to {longest / nodes:.0f} min); {period:g} min asked")
+
+
+def gate_threshold(cycle: LimitCycle, nodes: int, excess: float, hill: float) -> float:
+    """K_g of a gate promoter that lets its VM run for 1/nodes of the period.
+
+    The gate is open while its sRNA transcription, ``excess`` times the VM's mRNA
+    transcription when fully on, is below the mRNA's: 1/(1 + (P/K_g)^h) < 1/excess,
+    that is P > K_g·(excess - 1)^(1/h). P exceeds its (1 - 1/nodes) quantile for
+    1/nodes of the period.
+    """
+    opening = float(np.quantile(cycle.repressor[0], 1 - 1 / nodes))
+    return opening / (excess - 1) ** (1 / hill)

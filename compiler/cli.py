@@ -178,6 +178,14 @@ def _summary_table(summary, design_name: str) -> Table:
         table.add_row(f"{vm.vm}: translation (proteins/min)", f"{vm.translation_flux_final:,.1f}")
         table.add_row(f"{vm.vm}: steady state", "yes" if vm.steady else
                       f"no ({vm.relative_change_last_window:.1%} change in last 10%)")
+    for command, target in (("PAUSE_VM", "<10%"), ("RESUME_VM", ">=90%")):
+        for vm in sorted({s.vm for s in summary.switches if s.command == command}):
+            times = [s.minutes for s in summary.switches if s.command == command and s.vm == vm]
+            reached = [t for t in times if t is not None]
+            text = f"{sum(reached) / len(reached):.1f}" if reached else "not reached in the run"
+            if reached and len(reached) < len(times):
+                text += f" ({len(times) - len(reached)} of {len(times)} not reached)"
+            table.add_row(f"{vm}: context switch {command} to {target} of its flux (min)", text)
     return table
 
 
@@ -199,7 +207,7 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
             host = compile_design(host_design(build.design.chassis, build.design.host_overrides))
             alone = simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(),
                                   plan.until, 11)
-        summary = summarize(table, alone)
+        summary = summarize(table, alone, json.loads((out_dir / "outputs.json").read_text())["control"])
     console.print(_summary_table(summary, build.design.name))
 
 

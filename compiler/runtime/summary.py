@@ -22,10 +22,23 @@ class VmSummary:
 
 
 @dataclass(frozen=True)
+class ContextSwitch:
+    """How long one PAUSE_VM or RESUME_VM took: minutes from the command until the VM's
+    translation flux fell below 10% (PAUSE) or came back to 90% (RESUME) of its level before
+    the pause; None if it did not within the run."""
+
+    at: float
+    command: str
+    vm: str
+    minutes: float | None
+
+
+@dataclass(frozen=True)
 class RunSummary:
     doubling_time_min: float
     host_alone_doubling_time_min: float | None
     vms: tuple[VmSummary, ...]
+    switches: tuple[ContextSwitch, ...] = ()
 
     @property
     def burden(self) -> float | None:
@@ -41,7 +54,8 @@ def relative_change(series: pd.Series, time: pd.Series) -> float:
     return float((window.max() - window.min()) / scale)
 
 
-def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None) -> RunSummary:
+def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None, control=()) -> RunSummary:
+    """What a run achieved; ``control`` is outputs.json's list of timed commands."""
     vms = []
     for column in table.columns:
         if column.endswith("_protein_total"):
@@ -50,7 +64,33 @@ def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None) -> Ru
                                  float(table[f"{vm}_translation_flux"].iloc[-1]),
                                  relative_change(table[column], table["time_min"])))
     alone = float(host_alone["doubling_time_min"].iloc[-1]) if host_alone is not None else None
-    return RunSummary(float(table["doubling_time_min"].iloc[-1]), alone, tuple(vms))
+    return RunSummary(float(table["doubling_time_min"].iloc[-1]), alone, tuple(vms),
+                      context_switches(table, control))
+
+
+PAUSED_BELOW, RESUMED_AT = 0.1, 0.9
+
+
+def context_switches(table: pd.DataFrame, control) -> tuple[ContextSwitch, ...]:
+    """The context-switch time of every PAUSE_VM and RESUME_VM in ``control`` (dicts with
+    ``at_min``, ``command`` and ``vm``), against the VM's flux just before its last pause."""
+    switches, before_pause = [], {}
+    for entry in sorted(control, key=lambda c: c["at_min"]):
+        vm, at, command = entry["vm"], entry["at_min"], entry["command"]
+        if command not in ("PAUSE_VM", "RESUME_VM") or f"{vm}_translation_flux" not in table:
+            continue
+        earlier = table[table["time_min"] <= at]   # the flux at the command is still its old level
+        if command == "PAUSE_VM":
+            if earlier.empty:
+                continue
+            before_pause[vm] = float(earlier[f"{vm}_translation_flux"].iloc[-1])
+            minutes = switch_time(table, vm, at, before_pause[vm], PAUSED_BELOW, falling=True)
+        elif vm in before_pause:
+            minutes = switch_time(table, vm, at, before_pause[vm], RESUMED_AT, falling=False)
+        else:
+            continue
+        switches.append(ContextSwitch(at, command, vm, minutes))
+    return tuple(switches)
 
 
 def switch_time(table: pd.DataFrame, vm: str, at: float, reference: float, fraction: float,

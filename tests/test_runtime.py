@@ -103,15 +103,20 @@ def test_timed_commands_and_live_commands_give_the_same_trajectory(builds):
                                                                 ("RESUME_VM", "vm2", resume)]
 
 
+def _bng2(bngl: str, directory) -> pd.DataFrame:
+    """Run BNG2.pl on a model.bngl (its own actions); its observables by time."""
+    (directory / "model.bngl").write_text(bngl)
+    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=directory, check=True, capture_output=True,
+                   timeout=600)
+    with open(directory / "model.gdat") as handle:
+        header = handle.readline().lstrip("#").split()
+    return pd.DataFrame(np.loadtxt(directory / "model.gdat"), columns=header).drop_duplicates("time")
+
+
 def test_bng2_runs_the_timed_commands_and_agrees_with_roadrunner(builds, tmp_path):
     bngl = (builds["timed"] / "model.bngl").read_text()
     assert 'setParameter("command_pause_vm2",1)' in bngl and "continue=>1" in bngl
-    (tmp_path / "model.bngl").write_text(bngl)
-    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=tmp_path, check=True, capture_output=True,
-                   timeout=600)
-    with open(tmp_path / "model.gdat") as handle:
-        header = handle.readline().lstrip("#").split()
-    gdat = pd.DataFrame(np.loadtxt(tmp_path / "model.gdat"), columns=header).drop_duplicates("time")
+    gdat = _bng2(bngl, tmp_path)
     build = builds["timed_build"]
     spec = outputs_spec(build)
     ours = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
@@ -289,12 +294,7 @@ def test_bng2_runs_the_timed_set_resource_limit(resized, tmp_path):
     assert set(resize["assignments"]) == {"w_rRNA_o1", "w_rRNA_o2"}
     for parameter, level in resize["assignments"].items():
         assert f'setParameter("{parameter}",{level!r})' in bngl
-    (tmp_path / "model.bngl").write_text(bngl)
-    subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=tmp_path, check=True, capture_output=True,
-                   timeout=600)
-    with open(tmp_path / "model.gdat") as handle:
-        header = handle.readline().lstrip("#").split()
-    gdat = pd.DataFrame(np.loadtxt(tmp_path / "model.gdat"), columns=header).drop_duplicates("time")
+    gdat = _bng2(bngl, tmp_path)
     ours = simulate_build(resized["timed"], RESIZE_UNTIL, int(RESIZE_UNTIL) + 1)
     for t in (RESIZE_AT + 60, RESIZE_UNTIL):
         row = gdat[np.isclose(gdat["time"], t)].iloc[0]

@@ -193,22 +193,45 @@ def _summary_table(summary, design_name: str) -> Table:
 def run(policy: Path = typer.Argument(..., help="policy YAML"),
         out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory")):
     """Compile, simulate as the policy's `simulate:` says, and summarise."""
-    from bioxen.backend.compile import compile_design
-    from bioxen.runtime.simulate import Outputs, simulate_sbml
-    from bioxen.runtime.steady import host_design
+    from bioxen.report import write_report
+    from bioxen.runtime.steady import host_alone
     from bioxen.runtime.summary import summarize
-    import libsbml
 
     with _user_errors():
         build, out_dir = _compile(policy, out)
         plan = build.design.simulation
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
-            host = compile_design(host_design(build.design.chassis, build.design.host_overrides))
-            alone = simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(),
-                                  plan.until, 11)
+            alone = host_alone(build.design, plan.until)
         summary = summarize(table, alone, json.loads((out_dir / "outputs.json").read_text())["control"])
+        with _stage("report"):
+            _, rows = write_report(out_dir, table, summary.host_alone_doubling_time_min)
     console.print(_summary_table(summary, build.design.name))
+    console.print(_comparison_table(rows, build.design.name))
+    console.print(f"report -> {out_dir / 'report.html'}, metrics -> {out_dir / 'metrics.json'}")
+
+
+def _comparison_table(rows, name: str) -> Table:
+    table = Table(title=f"{name}: against the founding expectations (data, not a verdict)")
+    for column in ("metric", "seed expects", "BioXen measured"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command()
+def report(build_dir: Path = typer.Argument(..., help="a compiled build directory"),
+           sweep: int = typer.Option(0, help="scalability: simulate 1..N copies of the policy's first VM")):
+    """Write metrics.json and a self-contained report.html for a build; print the comparison."""
+    from bioxen.report import write_report
+
+    with _user_errors():
+        with _stage("report" + (f" with a sweep of 1..{sweep} VMs" if sweep else "")):
+            _, rows = write_report(build_dir, sweep=sweep,
+                                   progress=lambda n: console.print(f"[dim]  sweep: {n} VM(s)[/dim]"))
+    console.print(_comparison_table(rows, build_dir.name))
+    console.print(f"report -> {build_dir / 'report.html'}, metrics -> {build_dir / 'metrics.json'}")
 
 
 @chassis_app.command("steady-state")

@@ -58,7 +58,8 @@ def read_design(policy_path: str | Path) -> Design:
         operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
-                           pool=spec.ribosomes.pool, genetic_code=spec.genetic_code,
+                           pool=spec.ribosomes.pool, controller=spec.ribosomes.controller,
+                           genetic_code=spec.genetic_code,
                            priority=spec.priority, essential=tuple(spec.essential or ()),
                            dormant=spec.start == "dormant"))
     if errors:
@@ -67,12 +68,28 @@ def read_design(policy_path: str | Path) -> Design:
     sim = policy.simulate
     return Design(
         name=policy.name or re.sub(r"[^A-Za-z0-9_.-]", "_", policy_path.stem), chassis=chassis,
-        host_overrides={"n_s": policy.host.nutrient_quality, "s": policy.host.external_nutrient},
+        host_overrides=_host_overrides(policy, chassis, tree, policy_path),
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
-        clock=_ring_clock(policy))
+        clock=_ring_clock(policy), scheduler=policy.scheduler.policy)
+
+
+# Policy host keys -> the chassis parameters each sets (first) and needs.
+_HOST_KEYS = {"nutrient_quality": ("n_s",), "external_nutrient": ("s",),
+              "chloramphenicol": ("chloramphenicol", "k_cm")}
+
+
+def _host_overrides(policy, chassis, tree, path: Path) -> dict:
+    """{chassis parameter: the policy's value, or None}; the chassis must define what a set key needs."""
+    errors = [Diagnostic(f"host.{key} needs parameter '{name}', which chassis '{chassis.name}' "
+                         f"({chassis.source}) lacks", yaml_location(path, tree, ("host", key), key_itself=True))
+              for key, names in _HOST_KEYS.items() if getattr(policy.host, key) is not None
+              for name in names if name not in chassis.parameters]
+    if errors:
+        raise PolicyError.collected(errors)
+    return {names[0]: getattr(policy.host, key) for key, names in _HOST_KEYS.items()}
 
 
 def _ring_clock(policy) -> RingClock | None:

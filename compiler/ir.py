@@ -90,6 +90,7 @@ class GuestVM:
     location: Location | None
     units: tuple[ExpressionUnit, ...] = ()
     pool: str = "orthogonal"               # policy: "orthogonal" or "host"
+    controller: bool = False               # policy: o-rRNA feedback controller (Darlington et al. 2018)
     genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
     parts: IsolationParts | None = None    # filled by the isolate pass
     priority: int = 1                      # policy: higher runs first when energy is short
@@ -153,6 +154,7 @@ class Design:
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order
     clock: RingClock | None = None         # round robin on the internal clock
+    scheduler: str = "fair_share"          # policy scheduler: fair_share, priority or round_robin
     pool_sizing: PoolSizing = PoolSizing({}, 0.0, 1.0)   # how pools are sized (parameterize)
 
     def host_parameters(self) -> dict[str, float]:

@@ -35,9 +35,14 @@ def degradation(b: Builder, substrates: dict[str, list], proteases: dict[str, ob
         terms = [recognition[(name, tag)] * s for tag, s in level.items() if recognition.get((name, tag), 0)]
         load[name] = b.expression(f"substrate_load_{name}", k_m + sum(terms), "molecules")
     for tag, patterns in substrates.items():
-        terms = [k_cat * recognition[(name, tag)] * enzyme / load[name] for name, enzyme in proteases.items()
-                 if recognition.get((name, tag), 0)]
-        if not terms or not patterns:
+        if not patterns:
+            continue
+        # one rate per protease (``proteolysis_rate_<tag>_by_<protease>``), so that reports can
+        # tell degradation by the tag's own protease from degradation by another's
+        terms = [b.expression(f"proteolysis_rate_{tag}_by_{name}",
+                              k_cat * recognition[(name, tag)] * enzyme / load[name], "1/min")
+                 for name, enzyme in proteases.items() if recognition.get((name, tag), 0)]
+        if not terms:
             continue
         rate = b.expression(f"proteolysis_rate_{tag}", sum(terms), "1/min")
         for pattern in patterns:

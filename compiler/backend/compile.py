@@ -22,7 +22,7 @@ from bioxen.backend.images import hypervisor_image, vm_image
 from bioxen.backend.sbol import to_sbol3, write_sbol3
 from bioxen.names import mangle
 from bioxen.backend.isolation import isolation_report
-from bioxen.backend.model import VmOutputs, build_model
+from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
 from bioxen.ir import Design
@@ -99,6 +99,47 @@ def _vm_species(build: Build, vm: str) -> dict[str, int]:
     return found
 
 
+def _gene_accounts(build: Build, genes: dict[str, tuple[str, ...]]) -> dict:
+    """Per gene: its elongation reactions (every pool), the species holding ribosomes on its
+    mRNA (and how many), and its product species with their lengths (aa)."""
+    model = build.builder.model
+    rules = [r.name for r in model.rules]
+    accounts = {}
+    for gene, products in genes.items():
+        mrna = f"mRNA_{gene}"
+        elongations = [r for r in rules if r == f"elongation_{gene}" or r.startswith(f"elongation_{gene}_on_")
+                       or r == f"elongation_{gene}_defective"]
+        translating, proteins = {}, {}
+        length = model.parameters[f"n_{gene}"].value
+        for sid, cp in zip(build.species_ids, model.species):
+            names = [mp.monomer.name for mp in cp.monomer_patterns]
+            ribosomes = sum(name == "ribosome" or name.startswith("ribosome_o") for name in names)
+            if mrna in names and ribosomes:
+                translating[sid] = ribosomes
+            elif len(names) == 1 and names[0] in products:
+                proteins[sid] = length
+        accounts[gene] = {"elongation_reactions": elongations, "translating": translating, "proteins_aa": proteins,
+                          "length_aa": length}
+    return accounts
+
+
+def _crosstalk_spec(build: Build) -> dict:
+    """What the simulated cross-contamination is read from: each VM's off-target elongations
+    (its mRNAs on other pools) and the rates at which other VMs' proteases degrade its tag;
+    the host's elongations on orthogonal pools."""
+    expressions = {e.name for e in build.builder.model.expressions}
+    vms = {}
+    for vm, o in zip(build.design.vms, build.outputs):
+        tag = vm.parts.tag_name
+        vms[vm.id] = {"offtarget_elongations": [r for r in o.elongation_rules if "_on_" in r],
+                      "tagged": f"tagged_{tag}",
+                      "foreign_proteolysis": [f"proteolysis_rate_{tag}_by_{other.id}" for other in build.design.vms
+                                              if other.id != vm.id
+                                              and f"proteolysis_rate_{tag}_by_{other.id}" in expressions]}
+    host = [r.name for r in build.builder.model.rules if r.name.startswith("elongation_host_") and "_on_" in r.name]
+    return {"vms": vms, "host_offtarget_elongations": host}
+
+
 def outputs_spec(build: Build) -> dict:
     plan = build.design.simulation
     return {
@@ -115,7 +156,10 @@ def outputs_spec(build: Build) -> dict:
                 for o, vm in zip(build.outputs, build.design.vms)},
         "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
         **control_spec(build.design),
+        "scheduler": build.design.scheduler,
         "clock": _clock_spec(build.design.clock),
+        "hypervisor": _gene_accounts(build, hypervisor_genes(build.design)),
+        "crosstalk": _crosstalk_spec(build),
     }
 
 

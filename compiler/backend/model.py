@@ -38,6 +38,21 @@ class VmOutputs:
     essential_protein: str = ""        # observable: the VM's essential proteins
 
 
+def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
+    """The hypervisor's own protein-coding genes in the model, each with the monomers of its
+    products: every VM's protease and reporter, the ATP guard and the clock's repressors
+    (what the hypervisor tax counts)."""
+    genes = {}
+    for vm in design.vms:
+        genes[f"protease_{vm.id}"] = (f"protein_protease_{vm.id}",)
+        genes[f"reporter_{vm.id}"] = (f"protein_reporter_{vm.id}", f"fluorescent_reporter_{vm.id}")
+    if design.atp_guard is not None and design.vms:
+        genes["atp_guard"] = ("protein_atp_guard",)
+    if design.clock is not None:
+        genes.update({f"clock_{i}": (clock.repressor_name(i),) for i in range(design.clock.nodes)})
+    return genes
+
+
 def owned_by(monomer: str, vm: str) -> bool:
     """Whether a molecule is the VM's own (its transcripts, proteins, stable RNAs, gate sRNA)."""
     return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer in (
@@ -136,7 +151,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     if vm.pool == "orthogonal":
         # the pool is built on CREATE_VM and outlives DESTROY_VM: it is the VM slot's
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes,
-                                  licence=create)
+                                  licence=create, controller=vm.controller)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
     # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
     # when the clock says it is not the VM's turn

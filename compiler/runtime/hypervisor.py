@@ -63,7 +63,7 @@ class Hypervisor:
         self.build_dir = Path(build_dir)
         sbml, self.spec = read_build(self.build_dir)
         self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
-        self.outputs = Outputs(self.spec["host"], self.spec["vms"])
+        self.outputs = Outputs.from_spec(self.spec)
         self.step = step                      # minutes between output points
         self.rr = load_simulator(sbml)
         self.time = 0.0

@@ -3,6 +3,13 @@
 Columns: time (min); host growth rate (1/min), doubling time (min), free
 ribosomes and energy (molecules); per VM total protein (molecules) and
 translation flux (proteins made per min, the sum of its elongation reactions).
+
+With a build's full outputs.json (:meth:`Outputs.from_spec`) also: every
+translating ribosome and the translation rate (aa/min); per VM its translating
+ribosomes, its pool's free ribosomes, reporter fluorescence, essential protein,
+proteins made on other pools and proteins degraded by other VMs' proteases (per
+min); the host's proteins made on orthogonal pools; and the hypervisor's own
+genes' translating ribosomes, translation (aa/min) and protein (aa).
 """
 from __future__ import annotations
 
@@ -25,6 +32,8 @@ class Outputs:
 
     host: dict
     vms: dict
+    hypervisor: dict | None = None   # gene -> elongation reactions, translating species, proteins
+    crosstalk: dict | None = None    # what simulated cross-contamination is read from
 
     @classmethod
     def host_only(cls) -> "Outputs":
@@ -32,9 +41,17 @@ class Outputs:
         return cls(dict(HOST_OUTPUTS), {})
 
     @classmethod
+    def from_spec(cls, spec: dict) -> "Outputs":
+        """Everything a build's outputs.json names."""
+        return cls(spec["host"], spec["vms"], spec.get("hypervisor"), spec.get("crosstalk"))
+
+    @classmethod
     def read(cls, build_dir: Path) -> "Outputs":
-        spec = json.loads((build_dir / "outputs.json").read_text())
-        return cls(spec["host"], spec["vms"])
+        return cls.from_spec(json.loads((build_dir / "outputs.json").read_text()))
+
+    @property
+    def detailed(self) -> bool:
+        return self.hypervisor is not None and self.crosstalk is not None
 
 
 def _roadrunner(sbml: str):
@@ -59,12 +76,60 @@ def _whole_molecules(rr) -> None:
     rr.reset()
 
 
+def _pool_free(spec: dict) -> str:
+    return "ribosomes_free" if spec["pool"] == "host" else f"ribosomes_free_{spec['pool']}"
+
+
+def _detail_selections(outputs: Outputs) -> list[str]:
+    found = ["ribosomes_translating", "elongation_rate"]
+    for vm, spec in outputs.vms.items():
+        found += [spec["ribosomes_translating"], spec["essential_protein"], _pool_free(spec), f"{vm}_fluorescence"]
+        cross = outputs.crosstalk["vms"][vm]
+        found += cross["offtarget_elongations"] + cross["foreign_proteolysis"] + [cross["tagged"]]
+    found += outputs.crosstalk["host_offtarget_elongations"]
+    for gene in outputs.hypervisor.values():
+        found += gene["elongation_reactions"] + list(gene["translating"]) + list(gene["proteins_aa"])
+    return found
+
+
 def selections(outputs: Outputs) -> list[str]:
-    """The model quantities a results table is made from, time first."""
+    """The model quantities a results table is made from, time first (each once)."""
     host = [outputs.host[k] for k in ("growth_rate", "ribosomes_free", "energy")]
     proteins = [v["protein_total"] for v in outputs.vms.values() if v["protein_total"]]
     elongations = [r for v in outputs.vms.values() for r in v["elongation_reactions"]]
-    return ["time"] + host + proteins + elongations
+    found = ["time"] + host + proteins + elongations + (_detail_selections(outputs) if outputs.detailed else [])
+    return list(dict.fromkeys(name for name in found if name))
+
+
+def _sum(column: dict, names, n: int, weights=None) -> np.ndarray:
+    total = np.zeros(n)
+    for name in names:
+        total = total + column[name] * (1.0 if weights is None else weights[name])
+    return total
+
+
+def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None:
+    n = len(table)
+    table["ribosomes_translating"] = column["ribosomes_translating"]
+    table["translation_aa_per_min"] = column["elongation_rate"] * column["ribosomes_translating"]
+    for vm, spec in outputs.vms.items():
+        cross = outputs.crosstalk["vms"][vm]
+        table[f"{vm}_ribosomes_translating"] = column[spec["ribosomes_translating"]] \
+            if spec["ribosomes_translating"] else 0.0
+        table[f"{vm}_pool_free"] = column[_pool_free(spec)]
+        table[f"{vm}_fluorescence"] = column[f"{vm}_fluorescence"]
+        table[f"{vm}_essential_protein"] = column[spec["essential_protein"]] if spec["essential_protein"] else np.nan
+        table[f"{vm}_offtarget_flux"] = _sum(column, cross["offtarget_elongations"], n)
+        table[f"{vm}_foreign_proteolysis"] = _sum(column, cross["foreign_proteolysis"], n) * column[cross["tagged"]]
+    table["host_offtarget_flux"] = _sum(column, outputs.crosstalk["host_offtarget_elongations"], n)
+    genes = outputs.hypervisor.values()
+    table["hypervisor_ribosomes_translating"] = sum(
+        (_sum(column, g["translating"], n, g["translating"]) for g in genes), np.zeros(n))
+    table["hypervisor_translation_aa_per_min"] = sum(
+        (_sum(column, g["elongation_reactions"], n) * g["length_aa"] for g in genes),
+        np.zeros(n))
+    table["hypervisor_protein_aa"] = sum((_sum(column, g["proteins_aa"], n, g["proteins_aa"]) for g in genes),
+                                         np.zeros(n))
 
 
 def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.DataFrame:
@@ -81,6 +146,8 @@ def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.Data
         table[f"{vm}_protein_total"] = column[spec["protein_total"]] if spec["protein_total"] else 0.0
         flux = sum((column[r] for r in spec["elongation_reactions"]), np.zeros(len(data)))
         table[f"{vm}_translation_flux"] = flux
+    if outputs.detailed:
+        _detail_columns(table, column, outputs)
     return table
 
 
@@ -129,4 +196,4 @@ def read_build(build_dir: str | Path) -> tuple[str, dict]:
 def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
                    seed: int | None = None) -> pd.DataFrame:
     sbml, spec = read_build(build_dir)
-    return simulate_sbml(sbml, Outputs(spec["host"], spec["vms"]), until, points, method, seed)
+    return simulate_sbml(sbml, Outputs.from_spec(spec), until, points, method, seed)

@@ -31,3 +31,13 @@ def host_steady_state(chassis: Chassis, overrides: dict | None = None) -> dict[s
     if np.max(np.abs(final - before) / np.maximum(np.abs(final), 1e-9)) > 1e-6:
         raise RuntimeError("host did not reach a steady state")
     return {sid: float(v) for sid, v in zip(build.species_ids, final) if sid != "ribosome_inventory"}
+
+
+def host_alone(design: Design, until: float, points: int = 11):
+    """The results table of ``design``'s host without its guests (same chassis and medium)."""
+    import libsbml
+    from bioxen.backend.compile import compile_design
+    from bioxen.runtime.simulate import Outputs, simulate_sbml
+
+    host = compile_design(host_design(design.chassis, design.host_overrides))
+    return simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(), until, points)

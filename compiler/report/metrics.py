@@ -1,0 +1,159 @@
+"""What a hypervisor design achieves, from a build and its simulated results table.
+
+Measured over the second half of the run (``window``), unless said otherwise:
+
+* hypervisor tax: the share of translating ribosomes, of translation (energy: one
+  unit per amino acid) and of the proteome (aa) taken by the hypervisor's own
+  genes (proteases, reporters, the ATP guard, the clock's repressors). Its RNAs
+  (o-rRNA, gate sRNAs) are not translated and cost no energy in this host model.
+* context switch: minutes from each PAUSE_VM to <10% of the VM's flux and from
+  RESUME_VM back to 90% (:func:`bioxen.runtime.summary.context_switches`), and under
+  round robin the mean time a VM's flux takes to rise from 10% to 90% of its swing.
+* fairness: each VM's share of the VMs' translating ribosomes against its intended
+  share (its policy share over the VMs' total; 1/N under round robin).
+* isolation: the cross-talk matrix's on/off ratio per VM (1 - 1/ratio) and the
+  simulated cross-contamination: proteins of the VM made on other pools or
+  degraded by other VMs' proteases, per protein it makes.
+* viability: the share of time points at which the VM translates at least 10% of its
+  intended share of the translating ribosomes.
+* growth: the host's growth rate and doubling time at the end; burden against the host
+  alone when given.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from bioxen.runtime.summary import context_switches
+
+STARVED_SHARE = 0.1
+
+
+def _window(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["time_min"] >= table["time_min"].iloc[-1] / 2]
+
+
+def _mean_ratio(part: pd.Series, whole: pd.Series) -> float:
+    total = float(whole.sum())
+    return float(part.sum()) / total if total > 0 else float("nan")
+
+
+def hypervisor_tax(window: pd.DataFrame, mass_aa: float) -> dict:
+    return {"ribosomes": _mean_ratio(window["hypervisor_ribosomes_translating"], window["ribosomes_translating"]),
+            "energy": _mean_ratio(window["hypervisor_translation_aa_per_min"], window["translation_aa_per_min"]),
+            "proteome": float(window["hypervisor_protein_aa"].mean() / mass_aa)}
+
+
+def turn_switch_time(window: pd.DataFrame, vms) -> float | None:
+    """Mean minutes a VM's translation flux takes to rise from 10% to 90% of its swing."""
+    durations = []
+    time = window["time_min"].to_numpy()
+    for vm in vms:
+        flux = window[f"{vm}_translation_flux"].to_numpy()
+        low, high = flux.min(), flux.max()
+        if high <= low * 1.5:
+            continue
+        level = (flux - low) / (high - low)
+        start = None
+        for i in range(1, len(level)):
+            if level[i - 1] < 0.1 <= level[i]:
+                start = time[i]
+            elif start is not None and level[i - 1] < 0.9 <= level[i]:
+                durations.append(time[i] - start)
+                start = None
+    return float(np.mean(durations)) if durations else None
+
+
+def intended_shares(spec: dict) -> dict[str, float]:
+    """Each VM's intended share of the VMs' translation: 1/N under round robin, else its
+    ribosome share (after the run's last SET_RESOURCE_LIMIT) over the VMs' total."""
+    vms = spec["vms"]
+    if spec.get("scheduler") == "round_robin":
+        return {vm: 1 / len(vms) for vm in vms}
+    shares = {vm: v["ribosome_share"] for vm, v in vms.items()}
+    for entry in spec.get("control", []):   # in time order: the shares in force at the end
+        shares.update(entry.get("ribosome_shares") or {})
+    total = sum(shares.values())
+    return {vm: share / total for vm, share in shares.items()}
+
+
+def fairness(window: pd.DataFrame, intended: dict[str, float]) -> dict:
+    translating = {vm: float(window[f"{vm}_ribosomes_translating"].sum()) for vm in intended}
+    total = sum(translating.values())
+    achieved = {vm: t / total if total > 0 else float("nan") for vm, t in translating.items()}
+    errors = {vm: achieved[vm] / intended[vm] - 1 for vm in intended}
+    return {"achieved": achieved, "intended": intended, "error": errors,
+            "max_abs_error": max((abs(e) for e in errors.values()), default=float("nan"))}
+
+
+def isolation(window: pd.DataFrame, report: dict | None, vms) -> dict:
+    matrix = {}
+    if report:
+        for vm, parts in report.get("vms", {}).items():
+            ratio = parts.get("isolation_ratio")
+            matrix[vm] = 1 - 1 / ratio if ratio else None
+    simulated = {}
+    for vm in vms:
+        made = float(window[f"{vm}_translation_flux"].sum())
+        wrong = float(window[f"{vm}_offtarget_flux"].sum() + window[f"{vm}_foreign_proteolysis"].sum())
+        simulated[vm] = {"made_on_other_pools": float(window[f"{vm}_offtarget_flux"].sum()) / made if made else None,
+                         "degraded_by_other_proteases":
+                             float(window[f"{vm}_foreign_proteolysis"].sum()) / made if made else None,
+                         "isolation": 1 - wrong / made if made else None}
+    known = [v for v in matrix.values() if v is not None]
+    sims = [v["isolation"] for v in simulated.values() if v["isolation"] is not None]
+    return {"matrix": matrix, "simulated": simulated, "min_matrix": min(known) if known else None,
+            "min_simulated": min(sims) if sims else None}
+
+
+def viability(table: pd.DataFrame, intended: dict[str, float]) -> dict:
+    total = sum(table[f"{vm}_ribosomes_translating"] for vm in intended)
+    return {vm: float(((table[f"{vm}_ribosomes_translating"] / total.where(total > 0))
+                       >= STARVED_SHARE * share).mean()) for vm, share in intended.items()}
+
+
+def compute(table: pd.DataFrame, spec: dict, isolation_report: dict | None = None,
+            host_alone_doubling: float | None = None) -> dict:
+    """Every metric of one run (a JSON-ready dict)."""
+    window = _window(table)
+    vms = list(spec["vms"])
+    intended = intended_shares(spec)
+    switches = context_switches(table, spec.get("control", []))
+
+    def mean_of(command):
+        times = [s.minutes for s in switches if s.command == command and s.minutes is not None]
+        return float(np.mean(times)) if times else None
+    doubling = float(table["doubling_time_min"].iloc[-1])
+    return {
+        "window_min": [float(window["time_min"].iloc[0]), float(window["time_min"].iloc[-1])],
+        "hypervisor_tax": hypervisor_tax(window, spec["mass_aa"]),
+        "context_switch_min": {"pause": mean_of("PAUSE_VM"), "resume": mean_of("RESUME_VM"),
+                               "round_robin_turn": turn_switch_time(window, vms)
+                               if spec.get("scheduler") == "round_robin" else None,
+                               "each": [{"at_min": s.at, "command": s.command, "vm": s.vm, "minutes": s.minutes}
+                                        for s in switches]},
+        "fairness": fairness(window, intended),
+        "isolation": isolation(window, isolation_report, vms),
+        "viability": viability(table, intended),
+        "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
+                   "host_alone_doubling_time_min": host_alone_doubling,
+                   "burden": doubling / host_alone_doubling - 1 if host_alone_doubling else None},
+    }
+
+
+def linear_fit(x, y) -> dict:
+    """Slope, intercept and R² of a least-squares line (the scalability curve)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 2:
+        return {"slope": None, "intercept": None, "r2": None}
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    spread = float(((y - y.mean()) ** 2).sum())
+    return {"slope": float(slope), "intercept": float(intercept),
+            "r2": 1 - float((residual ** 2).sum()) / spread if spread > 0 else 1.0}
+
+
+def doubling(rate: float) -> float:
+    return math.log(2) / rate if rate > 0 else math.inf

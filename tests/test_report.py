@@ -1,0 +1,137 @@
+"""Hypervisor metrics, report.html/metrics.json and the comparison with the founding expectations."""
+import json
+import re
+
+import libsbml
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bioxen.backend.compile import compile_design, outputs_spec
+from bioxen.cli import app
+from bioxen.frontend import read_design
+from bioxen.report.metrics import compute
+from bioxen.runtime.simulate import Outputs, simulate_sbml
+from conftest import write_policy
+
+runner = CliRunner()
+
+
+def _two_vms(tmp_path, genome, control="", scheduler=""):
+    return write_policy(tmp_path / "two.yaml", f"""
+schema_version: 1
+{scheduler}
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+{control}
+simulate: {{until: 600 min, points: 601}}
+""")
+
+
+def _metrics(policy):
+    build = compile_design(read_design(policy))
+    spec = outputs_spec(build)
+    table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs.from_spec(spec), 600, 601)
+    return compute(table, spec), table
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    from conftest import write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("report")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    policy = _two_vms(directory, genome, """control:
+  - {at: 300 min, command: PAUSE_VM, vm: vm2}
+  - {at: 360 min, command: RESUME_VM, vm: vm2}""")
+    out = directory / "out"
+    result = runner.invoke(app, ["run", str(policy), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_run_ends_with_the_comparison_and_writes_the_report(ran):
+    out, output = ran
+    for text in ("against the founding expectations", "hypervisor tax", "15-20%", "about 30 s",
+                 "within ±5%", "above 99%", "at most 3-4", "linear"):
+        assert text in output, text
+    page = (out / "report.html").read_text()
+    # self-contained: every image embedded, nothing fetched
+    assert not re.search(r'(src|href)="(?!data:)', page)
+    assert page.count('src="data:image/png;base64,') >= 5   # flux, pools, energy, growth, heatmap
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"hypervisor_tax", "context_switch_min", "fairness", "isolation", "viability", "growth",
+            "against_seed"} <= set(metrics)
+
+
+def test_metrics_measure_what_happened(ran):
+    out, _ = ran
+    metrics = json.loads((out / "metrics.json").read_text())
+    tax = metrics["hypervisor_tax"]
+    print(f"tax {tax}")
+    assert 0 < tax["ribosomes"] < 0.05 and 0 < tax["energy"] < 0.05 and 0 < tax["proteome"] < 0.05
+    switch = metrics["context_switch_min"]
+    assert 0 < switch["pause"] < 30 and switch["resume"] > switch["pause"]
+    assert [e["command"] for e in switch["each"]] == ["PAUSE_VM", "RESUME_VM"]
+    isolation = metrics["isolation"]
+    assert isolation["min_matrix"] > 0.99                    # on/off ratios of about 300
+    for vm in ("vm1", "vm2"):
+        simulated = isolation["simulated"][vm]
+        # some of each VM's proteins are made on other pools, none go to another's protease (uninduced)
+        assert 0 < simulated["made_on_other_pools"] < 0.1
+        assert simulated["degraded_by_other_proteases"] < 1e-4
+    growth = metrics["growth"]
+    assert growth["burden"] > 0 and growth["host_alone_doubling_time_min"] == pytest.approx(28.8, abs=0.5)
+    assert set(metrics["viability"]) == {"vm1", "vm2"}
+    viability = metrics["viability"]
+    print(f"viability {viability}")
+    assert viability["vm1"] > 0.99 and viability["vm2"] < 0.95   # vm2 was paused for an hour
+
+
+def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path, synthetic_genbank):
+    external, _ = _metrics(_two_vms(tmp_path, synthetic_genbank,
+                                    scheduler="scheduler: {policy: round_robin, quantum: 30 min}"))
+    internal, table = _metrics(_two_vms(tmp_path, synthetic_genbank, scheduler="scheduler: {policy: round_robin, "
+                                                                               "quantum: 30 min, clock: internal}"))
+    print(f"tax external {external['hypervisor_tax']}, internal {internal['hypervisor_tax']}")
+    for key in ("ribosomes", "energy", "proteome"):
+        assert internal["hypervisor_tax"][key] > 2 * external["hypervisor_tax"][key], key
+    for metrics in (external, internal):
+        assert metrics["fairness"]["intended"] == {"vm1": 0.5, "vm2": 0.5}
+        assert metrics["fairness"]["max_abs_error"] < 0.1
+        turn = metrics["context_switch_min"]["round_robin_turn"]
+        assert turn is not None and 0 < turn < 30
+    print(f"turn switch external {external['context_switch_min']['round_robin_turn']:.1f} min, internal "
+          f"{internal['context_switch_min']['round_robin_turn']:.1f} min")
+
+
+def test_another_vms_protease_is_counted_as_cross_contamination(tmp_path, synthetic_genbank):
+    plain, _ = _metrics(_two_vms(tmp_path, synthetic_genbank))
+    destroyed, _ = _metrics(_two_vms(tmp_path, synthetic_genbank,
+                                     "control: [{at: 300 min, command: DESTROY_VM, vm: vm2}]"))
+    before = plain["isolation"]["simulated"]["vm1"]["degraded_by_other_proteases"]
+    after = destroyed["isolation"]["simulated"]["vm1"]["degraded_by_other_proteases"]
+    print(f"vm1 proteins degraded by vm2's protease per protein made: {before:.2e} -> {after:.2e}")
+    assert after > 10 * before
+
+
+def test_report_sweeps_vms_until_the_host_stops(ran):
+    out, _ = ran
+    result = runner.invoke(app, ["report", str(out), "--sweep", "6"])
+    assert result.exit_code == 0, result.output
+    scaling = json.loads((out / "metrics.json").read_text())["scalability"]
+    growth = [p["growth_rate_per_min"] for p in scaling["points"]]
+    flux = [p["per_vm_flux"] for p in scaling["points"]]
+    print(f"sweep: growth {np.round(growth, 4)}, per-VM flux {np.round(flux)}; stops {scaling['stops']}")
+    assert all(b < a for a, b in zip(growth, growth[1:])) and all(b < a for a, b in zip(flux, flux[1:]))
+    assert growth[0] < scaling["host_alone_growth_rate_per_min"]
+    # the parts library has degron tags for four VMs: the fifth cannot be built
+    assert len(growth) == 4 and scaling["stops"]["vms"] == 5 and "degron tags" in scaling["stops"]["reason"]
+    assert scaling["growth_fit"]["slope"] < 0 and 0 <= scaling["growth_fit"]["r2"] <= 1
+    assert "host stops at 5" in result.output
+    assert (out / "report.html").read_text().count('src="data:image/png;base64,') >= 6
+
+
+def test_report_needs_a_build(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code != 0 and "is not a BioXen build" in result.output

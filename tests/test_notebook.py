@@ -1,0 +1,21 @@
+"""The quickstart notebook runs from top to bottom on the reference data."""
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01_quickstart.ipynb"
+
+
+@pytest.mark.slow
+def test_quickstart_notebook_runs(shared, monkeypatch):
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(shared / "genomes"))
+    monkeypatch.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=1200, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o for o in outputs if "text/html" in o.get("data", {})]
+    assert any("Against the founding expectations" in o["data"]["text/html"] for o in html)

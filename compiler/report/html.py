@@ -73,6 +73,14 @@ def _scaling(scaling: dict) -> str | None:
     return _png(figure)
 
 
+def _shares(table: pd.DataFrame, vms) -> pd.DataFrame:
+    shares = table[["time_min"]].copy()
+    total = table["ribosomes_translating"].where(table["ribosomes_translating"] > 0)
+    for vm in vms:
+        shares[f"{vm}_share"] = table[f"{vm}_ribosomes_translating"] / total
+    return shares
+
+
 def render(name: str, table: pd.DataFrame, spec: dict, metrics: dict, rows, isolation: dict | None,
            scaling: dict | None) -> str:
     vms = list(spec["vms"])
@@ -82,6 +90,8 @@ def render(name: str, table: pd.DataFrame, spec: dict, metrics: dict, rows, isol
                        **{f"{vm} pool free": f"{vm}_pool_free" for vm in vms},
                        "host free": "ribosomes_free", "hypervisor genes": "hypervisor_ribosomes_translating"},
                "ribosomes", "ribosome pools", log=True),
+        _lines(_shares(table, vms), {vm: f"{vm}_share" for vm in vms}, "share of translating ribosomes",
+               "VM viability: share of the cell's translation (starved below 10% of its intended share)"),
         _lines(table, {"energy": "energy"}, "molecules", "host energy"),
         _lines(table, {"growth rate": "growth_rate_per_min"}, "1/min", "host growth rate"),
     ]

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bioxen.backend.formats import DEFAULT_FORMATS, FORMATS, check_formats
 from bioxen.errors import BioxenError
 from bioxen.units import minutes
 
@@ -87,9 +88,11 @@ def check(policy: Path = typer.Argument(..., help="policy YAML")):
     console.print(f"{policy}: ok ({len(parsed.vms)} VM(s), schema {parsed.schema_version})")
 
 
-def _compile(policy: Path, out: Optional[Path]):
+def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS):
     from bioxen.backend.compile import compile_design, write_build
     from bioxen.frontend import read_design
+
+    formats = check_formats(formats)   # before any work: a typo costs nothing
 
     timings: dict = {}
     with _stage("reading inputs", timings):
@@ -98,8 +101,8 @@ def _compile(policy: Path, out: Optional[Path]):
         build = compile_design(design)
     build.timings["parse"] = round(timings["reading inputs"], 4)
     out = out or Path("build") / design.name
-    with _stage("writing outputs"):
-        write_build(build, out)
+    with _stage("writing " + ", ".join(formats)):
+        write_build(build, out, formats)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
     if build.design.crosstalk is not None:
@@ -134,10 +137,13 @@ def _isolation_table(design) -> Table:
 
 @app.command("compile")
 def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
-                    out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory")):
-    """Compile a policy into DIR/model.xml, model.bngl, locus_map.json and manifest.json."""
+                    out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory"),
+                    formats: str = typer.Option(",".join(DEFAULT_FORMATS), "--formats",
+                                                help=f"comma-separated: {', '.join(FORMATS)}, or all "
+                                                     "(model.xml and the JSON files are always written)")):
+    """Compile a policy into DIR/model.xml (SBML L3V2), outputs.json, manifest.json and the formats asked for."""
     with _user_errors():
-        _compile(policy, out)
+        _compile(policy, out, formats.split(","))
 
 
 def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path):

@@ -25,6 +25,7 @@ from bioxen.backend.isolation import isolation_report
 from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
+from bioxen.backend.formats import DEFAULT_FORMATS, OPTIONAL, check_formats
 from bioxen.ir import Design
 from bioxen.passes import PIPELINE
 from bioxen.rules.clock import repressor_name
@@ -201,8 +202,30 @@ def _write_design_dna(design: Design, directory: Path) -> None:
     write_sbol3(to_sbol3(records, design_name=mangle(design.name)), directory / "design.sbol3")
 
 
-def write_build(build: Build, out_dir: str | Path) -> Path:
-    """Write every output into a fresh directory, then move it into place whole."""
+def _write_bngl(build: Build, directory: Path) -> None:
+    (directory / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation,
+                                                  steps(build.design)))
+
+
+def _write_nfsim(build: Build, directory: Path) -> None:
+    from bioxen.backend.nfsim import write_nfsim_xml
+
+    write_nfsim_xml(build.builder.model, directory / "model.nfsim.xml")
+
+
+# The optional outputs, by --formats name (bioxen.backend.formats)
+WRITERS = {
+    "bngl": _write_bngl,                                                          # model.bngl, with the run
+    "dna": lambda build, directory: _write_design_dna(build.design, directory),   # GenBank images, SBOL3
+    "nfsim": _write_nfsim,                                                        # model.nfsim.xml
+}
+assert tuple(WRITERS) == OPTIONAL
+
+
+def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> Path:
+    """Write the outputs (``formats``; model.xml and the JSON files always) into a fresh
+    directory, then move it into place whole."""
+    formats = check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -210,15 +233,14 @@ def write_build(build: Build, out_dir: str | Path) -> Path:
         start = time.perf_counter()
         write_sbml(build.sbml, staging / "model.xml")
         build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
-        (staging / "model.bngl").write_text(to_bngl(build.builder.model, build.design.simulation,
-                                                    steps(build.design)))
         (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
         (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
-        (staging / "manifest.json").write_text(json.dumps(manifest(build), indent=1))
         (staging / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
-        start = time.perf_counter()
-        _write_design_dna(build.design, staging)
-        build.timings["write_images"] = round(time.perf_counter() - start, 4)
+        for name in formats[1:]:
+            start = time.perf_counter()
+            WRITERS[name](build, staging)
+            build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
+        (staging / "manifest.json").write_text(json.dumps({**manifest(build), "formats": list(formats)}, indent=1))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)

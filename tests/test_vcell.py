@@ -48,3 +48,15 @@ simulate: {{until: {UNTIL:g} min, points: 61}}
     assert worst < 1e-4
     paused = species.index("sRNA_vm1")   # the PAUSE event fired in VCell too: the gate sRNA rises
     assert theirs[-1, paused] > 10 * theirs[29, paused] + 1
+
+
+def test_vcml_format_is_written_by_vcells_importer(tmp_path):
+    genome = write_synthetic_genbank(tmp_path / "SYN00002.1.gb", genes=1)
+    policy = write_policy(tmp_path / "one.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode}}
+""")
+    out = write_build(compile_design(read_design(policy)), tmp_path / "build", formats=["vcml"])
+    vcml = (out / "model.vcml").read_text()
+    assert "<vcml" in vcml.lower() and "protein_vm1_SYN__0001" in vcml

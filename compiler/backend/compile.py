@@ -213,11 +213,18 @@ def _write_nfsim(build: Build, directory: Path) -> None:
     write_nfsim_xml(build.builder.model, directory / "model.nfsim.xml")
 
 
+def _write_vcml(build: Build, directory: Path) -> None:
+    from bioxen.backend.vcell import write_vcml
+
+    write_vcml((directory / "model.xml").read_text(), directory / "model.vcml")
+
+
 # The optional outputs, by --formats name (bioxen.backend.formats)
 WRITERS = {
     "bngl": _write_bngl,                                                          # model.bngl, with the run
     "dna": lambda build, directory: _write_design_dna(build.design, directory),   # GenBank images, SBOL3
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
+    "vcml": _write_vcml,                                                          # model.vcml (VCell)
 }
 assert tuple(WRITERS) == OPTIONAL
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bioxen.errors import CompileError
 
-OPTIONAL = ("bngl", "dna", "nfsim")
+OPTIONAL = ("bngl", "dna", "nfsim", "vcml")
 FORMATS = ("sbml",) + OPTIONAL
 DEFAULT_FORMATS = ("sbml", "bngl", "dna")
 

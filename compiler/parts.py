@@ -61,7 +61,10 @@ class _PartsFile(_Strict):
 
 
 REQUIRED = {
-    "orthogonal_ribosomes": ("orrna_threshold", "assembly", "disassembly", "orrna_decay"),
+    "orthogonal_ribosomes": ("orrna_threshold", "assembly", "disassembly", "orrna_decay",
+                             "controller_transcription", "controller_threshold", "controller_K", "controller_hill",
+                             "controller_length", "controller_initiation", "controller_mrna_decay",
+                             "controller_protein_decay"),
     "srna": ("pairing", "decay", "paired_decay", "excess", "leak"),
     "protease": ("length", "kcat", "Km", "max_transcription", "leak"),
     "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),

@@ -1,9 +1,12 @@
-"""Quantities with units at the edge of the compiler: durations and rates.
+"""Quantities with units at the edge of the compiler: durations, rates and concentrations.
 
-Inside the model time is in minutes (the Weisse et al. 2015 convention).
+Inside the model time is in minutes (the Weisse et al. 2015 convention) and a
+drug's concentration in the medium in micromolar.
 
 >>> minutes("6 h"), minutes("20 min"), minutes("90 s")
 (360.0, 20.0, 1.5)
+>>> micromolar("4 uM"), micromolar("4 µM"), micromolar("500 nM"), micromolar("0.01 mM")
+(4.0, 4.0, 0.5, 10.0)
 """
 from __future__ import annotations
 
@@ -32,3 +35,23 @@ def minutes(text: str) -> float:
     if unit not in _TIME_UNITS:
         raise ValueError(f"unknown time unit {unit!r} in {text!r}; expected {TIME_UNITS_HELP}")
     return value * _TIME_UNITS[unit]
+
+
+_CONCENTRATION_UNITS = {"nM": 1e-3, "uM": 1.0, "\u00b5M": 1.0, "\u03bcM": 1.0, "mM": 1e3}
+_CONCENTRATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(\S+)\s*$")
+CONCENTRATION_UNITS_HELP = "a number and a unit, e.g. '4 uM', '500 nM' (units: nM, uM or \u00b5M, mM)"
+
+
+def micromolar(text: str) -> float:
+    """Parse a concentration with a unit into micromolar; ValueError names what is allowed."""
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ValueError(f"expected a concentration, {CONCENTRATION_UNITS_HELP}")
+    if isinstance(text, (int, float)):
+        raise ValueError(f"concentration {text!r} has no unit; expected {CONCENTRATION_UNITS_HELP}")
+    match = _CONCENTRATION.match(text)
+    if not match:
+        raise ValueError(f"cannot read concentration {text!r}; expected {CONCENTRATION_UNITS_HELP}")
+    value, unit = float(match.group(1)), match.group(2)
+    if unit not in _CONCENTRATION_UNITS:
+        raise ValueError(f"unknown concentration unit {unit!r} in {text!r}; expected {CONCENTRATION_UNITS_HELP}")
+    return value * _CONCENTRATION_UNITS[unit]

@@ -9,6 +9,7 @@ Reaction schema for one gene (or lumped unit) x, after Weisse et al. 2015
     m_x:R → m_x + R + D     at  (1 - y)·γ(a)/n_x                           (defective product)
     m_x → ∅                 at  d_m                                        (mRNA decay)
     P_x → ∅                 at  d_p                                        (protein decay)
+    m_x:R → m_x:R_cm        at  k_cm·cm        (chloramphenicol only, :mod:`bioxen.rules.ribosomes`)
 
 e_x is a relative initiation strength (1 for an average host RBS); n_x the
 protein length in amino acids; R the ribosome of the pool the mRNA's SD binds
@@ -28,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bioxen.rules import Builder
-from bioxen.rules.ribosomes import pool_monomer
+from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
 DEFECTIVE = "defective_protein"
 
@@ -109,6 +110,7 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
             b.rule(f"elongation_{spec.name}{suffix}_defective",
                    bound >> free + ribosome(mrna=None) + _defective(b)(), defective, tags=spec.locus_tags)
             elongations.append(f"elongation_{spec.name}{suffix}_defective")
+        stall_translation(b, f"{spec.name}{suffix}", bound, pool, spec.locus_tags)
         complexes.append(bound)
     return elongations, complexes
 

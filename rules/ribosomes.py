@@ -22,6 +22,19 @@ must equal the initial x_R plus free and bound ribosomes (the builder sets it).
 Schema: ``ribosome(mrna)`` is a host ribosome, ``ribosome_o1(mrna)`` one of
 pool ``o1``; ``mrna=None`` is free.
 
+Chloramphenicol (only when the model's ``chloramphenicol`` concentration is above
+zero) binds translating complexes of every pool and stalls them for good; the
+stalled complex keeps its mRNA and ribosome and is only diluted (Weisse et al.
+2015: ``rm_x → zm_x`` at ``f = cl·k_cm``, ``zm_x → rm_x`` at ``b = 0``, in the
+authors' model code "CellModel by Weisse et al." and BioModels MODEL1502270000;
+the same in NC lib/hriboODE.m: ``fcm·cm0·c_x``, ``rcm = 0``)::
+
+    m_x:R → m_x:R_cm         at  k_cm·cm   (k_cm 0.00599 /(µM·min), cm in µM)
+
+Stalled ribosomes (``stalled_ribosome``, ``stalled_ribosome_o1``) count among all
+ribosomes (the ribosomal mass) but not among translating ones: they neither
+elongate nor spend energy, and growth is γ(a)·C/M over the translating C only.
+
 Pool sizing (BioXen): o-rRNA and host rRNA take ribosomal protein alike (same
 assembly, disassembly and decay constants), so pools split ribosomes as their
 rRNAs' transcription. Pool k holds share s_k of all ribosomes when its o-rRNA
@@ -37,9 +50,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bioxen.rules import Builder, sum_patterns
+from bioxen.rules import Builder, sum_patterns, value
 
 INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
+STALLING_RATE = "chloramphenicol_stalling_rate"   # expression k_cm·cm (1/min), with chloramphenicol only
 ALL_RIBOSOMES = "ribosomes_all"      # observable: x_R plus free and bound ribosomes of every pool
 RIBOSOMAL_PROTEIN = "ribosomal_protein"
 
@@ -91,13 +105,22 @@ def pool_monomer(pool: str) -> str:
     return "ribosome" if pool == "host" else f"ribosome_{pool}"
 
 
+def stalled_monomer(pool: str) -> str:
+    """A pool's ribosome stalled by chloramphenicol: ``stalled_ribosome``, ``stalled_ribosome_o1``."""
+    return f"stalled_{pool_monomer(pool)}"
+
+
 def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
-    """Declare ribosomal protein, the host and orthogonal ribosomes and the ribosome observables.
+    """Declare ribosomal protein, the host and orthogonal ribosomes and the ribosome observables
+    (and the stalled ribosomes, when ``p`` has chloramphenicol above zero).
 
     >>> from bioxen.rules import Builder
     >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0}, ("o1",))
     >>> [o.name for o in b.model.observables]
     ['ribosomes_free', 'ribosomes_free_o1', 'ribosomal_protein_free', 'ribosomes_idle', 'ribosomes_all', 'ribosome_inventory_level']
+    >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0, "k_cm": 0.006, "chloramphenicol": 4.0})
+    >>> [o.name for o in b.model.observables][-2:], str(b.model.expressions["ribosomes_translating"].expr)
+    (['ribosome_inventory_level', 'ribosomes_stalled'], 'ribosome_inventory_level - ribosomes_idle - ribosomes_stalled')
     """
     ribosome = b.monomer("ribosome", ["mrna"])
     b.parameter("k_b", p["k_b"])
@@ -105,14 +128,32 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     inventory = b.monomer(INVENTORY)
     protein = b.monomer(RIBOSOMAL_PROTEIN)
     monomers = [ribosome] + [b.monomer(pool_monomer(pool), ["mrna"]) for pool in pools]
+    stalled = [b.monomer(stalled_monomer(pool), ["mrna"]) for pool in ("host",) + tuple(pools)] \
+        if value(p.get("chloramphenicol", 0.0)) > 0 else []
     free = [b.observable("ribosomes_free", ribosome(mrna=None))]
     free += [b.observable(f"ribosomes_free_{pool}", m(mrna=None)) for pool, m in zip(pools, monomers[1:])]
     b.observable("ribosomal_protein_free", protein())
     idle = b.observable("ribosomes_idle", sum_patterns([protein()] + [m(mrna=None) for m in monomers]))
-    b.observable(ALL_RIBOSOMES, sum_patterns([protein()] + [m() for m in monomers]))
+    b.observable(ALL_RIBOSOMES, sum_patterns([protein()] + [m() for m in monomers + stalled]))
     total = b.observable("ribosome_inventory_level", inventory())
-    b.expression("ribosomes_translating", total - idle, "molecules")
+    if not stalled:
+        b.expression("ribosomes_translating", total - idle, "molecules")
+        return ribosome
+    stalled_level = b.observable("ribosomes_stalled", sum_patterns([m() for m in stalled]))
+    b.expression("ribosomes_translating", total - idle - stalled_level, "molecules")
+    k_cm, cm = b.parameter("k_cm", p["k_cm"]), b.parameter("chloramphenicol", p["chloramphenicol"])
+    b.expression(STALLING_RATE, k_cm * cm, "1/min")
     return ribosome
+
+
+def stall_translation(b: Builder, name: str, bound, pool: str, tags=()) -> None:
+    """``m_x:R → m_x:R_cm`` at k_cm·cm for the translating complex ``bound`` (an mRNA bound to a
+    ribosome of ``pool``), if the model has chloramphenicol; otherwise nothing."""
+    if STALLING_RATE not in b.model.expressions.keys():
+        return
+    mrna = next(mp for mp in bound.monomer_patterns if mp.monomer.name != pool_monomer(pool))
+    stalled = mrna.monomer(**mrna.site_conditions) % b.model.monomers[stalled_monomer(pool)](mrna=1)
+    b.rule(f"stalling_{name}", bound >> stalled, b.model.expressions[STALLING_RATE], tags=tags)
 
 
 def _assembly(b: Builder, rrna: str, pool: str, transcription, threshold, k_a, k_d, decay, tags=()):
@@ -133,12 +174,43 @@ def host_rrna(b: Builder, p: dict) -> None:
               b.parameter("d_rR", p["d_rR"]))
 
 
-def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=(), licence=1) -> None:
-    """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1) and the assembly of
-    its o-ribosomes from ribosomal protein."""
+def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=(), licence=1,
+                    controller: bool = False) -> None:
+    """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1, and with ``controller``
+    repressed by :func:`feedback_controller`) and the assembly of its o-ribosomes from ribosomal protein."""
     w = b.parameter(orrna_parameter(pool), transcription, "molecules/min", "BioXen sizing of the pool share")
-    _assembly(b, f"rRNA_{pool}", pool, w * licence,
+    activity = w * licence / feedback_controller(b, pool, q, licence) if controller else w * licence
+    _assembly(b, f"rRNA_{pool}", pool, activity,
               b.parameter(f"theta_rRNA_{pool}", q["orrna_threshold"]),
               b.parameter(f"k_assembly_{pool}", q["assembly"]),
               b.parameter(f"k_disassembly_{pool}", q["disassembly"]),
               b.parameter(f"d_rRNA_{pool}", q["orrna_decay"]), tags)
+
+
+def feedback_controller(b: Builder, pool: str, q: dict, licence=1):
+    """Darlington et al. 2018's dynamic allocator of o-ribosomes (Fig. 6; NC lib/fbprnODE.m): a
+    repressor F, translated by the pool's own o-ribosomes, represses the pool's o-rRNA gene.
+    Returns the repression ``1 + (F/K_F)^h_F`` that divides o-rRNA transcription. Constants
+    from the parts library (``controller_*``: w_F 1e3, θ_F 4.38, K_F 1e4, h_F 4, n_F 300; NC)::
+
+        ∅ → m_F                at  w_F·a/(θ_F + a)·licence
+        m_F + P ⇌ m_F:P        k_b·e_F, k_u           (P: the pool's free o-ribosomes)
+        m_F:P → m_F + P + F    at  γ(a)/n_F
+        m_F → ∅                at  d_mF               (F is diluted only, NC dypF = 0)
+        ∅ → r_P                at  w_rP·a/(θ_rP + a) / (1 + (F/K_F)^h_F)
+
+    When a circuit's demand takes o-ribosomes, F's translation falls, F is diluted away and the
+    o-rRNA gene makes more o-ribosomes from the shared ribosomal protein.
+    """
+    from bioxen.rules.expression import GeneSpec, gene   # expression imports this module
+
+    spec = GeneSpec(name=f"controller_{pool}", locus_tags=(), max_transcription=value(q["controller_transcription"]),
+                    threshold=value(q["controller_threshold"]), length=value(q["controller_length"]),
+                    initiation_strength=value(q["controller_initiation"]),
+                    mrna_decay=value(q["controller_mrna_decay"]),
+                    protein_decay=value(q["controller_protein_decay"]), pool=pool)
+    made = gene(b, spec, factor=None if isinstance(licence, (int, float)) and licence == 1 else licence)
+    level = b.observable(f"controller_level_{pool}", made["protein_pattern"])
+    k_f = b.parameter(f"K_controller_{pool}", q["controller_K"])
+    h_f = b.parameter(f"h_controller_{pool}", q["controller_hill"])
+    return b.expression(f"controller_repression_{pool}", 1 + (level / k_f) ** h_f, "dimensionless")

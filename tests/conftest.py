@@ -107,3 +107,14 @@ simulate:
   until: 6 h
   points: 73
 """)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what the validation tests measured (``record_property("measured", text)``), so the
+    numbers reach the log also under xdist, which swallows a worker's ``print``."""
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, []) if r.when == "call"]
+    measured = sorted((r.nodeid, text) for r in reports for key, text in r.user_properties if key == "measured")
+    if measured:
+        terminalreporter.section("measured")
+        for nodeid, text in measured:
+            terminalreporter.write_line(f"{nodeid}\n{text}")

@@ -59,3 +59,20 @@ def test_non_concrete_rules_fall_back_to_bionetgen(small_policy):
            b.parameter("k_test", 1e-9))
     assert expand_network(b.model) == "bng"
     assert len(b.model.reactions) > len(build.builder.model.reactions)
+
+
+def test_own_expansion_equals_bionetgen_with_chloramphenicol_and_controller(tmp_path, synthetic_genbank):
+    from conftest import write_policy
+    policy = write_policy(tmp_path / "cm.yaml", f"""
+schema_version: 1
+host: {{chloramphenicol: 2 uM}}
+vms:
+  - {{id: vm1, genome: {synthetic_genbank}, genetic_code: recode, ribosomes: {{share: 0.2, controller: true}}}}
+""")
+    design = _designed(policy)
+    ours, _ = build_model(design)
+    assert expand_network(ours.model) == "bioxen"
+    reference, _ = build_model(design)
+    generate_equations(reference.model)
+    assert _network(ours.model) == _network(reference.model)
+    assert any(r.name.startswith("stalling_controller_o1") for r in ours.model.rules)

@@ -56,6 +56,22 @@ simulate:
     assert "'6 h'" in message
 
 
+def test_chloramphenicol_needs_a_concentration_unit(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", "schema_version: 1\nhost: {chloramphenicol: 4}\n")
+    assert f"{policy}:2:25: error: chloramphenicol: concentration 4 has no unit" in _errors(policy)
+    good = write_policy(tmp_path / "q.yaml", "schema_version: 1\nhost: {chloramphenicol: 500 nM}\n")
+    assert load_policy(good).host.chloramphenicol == pytest.approx(0.5)
+
+
+def test_controller_needs_an_orthogonal_pool(tmp_path):
+    policy = write_policy(tmp_path / "p.yaml", """
+schema_version: 1
+vms:
+  - {id: vm1, genome: x.gb, ribosomes: {share: 0.1, pool: host, controller: true}}
+""")
+    assert "controller: true regulates an orthogonal pool's o-rRNA" in _errors(policy)
+
+
 def test_shares_must_leave_the_host_ribosomes(tmp_path):
     policy = write_policy(tmp_path / "p.yaml", """
 schema_version: 1

@@ -16,7 +16,9 @@ import libsbml
 
 from Bio import SeqIO
 
+from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
+from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
 from bioxen.backend.images import hypervisor_image, vm_image
 from bioxen.backend.sbol import to_sbol3, write_sbol3
@@ -32,7 +34,8 @@ from bioxen.rules.clock import repressor_name
 from bioxen.rules.host import HOST_OUTPUTS
 from bioxen.rules.ribosomes import orrna_parameter
 
-TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic")
+TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic", "antimony",
+         "python-libsedml", "python-libcombine")
 
 
 @dataclass
@@ -225,6 +228,8 @@ WRITERS = {
     "dna": lambda build, directory: _write_design_dna(build.design, directory),   # GenBank images, SBOL3
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
     "vcml": _write_vcml,                                                          # model.vcml (VCell)
+    "antimony": lambda build, directory: write_antimony(build, directory / "model.ant"),
+    "omex": lambda build, directory: write_omex(build, outputs_spec(build), directory / "model.omex"),
 }
 assert tuple(WRITERS) == OPTIONAL
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from bioxen.errors import CompileError
 
-OPTIONAL = ("bngl", "dna", "nfsim", "vcml")
+OPTIONAL = ("bngl", "dna", "nfsim", "vcml", "antimony", "omex")
 FORMATS = ("sbml",) + OPTIONAL
-DEFAULT_FORMATS = ("sbml", "bngl", "dna")
+DEFAULT_FORMATS = ("sbml", "bngl", "dna", "omex")
 
 
 def check_formats(formats) -> tuple[str, ...]:

@@ -40,12 +40,14 @@ class VmOutputs:
 
 def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
     """The hypervisor's own protein-coding genes in the model, each with the monomers of its
-    products: every VM's protease and reporter, the ATP guard and the clock's repressors
-    (what the hypervisor tax counts)."""
+    products: every VM's protease and reporter, its pool's o-rRNA feedback controller, the ATP
+    guard and the clock's repressors (what the hypervisor tax counts)."""
     genes = {}
     for vm in design.vms:
         genes[f"protease_{vm.id}"] = (f"protein_protease_{vm.id}",)
         genes[f"reporter_{vm.id}"] = (f"protein_reporter_{vm.id}", f"fluorescent_reporter_{vm.id}")
+        if vm.controller and vm.pool == "orthogonal":
+            genes[f"controller_{vm.parts.pool}"] = (f"protein_controller_{vm.parts.pool}",)
     if design.atp_guard is not None and design.vms:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:

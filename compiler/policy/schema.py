@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
-from bioxen.units import minutes
+from bioxen.units import micromolar, minutes
 
 SCHEMA_VERSION = 1
 RESOLUTIONS = ("gene", "operon", "subsystem")
 Minutes = Annotated[float, PlainValidator(minutes)]
+Micromolar = Annotated[float, PlainValidator(micromolar)]
 
 
 class Strict(BaseModel):
@@ -23,6 +24,15 @@ class RibosomeShare(Strict):
     share: float = Field(0.2, gt=0, lt=1, description="share of the host's translation capacity")
     pool: Literal["orthogonal", "host"] = Field(
         "orthogonal", description="the VM's own o-ribosome pool, or the host's ribosomes")
+    controller: bool = Field(False, description="orthogonal pool: o-rRNA under the feedback controller of "
+                                                "Darlington et al. 2018 (a repressor made by the pool)")
+
+    @model_validator(mode="after")
+    def _controller_needs_an_orthogonal_pool(self):
+        if self.controller and self.pool != "orthogonal":
+            raise ValueError("controller: true regulates an orthogonal pool's o-rRNA; this VM runs on host "
+                             "ribosomes (give it pool: orthogonal)")
+        return self
 
 
 class VirtualMachine(Strict):
@@ -67,6 +77,8 @@ class Host(Strict):
     chassis: str = "ecoli_mg1655"
     nutrient_quality: float | None = Field(None, gt=0, description="overrides the chassis n_s")
     external_nutrient: float | None = Field(None, ge=0, description="overrides the chassis s")
+    chloramphenicol: Micromolar | None = Field(None, description="concentration in the medium, e.g. 4 uM "
+                                                                 "(overrides the chassis chloramphenicol)")
 
 
 class Simulation(Strict):

@@ -1,0 +1,43 @@
+"""The model as Antimony text (libAntimony), converted from the SBML the compiler emits.
+
+libAntimony keeps the models it loaded in one process-wide store; every call
+here clears it before and after, so conversions never see each other's modules.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import antimony
+import libsbml
+
+from bioxen.backend.sbml import write_text_atomically
+from bioxen.errors import CompileError
+
+
+def _convert(load, text: str, what: str, emit) -> str:
+    antimony.clearPreviousLoads()
+    try:
+        if load(text) < 0:
+            raise CompileError(f"libAntimony cannot read the {what}: {antimony.getLastError().strip()}")
+        return emit(antimony.getMainModuleName())
+    finally:
+        antimony.clearPreviousLoads()
+
+
+def sbml_to_antimony(sbml: str) -> str:
+    """Antimony text for an SBML document (as XML text)."""
+    return _convert(antimony.loadSBMLString, sbml, "SBML model", antimony.getAntimonyString)
+
+
+def antimony_to_sbml(text: str) -> str:
+    """SBML (as XML text) for Antimony text: the way back, for round trips and for users."""
+    return _convert(antimony.loadAntimonyString, text, "Antimony model", antimony.getSBMLString)
+
+
+def to_antimony(doc: libsbml.SBMLDocument) -> str:
+    return sbml_to_antimony(libsbml.writeSBMLToString(doc))
+
+
+def write_antimony(build, path) -> Path:
+    """``model.ant`` for a compiled :class:`~bioxen.backend.compile.Build`; returns ``path``."""
+    return write_text_atomically(to_antimony(build.sbml), path)

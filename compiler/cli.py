@@ -146,12 +146,13 @@ def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
         _compile(policy, out, formats.split(","))
 
 
-def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path):
+def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path, engine=None):
+    from bioxen.runtime.engines import resolve_engine, simulate as simulate_with
     from bioxen.runtime.plot import plot_timecourse
-    from bioxen.runtime.simulate import simulate_build
 
-    with _stage(f"simulating {until:g} min in libRoadRunner ({method})"):
-        table = simulate_build(build_dir, until, points, method, seed)
+    chosen, why = resolve_engine(build_dir, engine, method)
+    with _stage(f"simulating {until:g} min in {chosen.name} ({method}; {why})"):
+        table = simulate_with(build_dir, until, points, method, seed, chosen.name)
     table.to_csv(results, index=False)
     figure = plot_timecourse(table, results.with_suffix(".png"), build_dir.name)
     console.print(f"time courses -> {results}, plot -> {figure}")
@@ -164,10 +165,12 @@ def simulate(build_dir: Path = typer.Argument(..., help="a compiled build direct
              points: int = typer.Option(361, help="output time points"),
              method: str = typer.Option("ode", help="ode or ssa"),
              seed: Optional[int] = typer.Option(None, help="random seed (ssa)"),
-             out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV")):
-    """Simulate a compiled model in libRoadRunner; write CSV time courses and a PNG plot."""
+             out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV"),
+             engine: Optional[str] = typer.Option(None, "--engine",
+                                                  help="roadrunner, bngsim, copasi or bng (default: by network size)")):
+    """Simulate a compiled model; write CSV time courses and a PNG plot."""
     with _user_errors():
-        _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv")
+        _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv", engine)
 
 
 def _summary_table(summary, design_name: str) -> Table:

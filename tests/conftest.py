@@ -1,6 +1,8 @@
 """Shared fixtures: the reference data in ../shared and small synthetic genomes."""
 from __future__ import annotations
 
+import libsedml  # noqa: F401  before libsbml (see compiler/__init__.py)
+
 import os
 import random
 from pathlib import Path
@@ -118,3 +120,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("measured")
         for nodeid, text in measured:
             terminalreporter.write_line(f"{nodeid}\n{text}")
+
+
+@pytest.fixture(autouse=True)
+def _keep_text_encoding():
+    """COPASI resets LC_CTYPE to "C" when it runs, which makes Python's default text encoding
+    ASCII; the library restores it after its own calls, and this restores it after each test."""
+    import locale
+    ctype = locale.setlocale(locale.LC_CTYPE)
+    yield
+    locale.setlocale(locale.LC_CTYPE, ctype)

@@ -18,6 +18,7 @@ from Bio import SeqIO
 
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
+from bioxen.backend.copasi import write_cps
 from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
 from bioxen.backend.images import hypervisor_image, vm_image
@@ -230,6 +231,8 @@ WRITERS = {
     "vcml": _write_vcml,                                                          # model.vcml (VCell)
     "antimony": lambda build, directory: write_antimony(build, directory / "model.ant"),
     "omex": lambda build, directory: write_omex(build, outputs_spec(build), directory / "model.omex"),
+    "copasi": lambda build, directory: write_cps(directory / "model.xml", directory / "model.cps",
+                                                 build.design.simulation),
 }
 assert tuple(WRITERS) == OPTIONAL
 

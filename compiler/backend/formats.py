@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bioxen.errors import CompileError
 
-OPTIONAL = ("bngl", "dna", "nfsim", "vcml", "antimony", "omex")
+OPTIONAL = ("bngl", "dna", "nfsim", "vcml", "antimony", "omex", "copasi")
 FORMATS = ("sbml",) + OPTIONAL
 DEFAULT_FORMATS = ("sbml", "bngl", "dna", "omex")
 

@@ -69,6 +69,7 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
         metrics["scalability"] = scaling
     rows = comparison(metrics, scaling)
     metrics["against_seed"] = [{"metric": a, "seed": b, "bioxen": c} for a, b, c in rows]
-    (build_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    (build_dir / "report.html").write_text(render(build_dir.name, table, spec, metrics, rows, isolation, scaling))
+    (build_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    (build_dir / "report.html").write_text(render(build_dir.name, table, spec, metrics, rows, isolation, scaling),
+                                          encoding="utf-8")
     return metrics, rows

@@ -1,0 +1,488 @@
+"""One results table from any of four simulators: libRoadRunner, bngsim, COPASI and BNG2.pl.
+
+Every engine returns the quantities :func:`bioxen.runtime.simulate.selections` names (species,
+assignment-rule values such as ``growth_rate``, and reaction fluxes such as the elongations) at
+the same evenly spaced times, and :func:`bioxen.runtime.simulate.tabulate` turns them into the
+table ``simulate_build`` gives. Each engine reads them its own way:
+
+=========== ============ ============================================================
+engine      methods      reads
+=========== ============ ============================================================
+roadrunner  ode, ssa     model.xml; species, rule values and fluxes by SBML id
+bngsim      ode, ssa     model.xml; species, and rules and reaction rates as expressions
+copasi      ode, ssa     model.cps (ODE) or model.xml; particle numbers and particle fluxes
+bng         ode, ssa     model.bngl with its own actions replaced: a Species observable per
+                         selected species, a function per rule value and per reaction
+                         rate (the SBML kinetic law over those observables)
+=========== ============ ============================================================
+
+SSA counts molecules. Every engine starts from the same whole-molecule state that
+``simulate.load_simulator`` gives libRoadRunner: initial amounts rounded, the ribosome
+inventory set to the rounded ribosomes. bngsim and COPASI refuse a reversible reaction whose
+law is not mass action (one net-rate channel would lock at equilibrium), so for SSA each
+reversible reaction is split into a forward and a ``_reverse`` reaction from the positive and
+negative terms of its law; its flux is read back as their difference.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import math
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import libsbml
+import numpy as np
+import pandas as pd
+
+from bioxen.errors import SimulationError
+from bioxen.runtime.simulate import METHODS, Outputs, advance, load_simulator, read_build, selections, tabulate
+
+logger = logging.getLogger(__name__)
+
+# The default engine by network size. libRoadRunner's CVODE factorises a dense Jacobian
+# (cost ~ species^3) after compiling the model with LLVM; bngsim factorises with sparse KLU.
+# Measured on this project's two-to-four-VM designs (6 h ODE, load + run, one process each):
+#   species      125   197   293   533   914   1377   2657
+#   roadrunner   0.5   0.7   1.7   5.5  17.7   68.4  661.5 s
+#   bngsim       0.5   0.6   0.8   1.5   2.4    4.0   10.4 s
+# Equal at ~125 species; from ~200 bngsim is faster and the gap widens. Below, libRoadRunner
+# stays: it is the reference engine (the live hypervisor runs on it) and either takes < 1 s.
+SPARSE_FROM_SPECIES = 200
+ODE_TOLERANCE = 1e-8          # relative and absolute, as simulate.load_simulator gives libRoadRunner
+# bngsim's own defaults derive an analytical Jacobian (45 s at 914 species, growing faster than
+# the network) and, from 256 species, compile the right-hand side with the system C compiler
+# into ~/.cache/bngsim (minutes, cold). A difference-quotient Jacobian, coloured over the
+# sparsity pattern for KLU, needs neither: the times above are with these settings.
+BNGSIM_ODE = {"jacobian": "fd", "codegen": False}
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A simulator: its name, the methods it runs, and how it fills a (points x selected) array."""
+
+    name: str
+    methods: tuple[str, ...]
+    run: Callable[[Path, list[str], float, int, str, int | None], np.ndarray]
+
+
+def choose_engine(n_species: int) -> str:
+    """libRoadRunner (dense CVODE) for small networks, bngsim (sparse KLU) from
+    ``SPARSE_FROM_SPECIES`` species on."""
+    return "bngsim" if n_species >= SPARSE_FROM_SPECIES else "roadrunner"
+
+
+# -- reading an engine's output ------------------------------------------------------------------
+
+def _columns(selected: list[str], read: Callable[[str], np.ndarray | None], engine: str) -> np.ndarray:
+    """The selected columns from ``read`` (None for a quantity the engine does not report)."""
+    found = {name: read(name) for name in selected}
+    missing = [name for name, column in found.items() if column is None]
+    if missing:
+        raise SimulationError(f"{engine} reports no {', '.join(missing[:5])}"
+                              + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""))
+    return np.column_stack([np.asarray(found[name], dtype=float) for name in selected])
+
+
+def _net_fluxes(data: np.ndarray, read_names: list[str], selected: list[str], reverse_of: dict) -> np.ndarray:
+    """Columns for ``selected`` from data read for ``read_names`` (selected plus split reverses)."""
+    index = {name: i for i, name in enumerate(read_names)}
+    return np.column_stack([data[:, index[name]] - (data[:, index[reverse_of[name]]] if name in reverse_of else 0)
+                            for name in selected])
+
+
+def _with_reverses(selected: list[str], reverse_of: dict[str, str]) -> list[str]:
+    return selected + [reverse_of[name] for name in selected if name in reverse_of]
+
+
+# -- SBML prepared for SSA ------------------------------------------------------------------------
+
+def _operator(node: libsbml.ASTNode, symbol: str) -> bool:
+    # getCharacter, not getType: once python-libsedml is imported after libsbml, libsbml's
+    # ASTNode.getType() returns a bare SWIG pointer that equals no AST_* constant
+    return node.isOperator() and node.getCharacter() == symbol
+
+
+def _negated(node: libsbml.ASTNode) -> tuple[bool, str]:
+    """(True, "x") for ``-x`` or a product with an odd number of negated factors, else
+    (False, the term's formula)."""
+    if node.isUMinus():
+        return True, libsbml.formulaToL3String(node.getChild(0))
+    if node.isNumber() and node.getValue() < 0:
+        return True, repr(-node.getValue())
+    if _operator(node, "*"):
+        parts = [_negated(node.getChild(i)) for i in range(node.getNumChildren())]
+        if sum(negative for negative, _ in parts) % 2:
+            return True, " * ".join(f"({factor})" for _, factor in parts)
+    return False, libsbml.formulaToL3String(node)
+
+
+def _signed_terms(node: libsbml.ASTNode, sign: int = 1) -> list[tuple[int, str]]:
+    """A rate law as signed terms: ``kf*A*B - kr*C`` -> [(+1, "kf * A * B"), (-1, "kr * C")]."""
+    n = node.getNumChildren()
+    if _operator(node, "+"):
+        return [term for i in range(n) for term in _signed_terms(node.getChild(i), sign)]
+    if _operator(node, "-") and n == 2:
+        return _signed_terms(node.getChild(0), sign) + _signed_terms(node.getChild(1), -sign)
+    negative, term = _negated(node)
+    return [(-sign if negative else sign, term)]
+
+
+def _sum(terms: list[str]) -> libsbml.ASTNode:
+    return libsbml.parseL3Formula(" + ".join(f"({term})" for term in terms))
+
+
+def _reverse_reaction(model: libsbml.Model, reaction: libsbml.Reaction, law: libsbml.ASTNode) -> str:
+    back = reaction.clone()
+    back.unsetMetaId(), back.setReversible(False)
+    back.setId(next(sid for sid in (f"{reaction.getId()}_reverse{i or ''}" for i in range(1000))
+                    if model.getElementBySId(sid) is None))
+    back.getListOfReactants().clear(), back.getListOfProducts().clear()
+    for source, add in ((reaction.getListOfProducts(), back.addReactant),
+                        (reaction.getListOfReactants(), back.addProduct)):
+        for reference in source:
+            copy = reference.clone()
+            copy.unsetId(), copy.unsetMetaId()
+            add(copy)
+    back.getKineticLaw().setMath(law)
+    model.addReaction(back)
+    return back.getId()
+
+
+def split_reversible(model: libsbml.Model) -> dict[str, str]:
+    """Split each reversible reaction whose law has positive and negative terms into a forward
+    and a reverse reaction; reaction id -> its reverse's id."""
+    reverse_of = {}
+    for reaction in list(model.getListOfReactions()):
+        if not reaction.getReversible() or reaction.getKineticLaw() is None:
+            continue
+        terms = _signed_terms(reaction.getKineticLaw().getMath())
+        forward, backward = [t for s, t in terms if s > 0], [t for s, t in terms if s < 0]
+        if forward and backward:
+            reverse_of[reaction.getId()] = _reverse_reaction(model, reaction, _sum(backward))
+            reaction.setReversible(False)
+            reaction.getKineticLaw().setMath(_sum(forward))
+    return reverse_of
+
+
+def _initial_amount(model: libsbml.Model, species: libsbml.Species) -> float:
+    assignment = model.getInitialAssignmentBySymbol(species.getId())
+    if assignment is not None:
+        value = libsbml.SBMLTransforms.evaluateASTNode(assignment.getMath(), model)
+        model.removeInitialAssignment(species.getId())
+        return value
+    if species.isSetInitialAmount():
+        return species.getInitialAmount()
+    return species.getInitialConcentration() * model.getCompartment(species.getCompartment()).getSize()
+
+
+def whole_molecules(model: libsbml.Model) -> dict[str, float]:
+    """Round every initial amount and set the ribosome inventory to the rounded ribosomes
+    (what ``simulate.load_simulator`` does for libRoadRunner's SSA); species id -> amount."""
+    from bioxen.rules.ribosomes import ALL_RIBOSOMES, INVENTORY
+
+    amounts = {}
+    for species in model.getListOfSpecies():
+        if not species.getBoundaryCondition() and not species.getConstant():
+            amounts[species.getId()] = float(round(_initial_amount(model, species)))
+            species.setInitialAmount(amounts[species.getId()])
+    inventory, everything = model.getSpecies(INVENTORY), model.getAssignmentRule(ALL_RIBOSOMES)
+    if inventory is not None and everything is not None:
+        libsbml.SBMLTransforms.clearComponentValues(model)
+        amounts[INVENTORY] = float(round(libsbml.SBMLTransforms.evaluateASTNode(everything.getMath(), model)))
+        inventory.setInitialAmount(amounts[INVENTORY])
+    return amounts
+
+
+def ssa_sbml(sbml: str) -> tuple[str, dict[str, str]]:
+    """The model for a stochastic run: whole molecules, reversible reactions split."""
+    doc = libsbml.readSBMLFromString(sbml)
+    whole_molecules(doc.getModel())
+    reverse_of = split_reversible(doc.getModel())
+    return libsbml.writeSBMLToString(doc), reverse_of
+
+
+# -- libRoadRunner, bngsim, COPASI ----------------------------------------------------------------
+
+def _roadrunner(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    rr = load_simulator((build_dir / "model.xml").read_text(), method, seed)
+    return advance(rr, 0, until, points, selected)
+
+
+def _check_libsbml() -> None:
+    """bngsim reads SBML through libsbml's Python AST, which python-libsedml breaks when it is
+    imported after libsbml (``ASTNode.getType()`` then returns a bare SWIG pointer)."""
+    if libsbml.parseL3Formula("a + b").getType() != libsbml.AST_PLUS:
+        raise SimulationError("bngsim cannot read SBML in this process: libsbml's Python AST is broken "
+                              "(python-libsedml was imported after libsbml)",
+                              hint="import libsedml before libsbml, or run bngsim in a fresh process")
+
+
+def _bngsim_result(sbml: str, until: float, points: int, method: str, seed: int | None):
+    import bngsim
+
+    _check_libsbml()
+    try:
+        model = bngsim.Model.from_sbml_string(sbml)
+        if method == "ssa":
+            return bngsim.Simulator(model, method="ssa").run(t_span=(0.0, until), n_points=points, seed=seed)
+        simulator = bngsim.Simulator(model, method="ode", **BNGSIM_ODE)
+        result = simulator.run(t_span=(0.0, until), n_points=points, rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
+    except (bngsim.BngsimError, ValueError) as exc:
+        raise SimulationError(f"bngsim: {exc}") from exc
+    solver = {0: "dense LU", 1: "sparse KLU", 2: "LAPACK dense"}.get(result.solver_stats.get("linear_solver"))
+    logger.info("bngsim ODE: %d species, linear solver %s", model.n_species, solver)
+    return result
+
+
+def _bngsim(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    sbml, reverse_of = (build_dir / "model.xml").read_text(), {}
+    if method == "ssa":
+        sbml, reverse_of = ssa_sbml(sbml)
+    result = _bngsim_result(sbml, until, points, method, seed)
+    species = {name: i for i, name in enumerate(result.species_names)}
+    expressions = set(result.expression_names)
+
+    def read(name):
+        if name == "time":
+            return result.time
+        if name in species:
+            return result.species[:, species[name]]
+        return result.expressions[name] if name in expressions else None
+
+    names = _with_reverses(selected, reverse_of)
+    return _net_fluxes(_columns(names, read, "bngsim"), names, selected, reverse_of)
+
+
+def _copasi(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    from bioxen.backend.copasi import copasi_model, time_course
+
+    source, reverse_of = build_dir / "model.xml", {}
+    if method == "ssa":
+        source, reverse_of = ssa_sbml(source.read_text())
+    elif (build_dir / "model.cps").is_file():
+        source = build_dir / "model.cps"
+    names = _with_reverses(selected, reverse_of)
+    with copasi_model(source) as model:
+        return _net_fluxes(time_course(model, names, until, points, method, seed), names, selected, reverse_of)
+
+
+# -- BNG2.pl on model.bngl ------------------------------------------------------------------------
+
+_MONOMER = re.compile(r"(\w+)\((.*)\)")
+
+
+def _site(name: str, value) -> str:
+    if value is None:
+        return name
+    if isinstance(value, int):
+        return f"{name}!{value}"
+    if isinstance(value, str):
+        return f"{name}~{value}"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return _site(name, value[0]) + (f"!{value[1]}" if value[1] is not None else "")
+    if isinstance(value, list) and all(isinstance(bond, int) for bond in value):
+        return name + "".join(f"!{bond}" for bond in value)
+    raise ValueError(f"site {name}={value!r}")
+
+
+def bngl_species(pysb_species: str) -> str:
+    """A PySB species (an SBML species' name) in BNGL:
+    ``mRNA_x(rib=1, sd='o1') % ribosome(mrna=1)`` -> ``mRNA_x(rib!1,sd~o1).ribosome(mrna!1)``."""
+    monomers = []
+    for part in pysb_species.split(" % "):
+        match = _MONOMER.fullmatch(part.strip())
+        try:
+            call = ast.parse(f"_({match.group(2)})", mode="eval").body
+            sites = [_site(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+        except (AttributeError, SyntaxError, ValueError) as exc:
+            raise SimulationError(f"cannot write species '{pysb_species}' in BNGL") from exc
+        monomers.append(f"{match.group(1)}({','.join(sites)})")
+    return ".".join(monomers)
+
+
+def _rename(node: libsbml.ASTNode, model: libsbml.Model, observable: Callable[[str], str]) -> None:
+    """Species -> their observables, compartments -> their sizes, throughout ``node``."""
+    if node.isName():
+        if model.getSpecies(node.getName()) is not None:
+            node.setName(observable(node.getName()))
+        elif model.getCompartment(node.getName()) is not None:
+            node.setValue(model.getCompartment(node.getName()).getSize())
+    for i in range(node.getNumChildren()):
+        _rename(node.getChild(i), model, observable)
+
+
+def _law(model: libsbml.Model, reaction: libsbml.Reaction, observable: Callable[[str], str]) -> str:
+    """A reaction's SBML kinetic law as a BNGL expression over Species observables."""
+    law = reaction.getKineticLaw().getMath().deepCopy()
+    _rename(law, model, observable)
+    return libsbml.formulaToL3String(law)
+
+
+@dataclass
+class _Readout:
+    """What a BNGL file gains so that BNG2.pl's .gdat holds every selected quantity."""
+
+    observables: list[str]
+    functions: list[str]
+    column: dict[str, str]    # selected name -> .gdat column
+
+
+def _readout(model: libsbml.Model, selected: list[str]) -> _Readout:
+    readout = _Readout([], [], {"time": "time"})
+    species_observable: dict[str, str] = {}
+
+    def observable(sid: str) -> str:
+        if sid not in species_observable:
+            species_observable[sid] = f"bioxen_species_{len(species_observable)}"
+            pattern = bngl_species(model.getSpecies(sid).getName())
+            readout.observables.append(f"  Species {species_observable[sid]} {pattern}")
+        return species_observable[sid]
+
+    for index, name in enumerate(n for n in selected if n != "time"):
+        if model.getSpecies(name) is not None:
+            readout.column[name] = observable(name)
+            continue
+        reaction = model.getReaction(name)
+        formula = _law(model, reaction, observable) if reaction is not None else name
+        readout.column[name] = f"bioxen_selected_{index}"
+        readout.functions.append(f"  bioxen_selected_{index}() {formula}")
+    return readout
+
+
+def _insert_block(bngl: str, block: str, lines: list[str]) -> str:
+    if not lines:
+        return bngl
+    if f"end {block}" in bngl:
+        return bngl.replace(f"end {block}", "\n".join(lines) + f"\nend {block}", 1)
+    return bngl.replace("end model", f"begin {block}\n" + "\n".join(lines) + f"\nend {block}\n\nend model", 1)
+
+
+def _number(value: float) -> str:
+    return repr(float(value)).removesuffix(".0")
+
+
+def _segments(control: list[dict], until: float) -> list[tuple[float, float, dict[str, float]]]:
+    """(start, end, parameters set at start) between the timed commands (outputs.json)."""
+    times = sorted({c["at_min"] for c in control if 0 < c["at_min"] < until})
+    bounds = [0.0] + times + [until]
+    return [(start, end, {k: v for c in control if (c["at_min"] == start if start > 0 else c["at_min"] <= 0)
+                          for k, v in c["assignments"].items()})
+            for start, end in zip(bounds, bounds[1:])]
+
+
+def _actions(control, until, points, method, seed, initial: dict[str, str]) -> list[str]:
+    grid = np.linspace(0.0, until, points)
+    lines = ["begin actions", "  generate_network({overwrite=>1})"]
+    lines += [f'  setConcentration("{pattern}",{amount})' for pattern, amount in initial.items()]
+    for index, (start, end, applied) in enumerate(_segments(control, until)):
+        lines += [f'  setParameter("{name}",{_number(level)})' for name, level in applied.items()]
+        times = [start] + [t for t in grid if start < t < end and not math.isclose(t, end)] + [end]
+        if len(times) < 3:
+            times.insert(1, (start + end) / 2)   # BNG2.pl wants three sample times or more
+        more = ",continue=>1" if index else (f",seed=>{int(seed) % 2**31}" if seed is not None else "")
+        tolerance = f",atol=>{ODE_TOLERANCE / 100:g},rtol=>{ODE_TOLERANCE / 100:g}" if method == "ode" else ""
+        lines.append(f'  simulate({{method=>"{method}",t_start=>{_number(start)},print_functions=>1,'
+                     f"sample_times=>[{','.join(_number(t) for t in times)}]{tolerance}{more}}})")
+    return lines + ["end actions"]
+
+
+def _bngl_for_run(build_dir: Path, selected, until, points, method, seed) -> tuple[str, dict[str, str]]:
+    if not (build_dir / "model.bngl").is_file():
+        raise SimulationError(f"{build_dir} has no model.bngl", hint="compile with --formats bngl")
+    doc = libsbml.readSBMLFromString((build_dir / "model.xml").read_text())
+    model = doc.getModel()
+    readout = _readout(model, selected)
+    initial = {}
+    if method == "ssa":
+        original = {s.getId(): s.getInitialAmount() for s in model.getListOfSpecies()}
+        initial = {bngl_species(model.getSpecies(sid).getName()): _number(amount)
+                   for sid, amount in whole_molecules(model).items() if amount or original.get(sid)}
+    bngl = re.sub(r"\nbegin actions\n.*?\nend actions\n?", "\n", (build_dir / "model.bngl").read_text(), flags=re.S)
+    bngl = _insert_block(_insert_block(bngl, "observables", readout.observables), "functions", readout.functions)
+    control = json.loads((build_dir / "outputs.json").read_text()).get("control", [])
+    return bngl + "\n" + "\n".join(_actions(control, until, points, method, seed, initial)) + "\n", readout.column
+
+
+def _read_gdat(path: Path, until: float, points: int) -> pd.DataFrame:
+    with open(path) as handle:
+        header = [name.removesuffix("()") for name in handle.readline().lstrip("#").split()]
+    table = pd.DataFrame(np.loadtxt(path, ndmin=2), columns=header).drop_duplicates("time", keep="last")
+    grid = np.linspace(0.0, until, points)
+    rows = [int(np.argmin(np.abs(table["time"].to_numpy() - t))) for t in grid]
+    if not np.allclose(table["time"].to_numpy()[rows], grid, rtol=1e-9, atol=1e-9 * max(until, 1)):
+        raise SimulationError(f"BNG2.pl's output misses times of the {points}-point grid")
+    return table.iloc[rows].reset_index(drop=True)
+
+
+def _bng(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    from pysb.pathfinder import get_path
+
+    bngl, column = _bngl_for_run(build_dir, selected, until, points, method, seed)
+    with tempfile.TemporaryDirectory(prefix="bioxen-bng-") as work:
+        (Path(work) / "model.bngl").write_text(bngl)
+        run = subprocess.run(["perl", get_path("bng"), "model.bngl"], cwd=work, capture_output=True, text=True)
+        if run.returncode != 0 or not (Path(work) / "model.gdat").is_file():
+            tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-8:])
+            raise SimulationError(f"BNG2.pl failed on model.bngl:\n{tail}")
+        gdat = _read_gdat(Path(work) / "model.gdat", until, points)
+    return _columns(selected, lambda name: gdat[column[name]].to_numpy() if column[name] in gdat else None, "BNG2.pl")
+
+
+# -- the entry point ------------------------------------------------------------------------------
+
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
+    Engine("roadrunner", ("ode", "ssa"), _roadrunner),
+    Engine("bngsim", ("ode", "ssa"), _bngsim),
+    Engine("copasi", ("ode", "ssa"), _copasi),
+    Engine("bng", ("ode", "ssa"), _bng),
+)}
+
+
+def species_count(build_dir: str | Path) -> int:
+    """The network's species (manifest.json, else model.xml)."""
+    manifest = Path(build_dir) / "manifest.json"
+    if manifest.is_file():
+        return int(json.loads(manifest.read_text())["network"]["species"])
+    sbml, _ = read_build(build_dir)
+    return libsbml.readSBMLFromString(sbml).getModel().getNumSpecies()
+
+
+def resolve_engine(build_dir: str | Path, engine: str | None, method: str) -> tuple[Engine, str]:
+    """The engine to run and why: the one asked for, or the default for the network's size."""
+    if method not in METHODS:
+        raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
+    if engine is None:
+        n = species_count(build_dir)
+        engine = choose_engine(n)
+        why = f"default for {n} species ({'>=' if engine == 'bngsim' else '<'} {SPARSE_FROM_SPECIES})"
+    else:
+        why = "requested"
+    if engine not in ENGINES:
+        raise SimulationError(f"unknown engine '{engine}' (expected one of: {', '.join(ENGINES)})")
+    if method not in ENGINES[engine].methods:
+        raise SimulationError(f"engine '{engine}' cannot run method '{method}' "
+                              f"(it runs: {', '.join(ENGINES[engine].methods)})")
+    return ENGINES[engine], why
+
+
+def simulate(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
+             seed: int | None = None, engine: str | None = None) -> pd.DataFrame:
+    """The results table of ``simulate_build``, from the named engine or the default one;
+    ``table.attrs["engine"]`` says which ran."""
+    build_dir = Path(build_dir)
+    _, spec = read_build(build_dir)
+    if until <= 0 or points < 2:
+        raise SimulationError("simulate needs a positive duration and at least 2 points")
+    chosen, why = resolve_engine(build_dir, engine, method)
+    logger.info("engine: %s (%s), method %s", chosen.name, why, method)
+    outputs = Outputs.from_spec(spec)
+    selected = selections(outputs)
+    table = tabulate(chosen.run(build_dir, selected, float(until), int(points), method, seed), selected, outputs)
+    table.attrs.update(engine=chosen.name, engine_reason=why, method=method)
+    return table

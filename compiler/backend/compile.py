@@ -92,6 +92,11 @@ def locus_map(build: Build) -> dict:
     }
 
 
+def _ribosomes_held(monomers: list[str]) -> int:
+    """How many ribosomes (host or orthogonal) a species holds, from its monomer names."""
+    return sum(name == "ribosome" or name.startswith("ribosome_o") for name in monomers)
+
+
 def _vm_species(build: Build, vm: str) -> dict[str, int]:
     """The VM's species, and how many ribosomes each holds (what MIGRATE_VM moves)."""
     from bioxen.backend.model import owned_by
@@ -100,7 +105,7 @@ def _vm_species(build: Build, vm: str) -> dict[str, int]:
     for sid, cp in zip(build.species_ids, build.builder.model.species):
         names = [mp.monomer.name for mp in cp.monomer_patterns]
         if any(owned_by(name, vm) for name in names):
-            found[sid] = sum(name == "ribosome" or name.startswith("ribosome_o") for name in names)
+            found[sid] = _ribosomes_held(names)
     return found
 
 
@@ -118,7 +123,7 @@ def _gene_accounts(build: Build, genes: dict[str, tuple[str, ...]]) -> dict:
         length = model.parameters[f"n_{gene}"].value
         for sid, cp in zip(build.species_ids, model.species):
             names = [mp.monomer.name for mp in cp.monomer_patterns]
-            ribosomes = sum(name == "ribosome" or name.startswith("ribosome_o") for name in names)
+            ribosomes = _ribosomes_held(names)
             if mrna in names and ribosomes:
                 translating[sid] = ribosomes
             elif len(names) == 1 and names[0] in products:

@@ -21,14 +21,10 @@ Measured over the second half of the run (``window``), unless said otherwise:
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from bioxen.runtime.summary import context_switches
-
-STARVED_SHARE = 0.1
+from bioxen.runtime.summary import STARVED_SHARE, context_switches
 
 
 def _window(table: pd.DataFrame) -> pd.DataFrame:
@@ -154,6 +150,3 @@ def linear_fit(x, y) -> dict:
     return {"slope": float(slope), "intercept": float(intercept),
             "r2": 1 - float((residual ** 2).sum()) / spread if spread > 0 else 1.0}
 
-
-def doubling(rate: float) -> float:
-    return math.log(2) / rate if rate > 0 else math.inf

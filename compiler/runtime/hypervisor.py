@@ -26,11 +26,11 @@ import pandas as pd
 from bioxen.errors import CommandError
 from bioxen.rules.control import RESIZE, SETTINGS, assignments, inducer_name
 from bioxen.rules.ribosomes import INVENTORY, PoolSizing
+from bioxen.runtime.summary import STARVED_SHARE
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, selections, tabulate
 from bioxen.units import minutes
 
 STATE_VERSION = 2
-STARVED_SHARE = 0.1      # translation share below this fraction of the VM's policy share: starved
 RESOURCES = ("ribosomes",)
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 STEADY_WINDOW = 0.1      # last 10% of the run
 STEADY_TOLERANCE = 0.01  # relative change over that window
+STARVED_SHARE = 0.1      # translation share below this fraction of the VM's intended share: starved
 
 
 @dataclass(frozen=True)

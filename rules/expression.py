@@ -127,8 +127,11 @@ def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=()):
                b.parameter(f"d_{name}", rate, "1/min"), tags=tags)
 
 
-def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None):
+def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None, counter=None):
     """All expression reactions of one gene; returns its species monomers and elongation rules.
+
+    ``counter`` (a :class:`bioxen.rules.proteolysis.TagCounter`): the tagged protein is counted,
+    made with one counter unit and decaying with one (at the counter's shared decay rate).
 
     ``product`` is the monomer the translation makes (default: a new protein
     ``protein_<name>``, carrying ``spec.tag`` if given), or a list of patterns:
@@ -149,7 +152,13 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None)
         else:
             product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags)
             made = [product()]
-        first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
+        if counter is None:
+            first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
+        else:
+            if counter.decay is not None:
+                b.rule(f"decay_protein_{spec.name}", made[0] + counter.monomer() >> None, counter.decay,
+                       tags=spec.locus_tags)
+            made.append(counter.monomer())
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
     elongations, complexes = translation(b, mrna, spec, made)

@@ -10,33 +10,102 @@ rate, all of its substrates competing (molecules per cell and minutes)::
 
 E_k is protease k, S_j every protein with tag j, X the cross-recognition
 matrix of the parts library (relative k_cat/K_m; own tag = 1).
+
+The load S_j is read from a counter, not from a sum over a genome's proteins. A sum would
+make every protein's rate depend on every other protein of the tag: a dense block of
+(genes)² entries in the Jacobian, which a sparse solver factorises no faster than a dense
+one (at three Syn3A VMs, 50x slower than the rest of the model). The counter ``C_j``
+(``degron_count_<tag>``) is one species made with every protein of the VM's genes and
+removed with every one of them, so ``C_j`` equals their number exactly, in ODE and SSA
+runs alike: each elongation makes one, each decay or proteolysis of a counted protein
+removes one in the same reaction (``P_x + C_j → ∅`` at ``r·C_j/(C_j² + ε²)`` times
+``P_x·C_j``, i.e. at ``r·P_x`` to within (ε/C_j)², ε = 1e-6 molecules), and dilution removes
+both at the growth rate. The
+reporter's proteins are few and are added to the load directly::
+
+    S_j = C_j + reporter proteins with tag j
+
+``counted_<tag>`` (the sum the counter equals) remains an observable, read by no rate: it
+restores the counter after whole-molecule rounding or MIGRATE (:func:`counters`).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from bioxen.rules import Builder, sum_patterns
 
 
-def tagged_substrates(b: Builder, tag: str, patterns: list) -> object:
-    """Observable ``tagged_<tag>``: every protein carrying the tag."""
-    return b.observable(f"tagged_{tag}", sum_patterns(patterns))
+# C/(C² + ε²) stands for 1/C: C·C/(C² + ε²) = 1 to within (ε/C)², below 1e-12 for every count of
+# a molecule or more (SSA, and every ODE amount that matters). It stays finite at C = 0 and keeps
+# the sign of the removal that of the protein, so the solver's tiny excursions of C and P below 0
+# decay instead of growing (1/max(C, 1) lets them grow; a switch to 0 at C = 0 stalls CVODE).
+COUNT_SOFTENING = 1e-6
 
 
-def degradation(b: Builder, substrates: dict[str, list], proteases: dict[str, object],
-                recognition: dict[tuple[str, str], float], k_cat, k_m) -> None:
+def counter_name(tag: str) -> str:
+    """The species counting the VM genes' proteins that carry ``tag``."""
+    return f"degron_count_{tag}"
+
+
+def counters(species_ids) -> dict[str, str]:
+    """Each tag counter among ``species_ids`` and the observable it equals (the exact sum)."""
+    prefix = counter_name("")
+    return {sid: f"counted_{sid.removeprefix(prefix)}" for sid in species_ids if sid.startswith(prefix)}
+
+
+@dataclass(frozen=True)
+class TagCounter:
+    """A tag's counter species, its level, ``C/(C² + ε²)`` (removing one counted protein per
+    reaction) and the rate constant of a counted protein's decay (None if proteins do not decay)."""
+
+    tag: str
+    monomer: object
+    level: object
+    per_count: object
+    decay: object
+
+    def removal(self, b: Builder, name: str, rate) -> object:
+        """The rate constant of ``P_x + C → ∅`` that removes counted proteins at ``rate`` (1/min)."""
+        return b.expression(name, rate * self.per_count, "1/(molecule*min)")
+
+
+def tag_counter(b: Builder, tag: str, protein_decay: float) -> TagCounter:
+    """The counter of the proteins with ``tag``, which all decay at ``protein_decay`` (1/min)."""
+    monomer = b.monomer(counter_name(tag))
+    level = b.observable(f"{counter_name(tag)}_level", monomer())
+    eps = b.parameter(f"{counter_name(tag)}_softening", COUNT_SOFTENING, "molecules")
+    per_count = b.expression(f"per_{counter_name(tag)}", level / (level ** 2 + eps ** 2), "1/molecule")
+    counter = TagCounter(tag, monomer, level, per_count, None)
+    if protein_decay <= 0:
+        return counter
+    d = b.parameter(f"d_protein_{tag}", protein_decay, "1/min")
+    return TagCounter(tag, monomer, level, per_count, counter.removal(b, f"decay_rate_{counter_name(tag)}", d))
+
+
+def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tuple[TagCounter, list]],
+                proteases: dict[str, object], recognition: dict[tuple[str, str], float], k_cat, k_m) -> None:
     """Add the rate of every tag class and a degradation rule per tagged protein.
 
-    ``substrates``: tag -> protein patterns carrying it; ``proteases``: name ->
+    ``substrates``: tag -> uncounted protein patterns carrying it (the reporter's);
+    ``counted``: tag -> its counter and the counted protein patterns; ``proteases``: name ->
     observable of its level; ``recognition[(protease, tag)]``: X[k][j].
     """
     k_cat, k_m = b.parameter("k_cat_protease", k_cat), b.parameter("K_m_protease", k_m)
-    level = {tag: tagged_substrates(b, tag, patterns) for tag, patterns in substrates.items() if patterns}
+    level = {}
+    for tag in dict.fromkeys([*substrates, *counted]):
+        loose = substrates.get(tag, [])
+        counter, proteins = counted.get(tag, (None, []))
+        if counter is not None:
+            b.observable(f"counted_{tag}", sum_patterns(proteins))
+        terms = ([counter.level] if counter is not None else []) + \
+            ([b.observable(f"uncounted_{tag}", sum_patterns(loose))] if loose else [])
+        if terms:
+            level[tag] = b.expression(f"tagged_{tag}", sum(terms), "molecules")
     load = {}
     for name in proteases:
         terms = [recognition[(name, tag)] * s for tag, s in level.items() if recognition.get((name, tag), 0)]
         load[name] = b.expression(f"substrate_load_{name}", k_m + sum(terms), "molecules")
-    for tag, patterns in substrates.items():
-        if not patterns:
-            continue
+    for tag in level:
         # one rate per protease (``proteolysis_rate_<tag>_by_<protease>``), so that reports can
         # tell degradation by the tag's own protease from degradation by another's
         terms = [b.expression(f"proteolysis_rate_{tag}_by_{name}",
@@ -45,6 +114,13 @@ def degradation(b: Builder, substrates: dict[str, list], proteases: dict[str, ob
         if not terms:
             continue
         rate = b.expression(f"proteolysis_rate_{tag}", sum(terms), "1/min")
-        for pattern in patterns:
+        for pattern in substrates.get(tag, []):
             protein = pattern.monomer.name
             b.rule(f"proteolysis_{protein}", pattern >> None, rate, tags=b.monomer_tags.get(protein, ()))
+        counter, proteins = counted.get(tag, (None, []))
+        if proteins:
+            removal = counter.removal(b, f"proteolysis_rate_{counter_name(tag)}", rate)
+            for pattern in proteins:
+                protein = pattern.monomer.name
+                b.rule(f"proteolysis_{protein}", pattern + counter.monomer() >> None, removal,
+                       tags=b.monomer_tags.get(protein, ()))

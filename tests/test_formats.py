@@ -24,7 +24,7 @@ def test_formats_choose_the_outputs(small_policy, tmp_path):
 def test_an_unknown_format_is_refused_before_any_work(small_policy, tmp_path):
     result = runner.invoke(app, ["compile", str(small_policy), "-o", str(tmp_path / "out"), "--formats", "sbml,xls"])
     assert result.exit_code != 0
-    assert "unknown output format(s) xls (formats: sbml, bngl, dna, nfsim" in result.output
+    assert "unknown output format(s) xls (formats: sbml, bngl, net, dna, nfsim" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -18,6 +18,7 @@ from Bio import SeqIO
 
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
+from bioxen.backend.bngnet import to_net
 from bioxen.backend.copasi import write_cps
 from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
@@ -231,6 +232,8 @@ def _write_vcml(build: Build, directory: Path) -> None:
 # The optional outputs, by --formats name (bioxen.backend.formats)
 WRITERS = {
     "bngl": _write_bngl,                                                          # model.bngl, with the run
+    "net": lambda build, directory: (directory / "model.net").write_text(         # BNG network file
+        to_net(build.builder.model, own_network=build.expander == "bioxen")),
     "dna": lambda build, directory: _write_design_dna(build.design, directory),   # GenBank images, SBOL3
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
     "vcml": _write_vcml,                                                          # model.vcml (VCell)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from bioxen.errors import CompileError
 
-OPTIONAL = ("bngl", "dna", "nfsim", "vcml", "antimony", "omex", "copasi")
+OPTIONAL = ("bngl", "net", "dna", "nfsim", "vcml", "antimony", "omex", "copasi")
 FORMATS = ("sbml",) + OPTIONAL
-DEFAULT_FORMATS = ("sbml", "bngl", "dna", "omex")
+DEFAULT_FORMATS = ("sbml", "bngl", "net", "dna", "omex")
 
 
 def check_formats(formats) -> tuple[str, ...]:

@@ -130,10 +130,11 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy), "dimensionless")
     proteins, elongations, gated, translating, lengths, essential = [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
+    counter = proteolysis.tag_counter(b, vm.parts.tag_name, design.chassis.guest["protein_decay"].value)
     for unit in vm.units:
         spec = _unit_spec(vm, unit, design.chassis.guest, offtarget)
         factor = licence if guarded is None or unit.essential else licence * guarded
-        made = expression.gene(b, spec, factor=factor)
+        made = expression.gene(b, spec, factor=factor, counter=counter)
         if unit.coding:
             proteins.append(made["protein_pattern"])
             if unit.essential:
@@ -166,16 +167,17 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
                         f"sRNA_free_{vm.id}", protease.name,
                         f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "")
-    return outputs, proteins + reporter["tagged"], protease
+    return outputs, ((counter, proteins), reporter["tagged"]), protease
 
 
 def _proteolysis(b: Builder, design: Design, made: list) -> None:
     library = design.parts
     recognition = {(vm.id, vm_tag.parts.tag_name): library.recognition[i][j]
                    for i, vm in enumerate(design.vms) for j, vm_tag in enumerate(design.vms)}
-    substrates = {vm.parts.tag_name: proteins for vm, (_, proteins, _) in zip(design.vms, made)}
+    counted = {vm.parts.tag_name: tagged[0] for vm, (_, tagged, _) in zip(design.vms, made)}
+    substrates = {vm.parts.tag_name: tagged[1] for vm, (_, tagged, _) in zip(design.vms, made)}
     enzymes = {vm.id: protease for vm, (_, _, protease) in zip(design.vms, made)}
-    proteolysis.degradation(b, substrates, enzymes, recognition, library.protease["kcat"],
+    proteolysis.degradation(b, substrates, counted, enzymes, recognition, library.protease["kcat"],
                             library.protease["Km"])
 
 

@@ -90,6 +90,24 @@ class _Infix(StrPrinter):
     def _print_Symbol(self, expr):
         return self.names.get(expr.name, expr.name)
 
+    def _print_Piecewise(self, expr):
+        """``piecewise(value1, condition1, ..., otherwise)`` (a last condition True is the otherwise)."""
+        parts = []
+        for value, condition in expr.args:
+            parts.append(self._print(value))
+            if condition is not sympy.true:
+                parts.append(self._print(condition))
+        return f"piecewise({', '.join(parts)})"
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
 
 def infix(expr, names: dict[str, str] | None = None) -> str:
     return _Infix(names).doprint(expr)

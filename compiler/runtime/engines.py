@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from bioxen.errors import SimulationError
-from bioxen.runtime.simulate import METHODS, Outputs, advance, load_simulator, read_build, selections, tabulate
+from bioxen.runtime.simulate import (METHODS, Outputs, advance, inventories, load_simulator, read_build,
+                                     selections, tabulate)
 
 logger = logging.getLogger(__name__)
 
@@ -182,20 +183,19 @@ def _initial_amount(model: libsbml.Model, species: libsbml.Species) -> float:
 
 
 def whole_molecules(model: libsbml.Model) -> dict[str, float]:
-    """Round every initial amount and set the ribosome inventory to the rounded ribosomes
-    (what ``simulate.load_simulator`` does for libRoadRunner's SSA); species id -> amount."""
-    from bioxen.rules.ribosomes import ALL_RIBOSOMES, INVENTORY
-
+    """Round every initial amount and set each inventory to the rounded sum it counts (what
+    ``simulate.load_simulator`` does for libRoadRunner's SSA); species id -> amount."""
     amounts = {}
     for species in model.getListOfSpecies():
         if not species.getBoundaryCondition() and not species.getConstant():
             amounts[species.getId()] = float(round(_initial_amount(model, species)))
             species.setInitialAmount(amounts[species.getId()])
-    inventory, everything = model.getSpecies(INVENTORY), model.getAssignmentRule(ALL_RIBOSOMES)
-    if inventory is not None and everything is not None:
-        libsbml.SBMLTransforms.clearComponentValues(model)
-        amounts[INVENTORY] = float(round(libsbml.SBMLTransforms.evaluateASTNode(everything.getMath(), model)))
-        inventory.setInitialAmount(amounts[INVENTORY])
+    libsbml.SBMLTransforms.clearComponentValues(model)
+    for inventory, total in inventories(list(amounts)).items():
+        rule = model.getAssignmentRule(total)
+        if rule is not None:
+            amounts[inventory] = float(round(libsbml.SBMLTransforms.evaluateASTNode(rule.getMath(), model)))
+            model.getSpecies(inventory).setInitialAmount(amounts[inventory])
     return amounts
 
 
@@ -241,6 +241,8 @@ def _bngsim_result(sbml: str, until: float, points: int, method: str, seed: int 
 
 
 def _bngsim(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    if _uses_net(build_dir, json.loads((build_dir / "outputs.json").read_text()), method):
+        return _bngsim_net(build_dir, selected, until, points, method, seed)
     sbml, reverse_of = (build_dir / "model.xml").read_text(), {}
     if method == "ssa":
         sbml, reverse_of = ssa_sbml(sbml)
@@ -257,6 +259,71 @@ def _bngsim(build_dir: Path, selected, until, points, method, seed) -> np.ndarra
 
     names = _with_reverses(selected, reverse_of)
     return _net_fluxes(_columns(names, read, "bngsim"), names, selected, reverse_of)
+
+
+# -- bngsim on the compiler's network file ---------------------------------------------------------
+
+def _net_reactions(text: str) -> dict[str, list[tuple[int, list[int], float, str]]]:
+    """A .net file's reactions by the rule that made them: rule -> [(+1 forward or -1 reverse,
+    reactant indices (0-based), factor, rate constant)]."""
+    block = text[text.index("begin reactions"):text.index("end reactions")].splitlines()[1:]
+    found: dict[str, list] = {}
+    for line in block:
+        fields, _, rule = line.partition("#")
+        _, reactants, _, rate = fields.split()
+        factor, _, constant = rate.rpartition("*")
+        sign = -1 if rule.startswith("_reverse_") else 1
+        found.setdefault(rule.strip().removeprefix("_reverse_"), []).append(
+            (sign, [int(i) - 1 for i in reactants.split(",") if i != "0"], float(factor or 1), constant))
+    return found
+
+
+def _uses_net(build_dir: Path, spec: dict, method: str) -> bool:
+    """ODE runs without timed commands read model.net (the .net form has no events)."""
+    return method == "ode" and (build_dir / "model.net").is_file() and not spec.get("control")
+
+
+def _bngsim_net(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    """bngsim on model.net: no SBML to parse, and an analytical Jacobian derived per function
+    with the mass-action factors applied by the engine (the sparse KLU solver needs it: a
+    difference-quotient Jacobian of a genome-scale model costs about one right-hand side per
+    species, since shared pools make some rows dense)."""
+    import bngsim
+
+    text = (build_dir / "model.net").read_text()
+    try:
+        model = bngsim.Model.from_net(str(build_dir / "model.net"))
+        result = bngsim.Simulator(model, method="ode").run(t_span=(0.0, until), n_points=points,
+                                                           rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
+    except (bngsim.BngsimError, ValueError) as exc:
+        raise SimulationError(f"bngsim: {exc}") from exc
+    species = {sid: i for i, sid in enumerate(json.loads((build_dir / "locus_map.json").read_text())["species"])}
+    expressions, observables = set(result.expression_names), set(result.observable_names)
+    reactions = _net_reactions(text)
+
+    def value(name):
+        if name in expressions:
+            return result.expressions[name]
+        if name in observables:
+            return result.observables[name]
+        if name in species:
+            return result.species[:, species[name]]
+        if name in model.param_names:
+            return np.full(len(result.time), float(model.get_param(name)))
+        return None
+
+    def read(name):
+        if name == "time":
+            return result.time
+        if name in reactions:   # a reaction's net flux, from its rate constant and reactants
+            flux = np.zeros(len(result.time))
+            for sign, reactants, factor, constant in reactions[name]:
+                flux += sign * factor * value(constant) * np.prod([result.species[:, i] for i in reactants], axis=0)
+            return flux
+        return value(name)
+
+    logger.info("bngsim ODE on model.net: %d species, Jacobian %s", model.n_species, model.analytical_jacobian_status)
+    return _columns(selected, read, "bngsim")
 
 
 def _copasi(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:

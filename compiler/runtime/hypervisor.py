@@ -27,7 +27,7 @@ from bioxen.errors import CommandError
 from bioxen.rules.control import RESIZE, SETTINGS, assignments, inducer_name
 from bioxen.rules.ribosomes import INVENTORY, PoolSizing
 from bioxen.runtime.summary import STARVED_SHARE
-from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, selections, tabulate
+from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, restore_inventories, selections, tabulate
 from bioxen.units import minutes
 
 STATE_VERSION = 2
@@ -204,6 +204,7 @@ class Hypervisor:
             moved += ribosomes * (count - replaced)
             self.rr[INVENTORY] = self.rr[INVENTORY] - ribosomes * count
         other.rr[INVENTORY] = other.rr[INVENTORY] + moved
+        restore_inventories(self.rr), restore_inventories(other.rr)   # the tag counters
         for command in ("create", "pause"):  # it runs (or stays paused) as it did here
             other.rr[inducer_name(command, vm)] = self.rr[inducer_name(command, vm)]
         self.destroy(vm)

@@ -64,15 +64,28 @@ def _roadrunner(sbml: str):
         raise SimulationError(f"libRoadRunner cannot load the model: {exc}") from exc
 
 
-def _whole_molecules(rr) -> None:
-    """SSA counts molecules: round initial amounts, keeping the ribosome inventory exact."""
+def inventories(species_ids) -> dict[str, str]:
+    """Species that count other species (the ribosome inventory, each tag's protein counter),
+    each with the observable it equals."""
+    from bioxen.rules.proteolysis import counters
     from bioxen.rules.ribosomes import ALL_RIBOSOMES, INVENTORY
 
+    return {**({INVENTORY: ALL_RIBOSOMES} if INVENTORY in species_ids else {}), **counters(species_ids)}
+
+
+def restore_inventories(rr) -> None:
+    """Set every inventory species to the sum it counts (after molecules were rounded or moved)."""
+    for inventory, total in inventories(rr.model.getFloatingSpeciesIds()).items():
+        rr[inventory] = float(rr[total])
+
+
+def _whole_molecules(rr) -> None:
+    """SSA counts molecules: round initial amounts, keeping every inventory exact."""
     for sid in rr.model.getFloatingSpeciesIds():
         rr.setValue(f"init({sid})", float(round(rr.getValue(f"init({sid})"))))
-    if INVENTORY in rr.model.getFloatingSpeciesIds():
-        rr.reset()
-        rr.setValue(f"init({INVENTORY})", float(rr.getValue(ALL_RIBOSOMES)))
+    rr.reset()
+    for inventory, total in inventories(rr.model.getFloatingSpeciesIds()).items():
+        rr.setValue(f"init({inventory})", float(rr.getValue(total)))
     rr.reset()
 
 

@@ -173,6 +173,91 @@ def simulate(build_dir: Path = typer.Argument(..., help="a compiled build direct
         _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv", engine)
 
 
+def _sweep_table(summary, paths: list[str], title: str) -> Table:
+    """Per grid point: mean ± sd over replicates of the final growth rate and each VM's translation."""
+    quantities = ["growth_rate_per_min"] + [q for q in dict.fromkeys(summary["quantity"])
+                                            if q.endswith("_translation_flux")]
+    table = Table(title=title)
+    for column in ("point", *paths, "runs"):
+        table.add_column(column, justify="right")
+    for quantity in quantities:
+        table.add_column(quantity.replace("_per_min", " (1/min)").replace("_translation_flux", " translation (/min)"),
+                         justify="right")
+    for point, rows in summary.groupby("point", sort=True):
+        stats = rows.set_index("quantity")
+        first = rows.iloc[0]
+        cells = [f"{stats.at[q, 'mean']:.4g}" + (f" ± {stats.at[q, 'std']:.2g}" if stats.at[q, "n"] > 1 else "")
+                 for q in quantities]
+        table.add_row(str(point), *(str(first[p]) for p in paths), str(first["n"]), *cells)
+    return table
+
+
+@contextmanager
+def _sweep_progress():
+    """``progress(stage, done, total)`` for run_sweep, drawing a bar per stage once work starts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), console=console)
+    tasks: dict = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task({"compile": "compiling grid points", "run": "simulating runs"}[stage])
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
+
+
+def _sweep(policy: Path, settings: list[str], replicates: int, method, until, points, engine, seed: int,
+           scheduler, workers: int, out: Optional[Path]) -> None:
+    from bioxen.sweep import output_paths, run_sweep
+
+    if out is not None:
+        output_paths(out)   # a bad suffix fails before any work
+    start = time.perf_counter()
+    with _sweep_progress() as progress:
+        result = run_sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers,
+                           progress=progress)
+    about = result.results.attrs["bioxen_sweep"]
+    written = result.write(out or Path("build") / about["design"] / "sweep.parquet")
+    paths = list(about["settings"])
+    console.print(_sweep_table(result.summary, paths, f"{about['design']}: final values, mean ± sd over replicates"))
+    console.print(f"{about['runs']} run(s), {', '.join(about['methods'])} in {', '.join(about['engines'])}, "
+                  f"in {time.perf_counter() - start:.1f} s -> {written['results']}; per run -> {written['runs']}; "
+                  f"summary -> {written['summary']}")
+
+
+@app.command()
+def sweep(policy: Path = typer.Argument(..., help="policy YAML"),
+          settings: list[str] = typer.Option([], "--set", help="PATH=SPEC: a policy field by dotted path (list items "
+                                             "by id or index) and its values: start:stop:n, a,b,c or one value; "
+                                             "several --set span the full grid"),
+          replicates: int = typer.Option(1, help="runs per grid point (SSA; ODE takes 1)"),
+          method: Optional[str] = typer.Option(None, help="ode or ssa (default: the policy's simulate.method)"),
+          until: Optional[str] = typer.Option(None, help="duration with a unit, e.g. '30 min' (default: the "
+                                                         "policy's)"),
+          points: Optional[int] = typer.Option(None, help="output time points (default: the policy's)"),
+          engine: Optional[str] = typer.Option(None, help="roadrunner, bngsim, copasi or bng (default: bngsim for "
+                                                          "ssa, by network size for ode)"),
+          seed: int = typer.Option(0, help="base seed: run (point, replicate) gets its own from it"),
+          scheduler: Optional[str] = typer.Option(None, help="address of a running Dask scheduler, e.g. "
+                                                             "tcp://10.0.0.5:8786 (default: a LocalCluster)"),
+          workers: int = typer.Option(2, help="worker processes of the LocalCluster"),
+          out: Optional[Path] = typer.Option(None, "-o", "--out", help="results .parquet or .csv (default: "
+                                                                       "build/<policy name>/sweep.parquet)")):
+    """Sweep policy fields over a grid with replicates on Dask: one tidy table of every run, a
+    table of each run's final values and a summary per grid point."""
+    with _user_errors():
+        _sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers, out)
+
+
 def _summary_table(summary, design_name: str) -> Table:
     table = Table(title=f"{design_name}: what happened")
     table.add_column("quantity")

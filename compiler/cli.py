@@ -88,7 +88,10 @@ def check(policy: Path = typer.Argument(..., help="policy YAML")):
     console.print(f"{policy}: ok ({len(parsed.vms)} VM(s), schema {parsed.schema_version})")
 
 
-def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS):
+def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cache: bool = True):
+    """Compile (or copy an unchanged design's build from the cache); returns the design as read
+    from its inputs and the build directory."""
+    from bioxen.backend import cache
     from bioxen.backend.compile import compile_design, write_build
     from bioxen.frontend import read_design
 
@@ -97,12 +100,20 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS):
     timings: dict = {}
     with _stage("reading inputs", timings):
         design = read_design(policy)
+    out = out or Path("build") / design.name
+    key = cache.build_key(design, formats)
+    if use_cache and cache.restore(key, out):
+        network = json.loads((out / "manifest.json").read_text())["network"]
+        console.print(f"compiled {design.name}: {network['species']} species, {network['reactions']} reactions "
+                      f"(unchanged: copied from the cache, {cache.root() / key[:16]}...) -> {out}")
+        return design, out
     with _stage("compiling", timings):
         build = compile_design(design)
     build.timings["parse"] = round(timings["reading inputs"], 4)
-    out = out or Path("build") / design.name
     with _stage("writing " + ", ".join(formats)):
         write_build(build, out, formats)
+    if use_cache:
+        cache.store(key, out)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
     if build.design.crosstalk is not None:
@@ -111,7 +122,7 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS):
         console.print(_isolation_table(build.design))
         for warning in design_warnings(build.design):
             errors.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
-    return build, out
+    return design, out
 
 
 def _isolation_table(design) -> Table:
@@ -140,10 +151,13 @@ def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
                     out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory"),
                     formats: str = typer.Option(",".join(DEFAULT_FORMATS), "--formats",
                                                 help=f"comma-separated: {', '.join(FORMATS)}, or all "
-                                                     "(model.xml and the JSON files are always written)")):
+                                                     "(model.xml and the JSON files are always written)"),
+                    no_cache: bool = typer.Option(False, "--no-cache",
+                                                  help="compile even if the cache holds this design's build "
+                                                       "(cache: $BIOXEN_CACHE_DIR/builds, safe to delete)")):
     """Compile a policy into DIR/model.xml (SBML L3V2), outputs.json, manifest.json and the formats asked for."""
     with _user_errors():
-        _compile(policy, out, formats.split(","))
+        _compile(policy, out, formats.split(","), use_cache=not no_cache)
 
 
 def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path, engine=None):
@@ -292,16 +306,16 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
     from bioxen.runtime.summary import summarize
 
     with _user_errors():
-        build, out_dir = _compile(policy, out)
-        plan = build.design.simulation
+        design, out_dir = _compile(policy, out)
+        plan = design.simulation
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
-            alone = host_alone(build.design, plan.until)
+            alone = host_alone(design, plan.until)
         summary = summarize(table, alone, json.loads((out_dir / "outputs.json").read_text())["control"])
         with _stage("report"):
             _, rows = write_report(out_dir, table, summary.host_alone_doubling_time_min)
-    console.print(_summary_table(summary, build.design.name))
-    console.print(_comparison_table(rows, build.design.name))
+    console.print(_summary_table(summary, design.name))
+    console.print(_comparison_table(rows, design.name))
     console.print(f"report -> {out_dir / 'report.html'}, metrics -> {out_dir / 'metrics.json'}")
 
 

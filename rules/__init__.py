@@ -44,6 +44,9 @@ class Builder:
     rule_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    # protein monomer -> the TagCounter (rules.proteolysis) that counts it: whatever removes one
+    # such protein (decay, proteolysis, dilution) removes one count in the same reaction
+    counted: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.model is None:

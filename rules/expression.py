@@ -159,6 +159,7 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None,
                 b.rule(f"decay_protein_{spec.name}", made[0] + counter.monomer() >> None, counter.decay,
                        tags=spec.locus_tags)
             made.append(counter.monomer())
+            b.counted[product.name] = counter
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
     elongations, complexes = translation(b, mrna, spec, made)

@@ -3,7 +3,7 @@
 Weisse et al. 2015 (PNAS 112:E1038)::
 
     λ = γ(a)·C / M        (1/min; C translating ribosomes, M proteome mass in aa)
-    X → ∅  at  λ          (every species X)
+    X → ∅  at  λ          (every species X; a counted protein with its count)
 """
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def dilution(b: Builder):
 
     The model's rules are concrete (each pattern is one species), so the
     species are exactly the rules' reactant and product patterns and the initials.
+    A counted protein is diluted together with one count of its tag's counter
+    (``P + C → ∅``, see :mod:`bioxen.rules.proteolysis`), so that the counter stays
+    equal to the proteins it counts in stochastic runs too; the counters have no
+    dilution of their own.
     """
     lam = b.model.expressions["growth_rate"]
     seen: dict[str, object] = {}
@@ -31,7 +35,17 @@ def dilution(b: Builder):
     for rule in list(b.model.rules):
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
             seen.setdefault(canonical_key(cp), cp)
-    for index, pattern in enumerate(seen.values()):
-        names = "_".join(mp.monomer.name for mp in pattern.monomer_patterns)
+    counter_monomers = {counter.monomer.name for counter in b.counted.values()}
+    removal: dict[str, object] = {}
+    for pattern in seen.values():
+        names = [mp.monomer.name for mp in pattern.monomer_patterns]
+        if len(names) == 1 and names[0] in counter_monomers:
+            continue
         tags = b.species_tags(pattern)
-        b.rule(f"dilution_{names}", pattern >> None, lam, tags=tags)
+        counter = b.counted.get(names[0]) if len(names) == 1 else None
+        if counter is None:
+            b.rule(f"dilution_{'_'.join(names)}", pattern >> None, lam, tags=tags)
+            continue
+        if counter.tag not in removal:
+            removal[counter.tag] = counter.removal(b, f"dilution_rate_{counter.monomer.name}", lam)
+        b.rule(f"dilution_{names[0]}", pattern + counter.monomer() >> None, removal[counter.tag], tags=tags)

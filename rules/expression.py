@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bioxen.rules import Builder
+from bioxen.rules import Builder, inverse, product
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
 DEFECTIVE = "defective_protein"
@@ -59,13 +59,11 @@ def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, facto
     a = b.model.observables["energy_level"]
     w = b.parameter(f"w_{spec.name}", spec.max_transcription, "molecules/min")
     theta = b.parameter(f"theta_{spec.name}", spec.threshold, "molecules")
-    rate = w * a / (theta + a)
-    if factor is not None:
-        rate = rate * factor
-    if repression is not None:
-        rate = rate / repression
+    factors = [w, a, inverse(theta + a)] + ([] if factor is None else [factor]) + \
+        ([] if repression is None else [inverse(repression)])
     b.rule(f"transcription_{spec.name}", None >> transcript,
-           b.expression(f"transcription_rate_{spec.name}", rate, "molecules/min"), tags=spec.locus_tags)
+           b.expression(f"transcription_rate_{spec.name}", product(*factors), "molecules/min", local=True),
+           tags=spec.locus_tags)
 
 
 def free_mrna(mrna, spec: GeneSpec):
@@ -84,12 +82,12 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     """
     length = b.parameter(f"n_{spec.name}", spec.length, "aa")
     rate = b.expression(f"translation_rate_{spec.name}",
-                        b.model.expressions["elongation_rate"] / length, "1/min")
+                        product(b.model.expressions["elongation_rate"], inverse(length)), "1/min", local=True)
     full, defective = rate, None
     if spec.functional_yield < 1:
         y = b.parameter(f"yield_{spec.name}", spec.functional_yield, "dimensionless")
-        defective = b.expression(f"defective_rate_{spec.name}", (1 - y) * rate, "1/min")
-        full = b.expression(f"full_length_rate_{spec.name}", y * rate, "1/min")
+        defective = b.expression(f"defective_rate_{spec.name}", product(rate, 1 - y), "1/min", local=True)
+        full = b.expression(f"full_length_rate_{spec.name}", product(rate, y), "1/min", local=True)
     elongations, complexes = [], []
     for pool, strength in ((spec.pool, 1.0),) + spec.offtarget:
         suffix = "" if pool == spec.pool else f"_on_{pool}"
@@ -116,9 +114,7 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
 
 
 def _defective(b: Builder):
-    if DEFECTIVE not in b.model.monomers.keys():
-        return b.monomer(DEFECTIVE)
-    return b.model.monomers[DEFECTIVE]
+    return b.model.monomers.get(DEFECTIVE) or b.monomer(DEFECTIVE)
 
 
 def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=()):

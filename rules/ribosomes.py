@@ -149,7 +149,7 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
 def stall_translation(b: Builder, name: str, bound, pool: str, tags=()) -> None:
     """``m_x:R → m_x:R_cm`` at k_cm·cm for the translating complex ``bound`` (an mRNA bound to a
     ribosome of ``pool``), if the model has chloramphenicol; otherwise nothing."""
-    if STALLING_RATE not in b.model.expressions.keys():
+    if b.model.expressions.get(STALLING_RATE) is None:
         return
     mrna = next(mp for mp in bound.monomer_patterns if mp.monomer.name != pool_monomer(pool))
     stalled = mrna.monomer(**mrna.site_conditions) % b.model.monomers[stalled_monomer(pool)](mrna=1)

@@ -76,3 +76,24 @@ vms:
     generate_equations(reference.model)
     assert _network(ours.model) == _network(reference.model)
     assert any(r.name.startswith("stalling_controller_o1") for r in ours.model.rules)
+
+
+def test_rates_are_sympys_own_products(small_policy):
+    """The expander builds each rate without sympy's arithmetic (for speed); it must be the very
+    expression that arithmetic gives: rate constant times reactants, forward minus reverse."""
+    design = _designed(small_policy)
+    built, _ = build_model(design)
+    model = built.model
+    expand_network(model)
+    amounts = [sympy.Symbol(f"__s{i}") for i in range(len(model.species))]
+    for r in model.reactions:
+        rule = model.rules[r["rule"][0]]
+        constant = rule.rate_reverse if r["reverse"][0] else rule.rate_forward
+        assert r["rate"] == sympy.Mul(*[amounts[i] for i in r["reactants"]], constant)
+        assert sympy.srepr(r["rate"]) == sympy.srepr(sympy.Mul(*[amounts[i] for i in r["reactants"]], constant))
+    for r in model.reactions_bidirectional:
+        rule = model.rules[r["rule"][0]]
+        net = sympy.Mul(*[amounts[i] for i in r["reactants"]], rule.rate_forward)
+        if r["reversible"]:
+            net = net - sympy.Mul(*[amounts[i] for i in r["products"]], rule.rate_reverse)
+        assert sympy.srepr(r["rate"]) == sympy.srepr(net)

@@ -12,6 +12,7 @@ every PySB exporter works on it.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cmp_to_key
 
 import sympy
 from pysb.bng import generate_equations
@@ -19,59 +20,117 @@ from pysb.pattern import match_complex_pattern
 
 from bioxen.rules.species import canonical_key, species_id  # noqa: F401  (re-exported)
 
+# the order sympy's Mul keeps its factors in (sympy.core.mul._mulsort)
+_CANONICAL_ORDER = cmp_to_key(sympy.Basic.compare)
+
 
 class NotConcrete(Exception):
     """A rule the compiler cannot expand by itself (BNG handles it)."""
 
 
-def _check_concrete(rule) -> None:
+def _check_concrete(rule, reactant_keys: list[str]) -> None:
     for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
         if not cp.is_concrete():
             raise NotConcrete(f"rule {rule.name}: pattern {cp} is not a single species")
-    keys = [canonical_key(cp) for cp in rule.reactant_pattern.complex_patterns]
-    if len(set(keys)) != len(keys):
+    if len(set(reactant_keys)) != len(reactant_keys):
         raise NotConcrete(f"rule {rule.name}: identical reactants need BNG's symmetry factors")
     if rule.delete_molecules or rule.move_connected or rule.energy or rule.total_rate:
         raise NotConcrete(f"rule {rule.name}: uses modifiers the expander does not implement")
 
 
+def _mass_action(constant, reactants: tuple[int, ...], amounts: list) -> sympy.Expr:
+    """``constant·s_i·s_j…``: the product ``sympy.Mul`` makes, with its factors (a rate
+    constant and distinct species symbols) in sympy's canonical order, built without the
+    assumption queries ``sympy.Mul`` makes on the way (seconds for a genome's reactions)."""
+    factors = sorted([constant, *(amounts[i] for i in reactants)], key=_CANONICAL_ORDER)
+    return sympy.Mul._from_args(factors, is_commutative=True)
+
+
+def _difference(forward, backward) -> sympy.Expr:
+    """``forward - backward`` of two :func:`_mass_action` terms, as sympy's Add makes it (terms
+    in canonical order, the second with coefficient -1), without its assumption queries."""
+    if forward == backward:
+        return forward - backward
+    negated = (sympy.S.NegativeOne, *(backward.args if backward.is_Mul else (backward,)))
+    terms = sorted([forward, sympy.Mul._from_args(negated, is_commutative=True)], key=_CANONICAL_ORDER)
+    return sympy.Add._from_args(terms, is_commutative=True)
+
+
 def _expand_concrete(model) -> None:
+    keyed = []
     for rule in model.rules:
-        _check_concrete(rule)
+        keys = ([canonical_key(cp) for cp in rule.reactant_pattern.complex_patterns],
+                [canonical_key(cp) for cp in rule.product_pattern.complex_patterns])
+        _check_concrete(rule, keys[0])
+        keyed.append(keys)
     index: dict[str, int] = {}
     species = []
 
-    def number(cp) -> int:
-        key = canonical_key(cp)
+    def number(key: str, cp) -> int:
         if key not in index:
             index[key] = len(species)
             species.append(cp.copy())
         return index[key]
 
     for initial in model.initials:
-        number(initial.pattern)
+        number(canonical_key(initial.pattern), initial.pattern)
+    numbered = []
+    for rule, (reactant_keys, product_keys) in zip(model.rules, keyed):
+        numbered.append((tuple(number(k, cp) for k, cp in zip(reactant_keys, rule.reactant_pattern.complex_patterns)),
+                         tuple(number(k, cp) for k, cp in zip(product_keys, rule.product_pattern.complex_patterns))))
+    amounts = [sympy.Symbol(f"__s{i}") for i in range(len(species))]
     reactions, bidirectional = [], []
-    for rule in model.rules:
-        reactants = tuple(number(cp) for cp in rule.reactant_pattern.complex_patterns)
-        products = tuple(number(cp) for cp in rule.product_pattern.complex_patterns)
-        forward = sympy.Mul(*[sympy.Symbol(f"__s{i}") for i in reactants], rule.rate_forward)
+    for rule, (reactants, products) in zip(model.rules, numbered):
+        forward = _mass_action(rule.rate_forward, reactants, amounts)
         reactions.append({"reactants": reactants, "products": products, "rate": forward,
                           "rule": (rule.name,), "reverse": (False,)})
         net = forward
         if rule.is_reversible:
-            backward = sympy.Mul(*[sympy.Symbol(f"__s{i}") for i in products], rule.rate_reverse)
+            backward = _mass_action(rule.rate_reverse, products, amounts)
             reactions.append({"reactants": products, "products": reactants, "rate": backward,
                               "rule": (rule.name,), "reverse": (True,)})
-            net = forward - backward
+            net = _difference(forward, backward)
         bidirectional.append({"reactants": reactants, "products": products, "rate": net,
                               "rule": (rule.name,), "reversible": rule.is_reversible})
     model.species = species
     model.reactions = reactions
     model.reactions_bidirectional = bidirectional
-    _match_observables(model)
+    _match_observables(model, index)
 
 
-def _match_observables(model) -> None:
+def _distinct_monomers(pattern) -> bool:
+    names = [mp.monomer.name for mp in pattern.monomer_patterns]
+    return len(set(names)) == len(names)
+
+
+def _count_matches(pattern, species, by_monomer, index, species_only: bool) -> dict[int, int]:
+    """Species index -> how many times ``pattern`` matches it (once at most if ``species_only``).
+
+    Two cases need no graph matching: a concrete pattern of distinct monomers matches exactly
+    the species with its canonical key, once; a single monomer with no site conditions matches
+    each of that monomer's molecules. Any other pattern goes through PySB's matcher.
+    """
+    if pattern.is_concrete() and _distinct_monomers(pattern):
+        found = index.get(canonical_key(pattern))
+        return {} if found is None else {found: 1}
+    monomers = pattern.monomer_patterns
+    if len(monomers) == 1 and not monomers[0].site_conditions and monomers[0].compartment is None \
+            and pattern.compartment is None:
+        name = monomers[0].monomer.name
+        return {i: 1 if species_only else sum(mp.monomer.name == name for mp in species[i].monomer_patterns)
+                for i in by_monomer[name]}
+    names = {mp.monomer.name for mp in monomers}
+    candidates = set.intersection(*(by_monomer[n] for n in names)) if names else set()
+    counts = {}
+    for i in sorted(candidates):
+        if species_only:
+            counts[i] = int(bool(match_complex_pattern(pattern, species[i])))
+        else:
+            counts[i] = match_complex_pattern(pattern, species[i], count=True)
+    return counts
+
+
+def _match_observables(model, index: dict[str, int]) -> None:
     by_monomer = defaultdict(set)
     for i, cp in enumerate(model.species):
         for mp in cp.monomer_patterns:
@@ -79,13 +138,9 @@ def _match_observables(model) -> None:
     for observable in model.observables:
         counts: dict[int, int] = defaultdict(int)
         for pattern in observable.reaction_pattern.complex_patterns:
-            names = {mp.monomer.name for mp in pattern.monomer_patterns}
-            candidates = set.intersection(*(by_monomer[n] for n in names)) if names else set()
-            for i in sorted(candidates):
-                if observable.match == "species":
-                    counts[i] += int(bool(match_complex_pattern(pattern, model.species[i])))
-                else:
-                    counts[i] += match_complex_pattern(pattern, model.species[i], count=True)
+            found = _count_matches(pattern, model.species, by_monomer, index, observable.match == "species")
+            for i, n in found.items():
+                counts[i] += n
         observable.species = [i for i in sorted(counts) if counts[i]]
         observable.coefficients = [counts[i] for i in observable.species]
 

@@ -30,6 +30,7 @@ import libsbml
 import sympy
 from sympy.printing.str import StrPrinter
 
+from bioxen.backend import consistency
 from bioxen.errors import CompileError
 from bioxen.rules.control import INDUCER_PREFIX
 from bioxen.rules.species import species_id
@@ -77,17 +78,35 @@ RULE_SBO = (("transcription", 183), ("elongation", 184), ("translation_consumes"
 
 class _Infix(StrPrinter):
     """sympy to SBML L3 infix: ``^`` for powers, component names as identifiers,
-    PySB's positional species symbols (``__s3``) renamed through ``names``."""
+    PySB's positional species symbols (``__s3``) renamed through ``names``, the
+    expressions in ``inline`` (name -> formula) written out in parentheses, and every
+    literal number ``dimensionless`` (L3 infix: ``2 dimensionless``)."""
 
-    def __init__(self, names: dict[str, str] | None = None):
+    def __init__(self, names: dict[str, str] | None = None, inline: dict[str, str] | None = None):
         super().__init__()
         self.names = names or {}
+        self.inline = {} if inline is None else inline
 
     def _print_Pow(self, expr, rational=False):
         base, exponent = expr.as_base_exp()
         return f"({self._print(base)})^({self._print(exponent)})"
 
+    def _print_Integer(self, expr):
+        return _number(int(expr))
+
+    _print_Zero = _print_Integer
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return _number(int(expr.p))
+        return f"{_number(int(expr.p))}/{_number(int(expr.q))}"
+
+    def _print_Float(self, expr):
+        return f"{super()._print_Float(expr)} dimensionless"
+
     def _print_Symbol(self, expr):
+        if expr.name in self.inline:
+            return f"({self.inline[expr.name]})"
         return self.names.get(expr.name, expr.name)
 
     def _print_Piecewise(self, expr):
@@ -109,8 +128,25 @@ class _Infix(StrPrinter):
         return f"min({', '.join(self._print(a) for a in expr.args)})"
 
 
-def infix(expr, names: dict[str, str] | None = None) -> str:
-    return _Infix(names).doprint(expr)
+def infix(expr, names: dict[str, str] | None = None, inline: dict[str, str] | None = None) -> str:
+    return _Infix(names, inline).doprint(expr)
+
+
+def local_formulas(builder) -> dict[str, str]:
+    """The formula of each local expression (``Builder.expression(..., local=True)``: a gene's
+    transcription or translation rate), with the local expressions it uses written out. The
+    document has no parameter for them: the kinetic laws that use one contain its formula.
+
+    A global assignment rule per gene would be exact too, but libsbml's consistency check of
+    rule dependencies grows faster than linearly with the number of rules (a genome has
+    thousands), and simulators evaluate the rules at every step.
+    """
+    formulas: dict[str, str] = {}
+    printer = _Infix(inline=formulas)
+    for expression in builder.model.expressions:      # in the order they were defined
+        if expression.name in builder.local_expressions:
+            formulas[expression.name] = printer.doprint(expression.expr)
+    return formulas
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -207,33 +243,45 @@ def _model_units(model: libsbml.Model) -> UnitTable:
 
 # -- formulas -----------------------------------------------------------------------------------
 
-def _mark_numbers(node: libsbml.ASTNode, units: str) -> None:
-    """Give every literal number without units the given ``units``."""
-    if node.isNumber() and not node.hasUnits():
-        node.setUnits(units)
-    for i in range(node.getNumChildren()):
-        _mark_numbers(node.getChild(i), units)
+def _number(value, units: str = "dimensionless") -> str:
+    """A literal number with its units, in L3 infix (``60.0 minute``)."""
+    return f"{value!r} {units}" if units else repr(value)
 
 
-def _math(formula: str, what: str, units: str = "dimensionless"):
+def _math(formula: str, what: str):
+    """The AST of an L3 infix formula (its numbers carry their units: :func:`_number`)."""
     ast = libsbml.parseL3Formula(formula)
     if ast is None:
         raise CompileError(f"cannot express {what} in SBML: {libsbml.getLastParseL3Error()}")
-    _mark_numbers(ast, units)
     return ast
 
 
 # -- annotations and SBO ------------------------------------------------------------------------
 
-def _annotate(element, tags, kind: str) -> None:
-    if tags:
-        element.setAnnotation(f'<annotation><bioxen:origin xmlns:bioxen="{ANNOTATION_NS}" '
-                              f'kind="{kind}" locus_tags="{" ".join(tags)}"/></annotation>')
+class _Provenance:
+    """The ``bioxen`` annotations of one document. Many elements carry the same annotation (a
+    gene's species and reactions its locus tag, parameters their units and source): each
+    distinct one is parsed once, and setting it copies it."""
 
+    def __init__(self):
+        self._parsed: dict[tuple, libsbml.XMLNode] = {}
 
-def _annotate_parameter(element, units: str, source: str) -> None:
-    element.setAnnotation(f'<annotation><bioxen:parameter xmlns:bioxen="{ANNOTATION_NS}" '
-                          f'units={quoteattr(units)} source={quoteattr(source)}/></annotation>')
+    def _annotation(self, tag: str, attributes: dict[str, str]) -> libsbml.XMLNode:
+        key = (tag, *attributes.items())
+        if key not in self._parsed:
+            text = " ".join(f"{name}={quoteattr(value)}" for name, value in attributes.items())
+            self._parsed[key] = libsbml.XMLNode.convertStringToXMLNode(
+                f'<annotation><bioxen:{tag} xmlns:bioxen="{ANNOTATION_NS}" {text}/></annotation>')
+        return self._parsed[key]
+
+    def origin(self, element, tags, kind: str) -> None:
+        """The locus tags a species or reaction stands for."""
+        if tags:
+            element.setAnnotation(self._annotation("origin", {"kind": kind, "locus_tags": " ".join(tags)}))
+
+    def parameter(self, element, units: str, source: str) -> None:
+        """A parameter's declared units and literature source."""
+        element.setAnnotation(self._annotation("parameter", {"units": units, "source": source}))
 
 
 def _first_match(name: str, table, default: int) -> int:
@@ -259,13 +307,28 @@ def reaction_sbo(rule_names) -> int:
 
 # -- the document -------------------------------------------------------------------------------
 
-def _assignment(model, sid: str, formula: str, units: str, name: str = "") -> None:
+def _assignment(model, sid: str, math: libsbml.ASTNode, units: str, name: str = "") -> None:
     parameter = model.createParameter()
     parameter.setId(sid), parameter.setName(name or sid), parameter.setConstant(False)
     parameter.setUnits(units)
     rule = model.createAssignmentRule()
     rule.setVariable(sid)
-    rule.setMath(_math(formula, sid))
+    rule.setMath(math)
+
+
+def _sum(terms: list[str], what: str) -> libsbml.ASTNode:
+    """``t1 + t2 + t3 + …`` as ``((t1 + t2) + t3) + …``, the form libsbml reads a sum in from
+    MathML (it writes it flat). libsbml keeps an operator's arguments in a linked list, so its
+    checks of a flat sum of thousands of species (an observable) take quadratic time, and its
+    own ``reduceToBinary`` cubic."""
+    if not terms:
+        return _math(_number(0), what)
+    total = _math(terms[0], what)
+    for term in terms[1:]:
+        pair = libsbml.ASTNode(libsbml.AST_PLUS)
+        pair.addChild(total), pair.addChild(_math(term, what))
+        total = pair
+    return total
 
 
 def _events(model: libsbml.Model, steps) -> None:
@@ -289,26 +352,36 @@ def _events(model: libsbml.Model, steps) -> None:
         event.setUseValuesFromTriggerTime(True)
         trigger = event.createTrigger()
         trigger.setInitialValue(True), trigger.setPersistent(True)
-        trigger.setMath(_math(f"time >= {step.at!r}", event.getId(), model.getTimeUnits()))
+        trigger.setMath(_math(f"time >= {_number(step.at, model.getTimeUnits())}", event.getId()))
         for parameter, level in step.assignments.items():
             assignment = event.createEventAssignment()
             assignment.setVariable(parameter)
-            assignment.setMath(_math(repr(float(level)), event.getId(), model.getParameter(parameter).getUnits()))
+            assignment.setMath(_math(_number(float(level), model.getParameter(parameter).getUnits()),
+                                     event.getId()))
 
 
-def _species(model, builder, species_ids) -> None:
+def _appended_copy(elements: libsbml.ListOf, template):
+    """A copy of ``template`` appended to ``elements``. Copying is several times faster than
+    libsbml's ``create`` methods (which look up the document's package plugins each time)."""
+    element = template.clone()
+    elements.appendAndOwn(element)
+    return element
+
+
+def _species(model, builder, species_ids, provenance: _Provenance) -> None:
     initial = {species_id(ic.pattern): ic.value for ic in builder.model.initials}
+    template = libsbml.Species(model.getSBMLNamespaces())
+    template.setCompartment("cell"), template.setHasOnlySubstanceUnits(True)
+    template.setBoundaryCondition(False), template.setConstant(False), template.setSubstanceUnits("item")
     for cp, sid in zip(builder.model.species, species_ids):
-        species = model.createSpecies()
-        species.setId(sid), species.setName(str(cp)), species.setCompartment("cell")
-        species.setHasOnlySubstanceUnits(True), species.setBoundaryCondition(False)
-        species.setConstant(False), species.setSubstanceUnits("item")
+        species = _appended_copy(model.getListOfSpecies(), template)
+        species.setId(sid), species.setName(str(cp))
         species.setInitialAmount(initial[sid].value if sid in initial else 0.0)
         species.setSBOTerm(species_sbo(cp))
-        _annotate(species, builder.species_tags(cp), "species")
+        provenance.origin(species, builder.species_tags(cp), "species")
 
 
-def _parameters(model, builder, units: UnitTable, changed: set[str]) -> None:
+def _parameters(model, builder, units: UnitTable, changed: set[str], provenance: _Provenance) -> None:
     for parameter in builder.model.parameters:
         declared = builder.units.get(parameter.name, "")
         p = model.createParameter()
@@ -317,29 +390,77 @@ def _parameters(model, builder, units: UnitTable, changed: set[str]) -> None:
         p.setConstant(not (parameter.name.startswith(INDUCER_PREFIX) or parameter.name in changed))
         if declared:
             p.setUnits(units.for_component(parameter.name, declared))
-        _annotate_parameter(p, declared, builder.sources.get(parameter.name, ""))
+        provenance.parameter(p, declared, builder.sources.get(parameter.name, ""))
 
 
-def _reactions(model, builder, species_ids, reaction_ids) -> None:
-    symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
-    for r, rid in zip(builder.model.reactions_bidirectional, reaction_ids):
-        reaction = model.createReaction()
+def _mass_action(constant, amounts: tuple[int, ...], species_ids, formulas: dict[str, str]) -> str:
+    """``k*s_i*s_j``: the rate constant (a local expression's formula, in parentheses) times the
+    amounts, in the order sympy keeps the network's rate (species by symbol name: ``__s12``
+    before ``__s3``), so the law computes bit for bit what that rate does."""
+    factor = f"({formulas[constant.name]})" if constant.name in formulas else constant.name
+    return "*".join([factor] + [species_ids[i] for i in sorted(amounts, key=str)])
+
+
+def _kinetic_laws(builder, species_ids, own_network: bool, formulas: dict[str, str]):
+    """The kinetic law of each (bidirectional) reaction, as infix text.
+
+    A network the compiler expanded itself (``own_network``) has one rule per reaction and
+    mass-action rates (:mod:`bioxen.backend.network`): the law is written from the rule's rate
+    constants. A network BNG expanded may merge rules and carry symmetry factors: its sympy
+    rates are printed.
+    """
+    model = builder.model
+    if not own_network:
+        symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
+        return [infix(r["rate"], symbol, formulas) for r in model.reactions_bidirectional]
+    laws = []
+    for r in model.reactions_bidirectional:
+        rule = model.rules[r["rule"][0]]
+        law = _mass_action(rule.rate_forward, r["reactants"], species_ids, formulas)
+        if r["reversible"]:
+            law += " - " + _mass_action(rule.rate_reverse, r["products"], species_ids, formulas)
+        laws.append(law)
+    return laws
+
+
+def _reaction_template(model, reactants: int, products: int) -> libsbml.Reaction:
+    """A reaction with unit-stoichiometry species references and an empty kinetic law."""
+    reaction = libsbml.Reaction(model.getSBMLNamespaces())
+    for _ in range(reactants):
+        ref = reaction.createReactant()
+        ref.setStoichiometry(1), ref.setConstant(True)
+    for _ in range(products):
+        ref = reaction.createProduct()
+        ref.setStoichiometry(1), ref.setConstant(True)
+    reaction.createKineticLaw()
+    return reaction
+
+
+def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Provenance) -> None:
+    templates = {}
+    for r, rid, formula in zip(builder.model.reactions_bidirectional, reaction_ids, laws):
+        shape = (len(r["reactants"]), len(r["products"]))
+        if shape not in templates:
+            templates[shape] = _reaction_template(model, *shape)
+        reaction = _appended_copy(model.getListOfReactions(), templates[shape])
         reaction.setId(rid), reaction.setReversible(bool(r["reversible"]))
         reaction.setSBOTerm(reaction_sbo(r["rule"]))
-        for role, indices in (("reactant", r["reactants"]), ("product", r["products"])):
-            for i in indices:
-                ref = reaction.createReactant() if role == "reactant" else reaction.createProduct()
-                ref.setSpecies(species_ids[i]), ref.setStoichiometry(1), ref.setConstant(True)
-        law = reaction.createKineticLaw()
-        law.setMath(_math(infix(r["rate"], symbol), rid))
+        for n, i in enumerate(r["reactants"]):
+            reaction.getReactant(n).setSpecies(species_ids[i])
+        for n, i in enumerate(r["products"]):
+            reaction.getProduct(n).setSpecies(species_ids[i])
+        reaction.getKineticLaw().setMath(_math(formula, rid))
         tags = tuple(t for rule in r["rule"] for t in builder.rule_tags.get(rule, ()))
-        _annotate(reaction, tags, "reaction")
+        provenance.origin(reaction, tags, "reaction")
 
 
-def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=()) -> libsbml.SBMLDocument:
+def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=(),
+            own_network: bool = False) -> libsbml.SBMLDocument:
     """The model as SBML, with the timed commands' ``steps`` (:func:`bioxen.backend.commands.steps`)
-    as events."""
+    as events; ``own_network``: the network is :func:`bioxen.backend.network.expand_network`'s own
+    (see :func:`_kinetic_laws`)."""
     pysb_model = builder.model
+    formulas = local_formulas(builder)
     changed = {parameter for step in steps if step.at > 0 for parameter in step.assignments}
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
@@ -349,18 +470,22 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=()) 
     cell.setId("cell"), cell.setName("one host cell"), cell.setSize(1), cell.setUnits(units.sid("fL"))
     cell.setConstant(True), cell.setSpatialDimensions(3), cell.setSBOTerm(290)  # physical compartment
 
-    _species(model, builder, species_ids)
-    _parameters(model, builder, units, changed)
+    provenance = _Provenance()
+    _species(model, builder, species_ids, provenance)
+    _parameters(model, builder, units, changed, provenance)
     molecules = units.sid("molecules")
     for observable in pysb_model.observables:
-        terms = [f"{c}*{species_ids[i]}" if c != 1 else species_ids[i]
+        terms = [f"{_number(c)}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]
-        _assignment(model, observable.name, " + ".join(terms) or "0", molecules)
+        _assignment(model, observable.name, _sum(terms, observable.name), molecules)
     for expression in pysb_model.expressions:
+        if expression.name in formulas:
+            continue
         declared = builder.units.get(expression.name, "")
-        _assignment(model, expression.name, infix(expression.expr),
+        _assignment(model, expression.name, _math(infix(expression.expr, inline=formulas), expression.name),
                     units.for_component(expression.name, declared) if declared else "")
-    _reactions(model, builder, species_ids, reaction_ids)
+    _reactions(model, builder, species_ids, reaction_ids,
+               _kinetic_laws(builder, species_ids, own_network, formulas), provenance)
     _events(model, steps)
     return doc
 
@@ -376,12 +501,9 @@ def diagnostics(doc: libsbml.SBMLDocument, units: bool = True) -> list[libsbml.S
 
 
 def check_consistency(doc: libsbml.SBMLDocument) -> list[str]:
-    """libsbml's consistency errors (not warnings), as text."""
-    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
-    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, False)
-    doc.checkConsistency()
-    return [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
-            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    """libsbml's consistency errors (not warnings; no unit or modeling-practice checks), as
+    text, checked in pieces for a large document (:mod:`bioxen.backend.consistency`)."""
+    return consistency.errors(doc)
 
 
 def write_text_atomically(text: str, path) -> Path:

@@ -1,0 +1,180 @@
+"""libsbml's consistency check of a genome-scale document, in pieces.
+
+libsbml's general and MathML checks look identifiers up by scanning the model's lists:
+every name in every kinetic law is looked for among the species, the parameters and the
+reactions, so one check of a document with n reactions costs about n² (a minute at
+three Syn3A genomes' 29,000 reactions). :func:`errors` runs the same checks on pieces of
+the document whose lists are short, each check where it gives the whole document's
+verdict:
+
+* the whole document: identifier consistency, SBO terms and the overdetermined-model
+  check (each costs about n);
+* the document without its reactions (the *skeleton*): general and MathML consistency of
+  every element but the reactions;
+* each block of reactions (:data:`BLOCK` of them) in a document of its own: the model's
+  own attributes, unit definitions, compartments and function definitions, the block's
+  reactions, and, as in the whole document, every species and parameter whose identifier
+  appears in the block (as a species reference or a name in a kinetic law) and every rule
+  that sets one of those species: general and MathML consistency.
+
+Why no error is missed. A constraint of those two categories reads one element (or the
+model) and looks names up in the model. (1) Every element but a reaction is checked in
+the skeleton, which holds it and everything but the reactions as the whole document
+does; a constraint on it can read reactions only by a name that is a reaction's (or, in
+SBML Level 3, a species reference's) identifier in its math or in the variable it sets,
+and such a name is undefined in the skeleton, itself an error there. Cycles of
+assignments (libsbml's AssignmentCycles) run through reactions only by such names.
+(2) Every reaction is checked in exactly one block document, and every constraint on a
+reaction, its species references, kinetic law or local parameters reads that reaction
+and looks up species, parameters, compartments, unit and function definitions, the
+rules that set a species (SpeciesReactionOrRule, 20610) and reactions: the block
+document holds each of these that the reaction names, so each lookup finds what it finds
+in the whole document; a kinetic law naming a reaction of another block finds nothing
+there, an error. A missing piece of a block document can only cause an error (a name
+undefined), never hide one. (3) So a piece can report an error the whole document does
+not have, but the whole document has no error no piece reports: if any piece reports
+one, the whole document is checked as one and its report is the result. A valid document
+costs about n; an invalid one is reported exactly as libsbml reports it.
+
+``tests/test_consistency.py`` checks, for broken reactions in multi-block documents, that
+the pieces report each error as the whole-document check does.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import libsbml
+
+BLOCK = 250   # reactions per block document (measured: 100-500 cost the same, 1000 a third more)
+
+# the categories setConsistencyChecks switches, and those a compile checks
+_CATEGORIES = (libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY, libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY,
+               libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, libsbml.LIBSBML_CAT_MATHML_CONSISTENCY,
+               libsbml.LIBSBML_CAT_SBO_CONSISTENCY, libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL,
+               libsbml.LIBSBML_CAT_MODELING_PRACTICE)
+CHECKED = (libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY, libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY,
+           libsbml.LIBSBML_CAT_MATHML_CONSISTENCY, libsbml.LIBSBML_CAT_SBO_CONSISTENCY,
+           libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL)
+_WHOLE = (libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY, libsbml.LIBSBML_CAT_SBO_CONSISTENCY,
+          libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL)
+_IN_PIECES = (libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY, libsbml.LIBSBML_CAT_MATHML_CONSISTENCY)
+
+_NAME = re.compile(r"\b[A-Za-z_]\w*")
+# the model's lists a block document takes in part (the rest it takes whole)
+_PARTIAL = ("getListOfSpecies", "getListOfParameters", "getListOfInitialAssignments", "getListOfRules",
+            "getListOfConstraints", "getListOfEvents")   # and the reactions
+
+
+def _check(doc: libsbml.SBMLDocument, categories, clear: bool = True) -> list[str]:
+    """libsbml's errors (not warnings) in ``categories``, as text. ``checkConsistency`` adds to
+    the document's error log and stops after a category once the log holds an error, so the
+    log is cleared first (``clear``), or else what it held is reported too."""
+    for category in _CATEGORIES:
+        doc.setConsistencyChecks(category, category in categories)
+    if clear:
+        doc.getErrorLog().clearLog()
+    doc.checkConsistency()
+    return [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+
+
+def whole_document_errors(doc: libsbml.SBMLDocument) -> list[str]:
+    """libsbml's check of the document as one (what :func:`errors` reports), its error log
+    cleared first."""
+    return _check(doc, CHECKED)
+
+
+@contextmanager
+def _detached(model: libsbml.Model, lists):
+    """The model without the elements of ``lists`` (getter names): yields getter -> the elements
+    taken out, in order (an entry may be replaced by another proxy of the same element), and
+    puts them back on exit."""
+    taken = {}
+    try:
+        for getter in lists:
+            elements = getattr(model, getter)()
+            taken[getter] = [elements.remove(i) for i in reversed(range(elements.size()))][::-1]
+        yield taken
+    finally:
+        for getter, removed in taken.items():
+            elements = getattr(model, getter)()
+            for element in removed:
+                elements.appendAndOwn(element)
+
+
+def _names(reaction: libsbml.Reaction) -> set[str]:
+    """Every identifier a reaction names: its species references' species, its kinetic law's names."""
+    names = {reaction.getReactant(i).getSpecies() for i in range(reaction.getNumReactants())}
+    names.update(reaction.getProduct(i).getSpecies() for i in range(reaction.getNumProducts()))
+    names.update(reaction.getModifier(i).getSpecies() for i in range(reaction.getNumModifiers()))
+    law = reaction.getKineticLaw()
+    if law is not None and law.isSetMath():
+        names.update(_NAME.findall(libsbml.formulaToL3String(law.getMath())))
+    return names
+
+
+class _Blocks:
+    """Block documents of a model whose reactions are detached (see the module's docstring)."""
+
+    def __init__(self, doc: libsbml.SBMLDocument):
+        model = doc.getModel()
+        with _detached(model, _PARTIAL):
+            self.base = doc.clone()
+        self.species = {s.getId(): s for s in model.getListOfSpecies()}
+        self.parameters = {p.getId(): p for p in model.getListOfParameters()}
+        self.setting = {}   # species id -> the rules that set it
+        for rule in model.getListOfRules():
+            if rule.isSetVariable() and rule.getVariable() in self.species:
+                self.setting.setdefault(rule.getVariable(), []).append(rule)
+
+    def errors(self, reactions: list, start: int, stop: int) -> list[str]:
+        """The block ``reactions[start:stop]`` checked in a document of its own. The reactions
+        are lent to it, not copied: each entry is replaced by the proxy that owns it again."""
+        doc = self.base.clone()
+        model = doc.getModel()
+        for name in sorted(set().union(*(_names(r) for r in reactions[start:stop]))):
+            if name in self.species:
+                model.addSpecies(self.species[name])
+                for rule in self.setting.get(name, ()):
+                    model.addRule(rule)
+            elif name in self.parameters:
+                model.addParameter(self.parameters[name])
+        lent = model.getListOfReactions()
+        try:
+            for reaction in reactions[start:stop]:
+                lent.appendAndOwn(reaction)
+            return _check(doc, _IN_PIECES)
+        finally:
+            back = [lent.remove(i) for i in reversed(range(lent.size()))][::-1]
+            reactions[start:start + len(back)] = back
+
+
+def _piece_errors(doc: libsbml.SBMLDocument, block: int = BLOCK) -> list[str]:
+    """The errors the pieces report (see the module's docstring), each once, in order."""
+    found = _check(doc, _WHOLE)
+    if found:
+        return found
+    model = doc.getModel()
+    with _detached(model, ("getListOfReactions",)) as taken:
+        reactions = taken["getListOfReactions"]
+        found = _check(doc, _IN_PIECES)     # the skeleton
+        blocks = _Blocks(doc)
+        for start in range(0, len(reactions), block):
+            found += blocks.errors(reactions, start, start + block)
+    return list(dict.fromkeys(found))
+
+
+def errors(doc: libsbml.SBMLDocument, block: int = BLOCK) -> list[str]:
+    """libsbml's consistency errors (not warnings; units and modeling practice not checked),
+    as text: the pieces' verdict, and the whole document's report if they find any error.
+
+    A document of at most ``block`` reactions, or one whose error log already holds something
+    (from reading it), is checked as one, as libsbml does: the log's errors are reported too.
+    """
+    model = doc.getModel()
+    if model is None or model.getNumReactions() <= block or doc.getErrorLog().getNumErrors():
+        return _check(doc, CHECKED, clear=False)
+    found = _piece_errors(doc, block)
+    doc.getErrorLog().clearLog()
+    return whole_document_errors(doc) if found else []

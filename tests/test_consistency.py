@@ -1,0 +1,105 @@
+"""libsbml's consistency check in pieces (bioxen.backend.consistency) reports what the
+whole-document check reports."""
+import libsbml
+import pytest
+
+from bioxen.backend import consistency
+from bioxen.backend.compile import compile_design
+from bioxen.frontend import read_design
+
+BLOCK = 25   # reactions per block: the small design's 177 reactions make 8 blocks
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory):
+    """The small design's SBML (a fresh copy per use: the cases break it)."""
+    from conftest import write_policy, write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("consistency")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    policy = write_policy(directory / "small.yaml", f"""
+schema_version: 1
+vms:
+  - {{id: vm1, genome: {genome}, ribosomes: {{share: 0.2, pool: orthogonal}}, genetic_code: recode}}
+""")
+    text = libsbml.writeSBMLToString(compile_design(read_design(policy)).sbml)
+    return lambda: libsbml.readSBMLFromString(text)
+
+
+def _reaction(model, prefix: str, block: int = 3) -> libsbml.Reaction:
+    """A reaction whose id starts with ``prefix``, in the given block or later."""
+    return next(r for r in list(model.getListOfReactions())[block * BLOCK:] if r.getId().startswith(prefix))
+
+
+def _checked(document, breaking=None) -> tuple[list[str], list[str], list[str]]:
+    """The pieces' errors, the whole document's, and :func:`consistency.errors`', each on a fresh
+    copy of the document (a check leaves its findings in the document's error log)."""
+    found = []
+    for check in (lambda doc: consistency._piece_errors(doc, BLOCK), consistency.whole_document_errors,
+                  lambda doc: consistency.errors(doc, BLOCK)):
+        doc = document()
+        if breaking is not None:
+            breaking(doc.getModel())
+        found.append(check(doc))
+    return tuple(found)
+
+
+def test_a_valid_document_is_valid_in_pieces_and_unchanged(document):
+    doc = document()
+    assert doc.getModel().getNumReactions() > 6 * BLOCK
+    assert doc.getNumErrors() == 0      # else errors() checks it as one
+    text = libsbml.writeSBMLToString(doc)
+    assert consistency._piece_errors(doc, BLOCK) == []
+    assert libsbml.writeSBMLToString(doc) == text     # lists taken apart and put back in order
+    assert _checked(document) == ([], [], [])
+
+
+def _law_names_undefined(model):
+    law = _reaction(model, "elongation").getKineticLaw()
+    law.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(law.getMath()) + " * undefined_rate"))
+
+
+def _reference_to_missing_species(model):
+    _reaction(model, "decay_mRNA").getReactant(0).setSpecies("no_such_species")
+
+
+def _reactant_constant(model):
+    """A constant species (boundaryCondition false) cannot be a reactant (20611)."""
+    species = _reaction(model, "decay_mRNA").getReactant(0).getSpecies()
+    model.getSpecies(species).setConstant(True)
+
+
+def _species_set_by_rule_and_reaction(model):
+    species = _reaction(model, "decay_mRNA").getReactant(0).getSpecies()
+    rule = model.createAssignmentRule()
+    rule.setVariable(species), rule.setMath(libsbml.parseL3Formula("k_u"))
+
+
+def _rule_names_undefined(model):
+    rule = model.getRule(0)
+    rule.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(rule.getMath()) + " + undefined_amount"))
+
+
+def _duplicate_reaction_id(model):
+    _reaction(model, "dilution").setId(model.getReaction(0).getId())
+
+
+@pytest.mark.parametrize("breaking", [_law_names_undefined, _reference_to_missing_species,
+                                      _reactant_constant, _species_set_by_rule_and_reaction,
+                                      _rule_names_undefined, _duplicate_reaction_id])
+def test_the_pieces_report_an_error_as_the_whole_document_does(document, breaking):
+    pieces, whole, reported = _checked(document, breaking)
+    assert whole, "the case must break the document"
+    assert set(pieces) == set(whole)    # each distinct error (the whole document repeats some per element)
+    assert reported == whole
+
+
+def _law_names_a_reaction(model):
+    """A kinetic law may name a reaction (its rate): valid, but undefined in the law's block."""
+    law = _reaction(model, "dilution", block=5).getKineticLaw()
+    rate = model.getReaction(0).getId()
+    law.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(law.getMath()) + f" * {rate} / {rate}"))
+
+
+def test_a_false_alarm_of_the_pieces_is_settled_by_the_whole_document(document):
+    pieces, whole, reported = _checked(document, _law_names_a_reaction)
+    assert pieces and whole == [] == reported

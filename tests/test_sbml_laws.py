@@ -1,0 +1,61 @@
+"""Kinetic laws of the SBML emitter: each reaction's law computes its network rate, with a
+gene's local rate expressions written out in it."""
+import random
+
+import libsbml
+import pytest
+import sympy
+
+from bioxen.backend.compile import compile_design
+from bioxen.frontend import read_design
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    from conftest import write_policy, write_synthetic_genbank
+    directory = tmp_path_factory.mktemp("laws")
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    policy = write_policy(directory / "laws.yaml", f"""
+schema_version: 1
+host: {{chloramphenicol: 2 uM}}
+vms:
+  - {{id: vm1, genome: {genome}, ribosomes: {{share: 0.2, pool: orthogonal, controller: true}}, genetic_code: recode}}
+  - {{id: vm2, genome: {genome}, ribosomes: {{share: 0.1}}, genetic_code: recode}}
+""")
+    return compile_design(read_design(policy))
+
+
+def test_local_rate_expressions_are_written_into_the_laws(build):
+    model, pysb_model = build.sbml.getModel(), build.builder.model
+    local = build.builder.local_expressions
+    assert {"transcription_rate_vm1_SYN__0001", "translation_rate_vm1_SYN__0001"} <= local
+    for name in local:
+        assert model.getParameter(name) is None and model.getAssignmentRule(name) is None
+    assert model.getNumRules() == len(pysb_model.observables) + len(pysb_model.expressions) - len(local)
+    law = libsbml.formulaToL3String(model.getReaction("elongation_vm1_SYN__0001").getKineticLaw().getMath())
+    assert "elongation_rate / n_vm1_SYN__0001" in law and "translation_rate" not in law
+
+
+def _values(build, rng) -> dict:
+    """Random amounts for every species, set in the SBML document; returns the same values as
+    sympy substitutions for the network's rates (species, parameters, observables)."""
+    model, pysb_model = build.sbml.getModel(), build.builder.model
+    amounts = {}
+    for i, sid in enumerate(build.species_ids):
+        amounts[i] = rng.uniform(1.0, 1000.0)
+        model.getSpecies(sid).setInitialAmount(amounts[i])
+    subs = {sympy.Symbol(f"__s{i}"): value for i, value in amounts.items()}
+    subs.update({p: p.value for p in pysb_model.parameters})
+    subs.update({o: sum(c * amounts[i] for i, c in zip(o.species, o.coefficients)) for o in pysb_model.observables})
+    return subs
+
+
+def test_each_law_computes_its_network_rate(build):
+    subs = _values(build, random.Random(3))
+    model = build.sbml.getModel()
+    libsbml.SBMLTransforms.clearComponentValues(model)
+    for r, rid in zip(build.builder.model.reactions_bidirectional, build.reaction_ids):
+        expected = float(r["rate"].subs({e: e.expand_expr() for e in r["rate"].atoms(sympy.Symbol)
+                                         if hasattr(e, "expand_expr")}).xreplace(subs))
+        law = model.getReaction(rid).getKineticLaw().getMath()
+        assert libsbml.SBMLTransforms.evaluateASTNode(law, model) == pytest.approx(expected, rel=1e-12, abs=1e-300), rid

@@ -111,9 +111,20 @@ def duplex_energy(a: str, b: str, temperature: float = 37.0) -> float:
     9-nt rRNA tails adds nothing and costs ~10x the time. Returns 0 when no
     duplex beats the unpaired strands. Deterministic.
     """
+    return float(duplex_energies([a], [b], temperature)[0, 0])
+
+
+def duplex_energies(rows: list[str], columns: list[str], temperature: float = 37.0) -> np.ndarray:
+    """:func:`duplex_energy` of every ``rows[i]`` with every ``columns[j]``: each sequence
+    spelled once and the temperature set once (a screen's matrix has ~10^5 duplexes)."""
+    rows = [_dna(a).replace("T", "U") for a in rows]
+    columns = [_dna(b).replace("T", "U") for b in columns]
+    energy = np.empty((len(rows), len(columns)))
     with _temperature(temperature):
-        duplex = RNA.duplexfold(_dna(a).replace("T", "U"), _dna(b).replace("T", "U"))
-    return min(round(duplex.energy, 2), 0.0)
+        for i, a in enumerate(rows):
+            for j, b in enumerate(columns):
+                energy[i, j] = min(round(RNA.duplexfold(a, b).energy, 2), 0.0)
+    return energy
 
 
 def dissociation_constant(energy: float, temperature: float = 37.0) -> float:
@@ -128,7 +139,7 @@ def crosstalk(sds: list[str], anti_sds: list[str]) -> tuple[np.ndarray, np.ndarr
 
     S[i][j] = exp(-BETA (E[i][j] - E[0][0])): index 0 is the host, so S[0][0] = 1.
     """
-    energy = np.array([[duplex_energy(sd, anti) for anti in anti_sds] for sd in sds])
+    energy = duplex_energies(sds, anti_sds)
     return energy, np.exp(-BETA * (energy - energy[0, 0]))
 
 
@@ -293,7 +304,7 @@ def design_srna(utr: str, length: int = 24) -> str:
 
 def srna_crosstalk(srnas: list[str], utrs: list[str]) -> np.ndarray:
     """dG (kcal/mol) of sRNA i on the start region (UTR + ATG) of mRNA j."""
-    return np.array([[duplex_energy(srna, utr + "ATG") for utr in utrs] for srna in srnas])
+    return duplex_energies(srnas, [utr + "ATG" for utr in utrs])
 
 
 def _flank_candidate(rng: random.Random, sd: str) -> tuple[str, str] | None:

@@ -1,0 +1,5 @@
+"""The genomic virtualization API (``create_bio_vm``, ``GenomicVirtualizationManager``,
+``execute_biological_process``): every call runs the compiled model.
+
+``language``: the call language of ``execute_biological_process`` (parsed, never evaluated).
+"""

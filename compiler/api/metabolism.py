@@ -1,0 +1,160 @@
+"""Flux balance of a VM's genome with COBRApy: a genome-matched metabolic model, constrained by
+the VM's knockouts and expression.
+
+Models: iMB155 (Breuer et al. 2019, eLife 8:e36842) for JCVI-Syn3A, whose ``MMSYN1_`` gene ids
+name the same genes as the genome's ``JCVISYN3A_`` locus tags (same number); cobra's bundled
+E. coli core model (``textbook``, Orth et al. 2010) for the E. coli chassis, whose genes are
+b-numbers. Where a model's genes are not the genome's, knockouts of genome genes the model
+lacks remove no reaction (reported as such).
+
+Constraints:
+- a knocked-out gene removes every reaction its loss makes impossible (cobra's GPR evaluation,
+  ``knock_out_model_genes``); the result lists them;
+- ``set_expression(gene, factor)`` with factor < 1 caps the flux of each reaction that needs
+  the gene at ``factor`` times its flux in the unconstrained parsimonious optimum (an E-Flux
+  style bound, Colijn et al. 2009, taken relative to the wild-type flux because iMB155's
+  bounds of 1000 would never bind);
+- ``glucose_available=False`` closes glucose uptake (``EX_glc__D_e``).
+
+An infeasible problem is growth 0 (iMB155 has non-growth maintenance fluxes with positive
+lower bounds, so a cell that cannot make them is infeasible, not slow).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cobra
+import pandas as pd
+from cobra.flux_analysis import pfba
+from cobra.manipulation import knock_out_model_genes
+
+from bioxen.errors import BioxenError
+
+GLUCOSE_EXCHANGE = "EX_glc__D_e"
+IMB155 = "iMB155_syn3a_metabolism.xml"
+GROWTH_FLOOR = 1e-9      # objective values below this are no growth
+
+
+class MetabolismError(BioxenError):
+    stage = "metabolism"
+
+
+@dataclass(frozen=True)
+class MetabolicModel:
+    """A metabolic model and how its gene ids map to the genome's locus tags."""
+
+    name: str
+    model: cobra.Model
+    to_model: dict[str, str]          # genome locus tag -> model gene id
+
+    def genes_of(self, locus_tags) -> list[str]:
+        return [self.to_model[t] for t in locus_tags if t in self.to_model]
+
+
+@dataclass(frozen=True)
+class FluxState:
+    """One flux balance: growth (the objective, 1/h), solver status, fluxes (mmol/gDW/h) and
+    what the constraints removed."""
+
+    model: str
+    status: str
+    growth: float
+    fluxes: pd.Series
+    lost_reactions: tuple[str, ...] = ()
+    knocked_out: tuple[str, ...] = ()
+    not_in_model: tuple[str, ...] = ()
+    capped: dict[str, float] = field(default_factory=dict)     # reaction -> flux cap
+
+    @property
+    def grows(self) -> bool:
+        return self.growth > GROWTH_FLOOR
+
+
+def _data_file(name: str, directory: str | os.PathLike | None) -> Path:
+    places = ([Path(directory)] if directory else []) + \
+        [Path(p) for p in os.environ.get("BIOXEN_DATA_PATH", "").split(os.pathsep) if p]
+    for place in places:
+        if (place / name).is_file():
+            return place / name
+    raise MetabolismError(f"metabolic model {name} not found (looked in: "
+                          f"{', '.join(map(str, places)) or 'nowhere'})",
+                          hint="put the file in a directory listed in BIOXEN_DATA_PATH")
+
+
+def syn3a_model(data_dir=None) -> MetabolicModel:
+    """iMB155, its MMSYN1_ genes mapped to JCVISYN3A_ locus tags."""
+    path = _data_file(IMB155, data_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cobra.io.read_sbml_model(str(path))
+    to_model = {g.id.replace("MMSYN1_", "JCVISYN3A_", 1): g.id for g in model.genes}
+    return MetabolicModel("iMB155", model, to_model)
+
+
+def ecoli_core_model() -> MetabolicModel:
+    """cobra's bundled E. coli core model; its genes are b-numbers (the genome's locus tags in
+    MG1655 GenBank records)."""
+    model = cobra.io.load_model("textbook")
+    return MetabolicModel("e_coli_core", model, {g.id: g.id for g in model.genes})
+
+
+def model_for(genome_locus_tags, data_dir=None) -> MetabolicModel:
+    """The metabolic model matching a genome, chosen by its locus tags."""
+    tags = list(genome_locus_tags)
+    if any(t.startswith(("JCVISYN3", "MMSYN1")) for t in tags):
+        return syn3a_model(data_dir)
+    return ecoli_core_model()
+
+
+def _optimum(model: cobra.Model) -> tuple[str, float, pd.Series]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        solution = model.optimize()
+    if solution.status != "optimal":
+        return solution.status, 0.0, pd.Series(0.0, index=[r.id for r in model.reactions])
+    return solution.status, max(float(solution.objective_value), 0.0), solution.fluxes
+
+
+def _reference_fluxes(model: cobra.Model) -> pd.Series:
+    """The parsimonious wild-type optimum (minimal total flux at maximal growth)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pfba(model).fluxes
+
+
+def flux_balance(metabolic: MetabolicModel, knockouts=(), expression: dict[str, float] | None = None,
+                 glucose_available: bool = True) -> FluxState:
+    """Maximal growth under the VM's knockouts (genome locus tags), expression factors (locus tag
+    -> factor, 1 = as wild type) and glucose supply; the model itself is left unchanged."""
+    model, expression = metabolic.model, dict(expression or {})
+    knockouts = tuple(dict.fromkeys(knockouts))
+    with model:
+        caps = _expression_caps(metabolic, expression) if any(f < 1 for f in expression.values()) else {}
+        if not glucose_available and GLUCOSE_EXCHANGE in model.reactions:
+            model.reactions.get_by_id(GLUCOSE_EXCHANGE).lower_bound = 0.0
+        for reaction_id, cap in caps.items():
+            reaction = model.reactions.get_by_id(reaction_id)
+            reaction.bounds = (max(reaction.lower_bound, -cap), min(reaction.upper_bound, cap))
+        genes = metabolic.genes_of(knockouts)
+        lost = knock_out_model_genes(model, genes) if genes else []
+        status, growth, fluxes = _optimum(model)
+    return FluxState(metabolic.name, status, growth, fluxes, tuple(sorted(r.id for r in lost)),
+                     knockouts, tuple(t for t in knockouts if t not in metabolic.to_model), caps)
+
+
+def _expression_caps(metabolic: MetabolicModel, expression: dict[str, float]) -> dict[str, float]:
+    """Reaction -> |flux| cap for the genes expressed below wild type (see the module)."""
+    reference = _reference_fluxes(metabolic.model)
+    caps: dict[str, float] = {}
+    for locus_tag, factor in expression.items():
+        if factor >= 1 or locus_tag not in metabolic.to_model:
+            continue
+        gene = metabolic.model.genes.get_by_id(metabolic.to_model[locus_tag])
+        needing = [r for r in gene.reactions if not r.gpr.eval({gene.id})]   # no isozyme stands in
+        for reaction in needing:
+            cap = max(factor, 0.0) * abs(float(reference[reaction.id]))
+            caps[reaction.id] = min(cap, caps.get(reaction.id, cap))
+    return caps

@@ -95,6 +95,25 @@ def write_policy(path: Path, text: str) -> Path:
     return path
 
 
+def synthetic_policy(directory: Path, name: str, body: str) -> Path:
+    """A policy over a synthetic genome written beside it; ``body`` names the genome ``{genome}``."""
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
+    return write_policy(directory / f"{name}.yaml", "schema_version: 1\n" + body.strip().format(genome=genome))
+
+
+@pytest.fixture(scope="session")
+def orthogonal_vm_sbml(tmp_path_factory) -> str:
+    """The SBML of one synthetic VM on an orthogonal pool (its proteins tagged and counted)."""
+    import libsbml
+    from bioxen.backend.compile import compile_design
+    from bioxen.frontend import read_design
+    policy = synthetic_policy(tmp_path_factory.mktemp("orthogonal"), "orthogonal", """
+vms:
+  - {{id: vm1, genome: {genome}, ribosomes: {{share: 0.2, pool: orthogonal}}, genetic_code: recode}}
+""")
+    return libsbml.writeSBMLToString(compile_design(read_design(policy)).sbml)
+
+
 @pytest.fixture
 def small_policy(tmp_path, synthetic_genbank) -> Path:
     return write_policy(tmp_path / "small.yaml", f"""

@@ -4,25 +4,14 @@ import libsbml
 import pytest
 
 from bioxen.backend import consistency
-from bioxen.backend.compile import compile_design
-from bioxen.frontend import read_design
 
 BLOCK = 25   # reactions per block: the small design's 177 reactions make 8 blocks
 
 
 @pytest.fixture(scope="module")
-def document(tmp_path_factory):
+def document(orthogonal_vm_sbml):
     """The small design's SBML (a fresh copy per use: the cases break it)."""
-    from conftest import write_policy, write_synthetic_genbank
-    directory = tmp_path_factory.mktemp("consistency")
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    policy = write_policy(directory / "small.yaml", f"""
-schema_version: 1
-vms:
-  - {{id: vm1, genome: {genome}, ribosomes: {{share: 0.2, pool: orthogonal}}, genetic_code: recode}}
-""")
-    text = libsbml.writeSBMLToString(compile_design(read_design(policy)).sbml)
-    return lambda: libsbml.readSBMLFromString(text)
+    return lambda: libsbml.readSBMLFromString(orthogonal_vm_sbml)
 
 
 def _reaction(model, prefix: str, block: int = 3) -> libsbml.Reaction:

@@ -1,31 +1,19 @@
 """Cell division: ODE states halve, SSA states split binomially and conserve every molecule;
 inventories stay equal to what they count; daughters run on independently."""
-import libsbml
 import numpy as np
 import pytest
 
-from bioxen.backend.compile import compile_design
 from bioxen.errors import SimulationError
-from bioxen.frontend import read_design
 from bioxen.runtime.division import daughters, partition
 from bioxen.runtime.simulate import inventories, load_simulator
 
 
 @pytest.fixture(scope="module")
-def grown(tmp_path_factory):
+def grown(orthogonal_vm_sbml):
     """A one-VM cell (orthogonal pool, tagged proteins) grown 2 h by ODE: its SBML and state."""
-    from conftest import write_policy, write_synthetic_genbank
-    directory = tmp_path_factory.mktemp("division")
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    policy = write_policy(directory / "cell.yaml", f"""
-schema_version: 1
-vms:
-  - {{id: vm1, genome: {genome.name}, ribosomes: {{share: 0.2, pool: orthogonal}}, genetic_code: recode}}
-""")
-    sbml = libsbml.writeSBMLToString(compile_design(read_design(policy)).sbml)
-    rr = load_simulator(sbml)
+    rr = load_simulator(orthogonal_vm_sbml)
     rr.simulate(0, 120, 3)
-    return sbml, rr
+    return orthogonal_vm_sbml, rr
 
 
 def _consistent(rr, amounts) -> bool:

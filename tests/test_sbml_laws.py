@@ -12,11 +12,8 @@ from bioxen.frontend import read_design
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    from conftest import write_policy, write_synthetic_genbank
-    directory = tmp_path_factory.mktemp("laws")
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    policy = write_policy(directory / "laws.yaml", f"""
-schema_version: 1
+    from conftest import synthetic_policy
+    policy = synthetic_policy(tmp_path_factory.mktemp("laws"), "laws", """
 host: {{chloramphenicol: 2 uM}}
 vms:
   - {{id: vm1, genome: {genome}, ribosomes: {{share: 0.2, pool: orthogonal, controller: true}}, genetic_code: recode}}

@@ -61,6 +61,7 @@ def read_design(policy_path: str | Path) -> Design:
                            pool=spec.ribosomes.pool, controller=spec.ribosomes.controller,
                            genetic_code=spec.genetic_code,
                            priority=spec.priority, essential=tuple(spec.essential or ()),
+                           knockouts=tuple(spec.knockouts or ()),
                            dormant=spec.start == "dormant"))
     if errors:
         raise PolicyError.collected(errors)

@@ -96,6 +96,7 @@ class GuestVM:
     priority: int = 1                      # policy: higher runs first when energy is short
     dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)
     essential: tuple[str, ...] = ()        # policy: essential genes (locus tags or names)
+    knockouts: tuple[str, ...] = ()        # policy: deleted genes (locus tags or names)
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
 

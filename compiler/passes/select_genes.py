@@ -1,6 +1,6 @@
 """Pass: group each VM's expressed genes into expression units by resolution.
 
-Pseudogenes are not expressed. Coding and stable-RNA genes never share a unit.
+Pseudogenes and knocked-out genes are not expressed. Coding and stable-RNA genes never share a unit.
 """
 from __future__ import annotations
 
@@ -67,18 +67,24 @@ def _subsystem_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
     return sorted(groups.items())
 
 
-def _essential(vm: GuestVM) -> set[str]:
-    """Locus tags of the VM's essential genes (policy names or tags); unknown ones are errors."""
+def _genes_named(vm: GuestVM, keys, what: str) -> set[str]:
+    """Locus tags of the VM's genes named by ``keys`` (policy names or tags); unknown ones are errors."""
     found, missing = set(), []
-    for key in vm.essential:
+    for key in keys:
         gene = vm.genome.find(key)
         if gene is None:
             missing.append(key)
         else:
             found.add(gene.locus_tag)
     if missing:
-        raise CompileError(f"VM '{vm.id}': essential genes the genome lacks: {', '.join(missing)}", vm.location)
+        raise CompileError(f"VM '{vm.id}': {what} genes the genome lacks: {', '.join(missing)}", vm.location)
     return found
+
+
+def _without(groups: list[tuple[str, list[Gene]]], deleted: set[str]) -> list[tuple[str, list[Gene]]]:
+    """The groups with the deleted genes taken out (and groups left empty dropped)."""
+    kept = [(name, [g for g in genes if g.locus_tag not in deleted]) for name, genes in groups]
+    return [(name, genes) for name, genes in kept if genes]
 
 
 def select_genes(design: Design) -> Design:
@@ -90,5 +96,9 @@ def select_genes(design: Design) -> Design:
             groups = _operon_groups(vm)
         else:
             groups = _subsystem_groups(vm)
-        vms.append(replace(vm, units=_units_from_groups(groups, _essential(vm))))
+        essential, deleted = _genes_named(vm, vm.essential, "essential"), _genes_named(vm, vm.knockouts, "knocked-out")
+        if essential & deleted:
+            raise CompileError(f"VM '{vm.id}': genes both essential and knocked out: "
+                               f"{', '.join(sorted(essential & deleted))}", vm.location)
+        vms.append(replace(vm, units=_units_from_groups(_without(groups, deleted), essential)))
     return replace(design, vms=tuple(vms))

@@ -51,6 +51,8 @@ class VirtualMachine(Strict):
     start: Literal["running", "dormant"] = Field(
         "running", description="dormant: a slot compiled in, started by CREATE_VM")
     essential: list[str] | None = Field(None, description="essential genes (locus tags or gene names)")
+    knockouts: list[str] | None = Field(None, description="genes deleted from the VM's genome (locus tags or "
+                                        "gene names): neither transcribed nor translated")
 
 
 class AtpGuard(Strict):

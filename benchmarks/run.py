@@ -1,0 +1,334 @@
+"""Benchmark BioXen's compile and simulate path against the naive PySB -> BNG2.pl -> PySB SBML ->
+libRoadRunner path, on JCVI-Syn3A prefixes at gene resolution, one and three VMs.
+
+    python benchmarks/run.py [--sizes 50,100,200,496] [--vms 1,3] [--naive-timeout 600]
+                             [--until 120] [--out benchmarks/results.json] [--quick]
+                             [--skip-naive] [--skip-ensemble]
+
+Every measurement runs in a fresh process (benchmarks/measure.py) that reports its own
+stage times and peak memory; see benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from designs import SHARE, genome_prefix, write_policy  # noqa: E402
+from measure import PREFIX  # noqa: E402
+
+from bioxen.genome import resolve_genome  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MEASURE = Path(__file__).with_name("measure.py")
+SWEEP_POLICY = ROOT / "models" / "policies" / "syn3a_subsystem_vm.yaml"
+PACKAGES = ("bioxen", "pysb", "bionetgen", "libroadrunner", "bngsim", "python-libsbml")
+COMPILE = ("parse", "passes", "rules", "network", "sbml", "write_sbml")   # policy -> validated SBML
+SIMULATE = ("load", "integrate")                                          # engine load + ODE
+COLUMNS = {"bioxen": COMPILE + ("write_net", "outputs") + SIMULATE,
+           "naive": ("parse", "passes", "rules", "network", "sbml", "load", "integrate")}
+HEADINGS = {"write_sbml": "write+\nvalidate", "write_net": "write\n.net", "outputs": "select\noutputs"}
+COMPILE_LIMIT_S, SIMULATE_LIMIT_S, MEMORY_LIMIT_MB, RATIO_TARGET = 15.0, 10.0, 4096.0, 30.0
+
+console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+# -- running one process ------------------------------------------------------------------------
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """A live process's peak resident memory (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def run_process(command: list[str], timeout: float, on_line=lambda line: None) -> dict:
+    """Run ``command`` in its own session, handing each output line to ``on_line``; past
+    ``timeout`` s, note its peak memory and kill the whole group (BNG2.pl included). The
+    1-minute load average at the start says how busy the machine was."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    lines: list[str] = []
+
+    def follow() -> None:
+        for line in child.stdout:
+            lines.append(line)
+            on_line(line)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    status, peak, load = "ok", None, round(os.getloadavg()[0], 2)
+    try:
+        child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        status, peak = "timeout", _peak_rss_mb(child.pid)
+    finally:   # on a timeout, or when this run is interrupted
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    reader.join()
+    if status == "ok" and child.returncode != 0:
+        status = "failed"
+    return {"status": status, "wall_s": round(time.perf_counter() - start, 2), "lines": lines,
+            "killed_peak_rss_mb": peak, "load_average_at_start": load}
+
+
+def _events(lines: list[str]) -> list[dict]:
+    return [json.loads(line[len(PREFIX):]) for line in lines if line.startswith(PREFIX)]
+
+
+def measure(path: str, policy: Path, work: Path, timeout: float, label: str) -> dict:
+    """One path (bioxen or naive) on one policy in a fresh process: stage times (s), network
+    facts, peak memory; for a run killed at ``timeout`` the stage it was in."""
+    def progress(line: str) -> None:
+        if line.startswith(PREFIX) and "start" in (event := json.loads(line[len(PREFIX):])):
+            console.print(f"[dim]  {label} {path}: {event['start']}[/dim]")
+
+    run = run_process([sys.executable, str(MEASURE), path, str(policy), str(work)], timeout, progress)
+    (work / f"{path}.log").write_text("".join(run["lines"]))
+    events = _events(run["lines"])
+    stages = {e["stage"]: e["seconds"] for e in events if "stage" in e}
+    result = {"status": run["status"], "wall_s": run["wall_s"], "load_average_at_start": run["load_average_at_start"],
+              "stages_s": stages}
+    for event in events:
+        result.update(event.get("facts", {}), **event.get("memory", {}))
+    if run["status"] == "ok":
+        result["total_s"] = round(sum(stages.values()), 3)
+        result["compile_s"] = round(sum(stages.get(s, 0) for s in COMPILE), 3)
+        result["simulate_s"] = round(sum(stages.get(s, 0) for s in SIMULATE), 3)
+    elif run["status"] == "timeout":
+        result["in_stage"] = ([e["start"] for e in events if "start" in e] or ["start-up"])[-1]
+        result["peak_rss_mb"] = run["killed_peak_rss_mb"]
+    else:
+        result["error"] = "".join(line for line in run["lines"] if not line.startswith(PREFIX))[-2000:]
+    return result
+
+
+# -- the SSA ensemble ---------------------------------------------------------------------------
+
+def ssa_ensemble(until: str, replicates: int, work: Path, timeout: float) -> dict:
+    """``bioxen sweep`` of the subsystem VM policy, SSA, on two workers: wall time and runs."""
+    bioxen = shutil.which("bioxen")
+    if not SWEEP_POLICY.is_file():
+        return {"status": "not available", "why": f"{SWEEP_POLICY.relative_to(ROOT)} does not exist"}
+    if bioxen is None or subprocess.run([bioxen, "sweep", "--help"], capture_output=True).returncode != 0:
+        return {"status": "not available", "why": "no `bioxen sweep` command"}
+    out = work / "ens.parquet"
+    command = [bioxen, "sweep", str(SWEEP_POLICY), "--replicates", str(replicates), "--method", "ssa",
+               "--until", until, "--workers", "2", "-o", str(out)]
+    console.print(f"[dim]  ensemble: {' '.join(command[1:])}[/dim]")
+    run = run_process(command, timeout)
+    result = {"status": run["status"], "command": " ".join(command[1:]), "wall_s": run["wall_s"]}
+    if run["status"] != "ok" or not out.is_file():
+        return {**result, "status": "failed" if run["status"] == "ok" else run["status"],
+                "error": "".join(run["lines"])[-2000:]}
+    import pandas as pd
+
+    table = pd.read_parquet(out)
+    run_key = [column for column in ("point", "replicate") if column in table.columns]
+    return {**result, "rows": len(table), "columns": list(table.columns),
+            "runs": len(table[run_key].drop_duplicates()) if run_key else None}
+
+
+# -- what the run found -------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "compiler", "rules"],
+                           capture_output=True, text=True)
+    return {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu_count": os.cpu_count(),
+            "cpu": cpu, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            "platform": platform.platform(), "python": platform.python_version(),
+            "packages": {name: metadata.version(name) for name in PACKAGES},
+            "bioxen_commit": commit.stdout.strip(), "compiler_or_rules_modified": bool(dirty.stdout.strip())}
+
+
+def ratio(row: dict) -> float | None:
+    """Naive end-to-end time over BioXen's, when both finished."""
+    bioxen, naive = row["bioxen"], row["naive"]
+    if bioxen["status"] == naive["status"] == "ok":
+        return round(naive["total_s"] / bioxen["total_s"], 1)
+    return None
+
+
+def _verdict(value, passed: bool) -> dict:
+    return {"value": value, "result": "not measured" if value is None else ("PASS" if passed else "FAIL")}
+
+
+def check_targets(rows: list[dict]) -> list[dict]:
+    """The issue's targets, on 3 VMs x the whole genome and the largest size naive finished."""
+    whole = next((r for r in rows if r["vms"] == 3 and r["whole_genome"] and r["bioxen"]["status"] == "ok"), None)
+    bioxen = whole["bioxen"] if whole else {}
+    compile_s, simulate_s, peak = bioxen.get("compile_s"), bioxen.get("simulate_s"), bioxen.get("peak_rss_mb")
+    finished = [r for r in rows if ratio(r) is not None]
+    largest = max(finished, key=lambda r: (r["bioxen"]["genes"], r["bioxen"]["species"]), default=None)
+    on = f"{largest['genes_per_vm']} genes x {largest['vms']} VM" if largest else "no size"
+    return [
+        {"target": "3 VMs, whole genome, gene resolution: policy -> validated SBML", "limit": "<= 15 s",
+         **_verdict(compile_s, compile_s is not None and compile_s <= COMPILE_LIMIT_S)},
+        {"target": "3 VMs, whole genome: 2 h ODE, engine load included", "limit": "<= 10 s",
+         **_verdict(simulate_s, simulate_s is not None and simulate_s <= SIMULATE_LIMIT_S)},
+        {"target": "3 VMs, whole genome: peak memory of compile + simulate (MB)", "limit": "< 4096 MB",
+         **_verdict(peak, peak is not None and peak < MEMORY_LIMIT_MB)},
+        {"target": f"naive / BioXen end to end at the largest size naive finishes ({on})", "limit": ">= 30x",
+         **_verdict(ratio(largest) if largest else None, largest is not None and ratio(largest) >= RATIO_TARGET)},
+    ]
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+def _seconds(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _status(result: dict) -> str:
+    if result["status"] == "timeout":
+        return f"[red]did not finish in {result['timeout_s']:g} s (in {result['in_stage']})[/red]"
+    return {"ok": "", "skipped": "skipped"}.get(result["status"], f"[red]{result['status']}[/red]")
+
+
+def path_table(rows: list[dict], path: str, title: str) -> Table:
+    table = Table(title=title)
+    for heading in ("genes/VM", "VMs", "species", "reactions", "engine"):
+        table.add_column(heading)
+    for stage in COLUMNS[path]:
+        table.add_column(HEADINGS.get(stage, stage), justify="right")
+    for heading in ("compile", "simulate", "total", "peak MB", "load avg", "status"):
+        table.add_column(heading, justify="right")
+    for row in rows:
+        result = row[path]
+        style = "bold" if row["vms"] == 3 and row["whole_genome"] else None
+        table.add_row(str(row["genes_per_vm"]), str(row["vms"]), str(result.get("species", "")),
+                      str(result.get("reactions", "")), result.get("engine", ""),
+                      *[_seconds(result.get("stages_s", {}).get(stage)) for stage in COLUMNS[path]],
+                      _seconds(result.get("compile_s")), _seconds(result.get("simulate_s")),
+                      _seconds(result.get("total_s")), str(result.get("peak_rss_mb") or ""),
+                      str(result.get("load_average_at_start", "")), _status(result),
+                      style=style)
+    return table
+
+
+def ratio_table(rows: list[dict]) -> Table:
+    table = Table(title="End to end (parse through integrate), naive / BioXen")
+    for heading in ("genes/VM", "VMs", "BioXen s", "naive s", "naive / BioXen"):
+        table.add_column(heading, justify="right")
+    for row in rows:
+        value = ratio(row)
+        table.add_row(str(row["genes_per_vm"]), str(row["vms"]), _seconds(row["bioxen"].get("total_s")),
+                      _seconds(row["naive"].get("total_s")) or _status(row["naive"]),
+                      f"{value:g}x" if value is not None else "")
+    return table
+
+
+def targets_table(targets: list[dict]) -> Table:
+    table = Table(title="Targets")
+    for heading in ("target", "limit", "measured", "result"):
+        table.add_column(heading)
+    for target in targets:
+        colour = {"PASS": "green", "FAIL": "red"}.get(target["result"], "yellow")
+        table.add_row(target["target"], target["limit"], "" if target["value"] is None else f"{target['value']:g}",
+                      f"[{colour}]{target['result']}[/{colour}]")
+    return table
+
+
+def print_report(results: dict) -> None:
+    rows = results["configurations"]
+    console.print(path_table(rows, "bioxen", "BioXen path: seconds per stage (bold: 3 VMs x whole genome)"))
+    console.print(path_table(rows, "naive", "Naive path: PySB -> BNG2.pl -> PySB SBML -> libRoadRunner (defaults)"))
+    console.print(ratio_table(rows))
+    ensemble = results["ensemble"]
+    detail = (f"{ensemble.get('runs')} runs, {ensemble.get('rows')} rows in {ensemble['wall_s']} s"
+              if ensemble["status"] == "ok" else ensemble.get("why") or ensemble.get("error", ""))
+    console.print(f"SSA ensemble ({results['settings']['replicates']} x {results['settings']['ensemble_until']} "
+                  f"SSA, 2 workers): {ensemble['status']}" + (f": {detail}" if detail else ""))
+    console.print(targets_table(results["targets"]))
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    numbers = lambda text: [int(n) for n in text.split(",")]   # noqa: E731
+    parser.add_argument("--sizes", type=numbers, default=[50, 100, 200, 496],
+                        help="genes per VM (the first N expressed genes; the whole genome from its count on)")
+    parser.add_argument("--vms", type=numbers, default=[1, 3])
+    parser.add_argument("--until", type=float, default=120.0, help="minutes of ODE")
+    parser.add_argument("--naive-timeout", type=float, default=600.0, help="s per naive run")
+    parser.add_argument("--bioxen-timeout", type=float, default=1800.0, help="s per BioXen run and the ensemble")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--quick", action="store_true", help="sizes 50,100, 1 VM: a smoke test")
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-ensemble", action="store_true")
+    parser.add_argument("--ensemble-until", default="0.01 min",
+                        help="SSA duration, with a unit (the subsystem VM makes ~1.4e7 events per minute)")
+    parser.add_argument("--replicates", type=int, default=100, help="SSA ensemble runs")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.vms = [n for n in args.sizes if n <= 100] or [50, 100], [1]
+    return args
+
+
+def configuration(genes: int, vms: int, genome: Path, work: Path, args) -> dict:
+    subset = genome_prefix(genome, genes, work)
+    policy = write_policy(subset, vms, args.until, work)
+    label = f"{genes} genes x {vms} VM"
+    row = {"genes_requested": genes, "vms": vms, "genome": subset.name, "whole_genome": subset == genome}
+    row["bioxen"] = measure("bioxen", policy, work / f"{policy.stem}_bioxen", args.bioxen_timeout, label)
+    row["bioxen"]["timeout_s"] = args.bioxen_timeout
+    row["genes_per_vm"] = row["bioxen"].get("genes", genes * vms) // vms
+    if args.skip_naive or (args.quick and genes > 100):
+        row["naive"] = {"status": "skipped"}
+    else:
+        row["naive"] = measure("naive", policy, work / f"{policy.stem}_naive", args.naive_timeout, label)
+        row["naive"]["timeout_s"] = args.naive_timeout
+    console.print(f"{label}: BioXen {row['bioxen']['status']} {row['bioxen'].get('total_s', '')}, "
+                  f"naive {row['naive']['status']} {row['naive'].get('total_s', '')}")
+    return row
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)   # a kill stops the children too
+    genome = resolve_genome("CP016816.2")
+    results = {"machine": machine(),
+               "settings": {"sizes": args.sizes, "vms": args.vms, "until_min": args.until, "share_per_vm": SHARE,
+                            "naive_timeout_s": args.naive_timeout, "genome": str(genome), "quick": args.quick,
+                            "replicates": args.replicates, "ensemble_until": args.ensemble_until},
+               "configurations": []}
+    with tempfile.TemporaryDirectory(prefix="bioxen-bench-") as tmp:
+        for genes in args.sizes:
+            for vms in args.vms:
+                results["configurations"].append(configuration(genes, vms, genome, Path(tmp), args))
+                args.out.write_text(json.dumps(results, indent=1))
+        results["ensemble"] = ({"status": "skipped"} if args.skip_ensemble else
+                               ssa_ensemble(args.ensemble_until, args.replicates, Path(tmp), args.bioxen_timeout))
+    results["targets"] = check_targets(results["configurations"])
+    args.out.write_text(json.dumps(results, indent=1))
+    print_report(results)
+    console.print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ under the spot.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 from lark.exceptions import VisitError
@@ -99,7 +99,6 @@ class Call:
     arguments: tuple[Argument, ...]
     line: int = 1
     column: int = 1
-    bound: dict = field(default_factory=dict, compare=False)   # parameter -> value, by bind()
 
 
 @v_args(inline=True)

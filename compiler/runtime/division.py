@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from bioxen.errors import SimulationError
-from bioxen.runtime.simulate import METHODS, inventories
+from bioxen.runtime.simulate import METHODS, restore_inventories
 
 
 def halve(amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,15 +42,13 @@ def daughters(rr, method: str, rng: np.random.Generator | None = None) -> tuple[
     if method not in METHODS:
         raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
     model = rr.model
-    ids = list(model.getFloatingSpeciesIds())
     mother = np.array(model.getFloatingSpeciesAmounts(), dtype=float)
     split = partition(mother, rng or np.random.default_rng()) if method == "ssa" else halve(mother)
-    counted = inventories(ids)
     try:
         for daughter in split:
             model.setFloatingSpeciesAmounts(daughter)
-            for inventory, total in counted.items():
-                daughter[ids.index(inventory)] = float(rr[total])
+            restore_inventories(rr)
+            daughter[:] = model.getFloatingSpeciesAmounts()
     finally:
         model.setFloatingSpeciesAmounts(mother)
     return split

@@ -85,16 +85,11 @@ def _whole_molecules(rr) -> None:
     Goes through the model's initial-amount vector: setting ``init(S)`` one species at a time
     makes libRoadRunner regenerate the model each time (seconds each for a few hundred species)."""
     model = rr.model
-    ids = list(model.getFloatingSpeciesIds())
     model.setFloatingSpeciesInitAmounts(np.round(model.getFloatingSpeciesInitAmounts()))
     rr.reset()
-    found = inventories(ids)
-    if found:
-        amounts = model.getFloatingSpeciesInitAmounts()
-        for inventory, total in found.items():
-            amounts[ids.index(inventory)] = float(rr.getValue(total))
-        model.setFloatingSpeciesInitAmounts(amounts)
-        rr.reset()
+    restore_inventories(rr)
+    model.setFloatingSpeciesInitAmounts(model.getFloatingSpeciesAmounts())
+    rr.reset()
 
 
 def _pool_free(spec: dict) -> str:

@@ -147,7 +147,8 @@ def on_off_ratios(strength: np.ndarray) -> np.ndarray:
     """For each class i > 0: S[i][i] / max over j != i of max(S[i][j], S[j][i])."""
     off = np.maximum(strength, strength.T)
     np.fill_diagonal(off, 0.0)
-    return (np.diag(strength) / off.max(axis=1))[1:]
+    with np.errstate(divide="ignore"):      # a class nothing else binds is perfectly isolated (inf)
+        return (np.diag(strength) / off.max(axis=1))[1:]
 
 
 def _sd_for(anti_sd: str, span: tuple[int, int]) -> str:

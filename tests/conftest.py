@@ -49,8 +49,9 @@ def _orf(rng: random.Random, codons: int, tga_every: int = 0) -> str:
 
 
 def write_synthetic_genbank(path: Path, genes: int = 6, seed: int = 1, table: int = 4,
-                            with_rna: bool = True) -> Path:
-    """A small annotated genome: operon-forming CDS pairs, one RNA gene, TGA codons."""
+                            with_rna: bool = True, names: tuple[str, ...] | None = None) -> Path:
+    """A small annotated genome: operon-forming CDS pairs, one RNA gene, TGA codons (read as Trp,
+    in a table-4 genome only). ``names``: the genes' names (default synA, synB, ...)."""
     rng = random.Random(seed)
     sequence, features, cursor = [], [], 0
 
@@ -61,13 +62,13 @@ def write_synthetic_genbank(path: Path, genes: int = 6, seed: int = 1, table: in
 
     for i in range(genes):
         spacer(20 if i % 2 else 200)  # pairs of genes 20 bp apart form operons
-        orf = _orf(rng, 80 + 40 * i, tga_every=25)
+        orf = _orf(rng, 80 + 40 * i, tga_every=25 if table == 4 else 0)
         strand = 1 if i < genes // 2 + 1 else -1
         start = cursor
         sequence.append(orf if strand == 1 else str(Seq(orf).reverse_complement()))
         cursor += len(orf)
         tag = f"SYN_{i + 1:04d}"
-        quals = {"locus_tag": [tag], "gene": [f"syn{chr(65 + i)}"], "product": [f"protein {i + 1}"],
+        quals = {"locus_tag": [tag], "gene": [names[i] if names else f"syn{chr(65 + i)}"], "product": [f"protein {i + 1}"],
                  "transl_table": [str(table)], "codon_start": ["1"]}
         features.append(SeqFeature(FeatureLocation(start, cursor, strand=strand), type="CDS",
                                    qualifiers=quals))

@@ -2,5 +2,18 @@
 ``execute_biological_process``): every call runs the compiled model.
 
 ``language``: the call language of ``execute_biological_process`` (parsed, never evaluated);
-``metabolism``: flux balance of a VM's genome (COBRApy; iMB155 for Syn3A, E. coli core).
+``config``: a VM's settings mapped onto a policy; ``runtime``: compiled genomes and the cells
+that run them; ``processes``: what a program can run; ``conditions``: resource depletion and
+growth arrest; ``metabolism``: flux balance of a VM's genome (COBRApy; iMB155 for Syn3A, E. coli
+core); ``population``: cells over generations on Dask.
 """
+from bioxen.api.conditions import Condition, GrowthArrest, ResourceDepletion
+from bioxen.api.config import ConfigError
+from bioxen.api.language import ProgramError
+from bioxen.api.manager import Division, GenomicVirtualizationManager
+from bioxen.api.runtime import CellularContext, Checkpoint, Environment, GenomicRuntime
+from bioxen.api.vm import BioVM, create_bio_vm
+
+__all__ = ["BioVM", "CellularContext", "Checkpoint", "Condition", "ConfigError", "Division", "Environment",
+           "GenomicRuntime", "GenomicVirtualizationManager", "GrowthArrest", "ProgramError", "ResourceDepletion",
+           "create_bio_vm"]

@@ -34,6 +34,7 @@ from cobra.manipulation import knock_out_model_genes
 from bioxen.errors import BioxenError
 
 GLUCOSE_EXCHANGE = "EX_glc__D_e"
+EXCHANGES = {"glucose": GLUCOSE_EXCHANGE, "phosphate": "EX_pi_e"}    # nutrient -> uptake exchange
 IMB155 = "iMB155_syn3a_metabolism.xml"
 GROWTH_FLOOR = 1e-9      # objective values below this are no growth
 
@@ -126,15 +127,22 @@ def _reference_fluxes(model: cobra.Model) -> pd.Series:
 
 
 def flux_balance(metabolic: MetabolicModel, knockouts=(), expression: dict[str, float] | None = None,
-                 glucose_available: bool = True) -> FluxState:
+                 glucose_available: bool = True, absent=()) -> FluxState:
     """Maximal growth under the VM's knockouts (genome locus tags), expression factors (locus tag
-    -> factor, 1 = as wild type) and glucose supply; the model itself is left unchanged."""
+    -> factor, 1 = as wild type) and nutrient supply (``absent``: nutrients of :data:`EXCHANGES`
+    whose uptake is closed; ``glucose_available=False`` adds glucose); the model itself is left
+    unchanged."""
     model, expression = metabolic.model, dict(expression or {})
     knockouts = tuple(dict.fromkeys(knockouts))
+    unknown = sorted(set(absent) - set(EXCHANGES))
+    if unknown:
+        raise MetabolismError(f"unknown nutrient(s) {', '.join(unknown)} (known: {', '.join(EXCHANGES)})")
+    closed = {EXCHANGES[n] for n in absent} | (set() if glucose_available else {GLUCOSE_EXCHANGE})
     with model:
         caps = _expression_caps(metabolic, expression) if any(f < 1 for f in expression.values()) else {}
-        if not glucose_available and GLUCOSE_EXCHANGE in model.reactions:
-            model.reactions.get_by_id(GLUCOSE_EXCHANGE).lower_bound = 0.0
+        for exchange in sorted(closed):
+            if exchange in model.reactions:
+                model.reactions.get_by_id(exchange).lower_bound = 0.0
         for reaction_id, cap in caps.items():
             reaction = model.reactions.get_by_id(reaction_id)
             reaction.bounds = (max(reaction.lower_bound, -cap), min(reaction.upper_bound, cap))

@@ -292,3 +292,19 @@ def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> P
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
+
+
+def compile_to(design: Design, out: str | Path, formats=DEFAULT_FORMATS, use_cache: bool = True) -> Build | None:
+    """Compile ``design`` into ``out`` (the files ``formats`` name), or copy its build from the
+    build cache (:mod:`bioxen.backend.cache`) if it was compiled before; the Build, or None when
+    it came from the cache."""
+    from bioxen.backend import cache
+
+    key = cache.build_key(design, formats)
+    if use_cache and cache.restore(key, Path(out)):
+        return None
+    build = compile_design(design)
+    write_build(build, out, formats)
+    if use_cache:
+        cache.store(key, Path(out))
+    return build

@@ -283,23 +283,13 @@ def _uses_net(build_dir: Path, spec: dict, method: str) -> bool:
     return method == "ode" and (build_dir / "model.net").is_file() and not spec.get("control")
 
 
-def _bngsim_net(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
-    """bngsim on model.net: no SBML to parse, and an analytical Jacobian derived per function
-    with the mass-action factors applied by the engine (the sparse KLU solver needs it: a
-    difference-quotient Jacobian of a genome-scale model costs about one right-hand side per
-    species, since shared pools make some rows dense)."""
-    import bngsim
-
-    text = (build_dir / "model.net").read_text()
-    try:
-        model = bngsim.Model.from_net(str(build_dir / "model.net"))
-        result = bngsim.Simulator(model, method="ode").run(t_span=(0.0, until), n_points=points,
-                                                           rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
-    except (bngsim.BngsimError, ValueError) as exc:
-        raise SimulationError(f"bngsim: {exc}") from exc
+def net_reader(build_dir: Path, model, result) -> Callable[[str], np.ndarray | None]:
+    """How to read a named quantity out of a bngsim result on the build's model.net: species (by
+    SBML id, in locus_map.json's order), observables, functions, parameters, and reaction fluxes
+    (a rule's net flux, from its rate constants and reactants; None for an unknown name)."""
     species = {sid: i for i, sid in enumerate(json.loads((build_dir / "locus_map.json").read_text())["species"])}
     expressions, observables = set(result.expression_names), set(result.observable_names)
-    reactions = _net_reactions(text)
+    reactions = _net_reactions((build_dir / "model.net").read_text())
 
     def value(name):
         if name in expressions:
@@ -315,13 +305,30 @@ def _bngsim_net(build_dir: Path, selected, until, points, method, seed) -> np.nd
     def read(name):
         if name == "time":
             return result.time
-        if name in reactions:   # a reaction's net flux, from its rate constant and reactants
+        if name in reactions:
             flux = np.zeros(len(result.time))
             for sign, reactants, factor, constant in reactions[name]:
                 flux += sign * factor * value(constant) * np.prod([result.species[:, i] for i in reactants], axis=0)
             return flux
         return value(name)
 
+    return read
+
+
+def _bngsim_net(build_dir: Path, selected, until, points, method, seed) -> np.ndarray:
+    """bngsim on model.net: no SBML to parse, and an analytical Jacobian derived per function
+    with the mass-action factors applied by the engine (the sparse KLU solver needs it: a
+    difference-quotient Jacobian of a genome-scale model costs about one right-hand side per
+    species, since shared pools make some rows dense)."""
+    import bngsim
+
+    try:
+        model = bngsim.Model.from_net(str(build_dir / "model.net"))
+        result = bngsim.Simulator(model, method="ode").run(t_span=(0.0, until), n_points=points,
+                                                           rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
+    except (bngsim.BngsimError, ValueError) as exc:
+        raise SimulationError(f"bngsim: {exc}") from exc
+    read = net_reader(build_dir, model, result)
     logger.info("bngsim ODE on model.net: %d species, Jacobian %s", model.n_species, model.analytical_jacobian_status)
     return _columns(selected, read, "bngsim")
 

@@ -137,23 +137,16 @@ def compile_point(policy_path: Path, tree: CommentedMap, settings: list[Setting]
                   formats: tuple[str, ...], work_dir: Path) -> Path:
     """Compile the grid point's variant into ``work_dir/point_N`` (the files ``formats`` name), or
     copy it from the build cache (:mod:`bioxen.backend.cache`) if it was compiled before."""
-    from bioxen.backend import cache
-    from bioxen.backend.compile import compile_design, write_build
+    from bioxen.backend.compile import compile_to
     from bioxen.frontend import read_design
 
     values = tuple(point.values[s.path] for s in settings)
     out = work_dir / f"point_{point.index}"
     with variant_file(policy_path, _variant(tree, settings, values)) as path:
         try:
-            design = read_design(path)
-            key = cache.build_key(design, formats)
-            if cache.restore(key, out):
-                return out
-            build = compile_design(design)
+            compile_to(read_design(path), out, formats)
         except BioxenError as exc:
             raise _at_original(exc, path, policy_path, point) from exc
-    write_build(build, out, formats)
-    cache.store(key, out)
     return out
 
 

@@ -1,0 +1,296 @@
+"""A cell that keeps its state: a compiled build advanced step by step, steered, grown and divided.
+
+    >>> cell = Cell("build/syn3a_single_vm")               # doctest: +SKIP
+    >>> table = cell.run(60); cell.mass_ratio               # doctest: +SKIP
+    >>> first, second = cell.divide(np.random.default_rng(1))   # doctest: +SKIP
+
+Engines: ODE runs use bngsim on the build's ``model.net`` (sparse KLU; a whole Syn3A VM runs an
+hour in a fraction of a second once loaded, :mod:`bioxen.runtime.engines`); SSA runs use
+libRoadRunner's Gillespie method on ``model.xml`` in whole molecules
+(:func:`bioxen.runtime.simulate.load_simulator`). SSA of a whole cell is costly: the host's
+energy and nutrient pools turn over about 1.4e7 times per minute, so stochastic runs suit small
+designs and short spans.
+
+Growth and division. The model is the growth-coupled cell of Weisse et al. 2015: amounts are
+per cell of the reference mass M and every species is diluted at the growth rate λ. The real
+cell's mass is f·M with ``f = exp(∫λ dt)`` since birth, and its content is f times the model's
+amounts. The cell is ready to divide when its mass has doubled since birth; its content is then
+shared between two daughters (:mod:`bioxen.runtime.division`): halves in ODE runs, each molecule
+to either daughter with probability 1/2 in SSA runs, so the daughters' contents sum to the
+mother's exactly. A daughter is born at mass f/2·M (M for the daughters of a cell born at M that
+divides on doubling, as :meth:`Cell.grow_until_division` arranges), so its model state is its
+content divided by f/2.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bioxen.errors import SimulationError
+from bioxen.rules.control import SETTINGS, assignments, inducer_name
+from bioxen.runtime.division import halve, partition
+from bioxen.runtime.simulate import METHODS, Outputs, load_simulator, read_build, selections, tabulate
+
+DOUBLED = math.log(2.0)
+MASS_TOLERANCE = 1e-6        # of ln(mass ratio): division happens at mass 2 to this precision
+ODE_TOLERANCE = 1e-8
+
+
+class _NetOde:
+    """bngsim ODE on model.net, kept between steps."""
+
+    def __init__(self, build_dir: Path, species: list[str], amounts: np.ndarray | None, time: float):
+        import bngsim
+
+        self.build_dir, self.species = build_dir, species
+        if not (build_dir / "model.net").is_file():
+            raise SimulationError(f"{build_dir} has no model.net, which ODE cells run on",
+                                  hint="compile with the 'net' format (the default formats include it)")
+        try:
+            self.model = bngsim.Model.from_net(str(build_dir / "model.net"))
+            self.sim = bngsim.Simulator(self.model, method="ode")
+        except (bngsim.BngsimError, ValueError) as exc:
+            raise SimulationError(f"bngsim cannot load {build_dir / 'model.net'}: {exc}") from exc
+        if list(self.model.species_names) and len(self.model.species_names) != len(species):
+            raise SimulationError(f"{build_dir}: model.net has {len(self.model.species_names)} species, "
+                                  f"locus_map.json {len(species)}")
+        self.time = time
+        if amounts is not None:
+            self.set_amounts(amounts)
+
+    def amounts(self) -> np.ndarray:
+        return np.array(self.sim.get_state(), dtype=float)
+
+    def set_amounts(self, amounts: np.ndarray) -> None:
+        self.sim.set_state(np.asarray(amounts, dtype=float))
+
+    def set(self, parameter: str, value: float) -> None:
+        self.sim.intervene({parameter: float(value)})
+
+    def get(self, parameter: str) -> float:
+        return float(self.model.get_param(parameter))
+
+    def advance(self, end: float, points: int, selected: list[str]) -> np.ndarray:
+        """Integrate to cell time ``end``. The simulator keeps its own clock (a new one starts at
+        0): model.net has no timed events, so only the length of the stretch matters."""
+        import bngsim
+
+        from bioxen.runtime.engines import _columns, net_reader
+
+        start = float(self.sim.current_time)
+        try:
+            result = self.sim.run_until(start + end - self.time, n_points=points, rtol=ODE_TOLERANCE,
+                                        atol=ODE_TOLERANCE)
+        except (bngsim.BngsimError, ValueError, RuntimeError) as exc:
+            raise SimulationError(f"bngsim: integration failed: {exc}") from exc
+        data = _columns(selected, net_reader(self.build_dir, self.model, result), "bngsim")
+        data[:, selected.index("time")] += self.time - start
+        self.time = end
+        return data
+
+
+class _Gillespie:
+    """libRoadRunner's Gillespie method on model.xml, in whole molecules."""
+
+    def __init__(self, sbml: str, species: list[str], amounts: np.ndarray | None, time: float, seed):
+        import libsbml
+
+        document = libsbml.readSBMLFromString(sbml)
+        ids = [s.getId() for s in document.getModel().getListOfSpecies() if not s.getBoundaryCondition()]
+        self.order = np.array([ids.index(s) for s in species])    # rr index of each of our species
+        start = None
+        if amounts is not None:
+            start = np.empty(len(ids))
+            start[self.order] = amounts
+        self.rr = load_simulator(sbml, "ssa", seed, initial=start)
+        if list(self.rr.model.getFloatingSpeciesIds()) != ids:
+            raise SimulationError("libRoadRunner orders the model's species unlike its SBML file")
+        self.rr.model.setTime(time)
+        self.time = time
+
+    def amounts(self) -> np.ndarray:
+        return np.array(self.rr.model.getFloatingSpeciesAmounts(), dtype=float)[self.order]
+
+    def set_amounts(self, amounts: np.ndarray) -> None:
+        state = np.array(self.rr.model.getFloatingSpeciesAmounts(), dtype=float)
+        state[self.order] = amounts
+        self.rr.model.setFloatingSpeciesAmounts(state)
+
+    def set(self, parameter: str, value: float) -> None:
+        self.rr[parameter] = float(value)
+
+    def get(self, parameter: str) -> float:
+        return float(self.rr[parameter])
+
+    def advance(self, end: float, points: int, selected: list[str]) -> np.ndarray:
+        try:
+            data = np.asarray(self.rr.simulate(self.time, end, points, selected))
+        except RuntimeError as exc:
+            raise SimulationError(f"libRoadRunner SSA failed: {exc}") from exc
+        self.time = end
+        return data
+
+
+@dataclass(frozen=True)
+class Birth:
+    """Where a cell came from: its generation, its mother's id and when it was born (min)."""
+
+    generation: int = 0
+    lineage: str = "0"          # "0", "0.1", "0.2", "0.1.1", ... (daughter 1 or 2 of each mother)
+    born_at: float = 0.0
+    log_mass: float = 0.0       # ln(birth mass / M)
+
+
+class Cell:
+    """One simulated cell of a compiled build (see the module docstring)."""
+
+    def __init__(self, build_dir: str | Path, method: str = "ode", seed: int | None = None,
+                 amounts: np.ndarray | None = None, time: float = 0.0, birth: Birth = Birth(),
+                 watch: tuple[str, ...] = (), log_mass: float | None = None):
+        if method not in METHODS:
+            raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
+        self.build_dir = Path(build_dir)
+        sbml, self.spec = read_build(self.build_dir)
+        self.outputs = Outputs.from_spec(self.spec)
+        self.species = list(json.loads((self.build_dir / "locus_map.json").read_text())["species"])
+        self.method, self.seed, self.birth = method, seed, birth
+        self.engine = (_NetOde(self.build_dir, self.species, amounts, time) if method == "ode"
+                       else _Gillespie(sbml, self.species, amounts, time, seed))
+        self.log_mass = birth.log_mass if log_mass is None else log_mass     # ln(mass / M)
+        self.watch = tuple(watch)
+        self.history: list[pd.DataFrame] = []
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def time(self) -> float:
+        return self.engine.time
+
+    @property
+    def age(self) -> float:
+        return self.time - self.birth.born_at
+
+    @property
+    def growth(self) -> float:
+        """ln(mass / birth mass): ln 2 when the mass has doubled."""
+        return self.log_mass - self.birth.log_mass
+
+    @property
+    def mass_ratio(self) -> float:
+        """Mass now over mass at the reference M (2 at birth-mass M means doubled)."""
+        return math.exp(self.log_mass)
+
+    def amounts(self) -> np.ndarray:
+        """Model amounts (molecules per cell of mass M), in ``self.species`` order."""
+        return self.engine.amounts()
+
+    def content(self) -> np.ndarray:
+        """The cell's molecules: the model amounts times its mass ratio."""
+        return self.amounts() * self.mass_ratio
+
+    def amount(self, species: str) -> float:
+        return float(self.amounts()[self.species.index(species)])
+
+    def parameter(self, name: str) -> float:
+        return self.engine.get(name)
+
+    def set_parameter(self, name: str, value: float) -> None:
+        self.engine.set(name, value)
+
+    def command(self, command: str, vm: str) -> None:
+        """A hypervisor command (CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM) given now: the same
+        parameters a timed command sets (:func:`bioxen.rules.control.assignments`)."""
+        if vm not in self.outputs.vms:
+            raise SimulationError(f"unknown VM '{vm}' (VMs: {', '.join(self.outputs.vms) or 'none'})")
+        if command not in SETTINGS:
+            raise SimulationError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)})")
+        for name, level in assignments(command, vm).items():
+            self.engine.set(name, level)
+
+    # -- time -------------------------------------------------------------------------------
+    def _selected(self) -> list[str]:
+        return list(dict.fromkeys(selections(self.outputs) + list(self.watch)))
+
+    def run(self, duration: float, points: int | None = None) -> pd.DataFrame:
+        """Advance ``duration`` minutes; the stretch's table (the standard columns, every watched
+        quantity, and ``mass_ratio``)."""
+        if not duration > 0:
+            raise SimulationError(f"run needs a positive duration (minutes), got {duration!r}")
+        points = points or max(2, int(math.ceil(duration)) + 1)
+        selected = self._selected()
+        data = self.engine.advance(self.time + duration, points, selected)
+        table = tabulate(data, selected, self.outputs)
+        for name in self.watch:
+            table[name] = data[:, selected.index(name)]
+        growth = np.concatenate([[0.0], np.cumsum(np.diff(table["time_min"]) *
+                                                  (table["growth_rate_per_min"].to_numpy()[1:] +
+                                                   table["growth_rate_per_min"].to_numpy()[:-1]) / 2)])
+        table["mass_ratio"] = np.exp(self.log_mass + growth)
+        self.log_mass += float(growth[-1])
+        self.history.append(table if not self.history else table.iloc[1:])
+        return table
+
+    def results(self) -> pd.DataFrame:
+        return pd.concat(self.history, ignore_index=True) if self.history else pd.DataFrame()
+
+    def grow_until_division(self, limit: float = 600.0, step: float = 1.0) -> float:
+        """Run until the mass has doubled since birth (to ``MASS_TOLERANCE`` in its logarithm);
+        the time it took (min). Raises if it does not double within ``limit`` minutes."""
+        start = self.time
+        while self.growth < DOUBLED - MASS_TOLERANCE:
+            if self.time - start >= limit:
+                raise SimulationError(f"the cell did not double its mass in {limit:g} min "
+                                      f"(mass ratio {self.mass_ratio:.3f}); it is not growing enough to divide")
+            rate = max(self.engine.get("growth_rate") if self.method == "ssa" else self._growth_now(), 1e-12)
+            # the time left at the current growth rate, in steps no longer than ``step``
+            left = (DOUBLED - self.growth) / rate
+            self.run(min(step, max(left, 1e-6)), points=2 if left < step else None)
+        return self.time - start
+
+    def _growth_now(self) -> float:
+        table = self.history[-1] if self.history else None
+        if table is not None and len(table):
+            return float(table["growth_rate_per_min"].iloc[-1])
+        return float(self.run(1e-6, points=2)["growth_rate_per_min"].iloc[-1])
+
+    # -- division ---------------------------------------------------------------------------
+    def divide(self, rng: np.random.Generator | None = None) -> tuple["Cell", "Cell"]:
+        """Two daughter cells sharing this cell's content (module docstring); this cell is left
+        as it was. The mass must have doubled."""
+        if self.growth < DOUBLED - 1e-3:
+            raise SimulationError(f"the cell is not ready to divide: its mass is {math.exp(self.growth):.3f} times "
+                                  "its birth mass (it divides at 2)", hint="grow it first (grow_until_division)")
+        shares = self.shares(rng)
+        return tuple(self.daughter(i, share) for i, share in enumerate(shares, start=1))
+
+    def shares(self, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The two daughters' contents (molecules), in ``self.species`` order: they sum to
+        :meth:`content` (SSA: rounded to whole molecules first)."""
+        content = self.content()
+        if self.method == "ssa":
+            return partition(np.rint(content), rng or np.random.default_rng())
+        return halve(content)
+
+    def daughter(self, index: int, content: np.ndarray) -> "Cell":
+        """Daughter ``index`` (1 or 2) born now with ``content``. An SSA daughter counts whole
+        molecules, so it is born at the reference mass M (its state is its content; the mother
+        divides at f = 2 to within ``MASS_TOLERANCE``, so this moves its mass by as little)."""
+        birth = Birth(self.birth.generation + 1, f"{self.birth.lineage}.{index}", self.time,
+                      0.0 if self.method == "ssa" else self.log_mass - DOUBLED)
+        seed = None if self.seed is None else self.seed * 2 + index
+        return Cell(self.build_dir, self.method, seed, content / math.exp(birth.log_mass), self.time, birth,
+                    self.watch)
+
+
+    def copy(self, seed: int | None = None) -> "Cell":
+        """An independent cell in this cell's state (same time, mass and lineage)."""
+        twin = Cell(self.build_dir, self.method, seed, self.amounts(), self.time, self.birth, self.watch,
+                    self.log_mass)
+        for vm in self.outputs.vms:
+            for command in ("create", "pause", "destroy"):
+                twin.set_parameter(inducer_name(command, vm), self.parameter(inducer_name(command, vm)))
+        return twin

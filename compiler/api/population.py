@@ -84,8 +84,9 @@ def population(build_dir: str | Path, cells: int = 8, generations: int = 3, meth
     newborn = [(start, Birth(0, str(i), 0.0, 0.0)) for i in range(cells)]
     rows = []
     with dask_client(scheduler, workers) as client:
+        shared = client.scatter(build, broadcast=True)        # the build's files travel once per worker
         for _ in range(generations):
-            futures = client.map(grow_cell, [build] * len(newborn), [method] * len(newborn),
+            futures = client.map(grow_cell, [shared] * len(newborn), [method] * len(newborn),
                                  [int(s) for s in rng.integers(0, 2**31 - 1, len(newborn))],
                                  [amounts for amounts, _ in newborn], [b for _, b in newborn],
                                  [limit_min] * len(newborn), pure=False)

@@ -53,10 +53,12 @@ class BioVM:
 
     # -- mutations -----------------------------------------------------------------------------
     def knockout(self, genes) -> None:
-        """Delete genes (locus tags or names) from the VM's genome: recompiled; a gene the genome
-        lacks is an error."""
+        """Delete genes (locus tags or names) from the VM's genome: recompiled (an expression factor
+        they had goes with them); a gene the genome lacks is an error."""
         genes = [genes] if isinstance(genes, str) else list(genes)
-        self._mutate(knockouts=tuple(dict.fromkeys(self.runtime.knockouts + tuple(genes))))
+        deleted = {self.runtime.gene(g).locus_tag for g in genes}        # an unknown gene is an error here
+        expression = {g: f for g, f in self.runtime.expression.items() if self.runtime.gene(g).locus_tag not in deleted}
+        self._mutate(knockouts=tuple(dict.fromkeys(self.runtime.knockouts + tuple(genes))), expression=expression)
 
     def set_expression(self, gene: str, factor: float) -> None:
         """Scale a gene's transcription by ``factor`` (> 0; 1 restores it): recompiled, and the flux

@@ -12,7 +12,7 @@ from pathlib import Path
 from bioxen.chassis import load_chassis
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
-from bioxen.ir import Command, Design, GuestVM, InputFile, RingClock, SimulationPlan
+from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
 from bioxen.parts import load_parts
 from bioxen.policy import load_policy
 from bioxen.policy.load import read_policy_yaml, yaml_location
@@ -56,12 +56,18 @@ def read_design(policy_path: str | Path) -> Design:
             continue
         inputs.append(InputFile(f"{spec.id}.genome", genome.source, genome.sha256))
         operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
+        kinetics = Kinetics(**spec.kinetics.model_dump()) if spec.kinetics else Kinetics()
+        errors += _kinetics_errors(spec.id, kinetics, chassis, lambda *key: yaml_location(
+            policy_path, tree, ("vms", index, "kinetics") + key, key_itself=True))
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
                            pool=spec.ribosomes.pool, controller=spec.ribosomes.controller,
                            genetic_code=spec.genetic_code,
                            priority=spec.priority, essential=tuple(spec.essential or ()),
-                           knockouts=tuple(spec.knockouts or ()),
+                           knockouts=tuple(spec.knockouts or ()), kinetics=kinetics,
+                           expression=tuple((spec.expression or {}).items()),
+                           expression_location=yaml_location(policy_path, tree, ("vms", index, "expression"),
+                                                             key_itself=True) if spec.expression else None,
                            dormant=spec.start == "dormant"))
     if errors:
         raise PolicyError.collected(errors)
@@ -75,6 +81,19 @@ def read_design(policy_path: str | Path) -> Design:
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=_ring_clock(policy), scheduler=policy.scheduler.policy)
+
+
+# VM kinetics keys -> the chassis guest quantity each is relative to.
+_KINETICS_KEYS = {"transcription_nt_per_s": "transcription_elongation"}
+
+
+def _kinetics_errors(vm: str, kinetics: Kinetics, chassis, where) -> list[Diagnostic]:
+    """A set kinetics key whose reference the chassis lacks (``where(key)`` locates a key)."""
+    return [Diagnostic(f"VM '{vm}': kinetics.{key} is relative to the guest quantity '{name}', which "
+                       f"chassis '{chassis.name}' ({chassis.source}) lacks", where(key),
+                       hint=f"add {name} to the chassis's guest: section, or drop the key")
+            for key, name in _KINETICS_KEYS.items()
+            if getattr(kinetics, key) is not None and name not in chassis.guest]
 
 
 # Policy host keys -> the chassis parameters each sets (first) and needs.

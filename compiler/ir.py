@@ -79,6 +79,17 @@ class CrossTalk:
 
 
 @dataclass(frozen=True)
+class Kinetics:
+    """A VM's own expression kinetics as the policy gives them (``kinetics:``); None: the
+    chassis's guest default. ``parameterize`` turns them into the VM's rates."""
+
+    transcription_nt_per_s: float | None = None   # RNA polymerase elongation on the VM's genes
+    translation_aa_per_s: float | None = None     # ribosome elongation on the VM's mRNAs
+    mrna_half_life: float | None = None           # min
+    protein_half_life: float | None = None        # min
+
+
+@dataclass(frozen=True)
 class GuestVM:
     id: str
     genome: Genome
@@ -97,8 +108,18 @@ class GuestVM:
     dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)
     essential: tuple[str, ...] = ()        # policy: essential genes (locus tags or names)
     knockouts: tuple[str, ...] = ()        # policy: deleted genes (locus tags or names)
+    kinetics: Kinetics = Kinetics()        # policy: the VM's own elongation speeds and half-lives
+    # policy: per-gene transcription factors, (gene, factor); names as written until select_genes
+    # resolves them to locus tags
+    expression: tuple[tuple[str, float], ...] = ()
+    expression_location: Location | None = None   # policy: where `expression:` is
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
+    mrna_decay: float = 0.0                # 1/min, the VM's mRNAs (parameterize: kinetics or chassis)
+    protein_decay: float = 0.0             # 1/min, the VM's proteins (parameterize: kinetics or chassis)
+    # ribosome elongation on the VM's mRNAs relative to the host's γ(a) (parameterize); None:
+    # the policy sets no translation_aa_per_s (the host's speed, no factor in the model)
+    elongation_factor: float | None = None
 
 
 @dataclass(frozen=True)

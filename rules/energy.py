@@ -9,6 +9,16 @@ Weisse et al. 2015 (PNAS 112:E1038), molecules per cell and minutes::
 
 C is the number of translating ribosomes. The fractional yield n_s is written
 as two rules (consume s_i; make a at n_s times that rate).
+
+A VM whose ribosomes elongate at f_v·γ(a) (policy ``kinetics.translation_aa_per_s``,
+:mod:`bioxen.rules.expression`) makes amino acids faster or slower per ribosome, so
+energy use (and the growth rate, :mod:`bioxen.rules.growth`) count translating ribosomes
+at the host's speed::
+
+    C_eff = C + Σ_v (f_v − 1)·C_v     (C_v: ribosomes on VM v's mRNAs, genes and reporter)
+    a → ∅                   at  γ(a)·C_eff
+
+Without such a VM, C_eff is C and the model is as above.
 """
 from __future__ import annotations
 
@@ -41,11 +51,22 @@ def metabolism(b: Builder, p: dict, transporter, enzyme):
            b.expression("energy_production_rate", n_s * enzyme * v_m * s_i / (k_m + s_i), "molecules/min"))
 
 
-def translation_cost(b: Builder, p: dict):
-    """Translation consumes one energy unit per amino acid: γ(a)·C in total."""
+def translating_at_host_speed(b: Builder, scaled=()):
+    """C_eff = C + Σ_v (f_v − 1)·C_v, so that γ(a)·C_eff is the amino acids made per minute.
+
+    ``scaled``: (f_v parameter, C_v observable) of each VM with an elongation factor; without
+    any, C itself (the ``ribosomes_translating`` expression).
+    """
+    translating = b.model.expressions["ribosomes_translating"]
+    return translating + sum((f - 1) * c for f, c in scaled) if scaled else translating
+
+
+def translation_cost(b: Builder, p: dict, scaled=()):
+    """Translation consumes one energy unit per amino acid: γ(a)·C_eff in total
+    (:func:`translating_at_host_speed`)."""
     energy = b.model.monomers["energy"]
     a = b.model.observables["energy_level"]
-    translating = b.model.expressions["ribosomes_translating"]
+    translating = translating_at_host_speed(b, scaled)
     gmax, k_gamma = b.model.parameters["gmax"], b.model.parameters["K_gamma"]
     b.rule("translation_consumes_energy", energy() >> None,
            b.expression("energy_use_rate_constant", gmax * translating / (k_gamma + a), "1/min"))

@@ -5,8 +5,8 @@ Reaction schema for one gene (or lumped unit) x, after Weisse et al. 2015
 
     ∅ → m_x                 at  w_x·a/(θ_x + a)·f [/(1 + (q/K_q)^h_q)]     (transcription)
     m_x + R ⇌ m_x:R         k_b·e_x (1/(molecule·min)), k_u (1/min)      (initiation)
-    m_x:R → m_x + R + P_x   at  y·γ(a)/n_x                                 (elongation)
-    m_x:R → m_x + R + D     at  (1 - y)·γ(a)/n_x                           (defective product)
+    m_x:R → m_x + R + P_x   at  y·f_v·γ(a)/n_x                             (elongation)
+    m_x:R → m_x + R + D     at  (1 - y)·f_v·γ(a)/n_x                       (defective product)
     m_x → ∅                 at  d_m                                        (mRNA decay)
     P_x → ∅                 at  d_p                                        (protein decay)
     m_x:R → m_x:R_cm        at  k_cm·cm        (chloramphenicol only, :mod:`bioxen.rules.ribosomes`)
@@ -17,8 +17,13 @@ protein length in amino acids; R the ribosome of the pool the mRNA's SD binds
 every off-target pool its SD still binds, at e_x times the cross-talk strength; f an
 optional control factor (e.g. a VM's transcription licence); y the share of
 finished proteins that are full length (1 unless a stop-codon read-through or
-UGA-decoding cost applies; D is the shared ``defective_protein``). A stable
-RNA gene has only the first reaction.
+UGA-decoding cost applies; D is the shared ``defective_protein``); f_v the
+elongation factor of the VM the gene belongs to (its ribosomes' speed relative to
+the host's γ(a), policy ``kinetics.translation_aa_per_s``: 60·v/gmax), one shared
+parameter ``elongation_factor_<vm>`` per VM, and absent (1) for every other gene. A
+VM with f_v ≠ 1 makes f_v·γ(a) amino acids per minute on each of its ribosomes, which
+energy use and the growth rate count (:func:`bioxen.rules.energy.translating_at_host_speed`).
+A stable RNA gene has only the first reaction.
 
 Guest mRNAs carry their SD class as a state (``mRNA_vm2_x(rib, srna, sd~o2)``)
 and guest proteins their degron (``protein_vm2_x(tag~pdt2)``), so gates and
@@ -52,6 +57,8 @@ class GeneSpec:
     tag: str | None = None         # degron state of the protein (guest genes)
     functional_yield: float = 1.0  # y
     offtarget: tuple[tuple[str, float], ...] = ()  # (pool, strength relative to its own pool)
+    # (parameter name, value) of the shared factor f_v scaling its elongation (created on first use)
+    elongation_factor: tuple[str, float] | None = None
 
 
 def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, factor=None):
@@ -81,8 +88,8 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     and the translating complexes.
     """
     length = b.parameter(f"n_{spec.name}", spec.length, "aa")
-    rate = b.expression(f"translation_rate_{spec.name}",
-                        product(b.model.expressions["elongation_rate"], inverse(length)), "1/min", local=True)
+    speed = [b.model.expressions["elongation_rate"]] + _elongation_factor(b, spec)
+    rate = b.expression(f"translation_rate_{spec.name}", product(*speed, inverse(length)), "1/min", local=True)
     full, defective = rate, None
     if spec.functional_yield < 1:
         y = b.parameter(f"yield_{spec.name}", spec.functional_yield, "dimensionless")
@@ -111,6 +118,19 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
         stall_translation(b, f"{spec.name}{suffix}", bound, pool, spec.locus_tags)
         complexes.append(bound)
     return elongations, complexes
+
+
+def _elongation_factor(b: Builder, spec: GeneSpec) -> list:
+    """[f_v], the gene's VM's shared elongation factor (made by its first gene), or []."""
+    if spec.elongation_factor is None:
+        return []
+    name, level = spec.elongation_factor
+    factor = b.model.parameters.get(name)
+    if factor is None:
+        return [b.parameter(name, level, "dimensionless", "policy kinetics.translation_aa_per_s x 60 / gmax")]
+    if factor.value != level:
+        raise ValueError(f"elongation factor {name} is {factor.value:g}, not {level:g}, for {spec.name}")
+    return [factor]
 
 
 def _defective(b: Builder):

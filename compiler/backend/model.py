@@ -81,15 +81,31 @@ def _offtarget(design: Design, sd_class: str, pools: tuple[str, ...]) -> tuple[t
                  if j != i and pool in pools and crosstalk.strength[i][j] >= design.crosstalk_cutoff)
 
 
+def elongation_factor_name(vm: str) -> str:
+    """The parameter scaling the elongation of ribosomes on a VM's mRNAs (policy kinetics)."""
+    return f"elongation_factor_{vm}"
+
+
+def _elongation_factor(vm: GuestVM) -> tuple[str, float] | None:
+    return None if vm.elongation_factor is None else (elongation_factor_name(vm.id), vm.elongation_factor)
+
+
+def elongating_name(vm: str) -> str:
+    """The observable of every ribosome on a VM's mRNAs (genes and reporter), when the VM has an
+    elongation factor."""
+    return f"{vm}_ribosomes_elongating"
+
+
 def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=()) -> GeneSpec:
     parts = vm.parts
     return GeneSpec(
         name=f"{vm.id}_{mangle(unit.name)}", locus_tags=unit.locus_tags,
         max_transcription=unit.max_transcription, threshold=guest["transcription_threshold"].value,
         length=unit.length or 1.0, initiation_strength=unit.initiation_strength,
-        mrna_decay=guest["mrna_decay"].value, protein_decay=guest["protein_decay"].value,
+        mrna_decay=vm.mrna_decay, protein_decay=vm.protein_decay,
         coding=unit.coding, pool=parts.pool if parts else "host", sd=parts.pool if parts else None,
-        tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget)
+        tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget,
+        elongation_factor=_elongation_factor(vm))
 
 
 def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> dict:
@@ -98,15 +114,15 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
     q, guest, parts = design.parts.reporter, design.chassis.guest, vm.parts
     spec = GeneSpec(name=f"reporter_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
                     threshold=guest["transcription_threshold"].value, length=q["length"].value,
-                    mrna_decay=guest["mrna_decay"].value, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
-                    offtarget=offtarget)
+                    mrna_decay=vm.mrna_decay, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
+                    offtarget=offtarget, elongation_factor=_elongation_factor(vm))
     made = expression.gene(b, spec, factor=licence)
     mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]})
     b.rule(f"maturation_reporter_{vm.id}", made["protein_pattern"] >> mature(tag=parts.tag_name),
            b.parameter(f"k_maturation_{vm.id}", q["maturation"]))
     b.observable(f"{vm.id}_fluorescence", mature(tag=parts.tag_name))
     return {"gated": (spec.name, expression.free_mrna(made["mrna"], spec)),
-            "tagged": [made["protein_pattern"], mature(tag=parts.tag_name)]}
+            "tagged": [made["protein_pattern"], mature(tag=parts.tag_name)], "translating": made["translating"]}
 
 
 def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
@@ -130,7 +146,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy), "dimensionless")
     proteins, elongations, gated, translating, lengths, essential = [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
-    counter = proteolysis.tag_counter(b, vm.parts.tag_name, design.chassis.guest["protein_decay"].value)
+    counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     for unit in vm.units:
         spec = _unit_spec(vm, unit, design.chassis.guest, offtarget)
         factor = licence if guarded is None or unit.essential else licence * guarded
@@ -151,6 +167,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if essential:
         b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
+    if vm.elongation_factor is not None:
+        # every ribosome whose elongation the VM's factor scales (its genes' and reporter's, every pool)
+        b.observable(elongating_name(vm.id), sum_patterns(translating + reporter["translating"]))
     if vm.pool == "orthogonal":
         # the pool is built on CREATE_VM and outlives DESTROY_VM: it is the VM slot's
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes,
@@ -220,7 +239,10 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
             for vm in design.vms]
     if made:
         _proteolysis(b, design, made)
-    energy.translation_cost(b, p)
+    scaled = [(b.model.parameters[elongation_factor_name(vm.id)], b.model.observables[elongating_name(vm.id)])
+              for vm in design.vms if vm.elongation_factor is not None]
+    growth.count_elongation_speeds(b, scaled)
+    energy.translation_cost(b, p, scaled)
     _host_initial_state(b, design.chassis.steady_state)
     growth.dilution(b)
     return b, tuple(m[0] for m in made)

@@ -21,6 +21,20 @@ Per gene (molecules per cell, minutes):
 * a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
   transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
 
+A VM's own kinetics (policy ``kinetics:``; an absent key keeps the chassis's guest value):
+
+* ``translation_aa_per_s`` v: the VM's ribosomes elongate at f = 60·v/gmax times the host's
+  γ(a) (``elongation_factor``; the back end scales the VM's genes' and reporter's elongation,
+  and counts it in energy use and growth). The calibration above uses γ·f for the VM.
+* ``mrna_half_life`` t: the VM's mRNAs decay at d_m = ln 2/t (the calibration uses it too);
+  ``protein_half_life`` t: its proteins at ln 2/t (chassis: ``mrna_decay``, ``protein_decay``).
+* ``transcription_nt_per_s`` v: every unit's max_transcription is multiplied by v over the
+  chassis's guest ``transcription_elongation`` *after* the calibration, which is not re-solved:
+  faster RNA polymerase makes more transcripts (and the gate sRNA is sized on the result).
+* per-gene ``expression`` factors multiply the gene's relative transcription f_g *after* W is
+  calibrated on the unmodified weights (so a factor is not calibrated away) and before units are
+  lumped (a lumped unit gets its members' summed, scaled transcription).
+
 A lumped unit (operon, subsystem) gets the summed transcription, and the
 initiation strength and length that give it the same translating ribosomes and
 protein output as its genes at the chassis reference (steady) state.
@@ -70,6 +84,37 @@ def reference_state(design: Design) -> ReferenceState:
     saturation = a / (guest["transcription_threshold"].value + a)
     return ReferenceState(state["ribosome"], gamma, gamma * translating / p["M"], translating, saturation,
                           p["k_b"], p["k_u"], design.chassis.guest["mrna_decay"].value)
+
+
+def _vm_reference(ref: ReferenceState, vm: GuestVM) -> ReferenceState:
+    """The reference state as the VM's genes see it: their elongation speed and mRNA decay."""
+    return replace(ref, elongation=ref.elongation * (vm.elongation_factor or 1.0), mrna_decay=vm.mrna_decay)
+
+
+def _with_kinetics(design: Design, vm: GuestVM) -> GuestVM:
+    """The VM with its decay rates and elongation factor (its policy kinetics, else the chassis's)."""
+    guest, kinetics = design.chassis.guest, vm.kinetics
+    speed = kinetics.translation_aa_per_s
+    return replace(vm, mrna_decay=_decay(kinetics.mrna_half_life, guest["mrna_decay"].value),
+                   protein_decay=_decay(kinetics.protein_half_life, guest["protein_decay"].value),
+                   elongation_factor=None if speed is None else speed * 60 / design.host_parameters()["gmax"])
+
+
+def _decay(half_life: float | None, default: float) -> float:
+    """ln 2 / half-life (1/min), or the default when no half-life is given."""
+    return default if half_life is None else math.log(2) / half_life
+
+
+def _transcription_factor(design: Design, vm: GuestVM) -> float:
+    """The VM's RNA polymerase speed relative to the chassis's guest transcription elongation."""
+    speed = vm.kinetics.transcription_nt_per_s
+    if speed is None:
+        return 1.0
+    reference = design.chassis.guest.get("transcription_elongation")
+    if reference is None:
+        raise CompileError(f"VM '{vm.id}': kinetics.transcription_nt_per_s needs the guest quantity "
+                           f"'transcription_elongation' in chassis '{design.chassis.name}'", vm.location)
+    return speed / reference.value
 
 
 def _bound_per_transcription(ref: ReferenceState, strength: float, length: float) -> float:
@@ -129,22 +174,40 @@ def parameterize(design: Design) -> Design:
                                sizing.host_rrna, sizing.saturation)
     vms = []
     for vm in design.vms:
+        vm = _with_kinetics(design, vm)
+        own = _vm_reference(ref, vm)
         weights, strengths = _gene_weights(vm)
         on_target = _on_target(design, vm)
         units = [replace(u, weights=tuple(weights[t] for t in u.locus_tags),
                          strengths=tuple(strengths.get(t, 1.0) * on_target for t in u.locus_tags))
                  for u in vm.units]
-        bound_per_weight = sum(f * _bound_per_transcription(ref, e, n) for u in units if u.coding
+        bound_per_weight = sum(f * _bound_per_transcription(own, e, n) for u in units if u.coding
                                for f, e, n in zip(u.weights, u.strengths, u.lengths))
         target = vm.ribosome_share / free_share * ref.translating
         total = target / (bound_per_weight * ref.saturation) if bound_per_weight > 0 else 0.0
         if vm.pool == "orthogonal":
             total *= MRNA_EXCESS
-        units = [_lump(unit, total, ref) for unit in units]
+        units = [_lump(unit, total, own) for unit in _scaled_weights(units, dict(vm.expression))]
+        units = _faster_transcription(units, _transcription_factor(design, vm))
         srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units if u.coding)
         vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna.get(vm.id, 0.0),
                            srna_transcription=srna))
     return replace(design, vms=tuple(vms), pool_sizing=sizing)
+
+
+def _scaled_weights(units: list[ExpressionUnit], factors: dict[str, float]) -> list[ExpressionUnit]:
+    """The units with each member's relative transcription times its expression factor."""
+    if not factors:
+        return units
+    return [replace(u, weights=tuple(w * factors.get(t, 1.0) for t, w in zip(u.locus_tags, u.weights)))
+            for u in units]
+
+
+def _faster_transcription(units: list[ExpressionUnit], factor: float) -> list[ExpressionUnit]:
+    """The units with their max_transcription times the VM's RNA polymerase speed factor."""
+    if factor == 1.0:
+        return units
+    return [replace(u, max_transcription=u.max_transcription * factor) for u in units]
 
 
 def _on_target(design: Design, vm: GuestVM) -> float:

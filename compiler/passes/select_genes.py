@@ -1,6 +1,7 @@
 """Pass: group each VM's expressed genes into expression units by resolution.
 
 Pseudogenes and knocked-out genes are not expressed. Coding and stable-RNA genes never share a unit.
+The VM's per-gene expression factors are resolved to locus tags (``parameterize`` applies them).
 """
 from __future__ import annotations
 
@@ -67,8 +68,9 @@ def _subsystem_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
     return sorted(groups.items())
 
 
-def _genes_named(vm: GuestVM, keys, what: str) -> set[str]:
-    """Locus tags of the VM's genes named by ``keys`` (policy names or tags); unknown ones are errors."""
+def _genes_named(vm: GuestVM, keys, what: str, where=None) -> set[str]:
+    """Locus tags of the VM's genes named by ``keys`` (policy names or tags); unknown ones are errors
+    (at ``where``, else the VM's genome)."""
     found, missing = set(), []
     for key in keys:
         gene = vm.genome.find(key)
@@ -77,8 +79,27 @@ def _genes_named(vm: GuestVM, keys, what: str) -> set[str]:
         else:
             found.add(gene.locus_tag)
     if missing:
-        raise CompileError(f"VM '{vm.id}': {what} genes the genome lacks: {', '.join(missing)}", vm.location)
+        raise CompileError(f"VM '{vm.id}': {what} genes the genome lacks: {', '.join(missing)}",
+                           where or vm.location)
     return found
+
+
+def _expression_factors(vm: GuestVM, deleted: set[str]) -> tuple[tuple[str, float], ...]:
+    """The VM's expression factors keyed by locus tag; a gene named twice or also knocked out is an error."""
+    where = vm.expression_location or vm.location
+    _genes_named(vm, [name for name, _ in vm.expression], "expression factors name", where)
+    factors: dict[str, float] = {}
+    for name, factor in vm.expression:
+        tag = vm.genome.find(name).locus_tag
+        if tag in factors:
+            raise CompileError(f"VM '{vm.id}': expression names gene {tag} twice (as a locus tag and a gene name)",
+                               where)
+        factors[tag] = factor
+    if deleted & set(factors):
+        raise CompileError(f"VM '{vm.id}': genes both knocked out and given an expression factor: "
+                           f"{', '.join(sorted(deleted & set(factors)))}", where,
+                           hint="a knocked-out gene is not transcribed; drop it from expression:")
+    return tuple(sorted(factors.items()))
 
 
 def _without(groups: list[tuple[str, list[Gene]]], deleted: set[str]) -> list[tuple[str, list[Gene]]]:
@@ -100,5 +121,6 @@ def select_genes(design: Design) -> Design:
         if essential & deleted:
             raise CompileError(f"VM '{vm.id}': genes both essential and knocked out: "
                                f"{', '.join(sorted(essential & deleted))}", vm.location)
-        vms.append(replace(vm, units=_units_from_groups(_without(groups, deleted), essential)))
+        vms.append(replace(vm, units=_units_from_groups(_without(groups, deleted), essential),
+                           expression=_expression_factors(vm, deleted)))
     return replace(design, vms=tuple(vms))

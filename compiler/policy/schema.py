@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
 from bioxen.units import micromolar, minutes
 
@@ -35,6 +35,35 @@ class RibosomeShare(Strict):
         return self
 
 
+def _positive_factor(factor: float) -> float:
+    if factor <= 0:
+        raise ValueError("an expression factor must be > 0 (it multiplies the gene's transcription); "
+                         "to delete a gene, list it under the VM's knockouts:")
+    return factor
+
+
+ExpressionFactor = Annotated[float, AfterValidator(_positive_factor)]
+
+
+class Kinetics(Strict):
+    """A VM's own expression kinetics; an absent key keeps the chassis's guest value."""
+
+    transcription_nt_per_s: float | None = Field(
+        None, gt=0, le=200, description="RNA polymerase elongation serving the VM's genes, nt/s (relative to "
+                                        "the chassis's guest transcription_elongation, it scales their transcription)")
+    translation_aa_per_s: float | None = Field(
+        None, gt=0, le=50, description="elongation of ribosomes on the VM's mRNAs, aa/s (host: gmax)")
+    mrna_half_life: Minutes | None = Field(None, description="half-life of the VM's mRNAs, e.g. 300 s")
+    protein_half_life: Minutes | None = Field(None, description="half-life of the VM's proteins, e.g. 1 h")
+
+    @field_validator("mrna_half_life", "protein_half_life")
+    @classmethod
+    def _positive_half_life(cls, half_life: float | None) -> float | None:
+        if half_life is not None and half_life <= 0:
+            raise ValueError("a half-life must be longer than 0")
+        return half_life
+
+
 class VirtualMachine(Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
                     description="letters and digits; names every species of this VM")
@@ -53,6 +82,9 @@ class VirtualMachine(Strict):
     essential: list[str] | None = Field(None, description="essential genes (locus tags or gene names)")
     knockouts: list[str] | None = Field(None, description="genes deleted from the VM's genome (locus tags or "
                                         "gene names): neither transcribed nor translated")
+    kinetics: Kinetics | None = Field(None, description="the VM's own elongation speeds and half-lives")
+    expression: dict[str, ExpressionFactor] | None = Field(
+        None, description="per-gene multiplier of transcription (locus tag or gene name -> factor > 0)")
 
 
 class AtpGuard(Strict):

@@ -5,15 +5,18 @@ Weisse et al. 2015 (PNAS 112:E1038)::
     λ = γ(a)·C / M        (1/min; C translating ribosomes, M proteome mass in aa)
     X → ∅  at  λ          (every species X; a counted protein with its count)
 
-With VMs whose ribosomes elongate at f_v times the host's speed (policy
-``kinetics.translation_aa_per_s``), λ = γ(a)·C_eff/M, C_eff = C + Σ_v (f_v − 1)·C_v
-(:func:`bioxen.rules.energy.translating_at_host_speed`): the cell grows by the amino
-acids actually made, so λ·M stays the total translation in aa/min.
+A VM whose ribosomes elongate at f_v times the host's speed (policy
+``kinetics.translation_aa_per_s``) pays energy for the amino acids it really makes
+(:func:`bioxen.rules.energy.translation_cost`), but λ keeps counting its ribosomes at the
+host's speed: λ·M = γ·C, which differs from the amino acids made by γ·(f_v − 1)·C_v (C_v the
+VM's translating ribosomes; at 15 aa/s and a 20% share, 6% of λ). Counting them exactly
+(C_eff = C + Σ (f_v − 1)·C_v in λ) makes every species' dilution depend on every VM
+translating complex: a dense Jacobian block that made a whole Syn3A VM's ODE 700 times slower
+(144 s instead of 0.2 s for 30 min). The energy pool, one species, takes that sum in one row.
 """
 from __future__ import annotations
 
 from bioxen.rules import Builder
-from bioxen.rules.energy import translating_at_host_speed
 from bioxen.rules.species import canonical_key
 
 
@@ -22,20 +25,6 @@ def growth_rate(b: Builder, p: dict):
     translating = b.model.expressions["ribosomes_translating"]
     mass = b.parameter("M", p["M"])
     return b.expression("growth_rate", gamma * translating / mass, "1/min")
-
-
-def count_elongation_speeds(b: Builder, scaled=()) -> None:
-    """λ = γ(a)·C_eff/M when some VM's ribosomes elongate at another speed (``scaled``: its factor
-    parameter and ribosome observable, :func:`bioxen.rules.energy.translating_at_host_speed`).
-
-    The growth rate is declared with the host, before any VM's species exist, and PySB cannot
-    move a component; so its law is rewritten in place, keeping its place in the model (and
-    leaving a model without such VMs as it was)."""
-    if not scaled:
-        return
-    growth = b.model.expressions["growth_rate"]
-    gamma, mass = b.model.expressions["elongation_rate"], b.model.parameters["M"]
-    growth.expr = gamma * translating_at_host_speed(b, scaled) / mass
 
 
 def dilution(b: Builder):

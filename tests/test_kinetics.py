@@ -113,7 +113,7 @@ def _aa_made_per_min(build, rr) -> float:
     return total
 
 
-def test_translation_speed_scales_the_vms_elongation_and_counts_in_energy_and_growth(tmp_path):
+def test_translation_speed_scales_the_vms_elongation_and_counts_in_energy(tmp_path):
     default = _compiled(tmp_path / "default")
     fast = _compiled(tmp_path / "fast", "    kinetics: {{translation_aa_per_s: 30}}\n")
     slow = _compiled(tmp_path / "slow", "    kinetics: {{translation_aa_per_s: 10}}\n")
@@ -133,9 +133,14 @@ def test_translation_speed_scales_the_vms_elongation_and_counts_in_energy_and_gr
     flux = {name: _table(build)["vm1_translation_flux"] for name, build in
             (("default", default), ("fast", fast), ("slow", slow))}
     assert flux["fast"] > 1.1 * flux["default"] and flux["slow"] < 0.9 * flux["default"], flux
-    for build in (default, fast, slow):       # λ·M is the amino acids made per minute
+    for build in (default, fast, slow):       # energy is used per amino acid made
         rr = _after(build)
-        assert rr["growth_rate"] * rr["M"] == pytest.approx(_aa_made_per_min(build, rr), rel=1e-9)
+        made = _aa_made_per_min(build, rr)
+        assert rr["energy_use_rate_constant"] * rr["energy_level"] == pytest.approx(made, rel=1e-9)
+        # growth counts ribosomes at the host's speed (rules/growth.py): exact without a VM speed
+        host_speed = rr["elongation_rate"] * rr["ribosomes_translating"]
+        assert rr["growth_rate"] * rr["M"] == pytest.approx(host_speed, rel=1e-9)
+        assert (made == pytest.approx(host_speed, rel=1e-9)) == (build is default)
 
 
 def test_half_lives_set_the_vms_decay_rates_and_lower_its_mrna_and_protein(tmp_path):

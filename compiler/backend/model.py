@@ -241,7 +241,6 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
         _proteolysis(b, design, made)
     scaled = [(b.model.parameters[elongation_factor_name(vm.id)], b.model.observables[elongating_name(vm.id)])
               for vm in design.vms if vm.elongation_factor is not None]
-    growth.count_elongation_speeds(b, scaled)
     energy.translation_cost(b, p, scaled)
     _host_initial_state(b, design.chassis.steady_state)
     growth.dilution(b)

@@ -97,7 +97,7 @@ def _pool_free(spec: dict) -> str:
 
 
 def _detail_selections(outputs: Outputs) -> list[str]:
-    found = ["ribosomes_translating", "elongation_rate"]
+    found = ["ribosomes_translating", "elongation_rate", "energy_use_rate_constant"]
     for vm, spec in outputs.vms.items():
         found += [spec["ribosomes_translating"], spec["essential_protein"], _pool_free(spec), f"{vm}_fluorescence"]
         cross = outputs.crosstalk["vms"][vm]
@@ -127,7 +127,9 @@ def _sum(column: dict, names, n: int, weights=None) -> np.ndarray:
 def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None:
     n = len(table)
     table["ribosomes_translating"] = column["ribosomes_translating"]
-    table["translation_aa_per_min"] = column["elongation_rate"] * column["ribosomes_translating"]
+    # the amino acids made per minute, γ(a)·C_eff: what translation costs in energy (rules/energy.py;
+    # C_eff counts a VM whose ribosomes elongate at another speed)
+    table["translation_aa_per_min"] = column["energy_use_rate_constant"] * table["energy"]
     for vm, spec in outputs.vms.items():
         cross = outputs.crosstalk["vms"][vm]
         table[f"{vm}_ribosomes_translating"] = column[spec["ribosomes_translating"]] \

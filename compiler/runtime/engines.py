@@ -33,6 +33,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -283,19 +284,28 @@ def _uses_net(build_dir: Path, spec: dict, method: str) -> bool:
     return method == "ode" and (build_dir / "model.net").is_file() and not spec.get("control")
 
 
+@lru_cache(maxsize=8)
+def _network_index(net: Path, mtime_ns: int) -> tuple[dict[str, int], dict]:
+    """A network file's species (SBML id -> index, from locus_map.json beside it) and reactions
+    by rule (:func:`_net_reactions`), read once per file version (a stepped run reads them often)."""
+    species = {sid: i for i, sid in enumerate(json.loads(net.with_name("locus_map.json").read_text())["species"])}
+    return species, _net_reactions(net.read_text())
+
+
 def net_reader(build_dir: Path, model, result) -> Callable[[str], np.ndarray | None]:
     """How to read a named quantity out of a bngsim result on the build's model.net: species (by
     SBML id, in locus_map.json's order), observables, functions, parameters, and reaction fluxes
     (a rule's net flux, from its rate constants and reactants; None for an unknown name)."""
-    species = {sid: i for i, sid in enumerate(json.loads((build_dir / "locus_map.json").read_text())["species"])}
-    expressions, observables = set(result.expression_names), set(result.observable_names)
-    reactions = _net_reactions((build_dir / "model.net").read_text())
+    species, reactions = _network_index(build_dir / "model.net", (build_dir / "model.net").stat().st_mtime_ns)
+    # bngsim builds these mappings anew on each access: take them once
+    expressions, observables = result.expressions, result.observables
+    expression_names, observable_names = set(result.expression_names), set(result.observable_names)
 
     def value(name):
-        if name in expressions:
-            return result.expressions[name]
-        if name in observables:
-            return result.observables[name]
+        if name in expression_names:
+            return expressions[name]
+        if name in observable_names:
+            return observables[name]
         if name in species:
             return result.species[:, species[name]]
         if name in model.param_names:

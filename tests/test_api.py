@@ -139,14 +139,11 @@ def test_a_bad_program_is_an_error_with_its_column(vm):
 
 # -- the manager -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def manager_runtime(syn3a_vm):
-    return syn3a_vm.runtime
-
-
-def test_manager_methods_run_the_model(manager_runtime, tmp_path, shared):
+def test_manager_methods_run_the_model(tmp_path, shared, data_env):
     manager = GenomicVirtualizationManager(work_dir=tmp_path)
-    runtime = manager_runtime
+    runtime = manager.load_genome_runtime(str(shared / "genomes" / "CP016816.2.gb"), "genomic_vm",
+                                          ribosome_share=7000 / HOST_RIBOSOMES)
+    assert runtime.genome.accession.startswith("CP016816") and runtime.design.vms[0].genetic_code == "recode"
     context = manager.create_cellular_context(runtime)
     assert context.cell.time == 0
     courses = manager.run_gene_expression_engine(OPERON, context, duration=30 * 60)

@@ -218,6 +218,8 @@ def _accepts(value, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
+# The functions a program may call and their parameters; what each runs is
+# :data:`bioxen.api.processes.PROCESSES` (durations are seconds of cell time).
 FUNCTIONS: dict[str, tuple[Parameter, ...]] = {
     "run_operon": (Parameter("genes", (list,), required=True, items=(str,)),
                    Parameter("duration", (int, float), default=None)),

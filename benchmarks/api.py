@@ -50,7 +50,7 @@ def main() -> None:
         vm.execute_biological_process('run_operon(["dnaN", "rnmV", "ksgA"])')
     with timed("execute_cell_cycle_checkpoint"):
         vm.execute_biological_process("execute_cell_cycle_checkpoint()")
-    with timed("run_metabolic_pathways (load iMB155 + FBA)"):
+    with timed("run_metabolic_pathways (model load + FBA)"):
         vm.execute_biological_process("run_metabolic_pathways(glucose_available=True)")
     with timed("run_metabolic_pathways again (FBA)"):
         vm.execute_biological_process("run_metabolic_pathways(glucose_available=False)")

@@ -282,3 +282,12 @@ def test_the_lac_operon_runs_as_written_on_a_synthetic_genome(tmp_path, data_env
     assert all(final[g]["protein"] > 1 and final[g]["mRNA"] > 0.1 for g in final)
     metabolism = vm.execute_biological_process("run_metabolic_pathways(glucose_available=True)")
     assert metabolism.flux.model == "e_coli_core" and metabolism.growth == pytest.approx(0.8739, abs=1e-3)
+
+
+def test_a_missing_genome_is_an_error_and_leaves_nothing(tmp_path, data_env):
+    from bioxen.errors import GenomeError
+
+    config = {"genomic_virtualization": {"genome_file": str(tmp_path / "absent.gb")}}
+    with pytest.raises(GenomeError, match="absent.gb"):
+        create_bio_vm("vm", config=config, work_dir=tmp_path / "work")
+    assert not (tmp_path / "work").exists()

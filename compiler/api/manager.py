@@ -12,7 +12,7 @@ import numpy as np
 
 from bioxen.api import processes
 from bioxen.api.config import VmSettings
-from bioxen.api.runtime import CellularContext, Environment, GenomicRuntime, work_directory
+from bioxen.api.runtime import CellularContext, GenomicRuntime
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class GenomicVirtualizationManager:
     def load_genome_runtime(self, genome_file: str, name: str = "genome", **settings) -> GenomicRuntime:
         """Compile a genome (a GenBank path or an NCBI accession) into a runtime; ``settings`` are
         :class:`bioxen.api.config.VmSettings` fields (ribosome_share, resolution, kinetics, ...)."""
-        directory = self.work_dir / name if self.work_dir else work_directory(None, name)
+        directory = self.work_dir / name if self.work_dir else None
         return GenomicRuntime(name, self.chassis, VmSettings(genome_file, **settings), directory)
 
     def create_cellular_context(self, genome_runtime: GenomicRuntime, environment: dict | None = None,

@@ -13,7 +13,7 @@ import pandas as pd
 from bioxen.api import conditions
 from bioxen.api.config import ConfigError
 from bioxen.api.language import read_program
-from bioxen.api.metabolism import FluxState, flux_balance, model_for
+from bioxen.api.metabolism import FluxState, flux_balance
 from bioxen.api.runtime import NUTRIENTS, CellularContext, Checkpoint, Environment, GeneCourse, GenomicRuntime
 
 OPERON_SECONDS = 3600.0      # run_operon's default: an hour, about two host doublings
@@ -84,19 +84,13 @@ def metabolic_pathways(context: CellularContext, glucose_available: bool = True,
     """Flux balance of the VM's genome-matched metabolic model under its knockouts and expression."""
     runtime = context.runtime
     absent = _absent(context, conditions_)
-    metabolic = runtime_metabolism(runtime)
+    metabolic = runtime.metabolism()
     knockouts = [runtime.gene(k).locus_tag for k in runtime.knockouts]
     expression = {runtime.gene(k).locus_tag: f for k, f in runtime.expression.items()}
     state = flux_balance(metabolic, knockouts, expression, glucose_available, absent)
     found = conditions.metabolic(state)
     return MetabolicRun(state, tuple(dict.fromkeys(absent + (() if glucose_available else ("glucose",)))),
                         tuple(found))
-
-
-def runtime_metabolism(runtime: GenomicRuntime):
-    if getattr(runtime, "_metabolic", None) is None:
-        runtime._metabolic = model_for(g.locus_tag for g in runtime.genome.genes)
-    return runtime._metabolic
 
 
 def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> CellularContext:

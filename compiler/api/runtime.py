@@ -111,7 +111,7 @@ class GenomicRuntime:
     name: str
     chassis: str
     settings: VmSettings
-    work_dir: Path
+    work_dir: Path | None                 # None: a new temporary directory
     knockouts: tuple[str, ...] = ()
     expression: dict[str, float] = field(default_factory=dict)
     pool: str = "orthogonal"
@@ -134,6 +134,9 @@ class GenomicRuntime:
         policy = policy_for(self.name, self.chassis, settings,
                             None if self.genome.translation_table == HOST_CODE else "recode",
                             self.knockouts, self.expression, self.pool, None if self.carbon else 0.0)
+        # the work directory is made only once the genome and genes are known good
+        self.work_dir = Path(self.work_dir) if self.work_dir else \
+            Path(tempfile.mkdtemp(prefix=f"bioxen-{self.vm}-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
         key = "-".join(["ko"] * bool(self.knockouts) + ["expr"] * bool(self.expression) +
                        ["host"] * (self.pool == "host") + ["nocarbon"] * (not self.carbon)) or "base"
@@ -148,6 +151,7 @@ class GenomicRuntime:
             stamp.write_text(built)
         self.reference = reference_state(self.design)
         self.reference_energy = float(self.design.chassis.steady_state["energy"])
+        self._metabolic = None                                  # the genome's metabolic model, when asked
         self._species: dict[str, list[str]] | None = None     # locus tag -> its species
         self._tags: dict[str, list[str]] = {}                   # species -> its locus tags
 
@@ -193,6 +197,14 @@ class GenomicRuntime:
         mrna = [s for s in found if s.startswith(("mRNA_", "RNA_"))]
         protein = [s for s in found if s.startswith("protein_")]
         return mrna, protein, len(self._tags[found[0]]) > 1
+
+    def metabolism(self):
+        """The genome-matched metabolic model (:func:`bioxen.api.metabolism.model_for`), read once."""
+        from bioxen.api.metabolism import model_for
+
+        if self._metabolic is None:
+            self._metabolic = model_for(g.locus_tag for g in self.genome.genes)
+        return self._metabolic
 
     def replication_minutes(self) -> float:
         return self.genome.length / (2 * FORK_SPEED) / 60.0
@@ -279,7 +291,3 @@ class CellularContext:
                 "vm_translation_flux": float(last[f"{vm}_translation_flux"]),
                 "paused": self.cell.parameter(inducer_name("pause", vm)) >= 0.5,
                 "conditions": [str(c) for c in self.conditions]}
-
-
-def work_directory(work_dir: str | Path | None, name: str) -> Path:
-    return Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix=f"bioxen-{vm_model_id(name)}-"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bioxen.api import processes
 from bioxen.api.config import VM_TYPES, ConfigError, VmSettings, from_config, from_yaml
-from bioxen.api.runtime import CellularContext, GenomicRuntime, work_directory
+from bioxen.api.runtime import CellularContext, GenomicRuntime
 
 
 class BioVM:
@@ -25,7 +25,7 @@ class BioVM:
 
     def __init__(self, vm_id: str, chassis: str, settings: VmSettings, work_dir: str | Path | None = None):
         self.vm_id, self.chassis, self.settings = vm_id, chassis, settings
-        self.runtime = GenomicRuntime(vm_id, chassis, settings, work_directory(work_dir, vm_id))
+        self.runtime = GenomicRuntime(vm_id, chassis, settings, Path(work_dir) if work_dir else None)
         self._context: CellularContext | None = None
 
     @classmethod

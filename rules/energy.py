@@ -12,8 +12,8 @@ as two rules (consume s_i; make a at n_s times that rate).
 
 A VM whose ribosomes elongate at f_v·γ(a) (policy ``kinetics.translation_aa_per_s``,
 :mod:`bioxen.rules.expression`) makes amino acids faster or slower per ribosome, so
-energy use (and the growth rate, :mod:`bioxen.rules.growth`) count translating ribosomes
-at the host's speed::
+energy use counts translating ribosomes at the host's speed (the growth rate does not:
+:mod:`bioxen.rules.growth` says why)::
 
     C_eff = C + Σ_v (f_v − 1)·C_v     (C_v: ribosomes on VM v's mRNAs, genes and reporter)
     a → ∅                   at  γ(a)·C_eff

@@ -22,7 +22,7 @@ elongation factor of the VM the gene belongs to (its ribosomes' speed relative t
 the host's γ(a), policy ``kinetics.translation_aa_per_s``: 60·v/gmax), one shared
 parameter ``elongation_factor_<vm>`` per VM, and absent (1) for every other gene. A
 VM with f_v ≠ 1 makes f_v·γ(a) amino acids per minute on each of its ribosomes, which
-energy use and the growth rate count (:func:`bioxen.rules.energy.translating_at_host_speed`).
+energy use counts (:func:`bioxen.rules.energy.translating_at_host_speed`).
 A stable RNA gene has only the first reaction.
 
 Guest mRNAs carry their SD class as a state (``mRNA_vm2_x(rib, srna, sd~o2)``)

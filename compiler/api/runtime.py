@@ -255,8 +255,12 @@ class CellularContext:
             courses.append(GeneCourse(gene.locus_tag, gene.name or gene.locus_tag, frame, shared))
         return courses
 
+    def _latest(self) -> pd.DataFrame:
+        """The last stretch run (a moment's run if none yet), whose last row is now."""
+        return self.cell.history[-1] if self.cell.history else self.cell.run(1e-3, points=2)
+
     def checkpoint(self) -> Checkpoint:
-        table = self.cell.history[-1] if self.cell.history else self.cell.run(1e-3, points=2)
+        table = self._latest()
         growth = float(table["growth_rate_per_min"].iloc[-1])
         tau = math.log(2) / growth if growth > 0 else math.inf
         c = self.runtime.replication_minutes()
@@ -281,8 +285,7 @@ class CellularContext:
 
     def status(self) -> dict:
         """The VM's state now (GET_STATUS): time, mass, growth, energy, the VM's protein and health."""
-        table = self.cell.history[-1] if self.cell.history else self.cell.run(1e-3, points=2)
-        last = table.iloc[-1]
+        last = self._latest().iloc[-1]
         vm = self.vm
         return {"vm": vm, "time_min": float(last["time_min"]), "mass_ratio": self.cell.mass_ratio,
                 "growth_rate_per_min": float(last["growth_rate_per_min"]),

@@ -25,7 +25,7 @@ A VM's own kinetics (policy ``kinetics:``; an absent key keeps the chassis's gue
 
 * ``translation_aa_per_s`` v: the VM's ribosomes elongate at f = 60·v/gmax times the host's
   γ(a) (``elongation_factor``; the back end scales the VM's genes' and reporter's elongation,
-  and counts it in energy use and growth). The calibration above uses γ·f for the VM.
+  and counts it in energy use). The calibration above uses γ·f for the VM.
 * ``mrna_half_life`` t: the VM's mRNAs decay at d_m = ln 2/t (the calibration uses it too);
   ``protein_half_life`` t: its proteins at ln 2/t (chassis: ``mrna_decay``, ``protein_decay``).
 * ``transcription_nt_per_s`` v: every unit's max_transcription is multiplied by v over the

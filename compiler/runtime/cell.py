@@ -208,9 +208,6 @@ class Cell:
         """The cell's molecules: the model amounts times its mass ratio."""
         return self.amounts() * self.mass_ratio
 
-    def amount(self, species: str) -> float:
-        return float(self.amounts()[self.species.index(species)])
-
     def parameter(self, name: str) -> float:
         return self.engine.get(name)
 
@@ -250,9 +247,6 @@ class Cell:
         self.history.append(table if not self.history else table.iloc[1:])
         return table
 
-    def results(self) -> pd.DataFrame:
-        return pd.concat(self.history, ignore_index=True) if self.history else pd.DataFrame()
-
     def grow_until_division(self, limit: float = 600.0, step: float = 1.0) -> float:
         """Run until the mass has doubled since birth (to ``MASS_TOLERANCE`` in its logarithm);
         the time it took (min). Raises if it does not double within ``limit`` minutes."""
@@ -261,7 +255,7 @@ class Cell:
             if self.time - start >= limit:
                 raise SimulationError(f"the cell did not double its mass in {limit:g} min "
                                       f"(mass ratio {self.mass_ratio:.3f}); it is not growing enough to divide")
-            rate = max(self.engine.get("growth_rate") if self.method == "ssa" else self._growth_now(), 1e-12)
+            rate = max(self._growth_now(), 1e-12)
             # the time left at the current growth rate, in steps no longer than ``step``
             left = (DOUBLED - self.growth) / rate
             self.run(min(step, max(left, 1e-6)), points=2 if left < step else None)

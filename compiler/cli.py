@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ app.add_typer(genome_app, name="genome")
 app.add_typer(chassis_app, name="chassis")
 console = Console()
 errors = Console(stderr=True)
+GENOME_FINDINGS_SHOWN = 20      # genome info: annotation findings listed before "and N more"
+OUT_HELP = "output directory: new, empty or a BioXen build (replaced whole, never anything else)"
 
 
 @contextmanager
@@ -59,7 +62,8 @@ def _duration(text: str) -> float:
 def genome_info(source: str = typer.Argument(..., help="GenBank/FASTA path or NCBI accession"),
                 as_json: bool = typer.Option(False, "--json", help="print JSON"),
                 operon_gap: int = typer.Option(50, help="max intergenic gap for operons (bp)")):
-    """Length, topology, genetic code, features, pseudogenes, operons and UGA codons."""
+    """Replicons (length, topology), genetic code, features, pseudogenes, partial and untagged
+    genes, operons, UGA codons and annotation defects (see docs/genomes.md)."""
     from bioxen.genome import load_genome
     from bioxen.genome.summary import genome_summary
 
@@ -68,41 +72,89 @@ def genome_info(source: str = typer.Argument(..., help="GenBank/FASTA path or NC
     if as_json:
         print(json.dumps(summary, indent=2))
         return
+    console.print(_genome_table(summary))
+    findings = summary["findings"]
+    for finding in findings[:GENOME_FINDINGS_SHOWN]:
+        where = f"{finding['file']}:{finding['line']}" if finding["line"] else finding["file"]
+        errors.print(f"{where}: {'defect' if finding['severity'] == 'defect' else 'warning'}: {finding['message']}",
+                     style="yellow", highlight=False, markup=False, soft_wrap=True)
+    if len(findings) > GENOME_FINDINGS_SHOWN:
+        errors.print(f"... and {len(findings) - GENOME_FINDINGS_SHOWN:,} more (--json lists every one)",
+                     style="yellow", highlight=False, markup=False)
+
+
+def _genome_table(summary: dict) -> Table:
     table = Table(title=f"{summary['accession']}: {summary['description']}", show_header=False)
-    for key in ("length_bp", "topology", "translation_table"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
+    assumed = " (assumed: the file does not say)"
+    topology = summary["topology"] + (assumed if summary["topology_assumed"] and len(summary["replicons"]) == 1 else "")
+    table.add_row("length bp", f"{summary['length_bp']:,}")
+    table.add_row("topology", topology)
+    table.add_row("translation table", str(summary["translation_table"]) +
+                  (" (assumed: no /transl_table)" if summary["translation_table_assumed"] else ""))
+    if len(summary["replicons"]) > 1:
+        for replicon in summary["replicons"]:
+            table.add_row(f"record {replicon['id']}",
+                          f"{replicon['length_bp']:,} bp, {replicon['topology']}"
+                          f"{assumed if replicon['topology_assumed'] else ''}, {replicon['genes']} genes"
+                          f"{'' if replicon['has_sequence'] else ', no sequence'}; {replicon['description']}")
     for kind, count in summary["features"].items():
         table.add_row(f"{kind} features", str(count))
-    for key in ("pseudogenes", "coding_genes", "operons", "internal_tga_codons"):
+    for key in ("pseudogenes", "partial_genes", "coding_genes", "untagged_genes", "operons", "internal_tga_codons",
+                "annotation_defects"):
         table.add_row(key.replace("_", " "), str(summary[key]))
-    console.print(table)
+    renamed = list(summary["renamed"].items())
+    for name, keys in renamed[:GENOME_FINDINGS_SHOWN]:
+        table.add_row(f"untagged {name}", f"keyed {', '.join(keys)} (made unique in genome order)")
+    if len(renamed) > GENOME_FINDINGS_SHOWN:
+        table.add_row("untagged, renamed", f"{len(renamed) - GENOME_FINDINGS_SHOWN} more names (--json lists them)")
+    return table
+
+
+def _genome_warnings(design) -> None:
+    """What BioXen assumed reading each VM's genome (topology, table, partial and renamed genes)."""
+    from bioxen.genome.checks import genome_notes
+
+    for vm in design.vms:
+        for note in genome_notes(vm.genome):
+            errors.print(f"warning: VM '{vm.id}': {vm.genome.source}: {note}", style="yellow", highlight=False,
+                         markup=False, soft_wrap=True)
 
 
 @app.command()
 def check(policy: Path = typer.Argument(..., help="policy YAML")):
-    """Validate a policy without compiling it."""
-    from bioxen.policy import load_policy
+    """Validate a policy and everything it names (genomes, tables, chassis, parts, commands)
+    with every check compile makes short of building the model."""
+    from bioxen.frontend import check_design
 
-    with _user_errors():
-        parsed = load_policy(policy)
-    console.print(f"{policy}: ok ({len(parsed.vms)} VM(s), schema {parsed.schema_version})")
+    with _user_errors(), _stage("checking"):
+        design = check_design(policy)
+    _genome_warnings(design)
+    genes = sum(len(u.locus_tags) for vm in design.vms for u in vm.units)
+    console.print(f"{policy}: ok ({len(design.vms)} VM(s), {genes} expressed gene(s), "
+                  f"{len(design.control)} timed command(s), chassis {design.chassis.name})")
 
 
 def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cache: bool = True):
     """Compile (or copy an unchanged design's build from the cache); returns the design as read
     from its inputs and the build directory."""
     from bioxen.backend import cache
-    from bioxen.backend.compile import compile_design, write_build
+    from bioxen.backend.compile import compile_design, write_files
     from bioxen.frontend import read_design
+    from bioxen.outdir import check_out_dir, replacing_dir
 
     formats = check_formats(formats)   # before any work: a typo costs nothing
+    if out is not None:
+        check_out_dir(out)             # so does a -o that is not a build's place
 
     timings: dict = {}
     with _stage("reading inputs", timings):
         design = read_design(policy)
+    _genome_warnings(design)
     out = out or Path("build") / design.name
+    inputs = [i.path for i in design.inputs]
+    check_out_dir(out, inputs)
     key = cache.build_key(design, formats)
-    if use_cache and cache.restore(key, out):
+    if use_cache and cache.restore(key, out, inputs):
         network = json.loads((out / "manifest.json").read_text())["network"]
         console.print(f"compiled {design.name}: {network['species']} species, {network['reactions']} reactions "
                       f"(unchanged: copied from the cache, {cache.root() / key[:16]}...) -> {out}")
@@ -110,10 +162,10 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cac
     with _stage("compiling", timings):
         build = compile_design(design)
     build.timings["parse"] = round(timings["reading inputs"], 4)
-    with _stage("writing " + ", ".join(formats)):
-        write_build(build, out, formats)
-    if use_cache:
-        cache.store(key, out)
+    with _stage("writing " + ", ".join(formats)), replacing_dir(out, inputs) as staging:
+        write_files(build, staging, formats)
+        if use_cache:
+            cache.store(key, staging)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
     if build.design.crosstalk is not None:
@@ -146,12 +198,17 @@ def _isolation_table(design) -> Table:
     return table
 
 
+def _formats_option():
+    """The --formats option of compile and run."""
+    return typer.Option(",".join(DEFAULT_FORMATS), "--formats",
+                        help=f"comma-separated: {', '.join(FORMATS)}, or all "
+                             "(model.xml and the JSON files are always written)")
+
+
 @app.command("compile")
 def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
-                    out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory"),
-                    formats: str = typer.Option(",".join(DEFAULT_FORMATS), "--formats",
-                                                help=f"comma-separated: {', '.join(FORMATS)}, or all "
-                                                     "(model.xml and the JSON files are always written)"),
+                    out: Optional[Path] = typer.Option(None, "-o", "--out", help=OUT_HELP),
+                    formats: str = _formats_option(),
                     no_cache: bool = typer.Option(False, "--no-cache",
                                                   help="compile even if the cache holds this design's build "
                                                        "(cache: $BIOXEN_CACHE_DIR/builds, safe to delete)")):
@@ -160,15 +217,58 @@ def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
         _compile(policy, out, formats.split(","), use_cache=not no_cache)
 
 
-def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path, engine=None):
-    from bioxen.runtime.engines import resolve_engine, simulate as simulate_with
-    from bioxen.runtime.plot import plot_timecourse
+@contextmanager
+def _run_progress(label: str, until: float):
+    """``progress(minutes done, minutes asked)`` for a simulation: a bar over simulated time with
+    the elapsed and remaining wall time (SSA runs report after each leg; an ODE run at its end)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed:.4g}/{task.total:.4g} min"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   console=console, transient=True)
+    task = bar.add_task(label, total=until)
+    start = time.perf_counter()
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done)
+    elapsed = time.perf_counter() - start
+    if elapsed > 1:
+        console.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
+
+
+def _ssa_budget(build_dir: Path, until: float, max_events: Optional[float], force: bool) -> None:
+    """Print what an SSA run will cost; refuse it above the budget unless forced."""
+    from bioxen.runtime.cost import check_budget, ssa_cost
+
+    with _stage("estimating the SSA run's cost"):
+        cost = ssa_cost(build_dir, until)
+    console.print(f"SSA: {cost}")
+    if not force:
+        check_budget(cost, max_events, hint="raise the budget (bioxen simulate --max-events N, or "
+                                            "BIOXEN_MAX_SSA_EVENTS) or run anyway (--force); or simulate fewer "
+                                            "minutes, or the ODE")
+
+
+def _simulate(build_dir: Path, until: float, points: int, method: str, seed, results: Path, engine=None,
+              max_events: Optional[float] = None, force: bool = False):
+    from bioxen.outdir import check_out_file, staged_files
+    from bioxen.runtime.engines import resolve_engine, simulate as simulate_with
+    from bioxen.runtime.limits import duration_minutes, output_points
+    from bioxen.runtime.plot import plot_timecourse
+    from bioxen.runtime.simulate import read_build
+
+    figure = results.with_suffix(".png")
+    for path in (results, figure):
+        check_out_file(path)           # before the simulation
+    until, points = duration_minutes(until, "simulate"), output_points(points)   # mistakes cost nothing
+    read_build(build_dir)              # nor does a broken build
     chosen, why = resolve_engine(build_dir, engine, method)
-    with _stage(f"simulating {until:g} min in {chosen.name} ({method}; {why})"):
-        table = simulate_with(build_dir, until, points, method, seed, chosen.name)
-    table.to_csv(results, index=False)
-    figure = plot_timecourse(table, results.with_suffix(".png"), build_dir.name)
+    if method == "ssa":
+        _ssa_budget(build_dir, until, max_events, force)
+    with _run_progress(f"simulating {until:g} min in {chosen.name} ({method}; {why})", until) as progress:
+        table = simulate_with(build_dir, until, points, method, seed, chosen.name, progress=progress)
+    with staged_files(results, figure) as (table_file, figure_file):
+        table.to_csv(table_file, index=False)
+        plot_timecourse(table, figure_file, build_dir.name)
     console.print(f"time courses -> {results}, plot -> {figure}")
     return table
 
@@ -181,10 +281,16 @@ def simulate(build_dir: Path = typer.Argument(..., help="a compiled build direct
              seed: Optional[int] = typer.Option(None, help="random seed (ssa)"),
              out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV"),
              engine: Optional[str] = typer.Option(None, "--engine",
-                                                  help="roadrunner, bngsim, copasi or bng (default: by network size)")):
-    """Simulate a compiled model; write CSV time courses and a PNG plot."""
+                                                  help="roadrunner, bngsim, copasi or bng (default: by network size)"),
+             max_events: Optional[float] = typer.Option(None, "--max-events",
+                                                        help="SSA budget: refuse a run expected to fire more reaction "
+                                                             "events (default 5e8, or $BIOXEN_MAX_SSA_EVENTS)"),
+             force: bool = typer.Option(False, "--force", help="run an SSA over its budget anyway")):
+    """Simulate a compiled model; write CSV time courses and a PNG plot. An SSA run's cost is
+    estimated and printed first, and a run over the budget is refused unless forced."""
     with _user_errors():
-        _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv", engine)
+        _simulate(build_dir, _duration(until), points, method, seed, out or build_dir / "results.csv", engine,
+                  max_events, force)
 
 
 def _sweep_table(summary, paths: list[str], title: str) -> Table:
@@ -230,15 +336,17 @@ def _sweep_progress():
 
 
 def _sweep(policy: Path, settings: list[str], replicates: int, method, until, points, engine, seed: int,
-           scheduler, workers: int, out: Optional[Path]) -> None:
+           scheduler, workers: int, out: Optional[Path], max_runs: Optional[int] = None) -> None:
+    from bioxen.outdir import check_out_file
     from bioxen.sweep import output_paths, run_sweep
 
     if out is not None:
-        output_paths(out)   # a bad suffix fails before any work
+        for path in output_paths(out).values():   # a bad suffix or place fails before any work
+            check_out_file(path)
     start = time.perf_counter()
     with _sweep_progress() as progress:
         result = run_sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers,
-                           progress=progress)
+                           progress=progress, max_runs=max_runs)
     about = result.results.attrs["bioxen_sweep"]
     written = result.write(out or Path("build") / about["design"] / "sweep.parquet")
     paths = list(about["settings"])
@@ -265,11 +373,13 @@ def sweep(policy: Path = typer.Argument(..., help="policy YAML"),
                                                              "tcp://10.0.0.5:8786 (default: a LocalCluster)"),
           workers: int = typer.Option(2, help="worker processes of the LocalCluster"),
           out: Optional[Path] = typer.Option(None, "-o", "--out", help="results .parquet or .csv (default: "
-                                                                       "build/<policy name>/sweep.parquet)")):
+                                                                       "build/<policy name>/sweep.parquet)"),
+          max_runs: Optional[int] = typer.Option(None, "--max-runs", help="the most runs (grid points x "
+                                                 "replicates) to allow (default: $BIOXEN_MAX_SWEEP_RUNS or 10,000)")):
     """Sweep policy fields over a grid with replicates on Dask: one tidy table of every run, a
     table of each run's final values and a summary per grid point."""
     with _user_errors():
-        _sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers, out)
+        _sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers, out, max_runs)
 
 
 def _summary_table(summary, design_name: str) -> Table:
@@ -299,14 +409,15 @@ def _summary_table(summary, design_name: str) -> Table:
 
 @app.command()
 def run(policy: Path = typer.Argument(..., help="policy YAML"),
-        out: Optional[Path] = typer.Option(None, "-o", "--out", help="output directory")):
-    """Compile, simulate as the policy's `simulate:` says, and summarise."""
+        out: Optional[Path] = typer.Option(None, "-o", "--out", help=OUT_HELP),
+        formats: str = _formats_option()):
+    """Compile (the formats asked for), simulate as the policy's `simulate:` says, and summarise."""
     from bioxen.report import write_report
     from bioxen.runtime.steady import host_alone
     from bioxen.runtime.summary import summarize
 
     with _user_errors():
-        design, out_dir = _compile(policy, out)
+        design, out_dir = _compile(policy, out, formats.split(","))
         plan = design.simulation
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
@@ -333,10 +444,17 @@ def report(build_dir: Path = typer.Argument(..., help="a compiled build director
            sweep: int = typer.Option(0, help="scalability: simulate 1..N copies of the policy's first VM")):
     """Write metrics.json and a self-contained report.html for a build; print the comparison."""
     from bioxen.report import write_report
+    from bioxen.report.metrics import read_results
+    from bioxen.runtime.simulate import read_build, read_manifest
 
     with _user_errors():
+        if sweep < 0:
+            raise BioxenError(f"--sweep takes a number of VMs (0 for none), got {sweep}")
+        read_build(build_dir)                                 # a broken build fails before any work
+        read_manifest(build_dir)
+        table = read_results(build_dir / "results.csv")       # None: none yet, or one from before reports
         with _stage("report" + (f" with a sweep of 1..{sweep} VMs" if sweep else "")):
-            _, rows = write_report(build_dir, sweep=sweep,
+            _, rows = write_report(build_dir, table, sweep=sweep,
                                    progress=lambda n: console.print(f"[dim]  sweep: {n} VM(s)[/dim]"))
     console.print(_comparison_table(rows, build_dir.name))
     console.print(f"report -> {build_dir / 'report.html'}, metrics -> {build_dir / 'metrics.json'}")
@@ -355,5 +473,11 @@ def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassi
         print(f"  {key}: {value:.6g}")
 
 
+def _terminated(number: int, frame) -> None:
+    raise SystemExit(128 + number)
+
+
 def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so a build or file being written is cleaned up, not left half-made
+    signal.signal(signal.SIGTERM, _terminated)
     app()

@@ -88,5 +88,11 @@ class CommandError(BioxenError):
     stage = "command"
 
 
+class OutputError(BioxenError):
+    """A place BioXen will not write to, or a write that failed."""
+
+    stage = "output"
+
+
 def at(path: str | Path, line: int | None = None, column: int | None = None) -> Location:
     return Location(str(path), line, column)

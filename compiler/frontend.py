@@ -1,6 +1,7 @@
 """Front end: read a policy and everything it names into a Design.
 
-Only this stage reads user files (policy, genomes, tables, chassis).
+Only this stage reads user files (policy, genomes, tables, chassis). :func:`check_design` is
+the one validation path: what `bioxen check` runs, and what compile runs before it builds.
 """
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
 from bioxen.genome import load_genome
 from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
 from bioxen.parts import load_parts
-from bioxen.policy import load_policy
-from bioxen.policy.load import read_policy_yaml, yaml_location
+from bioxen.policy.load import read_policy, yaml_location
 from bioxen.table import read_expression_table
 
 
 def _data_file(name: str, base_dir: Path) -> Path:
     """A data file relative to the policy, else by bare name in BIOXEN_DATA_PATH."""
-    path = Path(name).expanduser()
+    try:
+        path = Path(name).expanduser()
+    except RuntimeError:  # ~name of no such user: a plain relative path
+        path = Path(name)
     if path.is_absolute():
         return path
     if (base_dir / path).is_file():
@@ -34,12 +37,13 @@ def _data_file(name: str, base_dir: Path) -> Path:
 
 def read_design(policy_path: str | Path) -> Design:
     policy_path = Path(policy_path)
-    policy = load_policy(policy_path)
-    tree = read_policy_yaml(policy_path)
+    policy, tree, raw = read_policy(policy_path)
     base = policy_path.resolve().parent
-    chassis = load_chassis(policy.host.chassis, base)
-    parts = load_parts(policy.isolation.parts, base)
-    inputs = [InputFile("policy", str(policy_path), hashlib.sha256(policy_path.read_bytes()).hexdigest()),
+    chassis = _located(lambda: load_chassis(policy.host.chassis, base),
+                       yaml_location(policy_path, tree, ("host", "chassis"), key_itself=False))
+    parts = _located(lambda: load_parts(policy.isolation.parts, base),
+                     yaml_location(policy_path, tree, ("isolation", "parts"), key_itself=False))
+    inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
               InputFile("chassis", chassis.source, chassis.sha256),
               InputFile("parts", parts.source, parts.sha256)]
     vms, errors = [], []
@@ -55,6 +59,8 @@ def read_design(policy_path: str | Path) -> Design:
             errors += [Diagnostic(f"VM '{spec.id}': {e.message}", e.location, e.hint) for e in exc.errors]
             continue
         inputs.append(InputFile(f"{spec.id}.genome", genome.source, genome.sha256))
+        if genome.annotation:
+            inputs.append(InputFile(f"{spec.id}.annotation", genome.annotation, genome.annotation_sha256))
         operons = tuple(tuple(op) for op in spec.operons) if spec.operons else None
         kinetics = Kinetics(**spec.kinetics.model_dump()) if spec.kinetics else Kinetics()
         errors += _kinetics_errors(spec.id, kinetics, chassis, lambda *key: yaml_location(
@@ -68,7 +74,9 @@ def read_design(policy_path: str | Path) -> Design:
                            expression=tuple((spec.expression or {}).items()),
                            expression_location=yaml_location(policy_path, tree, ("vms", index, "expression"),
                                                              key_itself=True) if spec.expression else None,
-                           dormant=spec.start == "dormant"))
+                           dormant=spec.start == "dormant",
+                           name_locations=_name_locations(spec, lambda *key: yaml_location(
+                               policy_path, tree, ("vms", index) + key, key_itself=key[0] == "expression"))))
     if errors:
         raise PolicyError.collected(errors)
     control = _commands(policy, tree, policy_path)
@@ -81,6 +89,35 @@ def read_design(policy_path: str | Path) -> Design:
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=_ring_clock(policy), scheduler=policy.scheduler.policy)
+
+
+def _name_locations(spec, where) -> tuple:
+    """(list, gene name, location) of every gene the VM's policy names; ``where(*key)`` locates
+    a key under the VM."""
+    found = [(what, name, where(what, i)) for what in ("knockouts", "essential")
+             for i, name in enumerate(getattr(spec, what) or ())]
+    found += [("expression", name, where("expression", name)) for name in spec.expression or {}]
+    found += [("operons", name, where("operons", i, j)) for i, operon in enumerate(spec.operons or ())
+              for j, name in enumerate(operon)]
+    return tuple(found)
+
+
+def check_design(policy_path: str | Path) -> Design:
+    """Every check compile makes short of building the model: read the design (policy, genomes,
+    tables, chassis, parts, commands) and run the compiler passes over it (gene selection,
+    genetic code, isolation, parameters, clock). Returns the design after the passes."""
+    from bioxen.passes import run_passes
+
+    return run_passes(read_design(policy_path))
+
+
+def _located(load, where):
+    """``load()``, its errors that name no file placed at the policy key that named it."""
+    try:
+        return load()
+    except BioxenError as exc:
+        raise type(exc).collected([e if e.location else Diagnostic(e.message, where, e.hint)
+                                   for e in exc.errors]) from None
 
 
 # VM kinetics keys -> the chassis guest quantity each is relative to.
@@ -121,6 +158,9 @@ def _ring_clock(policy) -> RingClock | None:
     return RingClock(scheduler.quantum, tuple(vm.id for vm in policy.vms))
 
 
+MAX_TURNS = 10_000   # a week at a 1-minute quantum
+
+
 def _round_robin(policy, where) -> list[Command]:
     """The external clock: every quantum the next running VM's gate opens and the others' close.
 
@@ -129,6 +169,11 @@ def _round_robin(policy, where) -> list[Command]:
     scheduler = policy.scheduler
     if scheduler.policy != "round_robin" or scheduler.clock != "external" or not policy.vms:
         return []
+    turns = policy.simulate.until / scheduler.quantum
+    if turns > MAX_TURNS:  # each turn is a command per VM
+        raise PolicyError(f"round_robin quantum {scheduler.quantum:g} min makes {turns:.3g} turns in the "
+                          f"{policy.simulate.until:g} min run; at most {MAX_TURNS:,}", where,
+                          hint="choose a longer quantum or a shorter run")
     inf = float("inf")
     created = {vm.id: 0.0 if vm.start == "running" else inf for vm in policy.vms}
     destroyed = {vm.id: inf for vm in policy.vms}

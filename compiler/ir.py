@@ -113,6 +113,8 @@ class GuestVM:
     # resolves them to locus tags
     expression: tuple[tuple[str, float], ...] = ()
     expression_location: Location | None = None   # policy: where `expression:` is
+    # policy: where each gene name of knockouts/essential/expression/operons is, (list, name, location)
+    name_locations: tuple[tuple[str, str, Location], ...] = ()
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
     mrna_decay: float = 0.0                # 1/min, the VM's mRNAs (parameterize: kinetics or chassis)
@@ -120,6 +122,11 @@ class GuestVM:
     # ribosome elongation on the VM's mRNAs relative to the host's γ(a) (parameterize); None:
     # the policy sets no translation_aa_per_s (the host's speed, no factor in the model)
     elongation_factor: float | None = None
+
+    def located(self, what: str, name: str) -> Location | None:
+        """Where the policy names gene ``name`` in its list ``what`` (knockouts, essential,
+        expression, operons); None if it does not."""
+        return next((where for kind, key, where in self.name_locations if kind == what and key == name), None)
 
 
 @dataclass(frozen=True)

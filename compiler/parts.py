@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bioxen.datafile import SourcedQuantity, quantities, read_data_file
-from bioxen.errors import PartsError, at
+from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
+from bioxen.errors import Diagnostic, PartsError
 from bioxen.rules import Quantity
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "parts"
@@ -21,7 +21,7 @@ AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _Tag(_Strict):
@@ -54,9 +54,10 @@ class _PartsFile(_Strict):
         n = len(self.tags)
         rows = self.recognition.matrix
         if len(rows) != n or any(len(r) != n for r in rows):
-            raise ValueError(f"recognition.matrix must be {n}x{n} (proteases x tags, one per tag)")
+            raise refuse_at(f"recognition.matrix must be {n}x{n} (proteases x tags, one per tag)",
+                            "recognition", "matrix")
         if any(v < 0 for r in rows for v in r):
-            raise ValueError("recognition.matrix values must be >= 0")
+            raise refuse_at("recognition.matrix values must be >= 0", "recognition", "matrix")
         return self
 
 
@@ -73,6 +74,29 @@ REQUIRED = {
     "clock": ("max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript",
               "length", "gate_hill"),
 }
+# Every value is >= 0; these are sizes, thresholds and Hill coefficients (> 0) or fractions (<= 1).
+POSITIVE = {
+    "orthogonal_ribosomes": ("orrna_threshold", "controller_threshold", "controller_K", "controller_hill",
+                             "controller_length"),
+    "protease": ("length", "Km"),
+    "atp_guard": ("hill", "repressor_K", "repressor_hill", "length"),
+    "reporter": ("length",),
+    "clock": ("repression_K", "hill", "length", "gate_hill"),
+}
+FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
+
+
+def _parts_errors(path: Path, tree, parsed: _PartsFile) -> list[Diagnostic]:
+    """Required constants the library lacks, and values out of their physical range."""
+    missing = [f"{group}.{key}" for group, keys in REQUIRED.items() for key in keys
+               if key not in getattr(parsed, group)]
+    errors = [Diagnostic(f"parts library lacks: {', '.join(missing)}", yaml_location(path, tree, (), False))] \
+        if missing else []
+    for group in REQUIRED:
+        values = {k: q.value for k, q in getattr(parsed, group).items()}
+        errors += sign_errors(path, tree, group, values, POSITIVE.get(group, ()), FRACTIONS.get(group, ()),
+                              what="parts library")
+    return errors
 
 
 @dataclass(frozen=True)
@@ -114,11 +138,10 @@ def find_parts(name: str, base_dir: Path | None = None) -> Path:
 
 def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLibrary:
     path = find_parts(name, base_dir)
-    parsed, raw = read_data_file(path, _PartsFile, PartsError, "parts library")
-    missing = [f"{group}.{key}" for group, keys in REQUIRED.items() for key in keys
-               if key not in getattr(parsed, group)]
-    if missing:
-        raise PartsError(f"parts library lacks: {', '.join(missing)}", at(path))
+    parsed, tree, raw = read_data_file(path, _PartsFile, PartsError, "parts library")
+    errors = _parts_errors(path, tree, parsed)
+    if errors:
+        raise PartsError.collected(errors)
     return PartsLibrary(
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
         quantities(parsed.protease), quantities(parsed.genetic_code), quantities(parsed.atp_guard),

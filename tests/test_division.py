@@ -43,7 +43,14 @@ def test_an_ssa_cell_partitions_every_molecule_and_the_daughters_sum_to_the_moth
     mother = cell.model.getFloatingSpeciesAmounts().copy()
     assert np.array_equal(mother, np.round(mother)) and mother.sum() > 1e5
     first, second = daughters(cell, "ssa", np.random.default_rng(5))
-    assert np.array_equal(first + second, mother)             # every species, inventories included
+    ids = list(cell.model.getFloatingSpeciesIds())
+    counted = inventories(ids)
+    molecules = [i for i, sid in enumerate(ids) if sid not in counted]
+    assert np.array_equal((first + second)[molecules], mother[molecules])     # every molecule conserved
+    # an inventory is diluted by its own reaction, so in SSA it drifts from what it counts by a few
+    # molecules; each daughter's is what it holds, so together they count the mother's molecules
+    for inventory, total in counted.items():
+        assert first[ids.index(inventory)] + second[ids.index(inventory)] == cell[total]
     assert np.array_equal(first, np.round(first)) and first.min() >= 0 and second.min() >= 0
     assert not np.array_equal(first, second)                  # binomial, not halves
     big = mother > 1000

@@ -23,7 +23,8 @@ def test_bad_recognition_matrix_is_reported_with_the_file(tmp_path):
     bad.write_text(text.replace("    - [1.0,   0.0001, 0.0001, 0.0001]\n", ""))
     with pytest.raises(PartsError) as info:
         load_parts(str(bad))
-    assert f"{bad}: error: invalid parts library" in str(info.value)
+    matrix = text.splitlines().index(next(l for l in text.splitlines() if l.strip().startswith("matrix:"))) + 1
+    assert f"{bad}:{matrix + 1}:5: error: invalid parts library" in str(info.value)  # at the matrix
     assert "recognition.matrix must be 4x4" in str(info.value)
 
 

@@ -52,6 +52,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bioxen.errors import BioxenError, Location
+from bioxen.runtime.limits import is_finite
 
 HOST_RIBOSOMES = 26_300     # E. coli at 40-min doubling: Bremer & Dennis 2008 (EcoSal), Table 3
 VM_TYPES = ("basic",)
@@ -91,6 +92,8 @@ def _number(section: dict, key: str, where: str, source, low: float = 0.0, high:
     value = section[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _error(f"{where}.{key}", f"expected a number, got {value!r}", source=source)
+    if not is_finite(value):
+        raise _error(f"{where}.{key}", f"expected a finite number, got {value!r}", source=source)
     if not value > low or (high is not None and value > high):
         bound = f"above {low:g}" + (f" and at most {high:g}" if high is not None else "")
         raise _error(f"{where}.{key}", f"{value!r} is out of range (expected a number {bound})", source=source)
@@ -178,6 +181,8 @@ def from_yaml(source: str | Path | dict) -> VmSettings:
             tree = YAML(typ="safe").load(path.read_text())
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}", Location(str(path))) from exc
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path} is not a YAML text file", Location(str(path))) from None
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}",

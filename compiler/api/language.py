@@ -12,6 +12,11 @@ line breaks anywhere between tokens. Nothing in a program is evaluated or execut
 is parsed by lark (LALR) into values, and every name is looked up in :data:`FUNCTIONS`, a
 plain table. A bad program raises :class:`ProgramError` with the line and column and a caret
 under the spot.
+
+Limits, checked on the raw text before it is parsed (so no input can exhaust the parser's
+stack or the machine): ``MAX_PROGRAM`` characters, lists and dicts nested at most
+``MAX_NESTING`` deep (counted by a scan of the brackets outside strings and comments), and at
+most ``MAX_ITEMS`` values in one list or dict.
 """
 from __future__ import annotations
 
@@ -53,6 +58,10 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "/": "/", "b": "\b", "f": "\f", "n":
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 MAX_PROGRAM = 100_000     # characters
 MAX_NESTING = 32          # lists and dicts inside each other
+MAX_ITEMS = 20_000        # values in one list or dict: twice the genes of the largest bacterial genomes
+_OPENING, _CLOSING = "[{", "]}"
+SHOWN_LINE = 100          # characters of a program's line an error shows
+MAX_DIGITS = 400          # digits in one number (a double's range ends at 309)
 
 
 class ProgramError(BioxenError):
@@ -63,9 +72,14 @@ class ProgramError(BioxenError):
 
 def _located(text: str, message: str, line: int, column: int, hint: str | None = None) -> ProgramError:
     """An error at ``line``:``column`` (1-based) with the line and a caret under the spot."""
-    lines = text.splitlines() or [""]
-    source = lines[min(line, len(lines)) - 1]
-    caret = f"\n  {source}\n  {' ' * (column - 1)}^"
+    lines = text.split("\n")   # lines as the parser counts them
+    source, offset = lines[min(line, len(lines)) - 1], column - 1
+    if len(source) > SHOWN_LINE:   # a window around the spot of a long line
+        start = max(0, min(offset - SHOWN_LINE // 2, len(source) - SHOWN_LINE))
+        source = ("..." if start else "") + source[start:start + SHOWN_LINE] + \
+            ("..." if start + SHOWN_LINE < len(source) else "")
+        offset = offset - start + (3 if start else 0)
+    caret = f"\n  {source}\n  {' ' * offset}^"
     return ProgramError(message + caret, Location("<program>", line, column), hint)
 
 
@@ -110,6 +124,9 @@ class _Values(Transformer):
 
     def number(self, token):
         text = str(token)
+        digits = sum(c.isdigit() for c in text)
+        if digits > MAX_DIGITS:
+            raise ValueError(f"a number of {digits:,} digits; at most {MAX_DIGITS}")
         return float(text) if any(c in text for c in ".eE") else int(text)
 
     def true(self, _):
@@ -122,21 +139,50 @@ class _Values(Transformer):
         return None
 
     def list(self, *items):
-        return [] if items == (None,) else list(items)
+        return [] if items == (None,) else _counted(list(items))
 
     def pair(self, key, value):
         return _string(key), value
 
     def dict(self, *pairs):
-        return {} if pairs == (None,) else dict(pairs)
+        return {} if pairs == (None,) else _counted(dict(pairs))
 
 
-def _depth(value, level: int = 0) -> int:
-    if isinstance(value, list):
-        return max([_depth(v, level + 1) for v in value], default=level + 1)
-    if isinstance(value, dict):
-        return max([_depth(v, level + 1) for v in value.values()], default=level + 1)
-    return level
+def _counted(values):
+    if len(values) > MAX_ITEMS:
+        raise ValueError(f"a list or dict of {len(values):,} values; at most {MAX_ITEMS:,}")
+    return values
+
+
+def _nesting(text: str) -> tuple[int, int, int] | None:
+    """Where brackets first nest deeper than ``MAX_NESTING`` (line, column, depth), counting
+    ``[`` and ``{`` outside strings and comments; None if they never do. A loop over the
+    characters, not a recursion: a program of 10,000 nested lists is 20 kB."""
+    depth, line, column, quote, comment, escaped = 0, 1, 0, None, False, False
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column, quote, comment = line + 1, 0, None, False   # strings and comments end at a line's end
+        elif comment:
+            continue
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote, escaped = char, False
+        elif char == "#":
+            comment = True
+        elif char in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, column, depth
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+    return None
 
 
 def parse(text: str) -> Call:
@@ -144,7 +190,12 @@ def parse(text: str) -> Call:
     if not isinstance(text, str):
         raise ProgramError(f"a biological program is text, not {type(text).__name__}")
     if len(text) > MAX_PROGRAM:
-        raise ProgramError(f"program of {len(text):,} characters; at most {MAX_PROGRAM:,}")
+        raise ProgramError(f"program of {len(text):,} characters; at most {MAX_PROGRAM:,}",
+                           hint="a program is one call; give long gene lists as several calls")
+    deep = _nesting(text)
+    if deep is not None:
+        raise _located(text, f"lists or dicts nested deeper than {MAX_NESTING} (this bracket opens level "
+                             f"{deep[2]})", deep[0], deep[1])
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
@@ -159,9 +210,6 @@ def parse(text: str) -> Call:
                 keyword, value = None, _Values().transform(node.children[0])
         except VisitError as exc:
             raise _located(text, str(exc.orig_exc), node.meta.line, node.meta.column) from None
-        if _depth(value) > MAX_NESTING:
-            raise _located(text, f"arguments nested deeper than {MAX_NESTING} lists or dicts",
-                           node.meta.line, node.meta.column)
         arguments.append(Argument(value, keyword, node.meta.line, node.meta.column))
     return Call(str(name), tuple(arguments), name.line, name.column)
 

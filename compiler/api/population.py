@@ -14,6 +14,7 @@ division time and of each VM's protein at division.
 """
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,12 @@ import pandas as pd
 from bioxen.errors import SimulationError
 from bioxen.runtime.cell import Birth, Cell
 from bioxen.runtime.division import halve, partition
+from bioxen.runtime.limits import duration_minutes
+from bioxen.runtime.simulate import METHODS
 from bioxen.sweep.cluster import BuildFiles, dask_client
 
 DIVISIONS = ("binomial", "halve")
+MAX_CELL_CYCLES = 100_000     # cells x generations: each is a task of a second or more
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,13 @@ def population(build_dir: str | Path, cells: int = 8, generations: int = 3, meth
                limit_min: float = 600.0) -> pd.DataFrame:
     """N = ``cells`` cells over ``generations`` cell cycles (module docstring): one row per cell
     cycle (lineage, generation, born_min, division_time_min, <vm>_protein_at_division)."""
-    if division not in DIVISIONS:
-        raise SimulationError(f"unknown division {division!r} (expected one of: {', '.join(DIVISIONS)})")
-    if cells < 1 or generations < 1:
-        raise SimulationError(f"a population needs at least one cell and one generation (got {cells}, {generations})")
+    limit_min = _check(cells, generations, method, division, seed, workers, limit_min)
     build = BuildFiles.read(Path(build_dir))
     rng = np.random.default_rng(seed)
     founder = Cell(Path(build_dir), "ode")
     start = founder.amounts()
+    if method == "ssa":
+        _check_ssa_cost(Path(build_dir), founder, cells * generations, limit_min)
     newborn = [(start, Birth(0, str(i), 0.0, 0.0)) for i in range(cells)]
     rows = []
     with dask_client(scheduler, workers) as client:
@@ -98,3 +101,36 @@ def population(build_dir: str | Path, cells: int = 8, generations: int = 3, meth
             picked = rng.choice(len(offspring), size=min(cells, len(offspring)), replace=False)
             newborn = [offspring[i] for i in sorted(picked)]
     return pd.DataFrame(rows)
+
+
+def _whole(value, what: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bound = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
+        raise SimulationError(f"{what} must be a whole number {bound}, got {value!r:.80}")
+    return value
+
+
+def _check(cells, generations, method, division, seed, workers, limit_min) -> float:
+    """A population's arguments, before any work; the cycle limit in minutes."""
+    if division not in DIVISIONS:
+        raise SimulationError(f"unknown division {division!r} (expected one of: {', '.join(DIVISIONS)})")
+    if method not in METHODS:
+        raise SimulationError(f"unknown method {method!r} (expected one of: {', '.join(METHODS)})")
+    _whole(cells, "cells", 1), _whole(generations, "generations", 1), _whole(seed, "seed", 0)
+    _whole(workers, "workers", 1, 256)
+    if cells * generations > MAX_CELL_CYCLES:
+        raise SimulationError(f"{cells:,} cells over {generations:,} generations is {cells * generations:,} cell "
+                              f"cycles; at most {MAX_CELL_CYCLES:,}")
+    return duration_minutes(limit_min, "limit_min")
+
+
+def _check_ssa_cost(build_dir: Path, founder: Cell, cycles: int, limit_min: float) -> None:
+    """Refuse an SSA population whose cell cycles would fire more events than the budget."""
+    from bioxen.runtime.cost import BUDGET_VARIABLE, SsaCost, check_budget, ssa_cost
+
+    rate = float(founder.run(1e-6, points=2)["growth_rate_per_min"].iloc[-1])
+    cycle = min(limit_min, math.log(2) / rate) if rate > 0 else limit_min
+    per_minute = ssa_cost(build_dir, 1.0)
+    check_budget(SsaCost(per_minute.events_per_minute, cycle * cycles, f"{per_minute.source}, {cycles} cell cycles "
+                                                                        f"of ~{cycle:.0f} min"),
+                 hint=f"fewer cells or generations, method='ode', or a larger budget ({BUDGET_VARIABLE}=N events)")

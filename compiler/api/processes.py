@@ -52,15 +52,22 @@ class MetabolicRun:
 
 
 def run_operon(context: CellularContext, genes: list[str], duration: float | None = None) -> OperonRun:
-    """Express the VM for ``duration`` seconds (default an hour) and read the genes' time courses."""
+    """Express the VM for ``duration`` seconds (default an hour) and read the genes' time courses
+    (one per gene: a gene named twice, or by its locus tag and its name, is read once)."""
     seconds = OPERON_SECONDS if duration is None else duration
+    if isinstance(genes, str) or not isinstance(genes, (list, tuple)) or \
+            not all(isinstance(key, str) for key in genes):
+        raise ConfigError(f"run_operon needs a list of gene names or locus tags, got {genes!r:.80}")
     if not genes:
         raise ConfigError("run_operon needs at least one gene")
-    tags = [context.runtime.gene(key).locus_tag for key in genes]
-    context.watch(tags)
+    named: dict[str, str] = {}                  # locus tag -> the key first naming it
+    for key in dict.fromkeys(genes):
+        named.setdefault(context.runtime.gene(key).locus_tag, key)
+    context.watch(list(named))
+    keys = list(named.values())
     before = len(context.conditions)
     table = context.run(seconds)
-    return OperonRun(tuple(context.genes(genes, table)), float(seconds), tuple(context.conditions[before:]))
+    return OperonRun(tuple(context.genes(keys, table)), float(seconds), tuple(context.conditions[before:]))
 
 
 def cell_cycle_checkpoint(context: CellularContext) -> Checkpoint:
@@ -68,6 +75,8 @@ def cell_cycle_checkpoint(context: CellularContext) -> Checkpoint:
 
 
 def _absent(context: CellularContext, settings: dict | None) -> tuple[str, ...]:
+    if settings is not None and not isinstance(settings, dict):
+        raise ConfigError(f"run_metabolic_pathways: conditions must be a dict, got {type(settings).__name__}")
     settings = dict(settings or {})
     unknown = sorted(set(settings) - {"nutrients"})
     if unknown:
@@ -95,6 +104,8 @@ def metabolic_pathways(context: CellularContext, glucose_available: bool = True,
 
 def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> CellularContext:
     """A new context from ``create_cellular_context``'s settings, run for ``runtime_duration`` s."""
+    if settings is not None and not isinstance(settings, dict):
+        raise ConfigError(f"create_cellular_context: settings must be a dict, got {type(settings).__name__}")
     settings = dict(settings or {})
     allowed = ("runtime_duration", "environmental_context", "execution_isolation", "method", "seed")
     unknown = sorted(set(settings) - set(allowed))
@@ -109,8 +120,8 @@ def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> C
     if method not in ("ode", "ssa"):
         raise ConfigError(f"create_cellular_context: method {method!r} is not 'ode' or 'ssa'")
     seed = settings.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ConfigError(f"create_cellular_context: seed must be a non-negative integer, got {seed!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
+        raise ConfigError(f"create_cellular_context: seed must be a whole number from 0 to {2**31 - 1}, got {seed!r}")
     variant = runtime.variant(pool="orthogonal" if isolation else "host", carbon=environment.carbon)
     context = CellularContext(variant, environment, isolation, method, seed)
     duration = settings.get("runtime_duration", CONTEXT_SECONDS)

@@ -30,6 +30,7 @@ from bioxen.api.config import ConfigError, VmSettings, policy_for, vm_model_id
 from bioxen.errors import SimulationError
 from bioxen.rules.control import inducer_name
 from bioxen.runtime.cell import DOUBLED, Cell
+from bioxen.runtime.cost import BUDGET_VARIABLE, check_budget
 
 FORK_SPEED = 100.0          # bp/s per replication fork: Thornburg et al. 2022 Eq. 8 (PARAMETERS.md)
 HOST_CODE = 11              # the E. coli host's translation table
@@ -52,6 +53,8 @@ class Environment:
 
     @classmethod
     def from_settings(cls, settings: dict | None) -> "Environment":
+        if settings is not None and not isinstance(settings, dict):
+            raise ConfigError(f"environmental_context must be a dict, got {type(settings).__name__}")
         settings = dict(settings or {})
         unknown = sorted(set(settings) - {"temperature", "pH", "nutrients"})
         if unknown:
@@ -125,6 +128,7 @@ class GenomicRuntime:
         from bioxen.passes.parameterize import reference_state
 
         self.vm = vm_model_id(self.name)
+        self._genes: dict[str, object] | None = None            # locus tag or unique name -> gene
         genome = self.settings.genome
         if Path(genome).expanduser().exists():
             genome = str(Path(genome).expanduser().resolve())
@@ -155,8 +159,19 @@ class GenomicRuntime:
         self._species: dict[str, list[str]] | None = None     # locus tag -> its species
         self._tags: dict[str, list[str]] = {}                   # species -> its locus tags
 
+    def _find(self, key):
+        """``genome.find`` by a table built once: a gene by locus tag or, failing that, by a name
+        the genome gives once (a program may name thousands of genes; a scan each is quadratic)."""
+        if self._genes is None:
+            names: dict[str, list] = {}
+            for gene in self.genome.genes:
+                names.setdefault(gene.name, []).append(gene)
+            self._genes = {name: found[0] for name, found in names.items() if name and len(found) == 1}
+            self._genes.update({gene.locus_tag: gene for gene in reversed(self.genome.genes)})
+        return self._genes.get(key) if isinstance(key, str) else None
+
     def _check_genes(self, keys) -> None:
-        missing = [k for k in keys if self.genome.find(k) is None]
+        missing = [k for k in keys if self._find(k) is None]
         if missing:
             raise ConfigError(f"genome {self.genome.accession} ({self.genome.source}) has no gene "
                               f"{', '.join(map(repr, missing))}",
@@ -176,7 +191,7 @@ class GenomicRuntime:
 
     def gene(self, key: str):
         self._check_genes([key])
-        return self.genome.find(key)
+        return self._find(key)
 
     def species_of(self, locus_tag: str) -> tuple[list[str], list[str], bool]:
         """The model species holding a gene's mRNA and its protein, and whether they belong to a
@@ -191,7 +206,7 @@ class GenomicRuntime:
                     self._species.setdefault(tag, []).append(sid)
         found = self._species.get(locus_tag, [])
         if not found:
-            why = "knocked out" if locus_tag in {self.genome.find(k).locus_tag for k in self.knockouts} else \
+            why = "knocked out" if locus_tag in {self._find(k).locus_tag for k in self.knockouts} else \
                 "not expressed (a pseudogene?)"
             raise SimulationError(f"gene {locus_tag} has no species in VM {self.vm}'s model: it is {why}")
         mrna = [s for s in found if s.startswith(("mRNA_", "RNA_"))]
@@ -233,6 +248,9 @@ class CellularContext:
             raise ConfigError(f"a run needs a duration in seconds above 0 and at most {MAX_SECONDS:g} "
                               f"(10 days of cell time), got {seconds!r}")
         minutes = seconds / 60.0
+        if self.method == "ssa":     # a whole cell's SSA fires ~1.5e7 events a minute: know the cost first
+            check_budget(self.cell.ssa_cost(minutes), hint=f"run fewer seconds, use the ODE, or raise the budget "
+                                                           f"({BUDGET_VARIABLE}=N events)")
         table = self.cell.run(minutes, points=max(2, min(1001, int(math.ceil(minutes * 4)) + 1)))
         shares = {vm: spec["ribosome_share"] for vm, spec in self.cell.outputs.vms.items()}
         running = {vm: self.cell.parameter(inducer_name("pause", vm)) < 0.5 for vm in shares}

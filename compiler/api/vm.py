@@ -18,6 +18,7 @@ from pathlib import Path
 from bioxen.api import processes
 from bioxen.api.config import VM_TYPES, ConfigError, VmSettings, from_config, from_yaml
 from bioxen.api.runtime import CellularContext, GenomicRuntime
+from bioxen.runtime.limits import is_finite
 
 
 class BioVM:
@@ -63,9 +64,12 @@ class BioVM:
     def set_expression(self, gene: str, factor: float) -> None:
         """Scale a gene's transcription by ``factor`` (> 0; 1 restores it): recompiled, and the flux
         balance caps the gene's reactions when factor < 1."""
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 0:
-            raise ConfigError(f"set_expression: factor must be a number above 0, got {factor!r}",
+        if not is_finite(factor) or not factor > 0:
+            raise ConfigError(f"set_expression: factor must be a finite number above 0, got {factor!r}",
                               hint="use knockout() to delete a gene")
+        if not isinstance(gene, str):
+            raise ConfigError(f"set_expression: gene must be a locus tag or a gene name, got {gene!r}")
+        self.runtime.gene(gene)                               # an unknown gene is an error here
         expression = dict(self.runtime.expression)
         expression.pop(gene, None)
         if factor != 1:

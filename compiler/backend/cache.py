@@ -8,7 +8,9 @@ that key in ``$BIOXEN_CACHE_DIR/builds`` (default ``~/.cache/bioxen/builds``), s
 unchanged design again copies its files instead of recompiling.
 
 Safe to delete, whole or entry by entry: an entry is moved into place complete (a temporary
-directory renamed), one without its manifest is ignored, and a miss simply compiles.
+directory renamed), one without its manifest is ignored, and a miss simply compiles. Every
+file of an entry is checked against the SHA-256 its manifest lists as it is copied out; an
+entry with a file changed, missing or added is deleted and compiled afresh.
 ``BIOXEN_NO_CACHE=1`` (or ``bioxen compile --no-cache``) turns it off.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from bioxen.genome.resolve import cache_dir
 from bioxen.ir import Design
+from bioxen.outdir import MANIFEST, replacing_dir, signals_deferred
 
 _TOOLS = ("pysb", "bionetgen", "python-libsbml", "biopython", "ViennaRNA", "sbol3", "antimony",
           "python-libsedml", "python-libcombine")
@@ -64,39 +67,83 @@ def build_key(design: Design, formats) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def restore(key: str, out_dir: Path) -> bool:
-    """Copy the cached build ``key`` into ``out_dir`` (replacing it); False on a miss."""
+def restore(key: str, out_dir: Path, inputs=()) -> bool:
+    """Copy the cached build ``key`` into ``out_dir`` (replacing it whole, as
+    :func:`bioxen.outdir.replacing_dir` does; ``inputs`` must not be inside it), each file
+    checked against the SHA-256 its manifest lists; False on a miss. A damaged entry is
+    deleted and counts as a miss."""
     entry = root() / key
-    if not enabled() or not (entry / "manifest.json").is_file():
+    if not enabled() or not (entry / MANIFEST).is_file():
         return False
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        shutil.copytree(entry, staging, dirs_exist_ok=True)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    except FileNotFoundError:       # the entry was deleted while being copied: a miss
-        shutil.rmtree(staging, ignore_errors=True)
+        with replacing_dir(out_dir, inputs) as staging:
+            try:
+                complete = _copy_checked(entry, staging)
+            except FileNotFoundError:       # the entry was deleted while being copied
+                raise _Miss(damaged=False) from None
+            if not complete:
+                raise _Miss(damaged=True)
+    except _Miss as miss:
+        if miss.damaged:
+            with signals_deferred():
+                shutil.rmtree(entry, ignore_errors=True)
         return False
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return True
 
 
+class _Miss(Exception):
+    """A cache entry that cannot be served: gone, or ``damaged`` (its files are not those
+    its manifest lists)."""
+
+    def __init__(self, damaged: bool):
+        self.damaged = damaged
+
+
+def _copy_checked(source: Path, target: Path) -> bool:
+    """Copy a build's files and manifest from ``source`` into ``target``, hashing each as it
+    is copied; False (and a partial copy) if they are not exactly the files the manifest
+    lists, with the SHA-256 it gives."""
+    text = (source / MANIFEST).read_bytes()
+    try:
+        listed = json.loads(text).get("files")
+    except (ValueError, AttributeError):
+        return False
+    on_disk = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()} - {MANIFEST}
+    if not isinstance(listed, dict) or on_disk != set(listed) or any(".." in Path(n).parts for n in listed):
+        return False
+    for name, digest in listed.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        if _copy_hashed(source / name, target / name) != digest:
+            return False
+    (target / MANIFEST).write_bytes(text)
+    return True
+
+
+def _copy_hashed(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with open(source, "rb") as reading, open(target, "wb") as writing:
+        while chunk := reading.read(1 << 20):
+            digest.update(chunk)
+            writing.write(chunk)
+    return digest.hexdigest()
+
+
 def store(key: str, build_dir: Path) -> None:
-    """Keep a copy of a finished build directory under ``key`` (nothing if caching is off)."""
+    """Keep a copy of a finished build directory under ``key`` (nothing if caching is off, or
+    if its files are not those its manifest lists)."""
     if not enabled():
         return
     entry = root() / key
-    if (entry / "manifest.json").is_file():
+    if (entry / MANIFEST).is_file():
         return
     entry.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(entry, ignore_errors=True)      # a damaged entry (no manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=entry.parent))
     try:
-        shutil.copytree(build_dir, staging, dirs_exist_ok=True)
-        os.replace(staging, entry)
+        if _copy_checked(Path(build_dir), staging):
+            shutil.rmtree(entry, ignore_errors=True)      # a damaged entry (no manifest)
+            os.replace(staging, entry)
     except OSError:                 # another process stored it first, or the disk is full: no cache
-        shutil.rmtree(staging, ignore_errors=True)
+        pass
+    finally:
+        with signals_deferred():
+            shutil.rmtree(staging, ignore_errors=True)

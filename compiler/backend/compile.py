@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import platform
-import shutil
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,16 +20,17 @@ from bioxen.backend.bngnet import to_net
 from bioxen.backend.copasi import write_cps
 from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
-from bioxen.backend.images import hypervisor_image, vm_image
+from bioxen.backend.images import hypervisor_image, vm_images
 from bioxen.backend.sbol import to_sbol3, write_sbol3
 from bioxen.names import mangle
+from bioxen.outdir import MANIFEST, file_hashes, replacing_dir
 from bioxen.backend.isolation import isolation_report
 from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
 from bioxen.backend.formats import DEFAULT_FORMATS, OPTIONAL, check_formats
 from bioxen.ir import Design
-from bioxen.passes import PIPELINE
+from bioxen.passes import run_passes
 from bioxen.rules.clock import repressor_name
 from bioxen.rules.host import HOST_OUTPUTS
 from bioxen.rules.ribosomes import orrna_parameter
@@ -83,15 +81,15 @@ def compile_design(design: Design, timings: dict | None = None) -> Build:
 
 def _compile(design: Design, timings: dict) -> Build:
     with _timed(timings, "passes"):
-        for _, apply in PIPELINE:
-            design = apply(design)
+        design = run_passes(design)
     with _timed(timings, "rules"):
         builder, outputs = build_model(design)
     with _timed(timings, "network"):
         expander = expand_network(builder.model)
     with _timed(timings, "sbml"):
         species_ids, reaction_ids = network_ids(builder.model)
-        doc = to_sbml(builder, species_ids, reaction_ids, steps(design), own_network=expander == "bioxen")
+        doc = to_sbml(builder, species_ids, reaction_ids, steps(design), own_network=expander == "bioxen",
+                      genes=gene_table(design))
     return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
 
 
@@ -105,12 +103,31 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def gene_table(design: Design) -> dict[str, dict[str, dict]]:
+    """{VM: {gene key: its record, 1-based start and end, strand and what the genome file calls it}}
+    for every guest gene the model stands for (the keys the species and reactions cite)."""
+    table = {}
+    for vm in design.vms:
+        genes, compiled = vm.genome.by_locus_tag(), [t for u in vm.units for t in u.locus_tags]
+        table[vm.id] = {key: _gene_entry(genes[key]) for key in dict.fromkeys(compiled) if key in genes}
+    return table
+
+
+def _gene_entry(gene) -> dict:
+    return {"record": gene.record, "start": gene.start + 1, "end": gene.end, "strand": "+" if gene.strand == 1 else "-",
+            "feature_type": gene.feature_type, "locus_tag": gene.tag or None, "gene": gene.gene or None,
+            "label": gene.label or None, "product": gene.product or None, "protein_id": gene.protein_id or None}
+
+
 def locus_map(build: Build) -> dict:
+    """Every species and reaction -> the gene keys it stands for; ``genes``: {VM: {key: where the
+    gene lies and what the genome file calls it}} (:func:`gene_table`)."""
     model, builder = build.builder.model, build.builder
     return {
         "species": {sid: list(builder.species_tags(cp)) for sid, cp in zip(build.species_ids, model.species)},
         "reactions": {rid: [t for rule in r["rule"] for t in builder.rule_tags.get(rule, ())]
                       for rid, r in zip(build.reaction_ids, model.reactions_bidirectional)},
+        "genes": gene_table(build.design),
     }
 
 
@@ -214,7 +231,9 @@ def manifest(build: Build) -> dict:
         "tools": _versions(),
         "network": {"expanded_by": build.expander, "species": len(build.species_ids),
                     "reactions": len(build.reaction_ids), "rules": len(build.builder.model.rules)},
-        "vms": [{"id": vm.id, "genome": vm.genome.accession, "resolution": vm.resolution,
+        "vms": [{"id": vm.id, "genome": vm.genome.accession,
+                 "replicons": [{"id": r.id, "length_bp": r.length, "topology": r.topology}
+                               for r in vm.genome.replicons], "resolution": vm.resolution,
                  "ribosome_share": vm.ribosome_share, "units": len(vm.units),
                  "genes_expressed": sum(len(u.locus_tags) for u in vm.units),
                  "pseudogenes_skipped": sum(g.pseudo for g in vm.genome.genes)} for vm in design.vms],
@@ -226,10 +245,12 @@ def _write_design_dna(design: Design, directory: Path) -> None:
     """The DNA that would be built: GenBank VM images, the hypervisor's genes, and SBOL3."""
     if not design.vms:
         return
-    records = [vm_image(vm) for vm in design.vms] + [hypervisor_image(design)]
-    for vm, record in zip(design.vms, records):
-        SeqIO.write(record, directory / f"vm_{vm.id}.gb", "genbank")
-    SeqIO.write(records[-1], directory / "hypervisor.gb", "genbank")
+    images = [vm_images(vm) for vm in design.vms]   # one record per replicon
+    hypervisor = hypervisor_image(design)
+    for vm, records in zip(design.vms, images):
+        SeqIO.write(records, directory / f"vm_{vm.id}.gb", "genbank")
+    SeqIO.write(hypervisor, directory / "hypervisor.gb", "genbank")
+    records = [record for replicons in images for record in replicons] + [hypervisor]
     write_sbol3(to_sbol3(records, design_name=mangle(design.name)), directory / "design.sbol3")
 
 
@@ -266,32 +287,36 @@ WRITERS = {
 assert tuple(WRITERS) == OPTIONAL
 
 
-def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> Path:
-    """Write the outputs (``formats``; model.xml and the JSON files always) into a fresh
-    directory, then move it into place whole."""
+def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
+    """Write the outputs (``formats``; model.xml and the JSON files always) into ``directory``,
+    the manifest last, listing every other file with its SHA-256."""
     formats = check_formats(formats)
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    start = time.perf_counter()
+    write_sbml(build.sbml, directory / "model.xml")
+    build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
+    (directory / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
+    (directory / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
+    (directory / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
+    for name in formats[1:]:
         start = time.perf_counter()
-        write_sbml(build.sbml, staging / "model.xml")
-        build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
-        (staging / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
-        (staging / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
-        (staging / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
-        for name in formats[1:]:
-            start = time.perf_counter()
-            WRITERS[name](build, staging)
-            build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
-        (staging / "manifest.json").write_text(json.dumps({**manifest(build), "formats": list(formats)}, indent=1))
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir
+        WRITERS[name](build, directory)
+        build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
+    (directory / MANIFEST).write_text(json.dumps({**manifest(build), "formats": list(formats),
+                                                  "files": file_hashes(directory)}, indent=1))
+    return directory
+
+
+def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> Path:
+    """Write the outputs into a fresh directory beside ``out_dir``, then swap it in whole
+    (:func:`bioxen.outdir.replacing_dir`: ``out_dir`` must be new, empty or a BioXen build)."""
+    formats = check_formats(formats)
+    with replacing_dir(out_dir, _input_paths(build.design)) as staging:
+        write_files(build, staging, formats)
+    return Path(out_dir)
+
+
+def _input_paths(design: Design) -> list[str]:
+    return [i.path for i in design.inputs]
 
 
 def compile_to(design: Design, out: str | Path, formats=DEFAULT_FORMATS, use_cache: bool = True) -> Build | None:
@@ -300,11 +325,13 @@ def compile_to(design: Design, out: str | Path, formats=DEFAULT_FORMATS, use_cac
     it came from the cache."""
     from bioxen.backend import cache
 
+    formats = check_formats(formats)
     key = cache.build_key(design, formats)
-    if use_cache and cache.restore(key, Path(out)):
+    if use_cache and cache.restore(key, Path(out), _input_paths(design)):
         return None
     build = compile_design(design)
-    write_build(build, out, formats)
-    if use_cache:
-        cache.store(key, Path(out))
+    with replacing_dir(out, _input_paths(design)) as staging:
+        write_files(build, staging, formats)
+        if use_cache:
+            cache.store(key, staging)
     return build

@@ -1,6 +1,7 @@
 """GenBank images of what BioXen would build: each VM's refactored genome, the hypervisor's genes.
 
-:func:`vm_image` lays the guest genome out in genome orientation, gene by gene:
+:func:`vm_images` lays the guest genome out in genome orientation, replicon by replicon (one
+GenBank record each: a chromosome and its plasmids stay apart), gene by gene:
 
 * every non-pseudo CDS becomes a cassette ``UTR + CDS' `` where CDS' is the
   native CDS, recoded for the host when ``genetic_code == "recode"`` (every
@@ -20,7 +21,25 @@
   so the shared bases appear twice and no gene's sequence is changed by a
   neighbour's UTR or tag. All other native sequence (promoters, terminators,
   intergenic DNA) is kept as it is;
-* pseudogenes and RNA genes are copied unchanged, with their features.
+* spliced genes (:mod:`bioxen.genome.layout`): E. coli splices nothing, so a gene
+  whose location joins exons (introns, trans-splicing) is written as its mature
+  sequence (exons joined in transcription order) where its 5' exon lay; its
+  other exons leave their native places, and so does every intron that holds no
+  other gene (an intron that does, like the trnK intron holding matK in land-plant
+  chloroplasts, stays, and the genes in it are written once, in place). The
+  gene's note gives each exon's native coordinates. A circular genome with a gene
+  across its origin is first turned so that none is (the source feature says where
+  position 1 came from);
+* pseudogenes and RNA genes are copied unchanged (spliced RNAs as their mature
+  sequence), with their features;
+* a CDS that cannot be refactored (a programmed frameshift, a partial CDS, no
+  stop codon: :func:`bioxen.genome.layout.unrefactorable`) is copied unchanged,
+  its own upstream sequence and Shine-Dalgarno kept, no UTR, degron or recoding,
+  and its note says why; the model translates such a gene on host ribosomes,
+  ungated and untagged, and :func:`refactoring_warnings` names each one with the
+  fix (``knockouts:`` leaves it out of model and image);
+* a knocked-out gene (policy ``knockouts:``) is deleted: the DNA one would order
+  does not carry it; the source feature lists each deletion and where it was.
 
 :func:`hypervisor_image` writes one cassette (promoter, gene, terminator
 B0015) per hypervisor part: each orthogonal pool's o-16S rRNA (E. coli 16S
@@ -42,7 +61,7 @@ from pathlib import Path
 
 from Bio.Data.CodonTable import unambiguous_dna_by_id
 from Bio.Seq import Seq, reverse_complement
-from Bio.SeqFeature import FeatureLocation, SeqFeature
+from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
@@ -50,6 +69,8 @@ from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
 from bioxen.passes.genetic_code import HOST_TABLE
 from bioxen.rna import HOST_ANTI_SD
+from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
+                                   spans_origin, unrefactorable)
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts
 from bioxen.rules import Quantity
@@ -118,131 +139,317 @@ class Cassette:
     tag_length: int       # nt of tag DNA just before the stop codon
     recoded: int          # codons changed for the host
     replaced: bool        # the UTR replaced the native upstream window (else inserted)
+    layout: GeneLayout | None = None   # where its exons lie (None: one simple part)
+    provenance: str = ""               # where a spliced gene's exons came from
 
     @property
     def dna(self) -> str:
         return self.utr + self.cds
+
+    @property
+    def five_prime(self) -> Segment:
+        """The stretch of native DNA holding its start codon, where the cassette is placed."""
+        if self.layout is not None:
+            return self.layout.five_prime
+        return Segment(self.gene.start, self.gene.end, self.gene.strand, self.gene.pieces)
+
+    @property
+    def strand(self) -> int:
+        return self.five_prime.strand
+
+
+@dataclass(frozen=True)
+class NativeGene:
+    """A gene copied from the guest genome (an RNA gene, a pseudogene, a CDS that cannot be
+    refactored): its segments joined in transcription order, introns removed, else unchanged."""
+
+    gene: Gene
+    layout: GeneLayout
+    why: str | None = None    # a CDS left unrefactored: the reason
+    provenance: str = ""
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Native DNA left out of the image: a spliced gene's other exons and free introns (now in its
+    mature sequence), or a knocked-out gene's exons."""
+
+    start: int
+    end: int
+    note: str = ""            # for the image's record of deletions ("" for splicing)
 
 
 def gene_table(gene: Gene, genome: Genome) -> int:
     return gene.translation_table or genome.translation_table
 
 
-def _check_cds(gene: Gene, native: str, table: int) -> str | None:
-    """Why ``native`` cannot be refactored as a CDS, or None."""
-    if len(native) % 3 or len(native) < 6:
-        return f"{gene.locus_tag}: CDS length {len(native)} is not a whole number of codons"
-    if amino_acid(native[-3:], table) != "*":
-        return f"{gene.locus_tag}: CDS ends in {native[-3:]}, not a stop codon of table {table}"
-    return None
-
-
-def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool) -> Cassette:
-    """The cassette for one CDS: UTR, (recoded) body, tag, TAA."""
+def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
+             layout: GeneLayout | None = None, provenance: str = "") -> Cassette:
+    """The cassette for one CDS: UTR, (recoded) mature body, tag, TAA."""
     native, table = genome.gene_sequence(gene), gene_table(gene, genome)
     codons = [native[i:i + 3] for i in range(0, len(native) - 3, 3)]
     body = codons[:1] + [host_codon(c, table) if parts.genetic_code == "recode" else c
                          for c in codons[1:]]
     tag = back_translate(parts.tag)
     recoded = sum(a != b for a, b in zip(codons, body))
-    return Cassette(gene, parts.utr, "".join(body) + tag + STOP, len(tag), recoded, replaced)
+    return Cassette(gene, parts.utr, "".join(body) + tag + STOP, len(tag), recoded, replaced, layout,
+                    provenance)
 
 
 # --- layout of the guest genome -------------------------------------------------------
 
 def upstream_window(gene: Gene, length: int) -> tuple[int, int]:
     """The ``length`` bp just 5' of a gene's start codon, in genome coordinates."""
-    return (gene.start - length, gene.start) if gene.strand == 1 else (gene.end, gene.end + length)
+    start, end, strand = gene.pieces[0]
+    return (start - length, start) if strand == 1 else (end, end + length)
 
 
-def replaceable_windows(genome: Genome, length: int) -> set[Gene]:
-    """CDSs whose upstream window is free intergenic DNA: the UTR may replace it.
+def replaceable_windows(genome: Genome, length: int, removed: tuple[tuple[int, int], ...] = (),
+                        refactored: set[str] | None = None) -> set[Gene]:
+    """CDSs (of ``refactored``, default all) whose upstream window is free intergenic DNA: the
+    UTR may replace it.
 
-    Free means inside the genome, outside every annotated gene and outside every
-    other CDS's window (so two divergent genes never fight over one spacer).
+    Free means inside the genome, outside every part of every annotated gene, outside the
+    ``removed`` spans and outside every other CDS's window (so two divergent genes never fight
+    over one spacer).
     """
     covered = bytearray(genome.length)
-    for gene in genome.genes:
-        covered[gene.start:gene.end] = b"\x01" * (gene.end - gene.start)
+    for start, end in [p[:2] for gene in genome.genes for p in gene.pieces] + list(removed):
+        covered[start:end] = b"\x01" * (end - start)
     windows = {g: upstream_window(g, length) for g in genome.genes if g.is_coding}
     claims = Counter(p for a, b in windows.values()
                      for p in range(max(a, 0), min(b, genome.length)))
     return {g for g, (a, b) in windows.items()
-            if 0 <= a and b <= genome.length and not any(covered[a:b])
+            if (refactored is None or g.locus_tag in refactored)
+            and 0 <= a and b <= genome.length and not any(covered[a:b])
             and all(claims[p] == 1 for p in range(a, b))}
 
 
-def _region(cassette: Cassette) -> tuple[int, int]:
-    """Native coordinates a cassette stands for (its gene plus a replaced window)."""
-    gene, length = cassette.gene, len(cassette.utr) if cassette.replaced else 0
-    if gene.strand == 1:
-        return gene.start - length, gene.end
-    return gene.start, gene.end + length
+def _region(element) -> tuple[int, int]:
+    """Native coordinates an element stands for (its 5' segment, a replaced window, a removal)."""
+    if isinstance(element, Removal):
+        return element.start, element.end
+    if isinstance(element, NativeGene):
+        return element.layout.five_prime.start, element.layout.five_prime.end
+    segment, length = element.five_prime, len(element.utr) if element.replaced else 0
+    if segment.strand == 1:
+        return segment.start - length, segment.end
+    return segment.start, segment.end + length
 
 
 def _check_vm(vm: GuestVM) -> None:
     if vm.parts is None:
         raise CompileError(f"VM '{vm.id}' has no isolation parts", vm.location,
                            hint="run the isolate pass before writing images")
-    if not vm.genome.sequence:
+    if not vm.genome.has_sequence:
         raise CompileError(f"genome {vm.genome.accession} of VM '{vm.id}' has no sequence",
                            at(vm.genome.source),
                            hint="use a GenBank file with ORIGIN, or FASTA+GFF3")
-    joined = [g.locus_tag for g in vm.genome.genes if g.is_coding and g.parts]
-    if joined:
-        raise CompileError(f"VM '{vm.id}': genes with joined locations (across the origin or a "
-                           f"frameshift) cannot be refactored into a VM image yet: {', '.join(joined)}",
-                           at(vm.genome.source), hint="the model compiles; only the image is refused")
 
 
-def _cassettes(vm: GuestVM) -> list[Cassette]:
-    genome, parts = vm.genome, vm.parts
-    free = replaceable_windows(genome, len(parts.utr))
-    problems = (_check_cds(g, genome.gene_sequence(g), gene_table(g, genome))
-                for g in genome.genes if g.is_coding)
-    errors = [Diagnostic(problem, at(genome.source)) for problem in problems if problem]
-    if errors:
-        raise CompileError.collected(errors)
-    return [refactor(g, genome, parts, g in free) for g in genome.genes if g.is_coding]
+def knocked_out(vm: GuestVM, genome: Genome) -> set[str]:
+    """Locus tags of the VM's knocked-out genes (policy ``knockouts:``, names or locus tags)."""
+    found = (genome.find(key) for key in vm.knockouts)
+    return {gene.locus_tag for gene in found if gene is not None}
+
+
+def _turned(vm: GuestVM, replicon: Genome) -> tuple[Genome, int]:
+    genome, turn = origin_free(replicon)
+    across = [g.locus_tag for g in genome.genes if spans_origin(g, genome)]
+    if across:
+        raise CompileError(f"VM '{vm.id}': genes {', '.join(across)} span the origin and no position "
+                           f"of genome {genome.accession} lies outside every gene to turn it at",
+                           at(genome.source))
+    return genome, turn
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the image does with each gene of the (turned) guest genome."""
+
+    genome: Genome
+    turn: int
+    layouts: dict
+    knocked: set
+    native: dict          # locus tag -> why a CDS is left unrefactored
+    removals: list
+
+
+def _plan(vm: GuestVM, replicon: Genome) -> _Plan:
+    """The plan of one replicon (a single-replicon view of the VM's genome)."""
+    genome, turn = _turned(vm, replicon)
+    layouts = {g.locus_tag: gene_layout(g, genome) for g in genome.genes}
+    knocked = knocked_out(vm, vm.genome) & set(layouts)
+    kept = bytearray(genome.length)
+    for gene in genome.genes:
+        if gene.locus_tag not in knocked:
+            for s in layouts[gene.locus_tag].segments:
+                kept[s.start:s.end] = b"\x01" * (s.end - s.start)
+    removals = []
+    for gene in genome.genes:
+        layout = layouts[gene.locus_tag]
+        removals += [Removal(a, b) for a, b in layout.introns if not any(kept[a:b])]
+        if gene.locus_tag in knocked:
+            removals += [Removal(s.start, s.end, f"{gene.locus_tag} ({gene.name}) at native "
+                                 f"{native_location((s.start, s.end, s.strand), turn, genome.length)}")
+                         for s in layout.segments]
+        else:
+            removals += [Removal(s.start, s.end) for s in layout.segments[1:]]
+    return _Plan(genome, turn, layouts, knocked, unrefactorable(genome), removals)
+
+
+def _provenance(gene: Gene, plan: _Plan, removed: set[tuple[int, int]]) -> str:
+    """Where a spliced gene's exons came from and what became of its introns ("" if not spliced)."""
+    layout, genome = plan.layouts[gene.locus_tag], plan.genome
+    if not layout.spliced:
+        return ""
+    where = lambda s: native_location((s.start, s.end, s.strand), plan.turn, genome.length)  # noqa: E731
+    exons = "; ".join(f"exon {i} {where(s)}" for i, s in enumerate(layout.segments, 1))
+    kept = [native_location((a, b, 1), plan.turn, genome.length) for a, b in layout.introns
+            if (a, b) not in removed]
+    how = "trans-spliced" if "trans" in layout.joints else "spliced"
+    text = (f"{how}: its mature sequence, {len(layout.segments)} exons of {genome.accession} joined in "
+            f"transcription order ({exons}), lies where exon 1 lay; its other exons and every intron "
+            f"holding no other gene are gone from their native places")
+    return text + (f"; intron(s) {', '.join(kept)} kept in place: they hold other genes" if kept else "")
+
+
+def _elements(vm: GuestVM, plan: _Plan) -> list:
+    """(native region, element) of every gene and removal, in genome order."""
+    genome, parts = plan.genome, vm.parts
+    refactored = {g.locus_tag for g in genome.genes
+                  if g.is_coding and g.locus_tag not in plan.native and g.locus_tag not in plan.knocked}
+    free = replaceable_windows(genome, len(parts.utr), tuple((r.start, r.end) for r in plan.removals),
+                               refactored)
+    elements, removed = list(plan.removals), {(r.start, r.end) for r in plan.removals}
+    for gene in genome.genes:
+        tag, layout = gene.locus_tag, plan.layouts[gene.locus_tag]
+        if tag in plan.knocked:
+            continue
+        provenance = _provenance(gene, plan, removed)
+        if tag in refactored:
+            elements.append(refactor(gene, genome, parts, gene in free, layout, provenance))
+        else:
+            elements.append(NativeGene(gene, layout, plan.native.get(tag), provenance))
+    return sorted(((_region(e), e) for e in elements), key=lambda item: item[0])
+
+
+def vm_images(vm: GuestVM) -> list[SeqRecord]:
+    """The guest genome as it would be built into the host, one record per replicon (see the
+    module docstring)."""
+    _check_vm(vm)
+    views = vm.genome.views()
+    return [_replicon_image(vm, _plan(vm, view), i if len(views) > 1 else 0) for i, view in enumerate(views, 1)]
 
 
 def vm_image(vm: GuestVM) -> SeqRecord:
-    """The guest genome as it would be built into the host (see the module docstring)."""
-    _check_vm(vm)
-    genome, parts = vm.genome, vm.parts
-    elements = [(_region(c), c) for c in _cassettes(vm)]
-    elements += [((g.start, g.end), g) for g in genome.genes if not g.is_coding]
-    elements.sort(key=lambda item: item[0])
-    pieces, features, cursor, offset = [], [], 0, 0
-    for (start, end), element in elements:
+    """The image of a guest genome of one replicon (:func:`vm_images` for any genome)."""
+    records = vm_images(vm)
+    if len(records) != 1:
+        raise CompileError(f"genome {vm.genome.accession} of VM '{vm.id}' has {len(records)} replicons: "
+                           "its image is one record per replicon", at(vm.genome.source),
+                           hint="use bioxen.backend.images.vm_images")
+    return records[0]
+
+
+def _replicon_image(vm: GuestVM, plan: "_Plan", number: int) -> SeqRecord:
+    """One replicon's image; ``number`` counts the replicons of a genome of several (else 0)."""
+    genome, parts = plan.genome, vm.parts
+    pieces, features, deleted, cursor, offset = [], [], [], 0, 0
+    for (start, end), element in _elements(vm, plan):
         if start > cursor:
             pieces.append(genome.sequence[cursor:start])
             offset += start - cursor
-        dna, placed = _place(element, genome, parts, offset)
-        pieces.append(dna)
-        features += placed
-        offset += len(dna)
+        if isinstance(element, Removal):
+            if element.note:
+                deleted.append(f"{element.note}, {element.end - element.start} bp, removed before image "
+                               f"position {offset + 1}")
+        else:
+            dna, placed = _place(element, genome, parts, offset)
+            pieces.append(dna)
+            features += placed
+            offset += len(dna)
         cursor = max(cursor, end)
     pieces.append(genome.sequence[cursor:])
-    return _vm_record(vm, "".join(pieces), features)
+    return _vm_record(vm, plan, "".join(pieces), features, deleted, number)
 
 
 def _place(element, genome: Genome, parts: IsolationParts, offset: int):
     """Genome-oriented DNA of one element at ``offset`` in the image, and its features."""
     if isinstance(element, Cassette):
-        dna = element.dna if element.gene.strand == 1 else reverse_complement(element.dna)
+        dna = element.dna if element.strand == 1 else reverse_complement(element.dna)
         return dna, cassette_features(element, genome, parts, offset)
-    gene = element
-    dna = genome.sequence[gene.start:gene.end]
-    location = FeatureLocation(offset, offset + len(dna), gene.strand)
-    return dna, [SeqFeature(location, type=gene.feature_type, qualifiers=native_qualifiers(gene))]
+    gene, transcript, spans = element.gene, *_mature(element.layout, genome)
+    strand = element.layout.five_prime.strand
+    locations = [_span(offset, len(transcript), a, b, strand) for a, b in spans]
+    location = locations[0] if len(locations) == 1 else CompoundLocation(locations)
+    qualifiers = native_qualifiers(gene, element.why, element.provenance)
+    if gene.feature_type == "CDS":
+        table = gene_table(gene, genome)
+        if parts.genetic_code == "recode" and gene.is_coding:
+            transcript, recoded = recode_in_place(transcript, spans, table, gene.codon_start,
+                                                  {offset for offset, _ in gene.transl_except})
+            qualifiers["note"].append(f"{recoded} codon(s) recoded for the host, in place")
+        qualifiers.update(codon_start=[str(gene.codon_start)], transl_table=[str(
+            HOST_TABLE if parts.genetic_code in ("recode", "native") and gene.is_coding else table)])
+        if element.layout.frameshift or gene.ribosomal_slippage:
+            qualifiers["ribosomal_slippage"] = [""]
+    dna = transcript if strand == 1 else reverse_complement(transcript)
+    return dna, [SeqFeature(location, type=gene.feature_type, qualifiers=qualifiers)]
 
 
-def native_qualifiers(gene: Gene) -> dict:
+def recode_in_place(transcript: str, spans: list[tuple[int, int]], table: int,
+                    codon_start: int = 1, kept: set[int] = frozenset()) -> tuple[str, int]:
+    """A native CDS's DNA with every in-frame codon after the first read as the host reads the
+    genome's (:func:`host_codon`), following its parts ``spans`` (a frameshift's too), and the
+    number of codons changed. A change that would alter another codon (a base an overlapping
+    frameshift reads twice) is not made, nor one of a codon at a mature offset in ``kept`` (a
+    /transl_except's selenocysteine or pyrrolysine).
+
+    >>> recode_in_place("ATGTGA" + "T" + "TGATAA", [(0, 6), (7, 13)], 4)   # +1 frameshift skips T
+    ('ATGTGGTTGGTAA', 2)
+    """
+    positions = [i for a, b in spans for i in range(a, b)]   # mature position -> transcript position
+    read = Counter(positions)
+    dna, changed, first = list(transcript), 0, codon_start - 1
+    for k in range(first + (3 if first == 0 else 0), len(positions) - 2, 3):
+        at = positions[k:k + 3]
+        codon = "".join(transcript[i] for i in at)
+        new = host_codon(codon, table)
+        if new != codon and k not in kept and all(read[i] == 1 for i in at):
+            for i, base in zip(at, new):
+                dna[i] = base
+            changed += 1
+    return "".join(dna), changed
+
+
+def _mature(layout: GeneLayout, genome: Genome) -> tuple[str, list[tuple[int, int]]]:
+    """A native gene's segments joined 5'->3', and its parts' [a, b) in it (adjacent ones merged)."""
+    pieces, spans, cursor = [], [], 0
+    for segment in layout.segments:
+        dna = genome.sequence[segment.start:segment.end]
+        pieces.append(dna if segment.strand == 1 else reverse_complement(dna))
+        for a, b in segment.offsets():
+            if spans and spans[-1][1] == cursor + a:
+                spans[-1] = (spans[-1][0], cursor + b)
+            else:
+                spans.append((cursor + a, cursor + b))
+        cursor += len(dna)
+    return "".join(pieces), spans
+
+
+def native_qualifiers(gene: Gene, why: str | None = None, provenance: str = "") -> dict:
+    note = "unchanged from the guest genome" if not provenance else f"copied from the guest genome, {provenance}"
+    if why:
+        note = (f"NOT REFACTORED: {why}; written as in the guest genome (its own upstream sequence and "
+                f"Shine-Dalgarno, no BioXen UTR, no degron tag); the model translates it on host "
+                f"ribosomes, ungated and untagged" + (f"; {provenance}" if provenance else ""))
     qualifiers = {"locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
-                  "note": ["unchanged from the guest genome"]}
+                  "note": [note]}
     if gene.pseudo:
         qualifiers["pseudo"] = [""]
+    elif gene.partial:
+        qualifiers["note"].append("partial in the guest genome (a fuzzy end in its location): not expressed")
     return qualifiers
 
 
@@ -255,17 +462,18 @@ def _span(offset: int, total: int, a: int, b: int, strand: int) -> FeatureLocati
 
 def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset: int) -> list:
     """CDS, 5' UTR, SD and tag features of one cassette placed at ``offset``."""
-    gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.gene.strand
+    gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.strand
     span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
     table = HOST_TABLE if parts.genetic_code in ("recode", "native") else gene_table(gene, genome)
     tag_end = total - len(STOP)
     how = "replaces the native" if c.replaced else "inserted before the native"
+    notes = [f"refactored for the host: genetic code {parts.genetic_code}, "
+             f"{c.recoded} codon(s) recoded, tag {parts.tag_name}, stop {STOP}"]
     features = [
         SeqFeature(span(utr, total), type="CDS", qualifiers={
             "locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
             "codon_start": ["1"], "transl_table": [str(table)],
-            "note": [f"refactored for the host: genetic code {parts.genetic_code}, "
-                     f"{c.recoded} codon(s) recoded, tag {parts.tag_name}, stop {STOP}"],
+            "note": notes + ([c.provenance] if c.provenance else []),
             "translation": [protein(c.cds, table)]}),
         SeqFeature(span(0, utr), type="5'UTR", qualifiers={
             "locus_tag": [gene.locus_tag],
@@ -287,13 +495,20 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     return features
 
 
-def _vm_record(vm: GuestVM, dna: str, features: list) -> SeqRecord:
-    genome, parts = vm.genome, vm.parts
+def _vm_record(vm: GuestVM, plan: _Plan, dna: str, features: list, deleted: list[str], number: int = 0) -> SeqRecord:
+    genome, parts = plan.genome, vm.parts
+    notes = [f"refactored from {genome.accession} ({genome.description})"]
+    if number:
+        notes.append(f"replicon {number} of {len(vm.genome.replicons)} of genome {vm.genome.source}")
+    if plan.turn:
+        notes.append(f"turned so that no gene spans the origin: image position 1 is position "
+                     f"{plan.turn + 1} of {genome.accession}")
+    notes += [f"knocked out by policy, deleted: {text}" for text in deleted]
     source = SeqFeature(FeatureLocation(0, len(dna), 1), type="source", qualifiers={
-        "organism": ["synthetic construct"], "mol_type": ["other DNA"],
-        "note": [f"refactored from {genome.accession} ({genome.description})"]})
+        "organism": ["synthetic construct"], "mol_type": ["other DNA"], "note": notes})
+    suffix = f"_{number}" if number else ""
     return SeqRecord(
-        Seq(dna), id=f"{vm.id}_image", name=f"{vm.id}_image"[:16],
+        Seq(dna), id=f"{vm.id}_image{suffix}", name=f"{vm.id}_image"[:16 - len(suffix)] + suffix,
         description=f"BioXen image of VM {vm.id}: {genome.accession} refactored for E. coli "
                     f"(pool {parts.pool}, genetic code {parts.genetic_code}, tag {parts.tag_name})",
         features=[source] + features,
@@ -302,7 +517,28 @@ def _vm_record(vm: GuestVM, dna: str, features: list) -> SeqRecord:
                                 "(replacing the native upstream bases when they are free "
                                 "intergenic DNA, inserted otherwise), its degron tag and the stop "
                                 "TAA; overlapping genes are separated by duplicating shared bases "
-                                "(Chan, Kosuri & Endy 2005)."})
+                                "(Chan, Kosuri & Endy 2005). A spliced gene is written as its "
+                                "mature sequence where its first exon lay (its note gives each "
+                                "exon's native place); knocked-out genes are deleted (listed in "
+                                "the source feature); a CDS that cannot be refactored (a "
+                                "programmed frameshift, a partial CDS) is copied unchanged and its "
+                                "note says why."})
+
+
+def refactoring_warnings(design: Design) -> list[str]:
+    """One line per CDS a VM image leaves unrefactored (not knocked out): which, why, the fix."""
+    warnings = []
+    for vm in design.vms:
+        knocked, genes = knocked_out(vm, vm.genome), vm.genome.by_locus_tag()
+        for tag, why in unrefactorable(vm.genome).items():
+            if tag not in knocked:
+                gene = genes[tag]
+                warnings.append(
+                    f"VM '{vm.id}': gene {tag} ({gene.name}) cannot be refactored: {why}. vm_{vm.id}.gb "
+                    "carries it as in the guest genome (its own Shine-Dalgarno, no BioXen UTR or "
+                    "degron; recoded in place if the VM recodes) and the model translates it on host "
+                    f"ribosomes, ungated and untagged; to leave it out, add {tag} to the VM's knockouts:")
+    return warnings
 
 
 # --- the hypervisor's genes -----------------------------------------------------------

@@ -8,6 +8,7 @@ one: its SD on any other pool, or any other SD on its pool.
 """
 from __future__ import annotations
 
+from bioxen.backend.images import refactoring_warnings
 from bioxen.ir import Design
 from bioxen.passes.isolate import isolation_ratios
 
@@ -24,7 +25,7 @@ def design_warnings(design: Design) -> list[str]:
         warnings.append(f"VMs {', '.join(on_host)} share the host 5' UTR, so their gate sRNAs are the same "
                         "and would gate each other (and host mRNAs with that UTR); the model gates each "
                         "VM's own mRNAs only")
-    return warnings
+    return warnings + refactoring_warnings(design)
 
 
 def isolation_report(design: Design) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bioxen import rna
+from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
@@ -96,8 +97,10 @@ def elongating_name(vm: str) -> str:
     return f"{vm}_ribosomes_elongating"
 
 
-def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=()) -> GeneSpec:
-    parts = vm.parts
+def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=(), native: bool = False) -> GeneSpec:
+    """``native``: a CDS the VM image leaves unrefactored (its own SD, no degron), so on host
+    ribosomes, ungated and untagged (:func:`bioxen.genome.layout.unrefactorable`)."""
+    parts = None if native else vm.parts
     return GeneSpec(
         name=f"{vm.id}_{mangle(unit.name)}", locus_tags=unit.locus_tags,
         max_transcription=unit.max_transcription, threshold=guest["transcription_threshold"].value,
@@ -110,10 +113,11 @@ def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=()) -> G
 
 def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> dict:
     """GET_VM_STATUS's reporter: a fluorescent protein made like the VM's own genes (its pool,
-    UTR, gate and degron), maturing into its fluorescent form (``<vm>_fluorescence``)."""
+    UTR, gate and degron), maturing into its fluorescent form (``<vm>_fluorescence``). Its length
+    is the fluorescent protein's plus the VM's degron, as the hypervisor image builds it."""
     q, guest, parts = design.parts.reporter, design.chassis.guest, vm.parts
     spec = GeneSpec(name=f"reporter_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
-                    threshold=guest["transcription_threshold"].value, length=q["length"].value,
+                    threshold=guest["transcription_threshold"].value, length=q["length"].value + len(parts.tag),
                     mrna_decay=vm.mrna_decay, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
                     offtarget=offtarget, elongation_factor=_elongation_factor(vm))
     made = expression.gene(b, spec, factor=licence)
@@ -144,26 +148,30 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     destroy = control.inducer(b, "destroy", vm.id)
     pause = control.inducer(b, "pause", vm.id)
     licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy), "dimensionless")
-    proteins, elongations, gated, translating, lengths, essential = [], [], [], [], [], []
+    proteins, untagged, elongations, gated, translating, lengths, essential = [], [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
+    native = set(unrefactorable(vm.genome))
     for unit in vm.units:
-        spec = _unit_spec(vm, unit, design.chassis.guest, offtarget)
+        is_native = unit.coding and set(unit.locus_tags) <= native
+        spec = _unit_spec(vm, unit, design.chassis.guest,
+                          _offtarget(design, "host", pools) if is_native else offtarget, is_native)
         factor = licence if guarded is None or unit.essential else licence * guarded
-        made = expression.gene(b, spec, factor=factor, counter=counter)
+        made = expression.gene(b, spec, factor=factor, counter=None if is_native else counter)
         if unit.coding:
-            proteins.append(made["protein_pattern"])
+            (untagged if is_native else proteins).append(made["protein_pattern"])
             if unit.essential:
                 essential.append(made["protein_pattern"])
             elongations += made["elongations"]
             translating += made["translating"]
             lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
-            gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
+            if not is_native:
+                gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
     reporter = _reporter(b, vm, design, licence, offtarget)
     gated.append(reporter["gated"])
     name = f"{vm.id}_protein_total"
-    if proteins:
-        b.observable(name, sum_patterns(proteins))
+    if proteins or untagged:
+        b.observable(name, sum_patterns(proteins + untagged))
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if essential:
         b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
@@ -182,9 +190,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     srna.gate(b, vm.id, vm.srna_transcription, design.chassis.guest["transcription_threshold"].value,
               kd, design.parts.srna, closed, gated)
     protease = _protease(b, vm, design, destroy)
-    outputs = VmOutputs(vm.id, name if proteins else "", tuple(elongations), vm.parts.pool,
+    outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
                         f"sRNA_free_{vm.id}", protease.name,
-                        f"{vm.id}_ribosomes_translating" if proteins else "", tuple(lengths),
+                        f"{vm.id}_ribosomes_translating" if proteins or untagged else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "")
     return outputs, ((counter, proteins), reporter["tagged"]), protease
 

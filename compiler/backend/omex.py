@@ -15,8 +15,7 @@ say that, so an SSA archive starts from the model's (non-integer) amounts.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import zipfile
 from pathlib import Path
 
 import libcombine
@@ -24,6 +23,7 @@ import libsbml
 import libsedml
 
 from bioxen.errors import CompileError
+from bioxen.outdir import signals_deferred, staged_files
 
 MODEL_LOCATION = "model.xml"
 SEDML_LOCATION = "simulation.sedml"
@@ -134,29 +134,54 @@ def _description(archive: libcombine.CombineArchive, design_name: str) -> None:
 
 
 def to_omex(sbml: libsbml.SBMLDocument, spec: dict, path, design_name: str = "") -> Path:
-    """Write the archive to ``path`` (via a temporary file beside it); return ``path``."""
+    """Write the archive to ``path`` (via a temporary file beside it) and read it back; return ``path``.
+
+    libcombine's ``addFileFromString`` writes each entry to ``./temp<time><rand()>.tmp`` in the
+    working directory (traced with strace), so in a directory that cannot be written it
+    archived empty files and said it succeeded, and two processes in one directory could
+    take each other's files. The entries are written beside ``path`` instead, under names of
+    their own, and handed to ``addFile``."""
     path = Path(path)
+    entries = {MODEL_LOCATION: (libsbml.writeSBMLToString(sbml), SBML_FORMAT, False),
+               SEDML_LOCATION: (sedml_text(to_sedml(sbml, spec)), SEDML_FORMAT, True)}
+    with staged_files(path) as (written,):
+        sources = [written.with_name(f"{written.name}.{location}") for location in entries]
+        try:
+            _write_archive(entries, sources, written, design_name)
+        finally:
+            with signals_deferred():
+                for source in sources:
+                    source.unlink(missing_ok=True)
+        _check_archive(written, {location: text for location, (text, _, _) in entries.items()}, path)
+    return path
+
+
+def _write_archive(entries: dict, sources: list[Path], written: Path, design_name: str) -> None:
     archive = libcombine.CombineArchive()
-    entries = ((libsbml.writeSBMLToString(sbml), MODEL_LOCATION, SBML_FORMAT, False),
-               (sedml_text(to_sedml(sbml, spec)), SEDML_LOCATION, SEDML_FORMAT, True))
-    for text, location, file_format, master in entries:
-        if not archive.addFileFromString(text, location, file_format, master):
-            raise CompileError(f"libcombine refused {location}")
-    itself = archive.getManifest().createContent()
-    itself.setLocation("."), itself.setFormat(OMEX_FORMAT), itself.setMaster(False)
-    _description(archive, design_name)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".omex", dir=path.parent)
-    os.close(handle)
     try:
-        if not archive.writeToFile(staging):
-            raise CompileError(f"cannot write COMBINE archive to {path}")
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+        for (location, (text, file_format, master)), source in zip(entries.items(), sources):
+            source.write_text(text, encoding="utf-8")
+            if not archive.addFile(str(source), location, file_format, master):
+                raise CompileError(f"libcombine refused {location}")
+        itself = archive.getManifest().createContent()
+        itself.setLocation("."), itself.setFormat(OMEX_FORMAT), itself.setMaster(False)
+        _description(archive, design_name)
+        if not archive.writeToFile(str(written)):
+            raise CompileError(f"cannot write the COMBINE archive {written.name}")
     finally:
         archive.cleanUp()
-    return path
+
+
+def _check_archive(written: Path, expected: dict[str, str], path: Path) -> None:
+    """The archive holds every entry as it was made (never an empty model or experiment)."""
+    try:
+        with zipfile.ZipFile(written) as archive:
+            found = {location: archive.read(location).decode("utf-8") for location in expected}
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise CompileError(f"the COMBINE archive written to {path} cannot be read back: {exc}") from None
+    damaged = [location for location, text in expected.items() if found[location] != text]
+    if damaged:
+        raise CompileError(f"the COMBINE archive written to {path} does not hold {', '.join(damaged)} as made")
 
 
 def write_omex(build, spec: dict, path) -> Path:

@@ -16,13 +16,13 @@ What the document says besides the network:
   by the mechanism that made them (:func:`reaction_sbo`);
 * provenance, machine-readable in the ``bioxen`` annotation namespace: the
   locus tags each species and reaction stands for, and each parameter's
-  declared units and literature source.
+  declared units and literature source; on the model, every guest gene it
+  stands for (``<bioxen:genes>``: per gene its VM, key, record, coordinates and
+  what the genome file calls it: locus_tag, gene, label, product, protein_id).
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -284,6 +284,17 @@ class _Provenance:
         element.setAnnotation(self._annotation("parameter", {"units": units, "source": source}))
 
 
+def _genes_annotation(genes: dict) -> libsbml.XMLNode:
+    """``<bioxen:genes>`` with one ``<bioxen:gene>`` per VM gene: its key and every given field."""
+    rows = []
+    for vm, table in genes.items():
+        for key, fields in table.items():
+            given = {"vm": vm, "key": key, **{k: str(v) for k, v in fields.items() if v not in (None, "")}}
+            rows.append("<bioxen:gene " + " ".join(f"{k}={quoteattr(v)}" for k, v in given.items()) + "/>")
+    return libsbml.XMLNode.convertStringToXMLNode(
+        f'<annotation><bioxen:genes xmlns:bioxen="{ANNOTATION_NS}">{"".join(rows)}</bioxen:genes></annotation>')
+
+
 def _first_match(name: str, table, default: int) -> int:
     return next((term for prefix, term in table if name.startswith(prefix)), default)
 
@@ -455,16 +466,19 @@ def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Pro
 
 
 def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=(),
-            own_network: bool = False) -> libsbml.SBMLDocument:
+            own_network: bool = False, genes: dict | None = None) -> libsbml.SBMLDocument:
     """The model as SBML, with the timed commands' ``steps`` (:func:`bioxen.backend.commands.steps`)
     as events; ``own_network``: the network is :func:`bioxen.backend.network.expand_network`'s own
-    (see :func:`_kinetic_laws`)."""
+    (see :func:`_kinetic_laws`); ``genes``: {vm: {key: what the genome says of it}}, annotated on
+    the model (:func:`bioxen.backend.compile.gene_table`)."""
     pysb_model = builder.model
     formulas = local_formulas(builder)
     changed = {parameter for step in steps if step.at > 0 for parameter in step.assignments}
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
     model.setId(pysb_model.name)
+    if genes:
+        model.setAnnotation(_genes_annotation(genes))
     units = _model_units(model)
     cell = model.createCompartment()
     cell.setId("cell"), cell.setName("one host cell"), cell.setSize(1), cell.setUnits(units.sid("fL"))
@@ -508,16 +522,9 @@ def check_consistency(doc: libsbml.SBMLDocument) -> list[str]:
 
 def write_text_atomically(text: str, path) -> Path:
     """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return path
+    from bioxen.outdir import write_text
+
+    return write_text(path, text)
 
 
 def write_sbml(doc: libsbml.SBMLDocument, path) -> Path:

@@ -1,21 +1,37 @@
 """Read an annotated genome file into the genome IR, through Biopython.
 
 Formats: GenBank (.gb, .gbk, .genbank, optionally .gz) and FASTA with a GFF3
-annotation beside it (same stem, .gff3 or .gff) or given explicitly.
+annotation beside it (same stem, .gff3 or .gff) or given explicitly. Every record of the file
+(GenBank record, FASTA sequence) is a replicon of the genome; two records with one id are refused.
+A record that does not say its topology is read as linear, and a genome none of whose CDSs gives a
+/transl_table as table 11; the genome says so (``Replicon.topology_assumed``, ``Genome.table_assumed``).
+
+A file larger than ``BIOXEN_MAX_GENOME_BYTES`` (default 1 GB, after decompression) is refused;
+so is a feature whose ``/transl_table`` or ``/codon_start`` is not one GenBank defines, and a
+locus tag that names two features (every compiled species is named after its gene).
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import io
+import os
+import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
-from Bio import SeqIO
-from Bio.SeqFeature import SeqFeature
+from dataclasses import replace
 
-from bioxen.errors import GenomeError, at
-from bioxen.genome.records import FEATURE_TYPES, Gene, Genome
+from Bio import SeqIO
+
+from bioxen.datafile import clip, decode_text, read_bytes
+from bioxen.errors import Diagnostic, GenomeError, Location, at
+from bioxen.genome.features import feature_gene, first, gene_keys, with_coding_facts
+from bioxen.genome.records import FEATURE_TYPES, Gene, Genome, Replicon
+
+MAX_GENOME_BYTES = 1_000_000_000   # the largest bacterial genomes' GenBank files are ~40 MB
+MAX_REPORTED = 20                  # feature errors listed before "and N more"
 
 GENBANK_SUFFIXES = (".gb", ".gbk", ".genbank", ".gbff")
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas")
@@ -29,34 +45,74 @@ def _plain_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _read_text(path: Path) -> str:
+def max_genome_bytes() -> int:
+    """The size limit on a genome or annotation file (``BIOXEN_MAX_GENOME_BYTES``, bytes)."""
+    text = os.environ.get("BIOXEN_MAX_GENOME_BYTES", "")
     try:
-        raw = path.read_bytes()
-        return (gzip.decompress(raw) if path.suffix.lower() == ".gz" else raw).decode()
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise GenomeError(f"cannot read genome file: {exc}", at(path)) from exc
+        return int(text) if text.strip() else MAX_GENOME_BYTES
+    except ValueError:
+        raise GenomeError(f"BIOXEN_MAX_GENOME_BYTES={clip(text)!r} is not a number of bytes") from None
+
+
+def _read_text(path: Path, what: str = "genome file") -> str:
+    limit = max_genome_bytes()
+    raw = read_bytes(path, GenomeError, what, limit, hint="set BIOXEN_MAX_GENOME_BYTES to raise the limit")
+    if path.suffix.lower() == ".gz":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as handle:
+                raw = handle.read(limit + 1)   # a small .gz can unpack to terabytes
+        except (OSError, EOFError, zlib.error) as exc:
+            raise GenomeError(f"cannot read gzipped {what}: {exc}", at(path)) from None
+        if len(raw) > limit:
+            raise GenomeError(f"{what} unpacks to more than {limit:,} bytes (the limit)", at(path),
+                              hint="set BIOXEN_MAX_GENOME_BYTES to raise the limit")
+    return decode_text(raw, path, GenomeError, what)
 
 
 def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genome:
-    """Read one genome file (first record of a GenBank, or FASTA + GFF3)."""
+    """Read one genome file, every record of it a replicon (GenBank, or FASTA + GFF3)."""
     path = Path(path)
-    if not path.is_file():
-        raise GenomeError("genome file not found", at(path))
     kind = _plain_suffix(path)
     text = _read_text(path)
     digest = hashlib.sha256(text.encode()).hexdigest()
     if kind in GENBANK_SUFFIXES or (kind not in FASTA_SUFFIXES and text.startswith("LOCUS")):
-        record = _parse_genbank(path, text)
+        records = _parse_genbank(path, text)
+        lines, extra = _feature_lines(text, records), {}
     elif kind in FASTA_SUFFIXES or text.startswith(">"):
-        record = _parse_fasta_gff(path, text, annotation)
+        records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation)
+        lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
     else:
-        raise GenomeError(f"unrecognised genome format '{kind or 'no suffix'}'", at(path),
+        raise GenomeError(f"unrecognised genome format '{clip(kind) or 'no suffix'}'", at(path),
                           hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
                                "(.fasta, .fa, .fna) with a GFF3 annotation")
-    return _to_genome(record, path, digest)
+    return replace(_to_genome(records, path, digest, lines), **extra)
 
 
-def _parse_genbank(path: Path, text: str):
+_FEATURE_KEY = re.compile(r"^ {5}\S")   # a feature table line that starts a feature
+
+
+def _feature_lines(text: str, records) -> dict[int, int]:
+    """id(feature) -> the line its key stands on, for every record's top-level features (a
+    record's features are left out when its feature table cannot be matched to them one to one)."""
+    tables, inside = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("LOCUS"):
+            tables.append([])
+            inside = False
+        elif line.startswith("FEATURES") and tables:
+            inside = True
+        elif inside and line[:1].strip():      # ORIGIN, CONTIG, BASE COUNT, //: the table ended
+            inside = False
+        elif inside and _FEATURE_KEY.match(line):
+            tables[-1].append(number)
+    found = {}
+    for record, starts in zip(records, tables if len(tables) == len(records) else []):
+        if len(starts) == len(record.features):
+            found.update({id(feature): line for feature, line in zip(record.features, starts)})
+    return found
+
+
+def _parse_genbank(path: Path, text: str) -> list:
     lines = text.rstrip().splitlines()
     if not lines or not lines[-1].startswith("//"):
         raise GenomeError(f"GenBank file is truncated: it ends at line {len(lines)} without the "
@@ -65,10 +121,10 @@ def _parse_genbank(path: Path, text: str):
     try:
         records = list(SeqIO.parse(io.StringIO(text), "genbank"))
     except Exception as exc:  # Biopython raises ValueError and friends
-        raise GenomeError(f"invalid GenBank file: {exc}", at(path)) from exc
+        raise GenomeError(f"invalid GenBank file: {clip(str(exc), 200)}", at(path)) from None
     if not records:
         raise GenomeError("GenBank file holds no record", at(path))
-    return records[0]
+    return records
 
 
 def _annotation_for(path: Path, annotation) -> Path:
@@ -85,26 +141,39 @@ def _annotation_for(path: Path, annotation) -> Path:
                                      "policy, or use a GenBank file")
 
 
-def _parse_fasta_gff(path: Path, text: str, annotation):
+def _parse_fasta_gff(path: Path, text: str, annotation) -> tuple[list, Path, str]:
+    """Every FASTA sequence as a record, with the GFF3 features of its seqid (file order), the
+    annotation's path and its SHA-256."""
     from BCBio import GFF
 
     gff_path = _annotation_for(path, annotation)
     try:
         sequences = SeqIO.to_dict(SeqIO.parse(io.StringIO(text), "fasta"))
     except Exception as exc:
-        raise GenomeError(f"invalid FASTA file: {exc}", at(path)) from exc
+        raise GenomeError(f"invalid FASTA file: {clip(str(exc), 200)}", at(path)) from None
     if not sequences:
         raise GenomeError("FASTA file holds no sequence", at(path))
     try:
-        records = list(GFF.parse(io.StringIO(_read_text(gff_path)), base_dict=sequences))
-    except Exception as exc:
-        raise GenomeError(f"invalid GFF3 annotation: {exc}", at(gff_path)) from exc
-    annotated = [r for r in records if r.features]
-    if not annotated:
+        gff_text = _read_text(gff_path, "GFF3 annotation")
+        annotated = {r.id: r for r in GFF.parse(io.StringIO(gff_text), base_dict=sequences)}
+    except GenomeError:
+        raise
+    except Exception as exc:  # BCBio raises ValueError, KeyError, IndexError and friends
+        raise GenomeError(f"invalid GFF3 annotation: {clip(str(exc), 200)}", at(gff_path)) from None
+    if not any(r.features for r in annotated.values()):
         raise GenomeError("GFF3 annotation has no features for the FASTA sequences", at(gff_path))
-    record = annotated[0]
-    record.annotations.setdefault("topology", "linear")
-    return record
+    records = [annotated.get(key, record) for key, record in sequences.items()]
+    records += [r for key, r in annotated.items() if key not in sequences and r.features]
+    for record in records:
+        if "topology" not in record.annotations and _gff_circular(record):
+            record.annotations["topology"] = "circular"
+    return records, gff_path, hashlib.sha256(gff_text.encode()).hexdigest()
+
+
+def _gff_circular(record) -> bool:
+    """A GFF3 ``region`` (or source) feature that says ``Is_circular=true``."""
+    return any(str(first(f.qualifiers, "Is_circular", default="")).lower() == "true" for f in record.features
+               if f.type in ("region", "source"))
 
 
 def _flatten(features, parent_qualifiers=None):
@@ -116,45 +185,6 @@ def _flatten(features, parent_qualifiers=None):
         yield from _flatten(getattr(feature, "sub_features", []) or [], inherited)
 
 
-def _first(qualifiers: dict, *keys: str, default=None):
-    for key in keys:
-        value = qualifiers.get(key)
-        if value:
-            return value[0] if isinstance(value, list) else value
-    return default
-
-
-def _is_pseudo(qualifiers: dict) -> bool:
-    if "pseudo" in qualifiers or "pseudogene" in qualifiers:
-        return True
-    return str(_first(qualifiers, "gene_biotype", default="")).lower() == "pseudogene"
-
-
-def _coding_facts(feature: SeqFeature, qualifiers: dict, sequence, pseudo: bool):
-    """Protein length and in-frame internal TGA count of one CDS."""
-    table = int(_first(qualifiers, "transl_table", default=11))
-    if pseudo or sequence is None:
-        return table, None, 0
-    try:
-        cds = str(feature.extract(sequence)).upper()
-    except Exception:  # a location outside the sequence
-        return table, None, 0
-    offset = int(_first(qualifiers, "codon_start", "phase", default=1)) - 1
-    offset = offset if offset in (0, 1, 2) else 0
-    codons = [cds[i:i + 3] for i in range(offset, len(cds) - 2, 3)]
-    translation = _first(qualifiers, "translation")
-    length = len(translation) if translation else max(len(codons) - 1, 0)
-    return table, length, sum(1 for c in codons[:-1] if c == "TGA")
-
-
-def _joined_parts(feature: SeqFeature) -> tuple[tuple[int, int, int], ...]:
-    """The (start, end, strand) parts of a joined location, in transcription order; () if simple."""
-    parts = feature.location.parts
-    if len(parts) < 2:
-        return ()
-    return tuple((int(p.start), int(p.end), int(p.strand or 1)) for p in parts)
-
-
 def _defined_sequence(record):
     """The record's sequence, or None when the file gives only a length (no ORIGIN)."""
     try:
@@ -163,37 +193,85 @@ def _defined_sequence(record):
         return None
 
 
-def _to_genome(record, path: Path, digest: str) -> Genome:
-    genes: list[Gene] = []
+def _repeated_tags(genes: list[tuple[Gene, Location]]) -> list[Diagnostic]:
+    """A locus tag naming two features: at the second, naming both."""
+    first_seen, errors = {}, []
+    for gene, where in genes:
+        if not gene.tag:
+            continue
+        if gene.tag in first_seen:
+            earlier, at_line = first_seen[gene.tag]
+            line = f" (line {at_line.line})" if at_line.line else ""
+            errors.append(Diagnostic(
+                f"locus tag {clip(gene.tag)} names two features: {earlier.feature_type} "
+                f"{_where(earlier)}{line} and {gene.feature_type} {_where(gene)}",
+                where, hint="give each gene its own /locus_tag (every compiled species is named after it)"))
+        else:
+            first_seen[gene.tag] = (gene, where)
+    return errors
+
+
+def _where(gene: Gene) -> str:
+    return f"{gene.start + 1}..{gene.end}" + (f" of {gene.record}" if gene.record else "")
+
+
+def _collected(errors: list[Diagnostic]) -> GenomeError:
+    shown = errors[:MAX_REPORTED]
+    if len(errors) > MAX_REPORTED:
+        shown.append(Diagnostic(f"... and {len(errors) - MAX_REPORTED:,} more such errors", errors[-1].location))
+    return GenomeError.collected(shown)
+
+
+def _replicon(record, path: Path, seen: dict[str, int], index: int) -> Replicon:
+    """A record as a replicon; a record id the file gave an earlier record is an error."""
+    if record.id in seen:
+        raise GenomeError(f"records {seen[record.id] + 1} and {index + 1} are both {clip(record.id)}", at(path),
+                          hint="give each record of the file its own accession (VERSION) or LOCUS name")
+    seen[record.id] = index
     sequence = _defined_sequence(record)
-    for index, (feature, qualifiers) in enumerate(_flatten(record.features)):
+    topology = str(record.annotations.get("topology", "")).lower()
+    return Replicon(record.id, record.description, len(record.seq) if record.seq is not None else 0,
+                    topology if topology in ("circular", "linear") else "linear",
+                    str(sequence).upper() if sequence is not None else "",
+                    topology_assumed=topology not in ("circular", "linear"))
+
+
+def _record_genes(record, replicon: Replicon, path: Path, lines: dict[int, int]):
+    """(gene, location) of every gene feature of one record, and the errors of the others."""
+    genes, errors = [], []
+    for feature, qualifiers in _flatten(record.features):
         if feature.type not in FEATURE_TYPES:
             continue
-        pseudo = _is_pseudo(qualifiers)
-        locus_tag = _first(qualifiers, "locus_tag", "ID", default=f"feature_{index + 1}")
-        table, protein_length, tga = (None, None, 0)
-        if feature.type == "CDS":
-            table, protein_length, tga = _coding_facts(feature, qualifiers, sequence, pseudo)
-        genes.append(Gene(
-            locus_tag=str(locus_tag),
-            name=str(_first(qualifiers, "gene", "Name", default=locus_tag)),
-            product=str(_first(qualifiers, "product", default="")),
-            feature_type=feature.type,
-            start=int(feature.location.start), end=int(feature.location.end),
-            strand=int(feature.location.strand or 1),
-            pseudo=pseudo, translation_table=table,
-            protein_length=protein_length, internal_tga=tga,
-            parts=_joined_parts(feature)))
-    if not genes:
+        line = lines.get(id(feature))
+        where = at(path, line)
+        try:
+            genes.append((feature_gene(feature, qualifiers, replicon.id, replicon.length, line, where), where))
+        except GenomeError as exc:
+            errors += exc.errors
+    return genes, errors
+
+
+def _to_genome(records, path: Path, digest: str, lines: dict[int, int] | None = None) -> Genome:
+    replicons, located, errors, seen = [], [], [], {}
+    for index, record in enumerate(records):
+        replicon = _replicon(record, path, seen, index)
+        genes, wrong = _record_genes(record, replicon, path, lines or {})
+        replicons.append(replicon)
+        located += genes
+        errors += wrong
+    errors += _repeated_tags(located)
+    if errors:
+        raise _collected(errors)
+    if not located:
         raise GenomeError("genome has no gene features (CDS, rRNA, tRNA, ncRNA or tmRNA)",
                           at(path), hint="a genome needs an annotation to compile")
+    order = {r.id: i for i, r in enumerate(replicons)}
+    genes = sorted((gene for gene, _ in located), key=lambda g: (order[g.record], g.start, g.end))
     tables = Counter(g.translation_table for g in genes if g.translation_table)
-    genes.sort(key=lambda g: (g.start, g.end))
+    table = tables.most_common(1)[0][0] if tables else 11
+    sequences = {r.id: r.sequence for r in replicons}
+    genes, renamed = gene_keys([with_coding_facts(g, sequences[g.record], table) for g in genes])
     return Genome(
-        accession=record.id,
-        description=record.description,
-        length=len(record.seq) if record.seq is not None else 0,
-        topology=record.annotations.get("topology", "linear"),
-        translation_table=tables.most_common(1)[0][0] if tables else 11,
-        genes=tuple(genes), source=str(path), sha256=digest,
-        sequence=str(sequence).upper() if sequence is not None else "")
+        accession=replicons[0].id, description=replicons[0].description, translation_table=table,
+        genes=tuple(genes), source=str(path), replicons=tuple(replicons), sha256=digest,
+        table_assumed=not tables, renamed=renamed)

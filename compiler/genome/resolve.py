@@ -43,11 +43,17 @@ def _how_to_supply(accession: str) -> str:
 
 def resolve_genome(source: str, base_dir: Path | None = None, where: Location | None = None) -> Path:
     """Turn a path or an accession into a local genome file."""
-    path = Path(source).expanduser()
+    try:
+        path = Path(source).expanduser()
+    except RuntimeError:  # ~name of no such user: a plain relative path
+        path = Path(source)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if path.is_file():
         return path
+    if path.is_dir():
+        raise GenomeError(f"genome '{source}' is a directory, not a genome file", where,
+                          hint=f"give the GenBank/FASTA file inside it, e.g. {source.rstrip('/')}/NAME.gb")
     if not ACCESSION.match(source):
         raise GenomeError(f"genome '{source}' is neither an existing file nor an accession",
                           where, hint="give a GenBank/FASTA path (relative to the policy) or an "

@@ -8,4 +8,13 @@ from bioxen.passes.select_genes import select_genes
 PIPELINE = (("select_genes", select_genes), ("resolve_genetic_code", resolve_genetic_code),
             ("isolate", isolate), ("parameterize", parameterize), ("design_clock", design_clock))
 
-__all__ = ["PIPELINE", "select_genes", "resolve_genetic_code", "isolate", "parameterize", "design_clock"]
+
+
+def run_passes(design):
+    """The design after every pass of :data:`PIPELINE`, in order (what ``check`` and ``compile`` share)."""
+    for _, apply in PIPELINE:
+        design = apply(design)
+    return design
+
+
+__all__ = ["PIPELINE", "run_passes", "select_genes", "resolve_genetic_code", "isolate", "parameterize", "design_clock"]

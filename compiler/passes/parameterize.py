@@ -35,6 +35,12 @@ A VM's own kinetics (policy ``kinetics:``; an absent key keeps the chassis's gue
   calibrated on the unmodified weights (so a factor is not calibrated away) and before units are
   lumped (a lumped unit gets its members' summed, scaled transcription).
 
+Protein length n_g (aa) is that of the protein the VM image builds (:mod:`bioxen.backend.images`): a
+refactored gene's mature CDS (its exons joined) up to its stop codon, then the VM's degron tag; a CDS
+the image leaves native (:func:`bioxen.genome.layout.unrefactorable`) keeps its own length; it keeps
+its own SD and is read by host ribosomes, so its initiation strength is not scaled by the VM's SD, it
+takes no MRNA_EXCESS and no share of the gate sRNA's excess (nothing gates it).
+
 A lumped unit (operon, subsystem) gets the summed transcription, and the
 initiation strength and length that give it the same translating ribosomes and
 protein output as its genes at the chassis reference (steady) state.
@@ -46,6 +52,7 @@ import statistics
 from dataclasses import dataclass, replace
 
 from bioxen.errors import CompileError
+from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, ExpressionUnit, GuestVM
 from bioxen.rules import value
 from bioxen.rules.ribosomes import PoolSizing, pool_transcription
@@ -177,9 +184,12 @@ def parameterize(design: Design) -> Design:
         vm = _with_kinetics(design, vm)
         own = _vm_reference(ref, vm)
         weights, strengths = _gene_weights(vm)
-        on_target = _on_target(design, vm)
+        native, on_target = unrefactorable(vm.genome), _on_target(design, vm)
+        lengths = built_lengths(vm, native)
         units = [replace(u, weights=tuple(weights[t] for t in u.locus_tags),
-                         strengths=tuple(strengths.get(t, 1.0) * on_target for t in u.locus_tags))
+                         strengths=tuple(strengths.get(t, 1.0) * (1.0 if t in native else on_target)
+                                         for t in u.locus_tags),
+                         lengths=tuple(lengths[t] for t in u.locus_tags) if u.coding else ())
                  for u in vm.units]
         bound_per_weight = sum(f * _bound_per_transcription(own, e, n) for u in units if u.coding
                                for f, e, n in zip(u.weights, u.strengths, u.lengths))
@@ -187,12 +197,35 @@ def parameterize(design: Design) -> Design:
         total = target / (bound_per_weight * ref.saturation) if bound_per_weight > 0 else 0.0
         if vm.pool == "orthogonal":
             total *= MRNA_EXCESS
+            units = _without_excess(units, native)
         units = [_lump(unit, total, own) for unit in _scaled_weights(units, dict(vm.expression))]
         units = _faster_transcription(units, _transcription_factor(design, vm))
-        srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units if u.coding)
+        srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units
+                                                        if u.coding and not set(u.locus_tags) <= set(native))
         vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna.get(vm.id, 0.0),
                            srna_transcription=srna))
     return replace(design, vms=tuple(vms), pool_sizing=sizing)
+
+
+def _without_excess(units: list[ExpressionUnit], native: dict[str, str]) -> list[ExpressionUnit]:
+    """The units with a native CDS's weight divided by MRNA_EXCESS: host ribosomes read it, so it
+    takes no orthogonal pool's excess (select_genes gives each native CDS a unit of its own)."""
+    return [replace(u, weights=tuple(w / MRNA_EXCESS for w in u.weights))
+            if u.coding and set(u.locus_tags) <= set(native) else u for u in units]
+
+
+def built_lengths(vm: GuestVM, native: dict[str, str]) -> dict[str, int]:
+    """Locus tag -> protein length (aa) as the VM image builds it, for every CDS of the VM: a
+    refactored one's mature codons before its stop plus the VM's degron; a native one's own."""
+    tag = len(vm.parts.tag) if vm.parts is not None else 0
+    return {g.locus_tag: (g.protein_length or 1) if g.locus_tag in native else _made(g) + tag
+            for g in vm.genome.genes if g.is_coding}
+
+
+def _made(gene) -> int:
+    """Amino acids a refactorable CDS makes: to its first stop (its mature codons before the stop;
+    select_genes refuses a compiled CDS with an in-frame stop or none at its end)."""
+    return gene.protein_length if gene.protein_length is not None else gene.spliced_length // 3 - 1
 
 
 def _scaled_weights(units: list[ExpressionUnit], factors: dict[str, float]) -> list[ExpressionUnit]:

@@ -1,6 +1,13 @@
 """Pass: group each VM's expressed genes into expression units by resolution.
 
-Pseudogenes and knocked-out genes are not expressed. Coding and stable-RNA genes never share a unit.
+Pseudogenes, partial genes and knocked-out genes are not expressed. Coding and stable-RNA genes
+never share a unit; a CDS the VM image cannot refactor (:func:`bioxen.genome.layout.unrefactorable`:
+it stays native and is translated on host ribosomes) is a unit of its own.
+Every gene the policy names (knockouts, essential, expression, operons) goes through the one
+resolver (:mod:`bioxen.genome.lookup`): a name the genome lacks and a name several genes share are
+errors at the policy's line. A compiled CDS whose annotation has a defect
+(:func:`bioxen.genome.checks.defects`: unknown bases, not whole codons, no stop, an in-frame stop)
+is an error at its feature in the genome file.
 The VM's per-gene expression factors are resolved to locus tags (``parameterize`` applies them).
 """
 from __future__ import annotations
@@ -8,10 +15,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bioxen.errors import CompileError, Diagnostic
+from bioxen.genome.checks import defects
+from bioxen.genome.layout import unrefactorable
+from bioxen.genome.lookup import GeneIndex
 from bioxen.genome.operons import infer_operons
 from bioxen.genome.records import Gene
 from bioxen.ir import Design, ExpressionUnit, GuestVM
 
+MAX_REPORTED = 20     # defective genes listed before "and N more"
 UNASSIGNED = "Unassigned"
 
 
@@ -21,7 +32,7 @@ def _units_from_groups(groups: list[tuple[str, list[Gene]]], essential: set[str]
     units = []
     for name, genes in groups:
         coding = [g for g in genes if g.is_coding]
-        rna = [g for g in genes if not g.is_coding and not g.pseudo]
+        rna = [g for g in genes if g.feature_type != "CDS" and g.expressed]
         for members, is_coding in ((coding, True), (rna, False)):
             label = name if is_coding or not coding else f"{name} RNA"
             kept = [g for g in members if g.locus_tag in essential]
@@ -36,19 +47,30 @@ def _units_from_groups(groups: list[tuple[str, list[Gene]]], essential: set[str]
     return tuple(units)
 
 
-def _operon_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
+def _operon_groups(vm: GuestVM, index: GeneIndex) -> list[tuple[str, list[Gene]]]:
     if vm.explicit_operons is None:
         operons = infer_operons(vm.genome, vm.operon_max_gap)
         return [(f"operon {op[0].locus_tag}", list(op)) for op in operons]
-    by_tag, used, groups, errors = vm.genome.by_locus_tag(), set(), [], []
+    used, groups, errors = set(), [], []
     for operon in vm.explicit_operons:
-        missing = [t for t in operon if t not in by_tag]
-        if missing:
-            errors.append(Diagnostic(f"VM '{vm.id}': operon lists genes the genome lacks: "
-                                     f"{', '.join(missing)}", vm.location))
+        genes, wrong = _named(vm, index, operon, "operons", "operon lists")
+        errors += wrong
+        if wrong:
             continue
-        used.update(operon)
-        groups.append((f"operon {operon[0]}", [by_tag[t] for t in operon]))
+        tags = [genes[name].locus_tag for name in operon]
+        records = sorted({genes[name].record for name in operon})
+        if len(records) > 1:
+            errors.append(Diagnostic(f"VM '{vm.id}': operon {', '.join(operon)} spans records {', '.join(records)}",
+                                     vm.located("operons", operon[0]) or vm.location,
+                                     hint="an operon is one transcript of one replicon"))
+            continue
+        if used & set(tags):
+            errors.append(Diagnostic(f"VM '{vm.id}': genes in two operons: {', '.join(sorted(used & set(tags)))}",
+                                     vm.located("operons", operon[0]) or vm.location,
+                                     hint="a gene belongs to one operon"))
+            continue
+        used.update(tags)
+        groups.append((f"operon {tags[0]}", [genes[name] for name in operon]))
     if errors:
         raise CompileError.collected(errors)
     groups += [(g.locus_tag, [g]) for g in vm.genome.genes if g.locus_tag not in used]
@@ -68,32 +90,34 @@ def _subsystem_groups(vm: GuestVM) -> list[tuple[str, list[Gene]]]:
     return sorted(groups.items())
 
 
-def _genes_named(vm: GuestVM, keys, what: str, where=None) -> set[str]:
-    """Locus tags of the VM's genes named by ``keys`` (policy names or tags); unknown ones are errors
-    (at ``where``, else the VM's genome)."""
-    found, missing = set(), []
+def _named(vm: GuestVM, index: GeneIndex, keys, what: str, label: str) -> tuple[dict[str, Gene], list[Diagnostic]]:
+    """The genes ``keys`` (policy names or locus tags of the VM's list ``what``) name, and an error
+    for each that names none (with close matches) or several (listing them), at its policy line."""
+    found, errors = {}, []
     for key in keys:
-        gene = vm.genome.find(key)
-        if gene is None:
-            missing.append(key)
-        else:
-            found.add(gene.locus_tag)
-    if missing:
-        raise CompileError(f"VM '{vm.id}': {what} genes the genome lacks: {', '.join(missing)}",
-                           where or vm.location)
-    return found
+        lookup = index.look_up(key)
+        if lookup.found is not None:
+            found[key] = lookup.found
+            continue
+        where = vm.located(what, key) or vm.location
+        message = (f"{label} gene {lookup.problem().removeprefix('gene ')}" if lookup.ambiguous
+                   else f"{label} genes the genome lacks: {key}")
+        errors.append(Diagnostic(f"VM '{vm.id}': {message}", where, lookup.hint()))
+    return found, errors
 
 
-def _expression_factors(vm: GuestVM, deleted: set[str]) -> tuple[tuple[str, float], ...]:
+def _expression_factors(vm: GuestVM, index: GeneIndex, deleted: set[str]) -> tuple[tuple[str, float], ...]:
     """The VM's expression factors keyed by locus tag; a gene named twice or also knocked out is an error."""
     where = vm.expression_location or vm.location
-    _genes_named(vm, [name for name, _ in vm.expression], "expression factors name", where)
+    genes, errors = _named(vm, index, [name for name, _ in vm.expression], "expression", "expression factors name")
+    if errors:
+        raise CompileError.collected(errors)
     factors: dict[str, float] = {}
     for name, factor in vm.expression:
-        tag = vm.genome.find(name).locus_tag
+        tag = genes[name].locus_tag
         if tag in factors:
             raise CompileError(f"VM '{vm.id}': expression names gene {tag} twice (as a locus tag and a gene name)",
-                               where)
+                               vm.located("expression", name) or where)
         factors[tag] = factor
     if deleted & set(factors):
         raise CompileError(f"VM '{vm.id}': genes both knocked out and given an expression factor: "
@@ -102,25 +126,68 @@ def _expression_factors(vm: GuestVM, deleted: set[str]) -> tuple[tuple[str, floa
     return tuple(sorted(factors.items()))
 
 
+def _defect_errors(vm: GuestVM, deleted: set[str]) -> list[Diagnostic]:
+    """An error per defect of every CDS the VM compiles (not knocked out), at its feature."""
+    errors = []
+    for tag, found in defects(vm.genome).items():
+        if tag in deleted:
+            continue
+        errors += [Diagnostic(f"VM '{vm.id}': {finding.message}", finding.location,
+                              f"correct the annotation, or add {tag} to the VM's knockouts: to leave it out "
+                              "of the model and the image") for finding in found]
+    if len(errors) > MAX_REPORTED:
+        errors = errors[:MAX_REPORTED] + [Diagnostic(f"VM '{vm.id}': ... and {len(errors) - MAX_REPORTED:,} "
+                                                     "more annotation defects (bioxen genome info lists them)",
+                                                     errors[-1].location)]
+    return errors
+
+
 def _without(groups: list[tuple[str, list[Gene]]], deleted: set[str]) -> list[tuple[str, list[Gene]]]:
     """The groups with the deleted genes taken out (and groups left empty dropped)."""
     kept = [(name, [g for g in genes if g.locus_tag not in deleted]) for name, genes in groups]
     return [(name, genes) for name, genes in kept if genes]
 
 
+def _apart(groups: list[tuple[str, list[Gene]]], tags: set[str]) -> list[tuple[str, list[Gene]]]:
+    """The groups with each gene of ``tags`` taken out into a group of its own."""
+    if not tags:
+        return groups
+    apart = []
+    for name, genes in groups:
+        rest = [g for g in genes if g.locus_tag not in tags]
+        apart += ([(name, rest)] if rest else []) + [(g.locus_tag, [g]) for g in genes if g.locus_tag in tags]
+    return apart
+
+
+def _essential_and_deleted(vm: GuestVM, index: GeneIndex) -> tuple[set[str], set[str]]:
+    """Locus tags of the VM's essential and knocked-out genes; a name that names no one gene, a
+    gene in both lists and a compiled CDS with an annotation defect are errors."""
+    essential, wrong = _named(vm, index, vm.essential, "essential", "essential")
+    deleted, also_wrong = _named(vm, index, vm.knockouts, "knockouts", "knocked-out")
+    if wrong or also_wrong:
+        raise CompileError.collected(wrong + also_wrong)
+    essential, deleted = {g.locus_tag for g in essential.values()}, {g.locus_tag for g in deleted.values()}
+    if essential & deleted:
+        raise CompileError(f"VM '{vm.id}': genes both essential and knocked out: "
+                           f"{', '.join(sorted(essential & deleted))}", vm.location)
+    errors = _defect_errors(vm, deleted)
+    if errors:
+        raise CompileError.collected(errors)
+    return essential, deleted
+
+
 def select_genes(design: Design) -> Design:
     vms = []
     for vm in design.vms:
+        index = GeneIndex(vm.genome)
         if vm.resolution == "gene":
             groups = [(g.locus_tag, [g]) for g in vm.genome.genes]
         elif vm.resolution == "operon":
-            groups = _operon_groups(vm)
+            groups = _operon_groups(vm, index)
         else:
             groups = _subsystem_groups(vm)
-        essential, deleted = _genes_named(vm, vm.essential, "essential"), _genes_named(vm, vm.knockouts, "knocked-out")
-        if essential & deleted:
-            raise CompileError(f"VM '{vm.id}': genes both essential and knocked out: "
-                               f"{', '.join(sorted(essential & deleted))}", vm.location)
-        vms.append(replace(vm, units=_units_from_groups(_without(groups, deleted), essential),
-                           expression=_expression_factors(vm, deleted)))
+        essential, deleted = _essential_and_deleted(vm, index)
+        groups = _apart(_without(groups, deleted), set(unrefactorable(vm.genome)))
+        vms.append(replace(vm, units=_units_from_groups(groups, essential),
+                           expression=_expression_factors(vm, index, deleted)))
     return replace(design, vms=tuple(vms))

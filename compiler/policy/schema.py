@@ -4,20 +4,64 @@ Users' documentation of every key lives in docs/policy.md; keep them together.
 """
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from bioxen.datafile import refuse_at
 from bioxen.units import micromolar, minutes
 
 SCHEMA_VERSION = 1
 RESOLUTIONS = ("gene", "operon", "subsystem")
-Minutes = Annotated[float, PlainValidator(minutes)]
-Micromolar = Annotated[float, PlainValidator(micromolar)]
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _longer_than_zero(duration: float) -> float:
+    if duration <= 0:
+        raise ValueError("a duration here must be longer than 0, e.g. '30 min'")
+    return duration
+
+
+# A time from the start of the run (>= 0), a duration (> 0), a concentration (>= 0): a number
+# and a unit (the unit parsers admit no sign), finite.
+Minutes = Annotated[float, PlainValidator(minutes), AfterValidator(_finite)]
+Duration = Annotated[Minutes, AfterValidator(_longer_than_zero)]
+Micromolar = Annotated[float, PlainValidator(micromolar), AfterValidator(_finite)]
+
+
+def _each_once(names: list[str]) -> list[str]:
+    """A list of genes naming each once; the second of a repeated name is refused at its place."""
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            raise refuse_at(f"'{name[:60]}' is listed twice (first as item {seen[name] + 1})", index)
+        seen[name] = index
+    return names
+
+
+GeneNames = Annotated[list[str], AfterValidator(_each_once)]
+
+
+def _file_name(name: str) -> str:
+    if "\0" in name:
+        raise ValueError("a file name cannot hold a NUL character")
+    if any(len(part.encode()) > 255 for part in name.split("/")):
+        raise ValueError("a file name's parts are at most 255 bytes long")
+    return name
+
+
+# A path (relative to the policy) or a name the loader looks up.
+FileName = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_file_name)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RibosomeShare(Strict):
@@ -45,6 +89,12 @@ def _positive_factor(factor: float) -> float:
 ExpressionFactor = Annotated[float, AfterValidator(_positive_factor)]
 
 
+def _positive_half_life(half_life: float) -> float:
+    if half_life <= 0:
+        raise ValueError("a half-life must be longer than 0")
+    return half_life
+
+
 class Kinetics(Strict):
     """A VM's own expression kinetics; an absent key keeps the chassis's guest value."""
 
@@ -53,34 +103,30 @@ class Kinetics(Strict):
                                         "the chassis's guest transcription_elongation, it scales their transcription)")
     translation_aa_per_s: float | None = Field(
         None, gt=0, le=50, description="elongation of ribosomes on the VM's mRNAs, aa/s (host: gmax)")
-    mrna_half_life: Minutes | None = Field(None, description="half-life of the VM's mRNAs, e.g. 300 s")
-    protein_half_life: Minutes | None = Field(None, description="half-life of the VM's proteins, e.g. 1 h")
-
-    @field_validator("mrna_half_life", "protein_half_life")
-    @classmethod
-    def _positive_half_life(cls, half_life: float | None) -> float | None:
-        if half_life is not None and half_life <= 0:
-            raise ValueError("a half-life must be longer than 0")
-        return half_life
+    mrna_half_life: Annotated[Minutes, AfterValidator(_positive_half_life)] | None = Field(
+        None, description="half-life of the VM's mRNAs, e.g. 300 s")
+    protein_half_life: Annotated[Minutes, AfterValidator(_positive_half_life)] | None = Field(
+        None, description="half-life of the VM's proteins, e.g. 1 h")
 
 
 class VirtualMachine(Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
                     description="letters and digits; names every species of this VM")
-    genome: str = Field(min_length=1, description="GenBank/FASTA path or NCBI accession")
-    annotation: str | None = Field(None, description="GFF3 for a FASTA genome")
-    expression_table: str | None = None
+    genome: FileName = Field(description="GenBank/FASTA path or NCBI accession")
+    annotation: FileName | None = Field(None, description="GFF3 for a FASTA genome")
+    expression_table: FileName | None = None
     resolution: Literal["gene", "operon", "subsystem"] = "gene"
     operon_max_gap: int = Field(50, ge=0, le=10_000, description="bp, for operon inference")
-    operons: list[list[str]] | None = Field(None, description="explicit operons (locus tags)")
+    operons: list[Annotated[GeneNames, Field(min_length=1)]] | None = Field(
+        None, description="explicit operons (locus tags)")
     ribosomes: RibosomeShare = RibosomeShare()
     genetic_code: Literal["recode", "suppressor"] | None = Field(
         None, description="how a genome whose code differs from the host's is made runnable")
     priority: int = Field(1, ge=0, le=100, description="higher runs first when energy is short")
     start: Literal["running", "dormant"] = Field(
         "running", description="dormant: a slot compiled in, started by CREATE_VM")
-    essential: list[str] | None = Field(None, description="essential genes (locus tags or gene names)")
-    knockouts: list[str] | None = Field(None, description="genes deleted from the VM's genome (locus tags or "
+    essential: GeneNames | None = Field(None, description="essential genes (locus tags or gene names)")
+    knockouts: GeneNames | None = Field(None, description="genes deleted from the VM's genome (locus tags or "
                                         "gene names): neither transcribed nor translated")
     kinetics: Kinetics | None = Field(None, description="the VM's own elongation speeds and half-lives")
     expression: dict[str, ExpressionFactor] | None = Field(
@@ -94,21 +140,21 @@ class AtpGuard(Strict):
 class Scheduler(Strict):
     policy: Literal["fair_share", "priority", "round_robin"] = "fair_share"
     atp_guard: AtpGuard | None = None
-    quantum: Minutes | None = Field(None, description="round_robin: how long each VM runs in turn")
+    quantum: Duration | None = Field(None, description="round_robin: how long each VM runs in turn")
     clock: Literal["external", "internal"] = Field(
         "external", description="round_robin: a train of inducer pulses (external) or a ring oscillator "
                                 "compiled into the cell (internal)")
 
 
 class Isolation(Strict):
-    parts: str = Field("isolation", min_length=1, description="parts library (models/parts or a path)")
+    parts: FileName = Field("isolation", description="parts library (models/parts or a path)")
     min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
     crosstalk_cutoff: float = Field(1e-3, ge=0, description="off-target initiation strengths (host:host = 1) "
                                                             "at or above this are simulated")
 
 
 class Host(Strict):
-    chassis: str = "ecoli_mg1655"
+    chassis: FileName = Field("ecoli_mg1655", description="chassis profile (models/chassis or a path)")
     nutrient_quality: float | None = Field(None, gt=0, description="overrides the chassis n_s")
     external_nutrient: float | None = Field(None, ge=0, description="overrides the chassis s")
     chloramphenicol: Micromolar | None = Field(None, description="concentration in the medium, e.g. 4 uM "
@@ -116,10 +162,10 @@ class Host(Strict):
 
 
 class Simulation(Strict):
-    until: Minutes = 360.0
+    until: Duration = 360.0
     points: int = Field(361, ge=2, le=1_000_000)
     method: Literal["ode", "ssa"] = "ode"
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
 
 
 class TimedCommand(Strict):

@@ -14,22 +14,23 @@ import pandas as pd
 from bioxen.report.expectations import comparison
 from bioxen.report.metrics import compute
 
-DETAIL_COLUMN = "hypervisor_ribosomes_translating"   # results tables from before reports lack it
 
 
 def results_table(build_dir: Path) -> pd.DataFrame:
     """The build's results.csv if it has every column the report needs; else simulate the
     policy's plan again (and write results.csv)."""
-    from bioxen.runtime.simulate import simulate_build
+    from bioxen.outdir import staged_files
+    from bioxen.report.metrics import read_results
+    from bioxen.runtime.simulate import read_json, simulate_build
 
     results = build_dir / "results.csv"
-    if results.is_file():
-        table = pd.read_csv(results)
-        if DETAIL_COLUMN in table:
-            return table
-    plan = json.loads((build_dir / "outputs.json").read_text())["simulate"]
+    table = read_results(results)
+    if table is not None:
+        return table
+    plan = read_json(build_dir / "outputs.json")["simulate"]
     table = simulate_build(build_dir, plan["until_min"], plan["points"], plan["method"], plan["seed"])
-    table.to_csv(results, index=False)
+    with staged_files(results) as (staged,):
+        table.to_csv(staged, index=False)
     return table
 
 
@@ -45,11 +46,13 @@ def policy_of(build_dir: Path) -> Path | None:
 def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
                  host_alone_doubling: float | None = None, sweep: int = 0, progress=None):
     """metrics.json and report.html for a build (and its results); returns (metrics, rows)."""
+    from bioxen.outdir import check_out_file, staged_files
     from bioxen.report.html import render
     from bioxen.runtime.simulate import read_build
 
     build_dir = Path(build_dir)
     _, spec = read_build(build_dir)
+    written = [check_out_file(build_dir / name) for name in ("metrics.json", "report.html")]   # before any work
     table = results_table(build_dir) if table is None else table
     isolation_file = build_dir / "isolation.json"
     isolation = json.loads(isolation_file.read_text()) if isolation_file.is_file() else None
@@ -69,7 +72,8 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
         metrics["scalability"] = scaling
     rows = comparison(metrics, scaling)
     metrics["against_seed"] = [{"metric": a, "seed": b, "bioxen": c} for a, b, c in rows]
-    (build_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-    (build_dir / "report.html").write_text(render(build_dir.name, table, spec, metrics, rows, isolation, scaling),
-                                          encoding="utf-8")
+    page = render(build_dir.name, table, spec, metrics, rows, isolation, scaling)
+    with staged_files(*written) as (metrics_file, page_file):
+        metrics_file.write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+        page_file.write_text(page, encoding="utf-8")
     return metrics, rows

@@ -21,10 +21,68 @@ Measured over the second half of the run (``window``), unless said otherwise:
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from bioxen.errors import Location, SimulationError
 from bioxen.runtime.summary import STARVED_SHARE, context_switches
+
+DETAIL_COLUMN = "hypervisor_ribosomes_translating"   # results tables from before reports lack it
+RESIMULATE = "delete it (the report then simulates the build again) or run `bioxen simulate DIR`"
+
+
+def read_results(path: Path) -> pd.DataFrame | None:
+    """A build's results.csv for a report: None if there is none, or if it is a results table
+    from before reports (no detail columns; the report simulates again); an error naming the
+    file if it is empty, not a table, or has no rows or non-numeric values."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise SimulationError(f"{path.name} is empty", Location(str(path)), RESIMULATE) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise SimulationError(f"{path.name} is not a results table ({(str(exc).splitlines() or [''])[0][:200]})",
+                              Location(str(path)), RESIMULATE) from None
+    except OSError as exc:
+        raise SimulationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if "time_min" not in table:
+        raise SimulationError(f"{path.name} is not a results table (no time_min column)", Location(str(path)),
+                              RESIMULATE)
+    if DETAIL_COLUMN not in table:
+        return None
+    check_table(table, str(path.name))
+    return table
+
+
+def check_table(table: pd.DataFrame, source: str = "the results table", columns=()) -> None:
+    """A results table a report can measure: rows, the columns named, numbers, time in order."""
+    missing = [c for c in ("time_min", "doubling_time_min", "growth_rate_per_min", *columns) if c not in table]
+    if missing:
+        raise SimulationError(f"{source} lacks column(s) {', '.join(missing[:5])}"
+                              + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""), hint=RESIMULATE)
+    if table.empty:
+        raise SimulationError(f"{source} has no rows", hint=RESIMULATE)
+    wrong = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    if wrong:
+        raise SimulationError(f"{source}: column(s) {', '.join(map(str, wrong[:5]))} hold values that are not "
+                              "numbers", hint=RESIMULATE)
+    time = table["time_min"].to_numpy(dtype=float)
+    if not np.isfinite(time).all() or (np.diff(time) < 0).any():
+        raise SimulationError(f"{source}: time_min must be finite and in order", hint=RESIMULATE)
+
+
+def needed_columns(spec: dict) -> list[str]:
+    """The results columns :func:`compute` reads for a build's outputs.json."""
+    found = ["ribosomes_translating", "translation_aa_per_min", "hypervisor_ribosomes_translating",
+             "hypervisor_translation_aa_per_min", "hypervisor_protein_aa"]
+    for vm in spec["vms"]:
+        found += [f"{vm}_{q}" for q in ("translation_flux", "ribosomes_translating", "offtarget_flux",
+                                        "foreign_proteolysis")]
+    return found
 
 
 def _window(table: pd.DataFrame) -> pd.DataFrame:
@@ -113,6 +171,7 @@ def viability(table: pd.DataFrame, intended: dict[str, float]) -> dict:
 def compute(table: pd.DataFrame, spec: dict, isolation_report: dict | None = None,
             host_alone_doubling: float | None = None) -> dict:
     """Every metric of one run (a JSON-ready dict)."""
+    check_table(table, columns=needed_columns(spec))
     window = _window(table)
     vms = list(spec["vms"])
     intended = intended_shares(spec)

@@ -23,7 +23,6 @@ content divided by f/2.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +33,16 @@ import pandas as pd
 from bioxen.errors import SimulationError
 from bioxen.rules.control import SETTINGS, assignments, inducer_name
 from bioxen.runtime.division import halve, partition
-from bioxen.runtime.simulate import METHODS, Outputs, load_simulator, read_build, selections, tabulate
+from bioxen.runtime.failures import bngsim_values, check_finite, native_stderr, solver_failure, time_in
+from bioxen.runtime.limits import (MAX_AMOUNT, MAX_POINTS, ROUND_OFF, duration_minutes, finite, output_points,
+                                   step_minutes)
+from bioxen.runtime.simulate import (METHODS, Outputs, advance, load_simulator, read_build, read_json, selections,
+                                     tabulate)
 
 DOUBLED = math.log(2.0)
 MASS_TOLERANCE = 1e-6        # of ln(mass ratio): division happens at mass 2 to this precision
 ODE_TOLERANCE = 1e-8
+SEEDS = 2**31                # every engine takes a seed below this
 
 
 _PREPARED: dict[tuple[str, int], object] = {}
@@ -70,8 +74,8 @@ class _NetOde:
         try:
             self.model = _prepared(build_dir / "model.net").clone()
             self.sim = bngsim.Simulator(self.model, method="ode")
-        except (bngsim.BngsimError, ValueError) as exc:
-            raise SimulationError(f"bngsim cannot load {build_dir / 'model.net'}: {exc}") from exc
+        except (bngsim.BngsimError, ValueError, RuntimeError) as exc:
+            raise SimulationError(f"bngsim cannot load {build_dir / 'model.net'}: {str(exc)[:500]}") from exc
         if list(self.model.species_names) and len(self.model.species_names) != len(species):
             raise SimulationError(f"{build_dir}: model.net has {len(self.model.species_names)} species, "
                                   f"locus_map.json {len(species)}")
@@ -91,6 +95,9 @@ class _NetOde:
     def get(self, parameter: str) -> float:
         return float(self.model.get_param(parameter))
 
+    def names(self) -> set[str]:
+        return set(self.model.primary_param_names)
+
     def advance(self, end: float, points: int, selected: list[str]) -> np.ndarray:
         """Integrate to cell time ``end``. The simulator keeps its own clock (a new one starts at
         0): model.net has no timed events, so only the length of the stretch matters."""
@@ -98,14 +105,20 @@ class _NetOde:
 
         from bioxen.runtime.engines import _columns, net_reader
 
-        start = float(self.sim.current_time)
+        start, state = float(self.sim.current_time), self.amounts()
         try:
-            result = self.sim.run_until(start + end - self.time, n_points=points, rtol=ODE_TOLERANCE,
-                                        atol=ODE_TOLERANCE)
+            with native_stderr() as native:
+                result = self.sim.run_until(start + end - self.time, n_points=points, rtol=ODE_TOLERANCE,
+                                            atol=ODE_TOLERANCE)
         except (bngsim.BngsimError, ValueError, RuntimeError) as exc:
-            raise SimulationError(f"bngsim: integration failed: {exc}") from exc
+            reached = time_in(native.text, str(exc))
+            error = solver_failure("bngsim", str(exc), None if reached is None else self.time + reached - start,
+                                   *bngsim_values(self.model, self.amounts()))
+            self.set_amounts(state)         # as it was before the failed stretch
+            raise error from exc
         data = _columns(selected, net_reader(self.build_dir, self.model, result), "bngsim")
         data[:, selected.index("time")] += self.time - start
+        check_finite("bngsim", data, selected, lambda: bngsim_values(self.model, self.amounts()))
         self.time = end
         return data
 
@@ -143,11 +156,11 @@ class _Gillespie:
     def get(self, parameter: str) -> float:
         return float(self.rr[parameter])
 
+    def names(self) -> set[str]:
+        return set(self.rr.model.getGlobalParameterIds()) - set(self.rr.getAssignmentRuleIds())
+
     def advance(self, end: float, points: int, selected: list[str]) -> np.ndarray:
-        try:
-            data = np.asarray(self.rr.simulate(self.time, end, points, selected))
-        except RuntimeError as exc:
-            raise SimulationError(f"libRoadRunner SSA failed: {exc}") from exc
+        data = advance(self.rr, self.time, end, points, selected, "roadrunner (SSA)")
         self.time = end
         return data
 
@@ -169,11 +182,17 @@ class Cell:
                  amounts: np.ndarray | None = None, time: float = 0.0, birth: Birth = Birth(),
                  watch: tuple[str, ...] = (), log_mass: float | None = None):
         if method not in METHODS:
-            raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
+            raise SimulationError(f"unknown method {method!r} (expected one of: {', '.join(METHODS)})")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEEDS):
+            raise SimulationError(f"seed must be a whole number from 0 to {SEEDS - 1}, got {seed!r}")
         self.build_dir = Path(build_dir)
         sbml, self.spec = read_build(self.build_dir)
         self.outputs = Outputs.from_spec(self.spec)
-        self.species = list(json.loads((self.build_dir / "locus_map.json").read_text())["species"])
+        self.species = _species(self.build_dir)
+        time = finite(time, "a cell's start time")
+        if time < 0:
+            raise SimulationError(f"a cell's start time must be >= 0, got {time!r}")
+        amounts = None if amounts is None else _amounts(amounts, len(self.species))
         self.method, self.seed, self.birth = method, seed, birth
         self.engine = (_NetOde(self.build_dir, self.species, amounts, time) if method == "ode"
                        else _Gillespie(sbml, self.species, amounts, time, seed))
@@ -212,7 +231,10 @@ class Cell:
         return self.engine.get(name)
 
     def set_parameter(self, name: str, value: float) -> None:
-        self.engine.set(name, value)
+        """Set a model parameter (not one set by a rule) to a finite number."""
+        if not isinstance(name, str) or name not in self.engine.names():
+            raise SimulationError(f"the model has no parameter {name!r} to set")
+        self.engine.set(name, finite(value, f"parameter {name}"))
 
     def command(self, command: str, vm: str) -> None:
         """A hypervisor command (CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM) given now: the same
@@ -225,20 +247,30 @@ class Cell:
             self.engine.set(name, level)
 
     # -- time -------------------------------------------------------------------------------
+    def ssa_cost(self, minutes: float):
+        """What ``minutes`` more of this SSA cell will cost (:mod:`bioxen.runtime.cost`), from the
+        reaction rates of its current state."""
+        from bioxen.runtime.cost import SsaCost, events_per_minute_rr
+
+        if self.method != "ssa":
+            raise SimulationError("an ODE cell fires no reaction events; its cost is not counted")
+        return SsaCost(events_per_minute_rr(self.engine.rr), minutes, "the cell's current state")
+
     def _selected(self) -> list[str]:
         return list(dict.fromkeys(selections(self.outputs) + list(self.watch)))
 
     def run(self, duration: float, points: int | None = None) -> pd.DataFrame:
         """Advance ``duration`` minutes; the stretch's table (the standard columns, every watched
         quantity, and ``mass_ratio``)."""
-        if not duration > 0:
-            raise SimulationError(f"run needs a positive duration (minutes), got {duration!r}")
-        points = points or max(2, int(math.ceil(duration)) + 1)
+        duration = duration_minutes(duration, "run")
+        points = min(MAX_POINTS, max(2, int(math.ceil(duration)) + 1)) if points is None else output_points(points)
         selected = self._selected()
         data = self.engine.advance(self.time + duration, points, selected)
         table = tabulate(data, selected, self.outputs)
-        for name in self.watch:
-            table[name] = data[:, selected.index(name)]
+        if self.watch:   # one frame for every watched quantity (thousands, when a program names a genome's genes)
+            column = {name: i for i, name in enumerate(selected)}
+            watched = pd.DataFrame({name: data[:, column[name]] for name in self.watch}, index=table.index)
+            table = pd.concat([table.drop(columns=[n for n in self.watch if n in table]), watched], axis=1)
         growth = np.concatenate([[0.0], np.cumsum(np.diff(table["time_min"]) *
                                                   (table["growth_rate_per_min"].to_numpy()[1:] +
                                                    table["growth_rate_per_min"].to_numpy()[:-1]) / 2)])
@@ -250,7 +282,7 @@ class Cell:
     def grow_until_division(self, limit: float = 600.0, step: float = 1.0) -> float:
         """Run until the mass has doubled since birth (to ``MASS_TOLERANCE`` in its logarithm);
         the time it took (min). Raises if it does not double within ``limit`` minutes."""
-        start = self.time
+        start, limit, step = self.time, duration_minutes(limit, "limit"), step_minutes(step)
         while self.growth < DOUBLED - MASS_TOLERANCE:
             if self.time - start >= limit:
                 raise SimulationError(f"the cell did not double its mass in {limit:g} min "
@@ -291,7 +323,7 @@ class Cell:
         divides at f = 2 to within ``MASS_TOLERANCE``, so this moves its mass by as little)."""
         birth = Birth(self.birth.generation + 1, f"{self.birth.lineage}.{index}", self.time,
                       0.0 if self.method == "ssa" else self.log_mass - DOUBLED)
-        seed = None if self.seed is None else self.seed * 2 + index
+        seed = None if self.seed is None else (self.seed * 2 + index) % SEEDS
         return Cell(self.build_dir, self.method, seed, content / math.exp(birth.log_mass), self.time, birth,
                     self.watch)
 
@@ -304,3 +336,28 @@ class Cell:
             for command in ("create", "pause", "destroy"):
                 twin.set_parameter(inducer_name(command, vm), self.parameter(inducer_name(command, vm)))
         return twin
+
+
+def _species(build_dir: Path) -> list[str]:
+    """The model's species in the order cells keep them (locus_map.json)."""
+    listed = read_json(build_dir / "locus_map.json").get("species")
+    if not isinstance(listed, (list, dict)) or not all(isinstance(s, str) for s in listed):
+        raise SimulationError(f"{build_dir / 'locus_map.json'} lists no species", hint="recompile the policy")
+    return list(listed)
+
+
+def _amounts(amounts, count: int) -> np.ndarray:
+    """A cell's starting amounts: ``count`` finite numbers from 0 (less solver round-off) to
+    ``MAX_AMOUNT`` molecules."""
+    try:
+        values = np.asarray(amounts, dtype=float)
+    except (TypeError, ValueError):
+        raise SimulationError("a cell's amounts must be numbers, one per species") from None
+    if values.shape != (count,):
+        raise SimulationError(f"a cell's amounts: expected {count} values (one per species), got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise SimulationError(f"a cell's amounts must be finite ({int((~np.isfinite(values)).sum())} are not)")
+    if values.min() < -ROUND_OFF or values.max() > MAX_AMOUNT:
+        raise SimulationError(f"a cell's amounts must be from 0 to {MAX_AMOUNT:g} molecules "
+                              f"(they range from {values.min():g} to {values.max():g})")
+    return values

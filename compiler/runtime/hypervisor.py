@@ -11,7 +11,8 @@ command given in the policy give the same trajectory. The runtime keeps every
 VM's current ribosome share (SET_RESOURCE_LIMIT sizes every pool from all of
 them), following the build's timed resizes as the run passes them. State is
 saved as versioned JSON (species amounts, inducers, pool sizes, shares, time)
-tied to the model's hash.
+tied to the model's hash; a state file is checked whole before any of it is applied, so a
+refused one changes nothing.
 """
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ import pandas as pd
 from bioxen.errors import CommandError
 from bioxen.rules.control import RESIZE, SETTINGS, assignments, inducer_name
 from bioxen.rules.ribosomes import INVENTORY, PoolSizing
+from bioxen.runtime.limits import duration_minutes, finite, points_for, step_minutes
 from bioxen.runtime.summary import STARVED_SHARE
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, restore_inventories, selections, tabulate
-from bioxen.units import minutes
+from bioxen.runtime.state import STATE_VERSION, StateModel, check_state, read_state
 
-STATE_VERSION = 2
 RESOURCES = ("ribosomes",)
 
 
@@ -47,15 +48,6 @@ class VmStatus:
     fluorescence: float       # mature reporter molecules
 
 
-def _duration(value) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return minutes(value)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-
-
 class Hypervisor:
     """A compiled design being simulated; advance it with :meth:`run`, steer it with commands."""
 
@@ -64,7 +56,7 @@ class Hypervisor:
         sbml, self.spec = read_build(self.build_dir)
         self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
         self.outputs = Outputs.from_spec(self.spec)
-        self.step = step                      # minutes between output points
+        self.step = step_minutes(step, CommandError)      # minutes between output points
         self.rr = load_simulator(sbml)
         self.time = 0.0
         self._selected = selections(self.outputs)
@@ -91,11 +83,9 @@ class Hypervisor:
     # -- time ---------------------------------------------------------------------------
     def run(self, duration) -> pd.DataFrame:
         """Advance by ``duration`` (minutes, or text such as '30 min'); return that stretch's table."""
-        length = _duration(duration)
-        if length <= 0:
-            raise CommandError(f"run needs a positive duration, got {duration!r}")
-        points = max(2, round(length / self.step) + 1)
-        data = advance(self.rr, self.time, self.time + length, points, self._selected)
+        length = duration_minutes(duration, "run", CommandError)
+        data = advance(self.rr, self.time, self.time + length, points_for(length, self.step, CommandError),
+                       self._selected)
         self._follow_timed_resizes(self.time, self.time + length)
         self.time += length
         table = tabulate(data, self._selected, self.outputs)
@@ -115,7 +105,7 @@ class Hypervisor:
 
     # -- commands -----------------------------------------------------------------------
     def _check_vm(self, vm: str) -> None:
-        if vm not in self.outputs.vms:
+        if not isinstance(vm, str) or vm not in self.outputs.vms:
             raise CommandError(f"unknown VM '{vm}' (VMs: {', '.join(self.outputs.vms) or 'none'})")
         if self.rr[inducer_name("destroy", vm)] >= 0.5:
             raise CommandError(f"VM '{vm}' is destroyed; it takes no further commands")
@@ -125,8 +115,8 @@ class Hypervisor:
         if command == RESIZE:
             raise CommandError(f"{RESIZE} needs a resource and a share",
                                hint=f"use set_resource_limit('{vm}', 'ribosomes', share)")
-        if command not in SETTINGS:
-            raise CommandError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
+        if not isinstance(command, str) or command not in SETTINGS:
+            raise CommandError(f"unknown command {command!r} (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
         self._check_vm(vm)
         self._apply(assignments(command, vm))
 
@@ -158,11 +148,8 @@ class Hypervisor:
         transcription is set from every orthogonal VM's share by the law that sized them
         (:func:`bioxen.rules.ribosomes.pool_transcription`), as a timed command would.
         """
-        try:
-            share = float(share)
-        except (TypeError, ValueError):
-            raise CommandError(f"ribosome share must be a number, got {share!r}") from None
-        if resource not in RESOURCES:
+        share = finite(share, "ribosome share", CommandError)
+        if not isinstance(resource, str) or resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
         if self.sizing is None:
@@ -187,6 +174,8 @@ class Hypervisor:
         slot's previous contents replaced); ribosomes bound to its mRNAs move with them,
         so both cells' ribosome inventories are corrected. Here the VM is then destroyed.
         """
+        if not isinstance(other, Hypervisor):
+            raise CommandError(f"migrate needs another Hypervisor to move '{vm}' into, got {type(other).__name__}")
         if other is self:
             raise CommandError(f"cannot migrate '{vm}' into the host it runs in")
         self._check_vm(vm)
@@ -244,7 +233,12 @@ class Hypervisor:
                  "ribosome_shares": {vm: spec["ribosome_share"] for vm, spec in self.outputs.vms.items()},
                  "species": {sid: float(v) for sid, v in zip(species, amounts)}}
         path = Path(path)
-        path.write_text(json.dumps(state, indent=1))
+        if path.is_dir():
+            raise CommandError(f"cannot save the state to {path}: it is a directory", hint="give a file name")
+        try:
+            path.write_text(json.dumps(state, indent=1))
+        except OSError as exc:
+            raise CommandError(f"cannot save the state to {path}: {exc.strerror or exc}") from None
         return path
 
     def _settable(self) -> dict[str, float]:
@@ -253,31 +247,30 @@ class Hypervisor:
         return {p: float(self.rr[p]) for p in self.rr.model.getGlobalParameterIds() if p not in ruled}
 
     def load_state(self, path: str | Path) -> None:
-        """Continue from a saved state of this same model."""
-        path = Path(path)
+        """Continue from a saved state of this same model. The whole file is checked first
+        (:func:`bioxen.runtime.state.check_state`); a refused one changes nothing."""
+        before = self._snapshot()
+        model = StateModel(self.model_sha256, before["parameters"], list(before["species"]), list(self.outputs.vms),
+                           list(self.sizing.pools) if self.sizing else list(self.outputs.vms))
+        state = check_state(read_state(Path(path)), Path(path), model)
         try:
-            state = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CommandError(f"cannot read saved state: {exc}") from exc
-        if not isinstance(state, dict):
-            raise CommandError(f"{path}: a saved state is a JSON object")
-        if state.get("bioxen_state") != STATE_VERSION:
-            raise CommandError(f"{path}: saved state version {state.get('bioxen_state')!r} is not "
-                               f"{STATE_VERSION}")
-        if state.get("model_sha256") != self.model_sha256:
-            raise CommandError(f"{path}: saved from another model (its hash differs from {self.build_dir})")
-        lacking = [k for k in ("time_min", "parameters", "ribosome_shares", "species") if k not in state]
-        if lacking:
-            raise CommandError(f"{path}: saved state lacks {', '.join(lacking)}")
-        species = self.rr.model.getFloatingSpeciesIds()
-        missing = [sid for sid in species if sid not in state["species"]]
-        if missing:
-            raise CommandError(f"{path}: saved state lacks species {', '.join(missing[:5])}")
+            self._restore(state)
+        except Exception as exc:        # the simulator refused a value the checks passed: undo
+            self._restore(before)
+            raise CommandError(f"{path}: cannot apply the saved state ({exc})") from None
+        self.history = []
+
+    def _snapshot(self) -> dict:
+        return {"parameters": self._settable(), "species": dict(zip(self.rr.model.getFloatingSpeciesIds(),
+                                                                     self.rr.model.getFloatingSpeciesAmounts())),
+                "ribosome_shares": {vm: spec["ribosome_share"] for vm, spec in self.outputs.vms.items()},
+                "time_min": self.time}
+
+    def _restore(self, state: dict) -> None:
         for name, level in state["parameters"].items():
             self.rr[name] = level
-        for vm, share in state["ribosome_shares"].items():
-            self.outputs.vms[vm]["ribosome_share"] = share
-        self.rr.model.setFloatingSpeciesAmounts([state["species"][sid] for sid in species])
+        self.rr.model.setFloatingSpeciesAmounts([state["species"][sid] for sid in self.rr.model.getFloatingSpeciesIds()])
         self.time = float(state["time_min"])
         self.rr.model.setTime(self.time)
-        self.history = []
+        for vm, share in state["ribosome_shares"].items():
+            self.outputs.vms[vm]["ribosome_share"] = share

@@ -21,9 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bioxen.errors import SimulationError
+from bioxen.errors import Location, SimulationError
+from bioxen.runtime.failures import check_finite, native_stderr, roadrunner_values, solver_failure, time_in
 
 METHODS = ("ode", "ssa")
+REBUILD = "recompile the policy with `bioxen compile POLICY -o DIR`"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Outputs:
 
     @classmethod
     def read(cls, build_dir: Path) -> "Outputs":
-        return cls.from_spec(json.loads((build_dir / "outputs.json").read_text()))
+        return cls.from_spec(read_json(Path(build_dir) / "outputs.json"))
 
     @property
     def detailed(self) -> bool:
@@ -195,30 +197,116 @@ def load_simulator(sbml: str, method: str = "ode", seed: int | None = None, init
     return rr
 
 
-def advance(rr, start: float, end: float, points: int, selected: list[str]) -> np.ndarray:
+def advance(rr, start: float, end: float, points: int, selected: list[str], engine: str = "roadrunner") -> np.ndarray:
+    """libRoadRunner from ``start`` to ``end``; a failure is an error naming the time reached and
+    the suspect values (:mod:`bioxen.runtime.failures`), and leaves the model as it was."""
+    amounts = rr.model.getFloatingSpeciesAmounts()
+
+    def rewind():
+        rr.model.setFloatingSpeciesAmounts(amounts)
+        rr.model.setTime(start)
+
     try:
-        return np.asarray(rr.simulate(start, end, points, selected))
+        with native_stderr() as native:
+            data = np.asarray(rr.simulate(start, end, points, selected))
     except RuntimeError as exc:
-        raise SimulationError(f"integration failed: {exc}") from exc
+        reached = rr.model.getTime()
+        error = solver_failure(engine, str(exc), reached if math.isfinite(reached) else time_in(native.text, str(exc)),
+                               *roadrunner_values(rr), native.text)
+        rewind()
+        raise error from exc
+    try:
+        return check_finite(engine, data, selected, lambda: roadrunner_values(rr))
+    except SimulationError:
+        rewind()
+        raise
 
 
 def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
                   method: str = "ode", seed: int | None = None) -> pd.DataFrame:
-    if until <= 0 or points < 2:
-        raise SimulationError("simulate needs a positive duration and at least 2 points")
+    from bioxen.runtime.limits import duration_minutes, output_points
+
+    until, points = duration_minutes(until, "simulate"), output_points(points)
     rr = load_simulator(sbml, method, seed)
     selected = selections(outputs)
     return tabulate(advance(rr, 0, until, points, selected), selected, outputs)
 
 
+def read_text(path: Path, what: str = "") -> str:
+    """A build file's text, or an error naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SimulationError(f"cannot read {path}: {exc.strerror or exc}", hint=REBUILD) from None
+    except UnicodeDecodeError as exc:
+        raise SimulationError(f"{path} is not text (byte {exc.start} is not UTF-8){what}", Location(str(path)),
+                              REBUILD) from None
+
+
+def read_json(path: Path) -> dict:
+    """A build's JSON file as a dict, or an error naming the file and the spot."""
+    text = read_text(path)
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SimulationError(f"{path.name} is not valid JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno),
+                              REBUILD) from None
+    except RecursionError:
+        raise SimulationError(f"{path.name} is nested too deeply to read", Location(str(path)), REBUILD) from None
+    if not isinstance(found, dict):
+        raise SimulationError(f"{path.name} holds a JSON {type(found).__name__}, not an object", Location(str(path)),
+                              REBUILD)
+    return found
+
+
+def _check_spec(spec: dict, path: Path) -> None:
+    """outputs.json names what the runtime reads: the host's quantities and each VM's."""
+    def wrong(what: str) -> SimulationError:
+        return SimulationError(f"{path.name} is not a build's outputs: {what}", Location(str(path)), REBUILD)
+
+    host, vms = spec.get("host"), spec.get("vms")
+    if not isinstance(host, dict) or not all(isinstance(host.get(k), str) for k in ("growth_rate", "ribosomes_free",
+                                                                                     "energy")):
+        raise wrong("'host' must name growth_rate, ribosomes_free and energy")
+    if not isinstance(vms, dict) or not all(isinstance(v, dict) for v in vms.values()):
+        raise wrong("'vms' must map each VM to its outputs")
+    if not isinstance(spec.get("control", []), list):
+        raise wrong("'control' must be a list of timed commands")
+    try:
+        selections(Outputs.from_spec(spec))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise wrong(f"missing or malformed {exc}") from None
+
+
 def read_build(build_dir: str | Path) -> tuple[str, dict]:
-    """A build's SBML text and its outputs.json, or an error saying it is not a build."""
+    """A build's SBML text and its outputs.json, or an error saying it is not a build (or which
+    of its files is unreadable)."""
     build_dir = Path(build_dir)
     model = build_dir / "model.xml"
     if not model.is_file() or not (build_dir / "outputs.json").is_file():
         raise SimulationError(f"{build_dir} is not a BioXen build (no model.xml/outputs.json)",
                               hint="run `bioxen compile POLICY -o DIR` first")
-    return model.read_text(), json.loads((build_dir / "outputs.json").read_text())
+    sbml = read_text(model)
+    if "<sbml" not in sbml[:4096]:
+        raise SimulationError(f"{model} is not an SBML model", Location(str(model)), REBUILD)
+    spec = read_json(build_dir / "outputs.json")
+    _check_spec(spec, build_dir / "outputs.json")
+    return sbml, spec
+
+
+def read_manifest(build_dir: str | Path) -> dict | None:
+    """A build's manifest.json (None if it has none), checked for what readers take from it."""
+    path = Path(build_dir) / "manifest.json"
+    if not path.is_file():
+        return None
+    manifest = read_json(path)
+    network = manifest.get("network")
+    species = network.get("species") if isinstance(network, dict) else None
+    if isinstance(species, bool) or not isinstance(species, int) or species < 0 \
+            or not isinstance(manifest.get("inputs", []), list):
+        raise SimulationError(f"{path.name} is not a build manifest (network.species must be a count, inputs a "
+                              "list)", Location(str(path)), REBUILD)
+    return manifest
 
 
 def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",

@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from bioxen.chassis import Chassis
+from bioxen.errors import SimulationError
 from bioxen.ir import Design, SimulationPlan
 
 # Weisse-type start: a few ribosomes and some energy, nothing else (NC code).
@@ -19,17 +20,20 @@ def host_design(chassis: Chassis, overrides: dict | None = None) -> Design:
 
 def host_steady_state(chassis: Chassis, overrides: dict | None = None) -> dict[str, float]:
     """Integrate the host alone from a seed state until it stops changing."""
-    import roadrunner
-    from bioxen.backend.compile import compile_design
     import libsbml
+    from bioxen.backend.compile import compile_design
+    from bioxen.runtime.simulate import _roadrunner, advance
 
     design = host_design(replace(chassis, steady_state=SEED_STATE), overrides)
     build = compile_design(design)
-    rr = roadrunner.RoadRunner(libsbml.writeSBMLToString(build.sbml))
-    result = rr.simulate(0, HORIZON_MIN, 101, ["time"] + build.species_ids)
-    final, before = np.asarray(result)[-1, 1:], np.asarray(result)[-2, 1:]
-    if np.max(np.abs(final - before) / np.maximum(np.abs(final), 1e-9)) > 1e-6:
-        raise RuntimeError("host did not reach a steady state")
+    rr = _roadrunner(libsbml.writeSBMLToString(build.sbml))      # the integrator's own tolerances
+    result = advance(rr, 0, HORIZON_MIN, 101, ["time"] + build.species_ids)
+    final, before = result[-1, 1:], result[-2, 1:]
+    change = float(np.max(np.abs(final - before) / np.maximum(np.abs(final), 1e-9)))
+    if change > 1e-6:
+        raise SimulationError(f"the host of chassis {chassis.name} did not reach a steady state in {HORIZON_MIN:g} min "
+                              f"(its amounts still change by {change:.2g} per 1,000 min)",
+                              hint="check the chassis parameters: the host must grow to a steady state")
     return {sid: float(v) for sid, v in zip(build.species_ids, final) if sid != "ribosome_inventory"}
 
 

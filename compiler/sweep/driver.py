@@ -14,6 +14,8 @@ Decisions a user sees:
   run's seed is in its rows. The same call gives the same tables, SSA included.
 * The first failed run cancels the others and raises a SimulationError naming its grid
   point, replicate and seed; nothing is written.
+* Size: grid points x replicates at most ``grid.MAX_RUNS`` (``max_runs``, or the environment's
+  ``BIOXEN_MAX_SWEEP_RUNS``), checked before anything is compiled.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import pandas as pd
 import bioxen
 from bioxen.errors import SimulationError
 from bioxen.sweep.cluster import BuildFiles, Run, build_formats, dask_client, run_on_cluster
-from bioxen.sweep.grid import Setting, check_settings, parse_setting, replicate_seed
+from bioxen.sweep.grid import Setting, check_settings, check_size, check_values, parse_setting, replicate_seed
 from bioxen.sweep.tables import results_and_runs, summary_table, write_tables
 from bioxen.sweep.variants import GridPoint, compile_point, describe, design_name, policy_grid
 from bioxen.units import minutes
@@ -52,15 +54,28 @@ class SweepResult(NamedTuple):
         return write_tables(self._asdict(), path)
 
 
-def settings_from(settings) -> list[Setting]:
+def settings_from(settings, limit: int | None = None) -> list[Setting]:
     """``--set`` texts (``"vms.vm1.ribosomes.share=0.1:0.5:5"``), Settings, or a mapping of
     path -> values."""
     if isinstance(settings, Mapping):
-        found = [Setting(path, tuple(values), f"setting {path}") for path, values in settings.items()]
+        found = [_mapped(path, values) for path, values in settings.items()]
+    elif isinstance(settings, str):
+        found = [parse_setting(settings, limit)]
     else:
-        found = [s if isinstance(s, Setting) else parse_setting(s) for s in settings]
+        found = [s if isinstance(s, Setting) else parse_setting(s, limit) for s in settings]
     check_settings(found)
     return found
+
+
+def _mapped(path, values) -> Setting:
+    """A setting given as ``{path: values}``."""
+    from bioxen.errors import PolicyError
+
+    option = f"setting {path}"
+    if not isinstance(path, str) or isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, range)):
+        raise PolicyError(f"{option}: give a dotted path and a list of its values, got {values!r:.80}")
+    check_values(tuple(values), option)
+    return Setting(path, tuple(values), option)
 
 
 def _minutes(until: float | str) -> float:
@@ -134,15 +149,17 @@ def _jobs(policy_path, tree, settings, points, plans, replicates, engine, seed, 
 def run_sweep(policy: str | Path, settings: Iterable | Mapping = (), replicates: int = 1,
               method: str | None = None, until: float | str | None = None, points: int | None = None,
               engine: str | None = None, seed: int = 0, scheduler=None, workers: int = 2,
-              progress: Progress | None = None) -> SweepResult:
+              progress: Progress | None = None, max_runs: int | None = None) -> SweepResult:
     """Sweep ``policy`` over the grid of ``settings`` with ``replicates`` runs per grid point.
 
     ``until`` in minutes or with a unit ("30 min"); ``scheduler`` a Dask scheduler address or a
     ``distributed.Client``; without one, a LocalCluster of ``workers`` processes is started and
     closed. ``progress(stage, done, total)`` is called as grid points compile and runs finish.
+    ``max_runs``: the most runs (grid points x replicates) allowed (module docstring).
     """
     policy_path = Path(policy)
-    settings = settings_from(settings)
+    settings = settings_from(settings, max_runs)
+    check_size(settings, replicates, max_runs)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SimulationError(f"--seed must be a non-negative integer, got {seed!r}")
     _check_overrides(settings, until=until, points=points, method=method)

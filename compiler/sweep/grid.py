@@ -16,11 +16,17 @@ the full factorial grid, the last setting varying fastest:
 >>> grid = grid_points([parse_setting("a.x=1,2"), parse_setting("b=0.1:0.2:2")])
 >>> [point for point in grid]
 [(1, 0.1), (1, 0.2), (2, 0.1), (2, 0.2)]
+
+A sweep runs at most ``MAX_RUNS`` simulations (grid points times replicates) unless the
+environment says otherwise (``BIOXEN_MAX_SWEEP_RUNS``): a grid is checked against that before
+any value is read or any grid point compiled, so a slip such as ``0.1:0.5:100000`` is refused
+at once rather than after hours.
 """
 from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -33,6 +39,8 @@ from bioxen.errors import PolicyError
 
 _PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 SPEC_HELP = "start:stop:n (n evenly spaced values), a comma list (0.1,0.2) or one value"
+MAX_RUNS = 10_000          # grid points x replicates: at ~1 s a run, about three hours on two cores
+RUNS_VARIABLE = "BIOXEN_MAX_SWEEP_RUNS"
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def _number(text: str, option: str, what: str) -> float:
     return value
 
 
-def evenly_spaced(spec: str, option: str) -> tuple:
+def evenly_spaced(spec: str, option: str, limit: int | None = None) -> tuple:
     """``start:stop:n`` as its n values.
 
     >>> evenly_spaced("0.1:0.5:5", "")
@@ -90,15 +98,17 @@ def evenly_spaced(spec: str, option: str) -> tuple:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise _reject(option, f"n of start:stop:n must be a whole number of values >= 1, got {parts[2]!r}",
                       SPEC_HELP)
+    _check_runs(count, option, limit)
     values = [float(f"{v:.12g}") for v in np.linspace(start, stop, count)]
     if isinstance(start, int) and isinstance(stop, int) and all(v.is_integer() for v in values):
         return tuple(int(v) for v in values)
     return tuple(values)
 
 
-def parse_setting(option: str) -> Setting:
+def parse_setting(option: str, limit: int | None = None) -> Setting:
     """``PATH=SPEC`` (the text of one ``--set``) as a Setting; a malformed one is a PolicyError
-    naming the option."""
+    naming the option, and one with more values than a sweep may run (``limit``, :func:`max_runs`)
+    is refused before its values are made."""
     shown = f"--set {option}"
     path, equals, spec = option.partition("=")
     path = path.strip()
@@ -106,20 +116,87 @@ def parse_setting(option: str) -> Setting:
         raise _reject(shown, "expected PATH=VALUES with a dotted policy path",
                       "e.g. --set vms.vm1.ribosomes.share=0.1:0.5:5 (list items by id or index)")
     if ":" in spec:
-        values = evenly_spaced(spec.strip(), shown)
+        values = evenly_spaced(spec.strip(), shown, limit)
     else:
+        _check_runs(spec.count(",") + 1, shown, limit)
         values = tuple(parse_value(item, shown) for item in spec.split(","))
-    repeated = sorted({repr(v) for v in values if values.count(v) > 1})
-    if repeated:
-        raise _reject(shown, f"repeats {', '.join(repeated)}; each grid value once")
+    check_values(values, shown)
     return Setting(path, values, shown)
 
 
+def repeated(values) -> list:
+    """The values that occur more than once (as ``==`` finds them: 1, 1.0 and True are one), in
+    one pass over them (a set of those seen; unhashable values are compared one by one).
+
+    >>> repeated((0.1, 0.2, 0.1, 1, True))
+    [0.1, True]
+    """
+    values, seen, unhashable, found = list(values), set(), [], []
+    for value in values:
+        try:
+            again = value in seen
+            seen.add(value)
+        except TypeError:
+            again = value in unhashable
+            unhashable.append(value)
+        if again and value not in found:
+            found.append(value)
+    return found
+
+
+def check_values(values: tuple, option: str) -> None:
+    """A setting's values: at least one, each once."""
+    if not values:
+        raise _reject(option, "gives no values", SPEC_HELP)
+    twice = sorted(repr(v) for v in repeated(values))
+    if twice:
+        raise _reject(option, f"repeats {', '.join(twice)}; each grid value once")
+
+
+def max_runs(limit: int | None = None) -> int:
+    """The most runs a sweep may make: ``limit``, else ``BIOXEN_MAX_SWEEP_RUNS``, else ``MAX_RUNS``."""
+    if limit is None:
+        text = os.environ.get(RUNS_VARIABLE, "").strip()
+        if not text:
+            return MAX_RUNS
+        try:
+            limit = int(text)
+        except ValueError:
+            raise PolicyError(f"{RUNS_VARIABLE}={text!r} is not a whole number of runs") from None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise PolicyError(f"the limit on a sweep's runs must be a whole number >= 1, got {limit!r}")
+    return limit
+
+
+def _too_many(runs: int, what: str, limit: int) -> PolicyError:
+    return PolicyError(f"{what} {runs:,} runs; a sweep makes at most {limit:,}",
+                       hint=f"sweep fewer values, or raise the limit: --max-runs {runs}, {RUNS_VARIABLE}={runs} or "
+                            f"run_sweep(..., max_runs={runs})")
+
+
+def _check_runs(count: int, option: str, limit: int | None = None) -> None:
+    limit = max_runs(limit)
+    if count > limit:
+        raise _too_many(count, f"{option}: {count:,} values alone make", limit)
+
+
+def check_size(settings: list[Setting], replicates, limit: int | None = None) -> int:
+    """The number of runs of a sweep (grid points x replicates), or a PolicyError if it is over
+    the limit (:func:`max_runs`)."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        raise PolicyError(f"--replicates must be a whole number >= 1, got {replicates!r}")
+    points = math.prod(len(s.values) for s in settings)
+    runs, allowed = points * replicates, max_runs(limit)
+    if runs > allowed:
+        sizes = " x ".join(str(len(s.values)) for s in settings) or "1"
+        raise _too_many(runs, f"the grid ({sizes} values) x {replicates} replicate(s) is", allowed)
+    return runs
+
+
 def check_settings(settings: list[Setting]) -> None:
-    paths = [s.path for s in settings]
-    repeated = sorted({p for p in paths if paths.count(p) > 1})
-    if repeated:
-        raise PolicyError(f"--set names {', '.join(repeated)} more than once; give all its values in one option",
+    twice = sorted(repeated(s.path for s in settings))
+    if twice:
+        raise PolicyError(f"--set names {', '.join(twice)} more than once; give all its values in one option",
                           hint="e.g. --set vms.vm1.ribosomes.share=0.1,0.2,0.3")
 
 

@@ -18,13 +18,12 @@ together, so a failed sweep leaves none of them.
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from pathlib import Path
 
 import pandas as pd
 
 from bioxen.errors import SimulationError
+from bioxen.outdir import staged_files
 from bioxen.sweep.cluster import Run
 from bioxen.sweep.variants import GridPoint
 
@@ -101,15 +100,7 @@ def _write(table: pd.DataFrame, path: Path, suffix: str) -> None:
 def write_tables(tables: dict[str, pd.DataFrame], results: str | Path) -> dict[str, Path]:
     """Write ``results``, ``runs`` and ``summary`` (see the module docstring) all or none."""
     paths = output_paths(results)
-    paths["results"].parent.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for kind, path in paths.items():
-            staged.append((path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part"), path))
-            _write(tables[kind], staged[-1][0], path.suffix)
-        for temporary, path in staged:
-            os.replace(temporary, path)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+    with staged_files(*paths.values()) as temporaries:
+        for (kind, path), temporary in zip(paths.items(), temporaries):
+            _write(tables[kind], temporary, path.suffix)
     return paths

@@ -131,7 +131,8 @@ def check(policy: Path = typer.Argument(..., help="policy YAML")):
     _genome_warnings(design)
     genes = sum(len(u.locus_tags) for vm in design.vms for u in vm.units)
     console.print(f"{policy}: ok ({len(design.vms)} VM(s), {genes} expressed gene(s), "
-                  f"{len(design.control)} timed command(s), chassis {design.chassis.name})")
+                  f"{len(design.control)} timed command(s), chassis {design.chassis.name})",
+                  soft_wrap=True, highlight=False, markup=False)
 
 
 def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cache: bool = True):

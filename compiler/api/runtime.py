@@ -128,7 +128,7 @@ class GenomicRuntime:
         from bioxen.passes.parameterize import reference_state
 
         self.vm = vm_model_id(self.name)
-        self._genes: dict[str, object] | None = None            # locus tag or unique name -> gene
+        self._genes = None                                      # the genome's GeneIndex, built once
         genome = self.settings.genome
         if Path(genome).expanduser().exists():
             genome = str(Path(genome).expanduser().resolve())
@@ -160,23 +160,22 @@ class GenomicRuntime:
         self._tags: dict[str, list[str]] = {}                   # species -> its locus tags
 
     def _find(self, key):
-        """``genome.find`` by a table built once: a gene by locus tag or, failing that, by a name
-        the genome gives once (a program may name thousands of genes; a scan each is quadratic)."""
+        """The one gene ``key`` names (:mod:`bioxen.genome.lookup`, the resolver policies use), or
+        None; the index is built once (a program may name thousands of genes)."""
         if self._genes is None:
-            names: dict[str, list] = {}
-            for gene in self.genome.genes:
-                names.setdefault(gene.name, []).append(gene)
-            self._genes = {name: found[0] for name, found in names.items() if name and len(found) == 1}
-            self._genes.update({gene.locus_tag: gene for gene in reversed(self.genome.genes)})
-        return self._genes.get(key) if isinstance(key, str) else None
+            from bioxen.genome.lookup import GeneIndex
+
+            self._genes = GeneIndex(self.genome)
+        return self._genes.look_up(key).found
 
     def _check_genes(self, keys) -> None:
-        missing = [k for k in keys if self._find(k) is None]
-        if missing:
-            raise ConfigError(f"genome {self.genome.accession} ({self.genome.source}) has no gene "
-                              f"{', '.join(map(repr, missing))}",
-                              hint="name genes by locus tag (e.g. " + self.genome.genes[0].locus_tag +
-                                   ") or by a gene name the genome gives once")
+        self._find("")
+        lookups = [self._genes.look_up(key) for key in keys]
+        problems = list({p.key: p for p in lookups if p.found is None}.values())
+        if problems:
+            raise ConfigError(f"{self.genome.source}: " + "; ".join(p.problem() for p in problems[:5]),
+                              hint=problems[0].hint() or "name genes by locus tag (e.g. "
+                              + self.genome.genes[0].locus_tag + ") or by a gene name the genome gives once")
 
     def variant(self, knockouts=None, expression=None, pool=None, carbon=None) -> "GenomicRuntime":
         """The same VM with other knockouts, expression factors, pool or carbon (compiled)."""

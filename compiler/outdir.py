@@ -69,7 +69,7 @@ def file_hashes(directory: Path) -> dict[str, str]:
             for path in sorted(directory.rglob("*")) if path.is_file() and path.name != MANIFEST}
 
 
-def read_manifest(directory: Path) -> dict | None:
+def build_manifest(directory: Path) -> dict | None:
     """A BioXen build's manifest, or None if ``directory`` is not a BioXen build."""
     try:
         found = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
@@ -81,7 +81,7 @@ def read_manifest(directory: Path) -> dict | None:
 def build_problems(directory: Path, exact: bool = False) -> list[str]:
     """What is wrong with a build: files its manifest lists missing or changed (and, if
     ``exact``, files it does not list). Empty for a complete build."""
-    found = read_manifest(directory)
+    found = build_manifest(directory)
     if found is None or not isinstance(found.get("files"), dict):
         return [f"{directory}: no BioXen manifest listing its files"]
     actual = file_hashes(Path(directory))
@@ -145,7 +145,7 @@ def _check_replaceable(given: Path, full: Path, inputs) -> None:
         empty = not any(full.iterdir())
     except OSError as exc:
         raise _refuse(given, f"cannot read this directory: {exc.strerror}") from None
-    if not empty and read_manifest(full) is None:
+    if not empty and build_manifest(full) is None:
         raise _refuse(given, "will not replace this directory: it holds files and is not a BioXen build "
                       "(no BioXen manifest.json)", "give a new or empty directory, or move its files away")
     for source in inputs:

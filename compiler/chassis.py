@@ -1,4 +1,8 @@
-"""Chassis profiles: host parameters with units and sources (models/chassis/*.yaml)."""
+"""Chassis profiles: host parameters with units and sources.
+
+Profiles ship in the package (``bioxen/data/chassis/*.yaml``); a user's own are found by path or
+in the directories of ``BIOXEN_CHASSIS_PATH``, which come first.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +12,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, sign_errors, yaml_location
 from bioxen.errors import ChassisError, Diagnostic
 from bioxen.rules import Quantity
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "chassis"
+DEFAULT_DIR = shipped("chassis")
 
 
 class _ChassisFile(BaseModel):
@@ -56,7 +61,7 @@ def find_chassis(name: str, base_dir: Path | None = None) -> Path:
             return candidate
     known = sorted(p.stem for d in chassis_dirs() if d.is_dir() for p in d.glob("*.yaml"))
     raise ChassisError(f"unknown chassis '{name}' (known: {', '.join(known) or 'none'})",
-                       hint="name a profile in models/chassis, a directory in BIOXEN_CHASSIS_PATH, "
+                       hint="name a profile shipped with bioxen or one in a directory of BIOXEN_CHASSIS_PATH, "
                             "or give a path to a chassis .yaml")
 
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bioxen import progress
 from bioxen.backend.formats import DEFAULT_FORMATS, FORMATS, check_formats
 from bioxen.errors import BioxenError
 from bioxen.units import minutes
@@ -28,6 +29,15 @@ GENOME_FINDINGS_SHOWN = 20      # genome info: annotation findings listed before
 OUT_HELP = "output directory: new, empty or a BioXen build (replaced whole, never anything else)"
 
 
+@app.callback()
+def _options(context: typer.Context,
+             quiet: bool = typer.Option(False, "--quiet", "-q",
+                                        help=f"no progress bars (also: {progress.QUIET_VARIABLE}=1); they are drawn "
+                                             "on stderr, only when it is a terminal")):
+    # the command runs inside this block: its progress goes to stderr, or nowhere if quiet
+    context.with_resource(progress.shown(quiet=quiet, console=errors))
+
+
 @contextmanager
 def _user_errors():
     try:
@@ -40,15 +50,12 @@ def _user_errors():
 
 @contextmanager
 def _stage(label: str, timings: dict | None = None):
-    """Show a spinner while a stage runs (it only appears if the stage is slow)."""
+    """Show the stage on stderr while it runs (bioxen.progress); record its time in ``timings``."""
     start = time.perf_counter()
-    with console.status(f"{label}...", spinner="dots"):
+    with progress.task(label):
         yield
-    elapsed = time.perf_counter() - start
-    if elapsed > 1:
-        console.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
     if timings is not None:
-        timings[label] = elapsed
+        timings[label] = time.perf_counter() - start
 
 
 def _duration(text: str) -> float:
@@ -159,6 +166,7 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cac
         network = json.loads((out / "manifest.json").read_text())["network"]
         console.print(f"compiled {design.name}: {network['species']} species, {network['reactions']} reactions "
                       f"(unchanged: copied from the cache, {cache.root() / key[:16]}...) -> {out}")
+        _refused_format_warnings(out)
         return design, out
     with _stage("compiling", timings):
         build = compile_design(design)
@@ -169,6 +177,7 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cac
             cache.store(key, staging)
     console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
                   f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
+    _refused_format_warnings(out)
     if build.design.crosstalk is not None:
         from bioxen.backend.isolation import design_warnings
 
@@ -176,6 +185,14 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cac
         for warning in design_warnings(build.design):
             errors.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
     return design, out
+
+
+def _refused_format_warnings(out: Path) -> None:
+    """A warning line per format that ``--formats all`` left out, with the reason (manifest.json)."""
+    refused = json.loads((out / "manifest.json").read_text()).get("formats_refused", {})
+    for name, reason in refused.items():
+        errors.print(f"warning: --formats all: {name} not written: {reason}", style="yellow", highlight=False,
+                     markup=False, soft_wrap=True)
 
 
 def _isolation_table(design) -> Table:
@@ -202,8 +219,9 @@ def _isolation_table(design) -> Table:
 def _formats_option():
     """The --formats option of compile and run."""
     return typer.Option(",".join(DEFAULT_FORMATS), "--formats",
-                        help=f"comma-separated: {', '.join(FORMATS)}, or all "
-                             "(model.xml and the JSON files are always written)")
+                        help=f"comma-separated: {', '.join(FORMATS)}, or all: every format that applies to "
+                             "the design, the others listed as refused (model.xml and the JSON files are always "
+                             "written)")
 
 
 @app.command("compile")
@@ -216,24 +234,6 @@ def compile_command(policy: Path = typer.Argument(..., help="policy YAML"),
     """Compile a policy into DIR/model.xml (SBML L3V2), outputs.json, manifest.json and the formats asked for."""
     with _user_errors():
         _compile(policy, out, formats.split(","), use_cache=not no_cache)
-
-
-@contextmanager
-def _run_progress(label: str, until: float):
-    """``progress(minutes done, minutes asked)`` for a simulation: a bar over simulated time with
-    the elapsed and remaining wall time (SSA runs report after each leg; an ODE run at its end)."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   TextColumn("{task.completed:.4g}/{task.total:.4g} min"), TimeElapsedColumn(), TimeRemainingColumn(),
-                   console=console, transient=True)
-    task = bar.add_task(label, total=until)
-    start = time.perf_counter()
-    with bar:
-        yield lambda done, total: bar.update(task, completed=done)
-    elapsed = time.perf_counter() - start
-    if elapsed > 1:
-        console.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
 
 
 def _ssa_budget(build_dir: Path, until: float, max_events: Optional[float], force: bool) -> None:
@@ -265,8 +265,9 @@ def _simulate(build_dir: Path, until: float, points: int, method: str, seed, res
     chosen, why = resolve_engine(build_dir, engine, method)
     if method == "ssa":
         _ssa_budget(build_dir, until, max_events, force)
-    with _run_progress(f"simulating {until:g} min in {chosen.name} ({method}; {why})", until) as progress:
-        table = simulate_with(build_dir, until, points, method, seed, chosen.name, progress=progress)
+    # a bar over simulated time (libRoadRunner's SSA reports after each leg, other runs at their end)
+    with progress.task(f"simulating {until:g} min in {chosen.name} ({method}; {why})", until, "min") as advance:
+        table = simulate_with(build_dir, until, points, method, seed, chosen.name, progress=advance)
     with staged_files(results, figure) as (table_file, figure_file):
         table.to_csv(table_file, index=False)
         plot_timecourse(table, figure_file, build_dir.name)
@@ -313,29 +314,6 @@ def _sweep_table(summary, paths: list[str], title: str) -> Table:
     return table
 
 
-@contextmanager
-def _sweep_progress():
-    """``progress(stage, done, total)`` for run_sweep, drawing a bar per stage once work starts."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.progress import TimeRemainingColumn
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), console=console)
-    tasks: dict = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if not tasks:
-            bar.start()
-        if stage not in tasks:
-            tasks[stage] = bar.add_task({"compile": "compiling grid points", "run": "simulating runs"}[stage])
-        bar.update(tasks[stage], completed=done, total=total)
-
-    try:
-        yield update
-    finally:
-        bar.stop()
-
-
 def _sweep(policy: Path, settings: list[str], replicates: int, method, until, points, engine, seed: int,
            scheduler, workers: int, out: Optional[Path], max_runs: Optional[int] = None) -> None:
     from bioxen.outdir import check_out_file
@@ -345,9 +323,8 @@ def _sweep(policy: Path, settings: list[str], replicates: int, method, until, po
         for path in output_paths(out).values():   # a bad suffix or place fails before any work
             check_out_file(path)
     start = time.perf_counter()
-    with _sweep_progress() as progress:
-        result = run_sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers,
-                           progress=progress, max_runs=max_runs)
+    result = run_sweep(policy, settings, replicates, method, until, points, engine, seed, scheduler, workers,
+                       max_runs=max_runs)   # draws its own bars (bioxen.progress)
     about = result.results.attrs["bioxen_sweep"]
     written = result.write(out or Path("build") / about["design"] / "sweep.parquet")
     paths = list(about["settings"])
@@ -454,9 +431,9 @@ def report(build_dir: Path = typer.Argument(..., help="a compiled build director
         read_build(build_dir)                                 # a broken build fails before any work
         read_manifest(build_dir)
         table = read_results(build_dir / "results.csv")       # None: none yet, or one from before reports
-        with _stage("report" + (f" with a sweep of 1..{sweep} VMs" if sweep else "")):
-            _, rows = write_report(build_dir, table, sweep=sweep,
-                                   progress=lambda n: console.print(f"[dim]  sweep: {n} VM(s)[/dim]"))
+        label = "report" + (f" with a sweep of 1..{sweep} VMs" if sweep else "")
+        with progress.task(label, sweep or None, "VMs") as advance:   # a bar over the sweep's VMs
+            _, rows = write_report(build_dir, table, sweep=sweep, progress=lambda copies: advance(copies - 1))
     console.print(_comparison_table(rows, build_dir.name))
     console.print(f"report -> {build_dir / 'report.html'}, metrics -> {build_dir / 'metrics.json'}")
 
@@ -473,6 +450,36 @@ def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassi
     for key, value in state.items():
         print(f"  {key}: {value:.6g}")
 
+
+# --- bioxen data: reference data sets (where each is found; fetch into the cache) ---------------
+data_app = typer.Typer(help="Reference data (Syn3A metabolic model, gene table): where found, fetch.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+def data_list():
+    """Each reference data set, where it is found now, and how to get it if it is not."""
+    from bioxen.data.reference import REFERENCE_DATA, locate
+
+    table = Table("name", "file", title="reference data")
+    table.add_column("found", overflow="fold")
+    for data in REFERENCE_DATA.values():
+        found = locate(data)
+        table.add_row(data.name, data.filename, str(found) if found else f"[red]missing[/red]: {data.route()}")
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(name: str = typer.Argument(..., help="data set (bioxen data list) or its file name"),
+               source: Optional[str] = typer.Option(None, "--from", help="a local copy or an http(s) URL "
+                                                    "(default: the publication's repository)")):
+    """Put a reference data set into the cache, checked against its published SHA-256."""
+    from bioxen.data.fetch import fetch
+
+    with _user_errors():
+        path = fetch(name, source)
+    console.print(f"{name} -> {path} (SHA-256 checked)", highlight=False)
 
 def _terminated(number: int, frame) -> None:
     raise SystemExit(128 + number)

@@ -6,38 +6,37 @@ the one validation path: what `bioxen check` runs, and what compile runs before 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
 from bioxen.chassis import load_chassis
-from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
+from bioxen.datafile import validation_errors
+from bioxen.data.reference import find_data_file
+from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
 from bioxen.genome import load_genome
 from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
 from bioxen.parts import load_parts
 from bioxen.policy.load import read_policy, yaml_location
+from bioxen.policy.schema import Policy
 from bioxen.table import read_expression_table
 
 
 def _data_file(name: str, base_dir: Path) -> Path:
-    """A data file relative to the policy, else by bare name in BIOXEN_DATA_PATH."""
-    try:
-        path = Path(name).expanduser()
-    except RuntimeError:  # ~name of no such user: a plain relative path
-        path = Path(name)
-    if path.is_absolute():
-        return path
-    if (base_dir / path).is_file():
-        return base_dir / path
-    for directory in os.environ.get("BIOXEN_DATA_PATH", "").split(os.pathsep):
-        if directory and (Path(directory) / path).is_file():
-            return Path(directory) / path
-    return base_dir / path
+    """A data file relative to the policy, else in BIOXEN_DATA_PATH, the cache or the package."""
+    return find_data_file(name, base_dir=base_dir, error=TableError, what="expression table")
 
 
-def read_design(policy_path: str | Path) -> Design:
+def read_design(policy_path: str | Path, text: str | None = None) -> Design:
+    """The design a policy describes. ``text``: YAML read in place of the policy file's own (a
+    sweep's variant of it, :mod:`bioxen.sweep.variants`; nothing is written): paths in it resolve
+    against the policy's folder as the file's do, and its errors point into the policy file."""
     policy_path = Path(policy_path)
-    policy, tree, raw = read_policy(policy_path)
+    policy, tree, raw = read_policy(policy_path) if text is None else read_policy_text(policy_path, text)
     base = policy_path.resolve().parent
     chassis = _located(lambda: load_chassis(policy.host.chassis, base),
                        yaml_location(policy_path, tree, ("host", "chassis"), key_itself=False))
@@ -89,6 +88,22 @@ def read_design(policy_path: str | Path) -> Design:
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=_ring_clock(policy), scheduler=policy.scheduler.policy)
+
+
+def read_policy_text(policy_path: Path, text: str) -> tuple[Policy, CommentedMap, bytes]:
+    """A policy given as YAML text, validated as if read from ``policy_path`` (what
+    :func:`bioxen.policy.load.read_policy` gives for the file): the policy, its YAML tree (to
+    locate errors) and the text's bytes (to hash)."""
+    try:
+        tree = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        raise PolicyError(f"invalid YAML: {exc}", at(policy_path)) from None
+    if not isinstance(tree, CommentedMap):
+        raise PolicyError("a policy is a YAML mapping (schema_version, host, vms, simulate)", at(policy_path, 1, 1))
+    try:
+        return Policy.model_validate(tree), tree, text.encode("utf-8")
+    except ValidationError as exc:
+        raise PolicyError.collected(validation_errors(exc, policy_path, tree, Policy, "policy")) from None
 
 
 def _name_locations(spec, where) -> tuple:

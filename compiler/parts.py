@@ -1,8 +1,9 @@
 """Parts libraries: kinetics and sequences of the hypervisor's isolation parts.
 
-``models/parts/<name>.yaml`` holds, with units and sources, the constants of
-orthogonal ribosome assembly, sRNA gates, VM-tagged proteases and UGA
-decoding, the degron tags and the protease cross-recognition matrix.
+A library (``<name>.yaml`` shipped in ``bioxen/data/parts/``, or a path a policy gives)
+holds, with units and sources, the constants of orthogonal ribosome assembly, sRNA gates,
+VM-tagged proteases and UGA decoding, the degron tags and the protease cross-recognition
+matrix. The parts' DNA, with sources, is ``bioxen/data/parts/dna/sequences.yaml``.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
 from bioxen.errors import Diagnostic, PartsError
 from bioxen.rules import Quantity
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "parts"
+DEFAULT_DIR = shipped("parts")
+PART_SEQUENCES = DEFAULT_DIR / "dna" / "sequences.yaml"     # the DNA of the parts, with sources
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 
 
@@ -133,7 +136,7 @@ def find_parts(name: str, base_dir: Path | None = None) -> Path:
         return candidate
     known = sorted(p.stem for p in DEFAULT_DIR.glob("*.yaml"))
     raise PartsError(f"unknown parts library '{name}' (known: {', '.join(known) or 'none'})",
-                     hint="name a library in models/parts or give a path to a parts .yaml")
+                     hint="name a library shipped with bioxen or give a path to a parts .yaml")
 
 
 def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLibrary:

@@ -2,7 +2,7 @@
 
 Four proteome sectors share the host's ribosomes: ribosomal (r, whose product
 is the ribosome), transporter (t), metabolic enzyme (m) and housekeeping (q,
-autorepressed). Parameter values and sources are in models/chassis/*.yaml.
+autorepressed). Parameter values and sources are in compiler/data/chassis/*.yaml.
 """
 from __future__ import annotations
 

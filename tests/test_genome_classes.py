@@ -174,7 +174,7 @@ def test_a_two_record_genome_compiles_with_genes_of_both_and_an_image_per_record
     assert "PLS0001.1" in " ".join(images[1].features[0].qualifiers["note"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert [r["id"] for r in manifest["vms"][0]["replicons"]] == ["CHR0001.1", "PLS0001.1"]
-    assert (out / "design.sbol3").is_file()
+    assert (out / "design.nt").is_file()
 
 
 # --- untagged genes ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from bioxen.genome import read_genome
 from bioxen.ir import Design, GuestVM, IsolationParts, SimulationPlan
 
 PDT1 = "AANKNEENTNEVPTFMLNAGQANYAFA"   # M. florum tmRNA tag (PARAMETERS.md)
-PDT2 = "AANKNEENTNEVPTFMLNAGQANYAWK"   # pdt2 of models/parts/isolation.yaml
+PDT2 = "AANKNEENTNEVPTFMLNAGQANYAWK"   # pdt2 of compiler/data/parts/isolation.yaml
 THREE_TO_ONE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
                  "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
                  "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V"}

@@ -207,10 +207,10 @@ def test_design_dna_is_written_and_valid_sbol3(tmp_path, synthetic_genbank):
     out = tmp_path / "out"
     result = runner.invoke(app, ["compile", str(_three(tmp_path, synthetic_genbank)), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("vm_vm1.gb", "vm_vm2.gb", "vm_vm3.gb", "hypervisor.gb", "design.sbol3"):
+    for name in ("vm_vm1.gb", "vm_vm2.gb", "vm_vm3.gb", "hypervisor.gb", "design.nt"):
         assert (out / name).is_file(), name
     document = sbol3.Document()
-    document.read(str(out / "design.sbol3"), file_format=sbol3.SORTED_NTRIPLES)
+    document.read(str(out / "design.nt"), file_format=sbol3.SORTED_NTRIPLES)
     assert validation_errors(document) == []
     assert len([o for o in document.objects if isinstance(o, sbol3.Component)]) == 5
 

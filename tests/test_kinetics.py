@@ -202,7 +202,7 @@ def test_bad_kinetics_and_expression_are_errors_at_their_line(tmp_path, extra, e
 
 
 def test_transcription_speed_needs_the_chassiss_reference_speed(tmp_path):
-    chassis = (ROOT / "models" / "chassis" / "ecoli_mg1655.yaml").read_text()
+    chassis = (ROOT / "compiler" / "data" / "chassis" / "ecoli_mg1655.yaml").read_text()
     kept = [line for line in chassis.splitlines() if not line.lstrip().startswith("transcription_elongation:")]
     (tmp_path / "chassis_lacking.yaml").write_text("\n".join(kept) + "\n")
     policy = synthetic_policy(tmp_path, "lacking", "host: {{chassis: chassis_lacking.yaml}}\n" + VM.lstrip() +

@@ -137,6 +137,26 @@ def test_a_new_an_empty_and_an_old_build_directory_are_written(policy, tmp_path)
     assert build_problems(new, exact=True) == [] and hidden_beside(new) == []
 
 
+def test_build_files_follow_the_umask(policy, tmp_path):
+    """Under umask 022 a build (fresh or copied from the cache) and a run's results are readable
+    by all: directories 0755, files 0644, never owner-only (issue 17)."""
+    previous = os.umask(0o022)
+    try:
+        fresh, cached = tmp_path / "fresh", tmp_path / "cached"
+        assert compile_cli(policy, fresh).exit_code == 0          # compiled (the test's cache is empty)
+        result = compile_cli(policy, cached)
+        assert result.exit_code == 0 and CACHED in result.output, result.output
+        result = runner.invoke(app, ["simulate", str(fresh), "--until", "10 min", "--points", "3"])
+        assert result.exit_code == 0, result.output
+    finally:
+        os.umask(previous)
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
+             for out in (fresh, cached) for p in [out, *out.rglob("*")]}
+    assert "fresh/results.csv" in modes and "cached/model.xml" in modes
+    assert {name: mode for name, mode in modes.items()
+            if mode != (oct(0o755) if (tmp_path / name).is_dir() else oct(0o644))} == {}
+
+
 def test_the_api_refuses_too(compiled, tmp_path):
     (tmp_path / "notes.txt").write_text("keep")
     with pytest.raises(OutputError, match="not a BioXen build"):

@@ -18,7 +18,7 @@ def test_isolation_library_is_complete_and_sourced():
 
 
 def test_bad_recognition_matrix_is_reported_with_the_file(tmp_path):
-    text = (ROOT / "models" / "parts" / "isolation.yaml").read_text()
+    text = (ROOT / "compiler" / "data" / "parts" / "isolation.yaml").read_text()
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("    - [1.0,   0.0001, 0.0001, 0.0001]\n", ""))
     with pytest.raises(PartsError) as info:

@@ -17,6 +17,19 @@ from conftest import write_policy
 runner = CliRunner()
 
 
+def assert_self_contained(page: str) -> None:
+    """plotly.js inlined once; no script, image or link outside the page (the inlined library's
+    own code aside, which names URLs it never loads here)."""
+    assert page.count("* plotly.js v") == 1
+    assert not re.findall(r"<script[^>]*\bsrc=", page)
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.S)
+    assert not re.search(r'(src|href)="(?!data:)', markup)
+
+
+def plot_ids(page: str) -> list[str]:
+    return re.findall(r'<div id="(plot-[a-z]+)" class="plotly-graph-div"', page)
+
+
 def _two_vms(tmp_path, genome, control="", scheduler=""):
     return write_policy(tmp_path / "two.yaml", f"""
 schema_version: 1
@@ -56,9 +69,10 @@ def test_run_ends_with_the_comparison_and_writes_the_report(ran):
                  "within ±5%", "above 99%", "at most 3-4", "linear"):
         assert text in output, text
     page = (out / "report.html").read_text()
-    # self-contained: every image embedded, nothing fetched
-    assert not re.search(r'(src|href)="(?!data:)', page)
-    assert page.count('src="data:image/png;base64,') >= 5   # flux, pools, energy, growth, heatmap
+    assert_self_contained(page)
+    # the time courses (flux, pools, shares, energy, growth) and the cross-talk heatmap
+    assert plot_ids(page) == ["plot-timecourses", "plot-crosstalk"]
+    assert "results.png" in page and (out / "results.png").is_file()    # the static figure for papers
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"hypervisor_tax", "context_switch_min", "fairness", "isolation", "viability", "growth",
             "against_seed"} <= set(metrics)
@@ -129,9 +143,44 @@ def test_report_sweeps_vms_until_the_host_stops(ran):
     assert len(growth) == 4 and scaling["stops"]["vms"] == 5 and "degron tags" in scaling["stops"]["reason"]
     assert scaling["growth_fit"]["slope"] < 0 and 0 <= scaling["growth_fit"]["r2"] <= 1
     assert "host stops at 5" in result.output
-    assert (out / "report.html").read_text().count('src="data:image/png;base64,') >= 6
+    page = (out / "report.html").read_text()
+    assert_self_contained(page)
+    assert plot_ids(page) == ["plot-timecourses", "plot-crosstalk", "plot-scaling"]
 
 
 def test_report_needs_a_build(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code != 0 and "is not a BioXen build" in result.output
+
+
+def test_the_time_courses_mark_the_commands_and_group_each_vms_traces(ran):
+    import pandas as pd
+    from bioxen.report.html import plot_figures
+
+    out, _ = ran
+    read = lambda name: json.loads((out / name).read_text())   # noqa: E731
+    plots = plot_figures(pd.read_csv(out / "results.csv"), read("outputs.json"), read("metrics.json"),
+                         read("isolation.json"), None)
+    assert list(plots) == ["timecourses", "crosstalk"]
+    figure = plots["timecourses"]
+    traces = {trace.name: trace for trace in figure.data}
+    # one legend entry per VM hides or shows every trace of that VM
+    assert [t.name for t in figure.data if t.showlegend and t.legendgroup in ("vm1", "vm2")] == ["vm1", "vm2"]
+    for vm in ("vm1", "vm2"):
+        assert {t.name for t in figure.data if t.legendgroup == vm} == {
+            vm, f"{vm} translating", f"{vm} pool free", f"{vm} share", f"{vm} intended share", f"{vm} starved below"}
+    assert {"host free ribosomes", "hypervisor genes translating", "energy", "growth rate"} <= set(traces)
+    assert figure.layout.yaxis2.type == "log"                      # the ribosome pools
+    # PAUSE_VM at 300 min and RESUME_VM at 360 min: a line on each of the five panels, a band for each switch
+    lines = [s for s in figure.layout.shapes if s.type == "line"]
+    assert sorted({s.x0 for s in lines}) == [300, 360] and len(lines) == 10
+    switch = {e["command"]: e["minutes"] for e in read("metrics.json")["context_switch_min"]["each"]}
+    bands = {(s.x0, s.x1) for s in figure.layout.shapes if s.type == "rect"}
+    assert bands == {(300, 300 + switch["PAUSE_VM"]), (360, 360 + switch["RESUME_VM"])}
+    assert list(traces["commands"].hovertext) == [f"300 min: PAUSE_VM vm2 (switch {switch['PAUSE_VM']:g} min)",
+                                                   f"360 min: RESUME_VM vm2 (switch {switch['RESUME_VM']:g} min)"]
+    # the share panel shows what viability measures: paused, vm2 falls below its starvation line
+    time, share = np.asarray(traces["vm2 share"].x), np.asarray(traces["vm2 share"].y)
+    starved = traces["vm2 starved below"].y[0]
+    assert share[(time > 300) & (time <= 360)].min() < starved < share[(time > 60) & (time <= 300)].min()
+    assert starved < traces["vm2 intended share"].y[0] == 0.5

@@ -246,3 +246,37 @@ def test_genome_sized_record_converts_in_seconds(tmp_path):
     print(f"\n550 kb, 1,500 features: to_sbol3 {converted - start:.2f} s, "
           f"write_sbol3 (validate + write) {written - converted:.2f} s")
     assert len(_component(doc, record).features) == 1500
+
+
+def test_write_names_the_format_by_the_suffix_readers_infer(guest, tmp_path):
+    doc = to_sbol3([guest], namespace=NS)
+    with pytest.raises(CompileError, match=r"\.nt or \.ttl"):
+        write_sbol3(doc, tmp_path / "design.sbol3")
+    write_sbol3(doc, tmp_path / "design.nt")
+    document = sbol3.Document()
+    document.read(str(tmp_path / "design.nt"))   # no file_format: pySBOL3 infers it from the suffix
+    assert len(document.objects) == len(doc.objects)
+
+
+def test_a_builds_design_opens_by_its_name_and_is_named_once(tmp_path, synthetic_genbank):
+    """design.nt opens in pySBOL3 with no format given, is valid, and the design's display id is
+    its name mangled once (``two_vm_design`` -> ``two__vm__design``, not ``two____vm____design``)."""
+    from bioxen.backend.compile import compile_design, write_build
+    from bioxen.backend.sbol import SBOL3_FILE
+    from bioxen.frontend import read_design
+    from conftest import write_policy
+
+    policy = write_policy(tmp_path / "p.yaml", f"""
+schema_version: 1
+name: two_vm_design
+vms:
+  - {{id: vm1, genome: {synthetic_genbank.name}, genetic_code: recode}}
+""")
+    out = write_build(compile_design(read_design(policy)), tmp_path / "build", formats=["dna"])
+    assert SBOL3_FILE == "design.nt" and (out / "design.nt").is_file()
+    document = sbol3.Document()
+    document.read(str(out / "design.nt"))
+    assert validation_errors(document) == []
+    design = next(o for o in document.objects if isinstance(o, sbol3.Component) and o.name == "two_vm_design")
+    assert design.display_id == "two__vm__design" and unmangle(design.display_id) == "two_vm_design"
+    assert design.identity == "https://bioxen.dev/design/two__vm__design"

@@ -391,7 +391,7 @@ def test_plastid_genome_compiles_with_the_default_formats_and_runs(tmp_path):
     design = read_design(_policy(tmp_path, path, 11))
     out = tmp_path / "build"
     build = compile_to(design, out, use_cache=False)
-    for name in ("model.xml", "model.bngl", "vm_vm1.gb", "hypervisor.gb", "design.sbol3", "outputs.json"):
+    for name in ("model.xml", "model.bngl", "vm_vm1.gb", "hypervisor.gb", "design.nt", "outputs.json"):
         assert (out / name).is_file(), name
     vm = build.design.vms[0]
     image = SeqIO.read(out / "vm_vm1.gb", "genbank")

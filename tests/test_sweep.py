@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import bioxen.sweep.grid
 import bioxen.sweep.tables
 from bioxen.cli import app
-from bioxen.errors import PolicyError, SimulationError
+from bioxen.errors import BioxenError, PolicyError, SimulationError
 from bioxen.sweep import parse_setting, replicate_seed, run_sweep
 from bioxen.sweep.variants import policy_grid
 from conftest import ROOT, write_policy, write_synthetic_genbank
@@ -137,6 +137,43 @@ def test_seeds_are_independent_per_point_and_replicate():
     child = np.random.SeedSequence(0).spawn(3)[2].spawn(5)[4]
     assert replicate_seed(0, 2, 4) == int(child.generate_state(1, np.uint32)[0] >> 1)
     assert replicate_seed(1, 2, 4) != replicate_seed(0, 2, 4)
+
+
+def _folder(directory):
+    """Every entry under ``directory``, hidden ones too, with a file's bytes."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(directory.rglob("*"))}
+
+
+def test_a_sweep_never_writes_beside_the_policy_even_when_stopped(policy, scheduler, monkeypatch):
+    """Variants are read from memory: the policy's folder is byte-for-byte what it was while each
+    grid point compiles (what a kill would leave) and after the sweep is stopped."""
+    from bioxen.backend import compile as backend_compile
+
+    before, seen, real = _folder(policy.parent), [], backend_compile.compile_to
+
+    def spying(design, out, formats, use_cache=True):
+        seen.append(_folder(policy.parent))
+        if len(seen) == 2:
+            raise KeyboardInterrupt   # stopped while the second grid point compiles
+        return real(design, out, formats, use_cache)
+
+    monkeypatch.setattr(backend_compile, "compile_to", spying)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(policy, [f"{SHARE}=0.15,0.25,0.35"], method="ode", until="30 min", points=4, scheduler=scheduler)
+    assert seen == [before, before] and _folder(policy.parent) == before
+
+
+def test_a_grid_points_error_points_into_the_policy_file(policy, scheduler):
+    """A value the schema accepts but the front end does not (a genome that is not there): the
+    error names the grid point and the policy's own line, not a temporary file's."""
+    line = next(n for n, text in enumerate(policy.read_text().splitlines(), start=1) if "genome:" in text)
+    with pytest.raises(BioxenError) as caught:
+        run_sweep(policy, ["vms.vm1.genome=nowhere.gb"], method="ode", until="30 min", points=4,
+                  scheduler=scheduler)
+    error = caught.value.errors[0]
+    assert error.message.startswith("grid point 0 (vms.vm1.genome=nowhere.gb): ")
+    assert error.location.file == str(policy) and error.location.line == line
 
 
 # -- ODE: biology ------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_main_command_on_syn3a(genome_path, tmp_path, monkeypatch):
     import pandas as pd
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["vms"][0]["genes_expressed"] == 493  # 455 coding + 38 stable RNA
-    for name in ("isolation.json", "vm_vm1.gb", "hypervisor.gb", "design.sbol3"):
+    for name in ("isolation.json", "vm_vm1.gb", "hypervisor.gb", "design.nt"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "results.csv")
     assert 20 <= table["doubling_time_min"].iloc[0] <= 120  # starts from the host steady state

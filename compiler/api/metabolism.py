@@ -31,6 +31,7 @@ import pandas as pd
 from cobra.flux_analysis import pfba
 from cobra.manipulation import knock_out_model_genes
 
+from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError
 
 GLUCOSE_EXCHANGE = "EX_glc__D_e"
@@ -75,14 +76,7 @@ class FluxState:
 
 
 def _data_file(name: str, directory: str | os.PathLike | None) -> Path:
-    places = ([Path(directory)] if directory else []) + \
-        [Path(p) for p in os.environ.get("BIOXEN_DATA_PATH", "").split(os.pathsep) if p]
-    for place in places:
-        if (place / name).is_file():
-            return place / name
-    raise MetabolismError(f"metabolic model {name} not found (looked in: "
-                          f"{', '.join(map(str, places)) or 'nowhere'})",
-                          hint="put the file in a directory listed in BIOXEN_DATA_PATH")
+    return find_data_file(name, directories=[directory], error=MetabolismError, what="metabolic model")
 
 
 def syn3a_model(data_dir=None) -> MetabolicModel:

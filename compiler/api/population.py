@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bioxen.errors import SimulationError
+from bioxen.progress import task as progress_task
 from bioxen.runtime.cell import Birth, Cell
 from bioxen.runtime.division import halve, partition
 from bioxen.runtime.limits import duration_minutes
@@ -80,20 +81,23 @@ def population(build_dir: str | Path, cells: int = 8, generations: int = 3, meth
     limit_min = _check(cells, generations, method, division, seed, workers, limit_min)
     build = BuildFiles.read(Path(build_dir))
     rng = np.random.default_rng(seed)
-    founder = Cell(Path(build_dir), "ode")
-    start = founder.amounts()
-    if method == "ssa":
-        _check_ssa_cost(Path(build_dir), founder, cells * generations, limit_min)
+    with progress_task("preparing the founder cell"):
+        founder = Cell(Path(build_dir), "ode")
+        start = founder.amounts()
+        if method == "ssa":
+            _check_ssa_cost(Path(build_dir), founder, cells * generations, limit_min)
     newborn = [(start, Birth(0, str(i), 0.0, 0.0)) for i in range(cells)]
     rows = []
-    with dask_client(scheduler, workers) as client:
+    with dask_client(scheduler, workers) as client, \
+            progress_task(f"{cells} cell(s) over {generations} generation(s)", cells * generations, "cell cycles") \
+            as advance:
         shared = client.scatter(build, broadcast=True)        # the build's files travel once per worker
         for _ in range(generations):
             futures = client.map(grow_cell, [shared] * len(newborn), [method] * len(newborn),
                                  [int(s) for s in rng.integers(0, 2**31 - 1, len(newborn))],
                                  [amounts for amounts, _ in newborn], [b for _, b in newborn],
                                  [limit_min] * len(newborn), pure=False)
-            cycles = client.gather(futures)
+            cycles = _gathered(client, futures, len(rows), advance)
             rows += [{"lineage": c.lineage, "generation": c.generation, "born_min": c.born_min,
                       "division_time_min": c.division_time_min,
                       **{f"{vm}_protein_at_division": p for vm, p in c.vm_protein.items()}} for c in cycles]
@@ -101,6 +105,15 @@ def population(build_dir: str | Path, cells: int = 8, generations: int = 3, meth
             picked = rng.choice(len(offspring), size=min(cells, len(offspring)), replace=False)
             newborn = [offspring[i] for i in sorted(picked)]
     return pd.DataFrame(rows)
+
+
+def _gathered(client, futures: list, before: int, advance) -> list[CellCycle]:
+    """The generation's cell cycles in order, ``advance(cycles done)`` called as each finishes."""
+    from distributed import as_completed
+
+    for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
+        advance(before + done)
+    return client.gather(futures)
 
 
 def _whole(value, what: str, low: int, high: int | None = None) -> int:

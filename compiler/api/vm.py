@@ -86,6 +86,11 @@ class BioVM:
     def status(self) -> dict:
         return self.context.status()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: genome, settings and (once run) the cell's state."""
+        from bioxen.report.notebook import vm_html
+        return vm_html(self)
+
 
 def create_bio_vm(vm_id: str, chassis: str = "ecoli_mg1655", vm_type: str = "basic", config=None,
                   work_dir: str | Path | None = None) -> BioVM:

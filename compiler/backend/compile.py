@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import json
 import platform
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,16 +22,16 @@ from bioxen.backend.copasi import write_cps
 from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
 from bioxen.backend.images import hypervisor_image, vm_images
-from bioxen.backend.sbol import to_sbol3, write_sbol3
-from bioxen.names import mangle
+from bioxen.backend.sbol import SBOL3_FILE, to_sbol3, write_sbol3
 from bioxen.outdir import MANIFEST, file_hashes, replacing_dir
 from bioxen.backend.isolation import isolation_report
 from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
-from bioxen.backend.formats import DEFAULT_FORMATS, OPTIONAL, check_formats
+from bioxen.backend.formats import DEFAULT_FORMATS, OPTIONAL, FormatRefused, check_formats, formats_to_write
 from bioxen.ir import Design
 from bioxen.passes import run_passes
+from bioxen.progress import task as progress_task
 from bioxen.rules.clock import repressor_name
 from bioxen.rules.host import HOST_OUTPUTS
 from bioxen.rules.ribosomes import orrna_parameter
@@ -50,11 +51,22 @@ class Build:
     expander: str
     timings: dict[str, float] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the design, its VMs and the network's size."""
+        from bioxen.report.notebook import build_html
+        return build_html(self)
+
+
+# what a stage shows while it runs (bioxen.progress); other stages show their timing key
+STAGE_LABELS = {"passes": "running the passes", "rules": "building the rules", "network": "expanding the network",
+                "sbml": "building the SBML model"}
+
 
 @contextmanager
 def _timed(timings: dict, stage: str):
     start = time.perf_counter()
-    yield
+    with progress_task(STAGE_LABELS.get(stage, stage)):
+        yield
     timings[stage] = round(time.perf_counter() - start, 4)
 
 
@@ -242,7 +254,7 @@ def manifest(build: Build) -> dict:
 
 
 def _write_design_dna(design: Design, directory: Path) -> None:
-    """The DNA that would be built: GenBank VM images, the hypervisor's genes, and SBOL3."""
+    """The DNA that would be built: GenBank VM images, the hypervisor's genes, and SBOL3 (design.nt)."""
     if not design.vms:
         return
     images = [vm_images(vm) for vm in design.vms]   # one record per replicon
@@ -251,7 +263,7 @@ def _write_design_dna(design: Design, directory: Path) -> None:
         SeqIO.write(records, directory / f"vm_{vm.id}.gb", "genbank")
     SeqIO.write(hypervisor, directory / "hypervisor.gb", "genbank")
     records = [record for replicons in images for record in replicons] + [hypervisor]
-    write_sbol3(to_sbol3(records, design_name=mangle(design.name)), directory / "design.sbol3")
+    write_sbol3(to_sbol3(records, design_name=design.name), directory / SBOL3_FILE)
 
 
 def _write_bngl(build: Build, directory: Path) -> None:
@@ -268,7 +280,7 @@ def _write_nfsim(build: Build, directory: Path) -> None:
 def _write_vcml(build: Build, directory: Path) -> None:
     from bioxen.backend.vcell import write_vcml
 
-    write_vcml((directory / "model.xml").read_text(), directory / "model.vcml")
+    write_vcml(build.sbml, directory / "model.vcml", build.design.simulation)
 
 
 # The optional outputs, by --formats name (bioxen.backend.formats)
@@ -289,21 +301,45 @@ assert tuple(WRITERS) == OPTIONAL
 
 def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
     """Write the outputs (``formats``; model.xml and the JSON files always) into ``directory``,
-    the manifest last, listing every other file with its SHA-256."""
-    formats = check_formats(formats)
+    the manifest last, listing every other file with its SHA-256, the formats written and,
+    under ``all``, each format refused with the reason (``formats_refused``)."""
+    formats, refusable = formats_to_write(formats)
     start = time.perf_counter()
     write_sbml(build.sbml, directory / "model.xml")
     build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
     (directory / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
     (directory / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
     (directory / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
+    refused = {}
     for name in formats[1:]:
         start = time.perf_counter()
-        WRITERS[name](build, directory)
+        reason = _write_format(name, build, directory, refusable)
+        if reason is not None:
+            refused[name] = reason
         build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
-    (directory / MANIFEST).write_text(json.dumps({**manifest(build), "formats": list(formats),
+    written = [name for name in formats if name not in refused]
+    (directory / MANIFEST).write_text(json.dumps({**manifest(build), "formats": written, "formats_refused": refused,
                                                   "files": file_hashes(directory)}, indent=1))
     return directory
+
+
+def _write_format(name: str, build: Build, directory: Path, refusable: bool) -> str | None:
+    """Write one optional format; None, or (when ``refusable``) why the format refused this
+    design, anything it had written removed. A refusal of a format named explicitly is raised."""
+    before = set(directory.iterdir())
+    try:
+        with progress_task(f"writing {name}"):
+            WRITERS[name](build, directory)
+    except FormatRefused as exc:
+        if not refusable:
+            raise
+        for path in set(directory.iterdir()) - before:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        return "; ".join(d.message for d in exc.errors)
+    return None
 
 
 def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> Path:

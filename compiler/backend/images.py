@@ -48,7 +48,7 @@ whose 3' anti-SD is the pool's; constitutive J23100), each VM's gate sRNA
 and, for ``genetic_code == "suppressor"``, the VM's own UGA-reading tRNA-Trp
 (J23100), and each VM's fluorescent reporter (J23100, the VM's 5' UTR, GFP
 BBa_E0040 whose stops give way to the VM's degron tag and TAA, as the VM's own
-genes are built). Part DNA comes from ``models/parts/dna/sequences.yaml``; a part whose
+genes are built). Part DNA comes from ``bioxen/data/parts/dna/sequences.yaml``; a part whose
 sequence BioXen does not have is a run of N with a note saying so. All VMs'
 gates share pTet and all proteases pLas: VM-specific commands need one
 orthogonal inducible promoter per VM, which the parts data does not have yet.
@@ -73,10 +73,9 @@ from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_locat
                                    spans_origin, unrefactorable)
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts
+from bioxen.parts import PART_SEQUENCES
 from bioxen.rules import Quantity
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-PART_SEQUENCES = ROOT / "models" / "parts" / "dna" / "sequences.yaml"
 STOP = "TAA"                      # a stop in table 11 and in table 4
 
 # E. coli's most used codon for each amino acid (the highest relative_frequency per
@@ -545,7 +544,7 @@ def refactoring_warnings(design: Design) -> list[str]:
 
 @dataclass(frozen=True)
 class PartSequence:
-    """One part of models/parts/dna/sequences.yaml; ``sequence`` is None where BioXen lacks it."""
+    """One part of bioxen/data/parts/dna/sequences.yaml; ``sequence`` is None where BioXen lacks it."""
 
     key: str
     name: str

@@ -147,14 +147,14 @@ class Scheduler(Strict):
 
 
 class Isolation(Strict):
-    parts: FileName = Field("isolation", description="parts library (models/parts or a path)")
+    parts: FileName = Field("isolation", description="parts library (shipped with bioxen, or a path)")
     min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
     crosstalk_cutoff: float = Field(1e-3, ge=0, description="off-target initiation strengths (host:host = 1) "
                                                             "at or above this are simulated")
 
 
 class Host(Strict):
-    chassis: FileName = Field("ecoli_mg1655", description="chassis profile (models/chassis or a path)")
+    chassis: FileName = Field("ecoli_mg1655", description="chassis profile (shipped with bioxen, in BIOXEN_CHASSIS_PATH, or a path)")
     nutrient_quality: float | None = Field(None, gt=0, description="overrides the chassis n_s")
     external_nutrient: float | None = Field(None, ge=0, description="overrides the chassis s")
     chloramphenicol: Micromolar | None = Field(None, description="concentration in the medium, e.g. 4 uM "

@@ -1,7 +1,7 @@
 """Reports: the metrics of a hypervisor design, set beside the founding expectations.
 
-``write_report(build_dir)`` writes ``metrics.json`` and a self-contained
-``report.html`` into a build directory and returns the metrics and the comparison
+``write_report(build_dir)`` writes ``metrics.json`` and a self-contained, interactive
+``report.html`` (Plotly, :mod:`bioxen.report.html`) into a build directory and returns the metrics and the comparison
 rows (:mod:`bioxen.report.expectations`).
 """
 from __future__ import annotations
@@ -72,7 +72,8 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
         metrics["scalability"] = scaling
     rows = comparison(metrics, scaling)
     metrics["against_seed"] = [{"metric": a, "seed": b, "bioxen": c} for a, b, c in rows]
-    page = render(build_dir.name, table, spec, metrics, rows, isolation, scaling)
+    png = "results.png" if (build_dir / "results.png").is_file() else None
+    page = render(build_dir.name, table, spec, metrics, rows, isolation, scaling, png)
     with staged_files(*written) as (metrics_file, page_file):
         metrics_file.write_text(json.dumps(metrics, indent=1), encoding="utf-8")
         page_file.write_text(page, encoding="utf-8")

@@ -103,6 +103,11 @@ class Hypervisor:
         """Every stretch run so far, as one table."""
         return pd.concat(self.history, ignore_index=True) if self.history else pd.DataFrame()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the time and every VM's status (reads the state, runs nothing)."""
+        from bioxen.report.notebook import hypervisor_html
+        return hypervisor_html(self)
+
     # -- commands -----------------------------------------------------------------------
     def _check_vm(self, vm: str) -> None:
         if not isinstance(vm, str) or vm not in self.outputs.vms:

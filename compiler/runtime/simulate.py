@@ -28,6 +28,16 @@ METHODS = ("ode", "ssa")
 REBUILD = "recompile the policy with `bioxen compile POLICY -o DIR`"
 
 
+class ResultsTable(pd.DataFrame):
+    """A results table (a plain DataFrame in every other way; what is derived from it is a
+    DataFrame) that Jupyter shows as a summary of its span and end state, its rows folded below."""
+
+    def _repr_html_(self) -> str | None:
+        from bioxen.report.notebook import results_html
+        rows = super()._repr_html_()          # None when pandas' HTML display is switched off
+        return results_html(self, rows) if rows is not None else None
+
+
 @dataclass(frozen=True)
 class Outputs:
     """What to read out of a model (from a build's outputs.json)."""
@@ -155,7 +165,7 @@ def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None
 def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.DataFrame:
     """Results table (see the module docstring) from simulated ``selected`` columns."""
     column = {name: data[:, i] for i, name in enumerate(selected)}
-    table = pd.DataFrame({"time_min": column["time"],
+    table = ResultsTable({"time_min": column["time"],
                           "growth_rate_per_min": column[outputs.host["growth_rate"]]})
     with np.errstate(divide="ignore"):
         table["doubling_time_min"] = np.where(table["growth_rate_per_min"] > 0,

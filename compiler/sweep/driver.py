@@ -29,6 +29,7 @@ import pandas as pd
 
 import bioxen
 from bioxen.errors import SimulationError
+from bioxen.progress import task as progress_task
 from bioxen.sweep.cluster import BuildFiles, Run, build_formats, dask_client, run_on_cluster
 from bioxen.sweep.grid import Setting, check_settings, check_size, check_values, parse_setting, replicate_seed
 from bioxen.sweep.tables import results_and_runs, summary_table, write_tables
@@ -154,7 +155,8 @@ def run_sweep(policy: str | Path, settings: Iterable | Mapping = (), replicates:
 
     ``until`` in minutes or with a unit ("30 min"); ``scheduler`` a Dask scheduler address or a
     ``distributed.Client``; without one, a LocalCluster of ``workers`` processes is started and
-    closed. ``progress(stage, done, total)`` is called as grid points compile and runs finish.
+    closed. ``progress(stage, done, total)`` is called as grid points compile and runs finish;
+    in a terminal, bars on stderr show the same (:mod:`bioxen.progress`).
     ``max_runs``: the most runs (grid points x replicates) allowed (module docstring).
     """
     policy_path = Path(policy)
@@ -163,7 +165,8 @@ def run_sweep(policy: str | Path, settings: Iterable | Mapping = (), replicates:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SimulationError(f"--seed must be a non-negative integer, got {seed!r}")
     _check_overrides(settings, until=until, points=points, method=method)
-    tree, grid_points = policy_grid(policy_path, settings)
+    with progress_task("checking the grid's policies"):
+        tree, grid_points = policy_grid(policy_path, settings)
     plans = [_plan(point, until, points, method) for point in grid_points]
     _check_plans(plans, replicates, engine)
     values = {p.index: p.values for p in grid_points}
@@ -171,10 +174,18 @@ def run_sweep(policy: str | Path, settings: Iterable | Mapping = (), replicates:
     def described(run: Run) -> str:
         return f"grid point {run.point} ({describe(values[run.point])}), replicate {run.replicate}, seed {run.seed}"
 
-    with tempfile.TemporaryDirectory(prefix="bioxen-sweep-") as work, dask_client(scheduler, workers) as client:
-        jobs = _jobs(policy_path, tree, settings, grid_points, plans, replicates, engine, seed, Path(work), progress)
-        tables = run_on_cluster(client, jobs, described,
-                                (lambda done, total: progress("run", done, total)) if progress else None)
+    with tempfile.TemporaryDirectory(prefix="bioxen-sweep-") as work, dask_client(scheduler, workers) as client, \
+            progress_task("simulating runs", len(grid_points) * replicates, "runs") as simulated, \
+            progress_task("compiling grid points", len(grid_points), "points") as compiled:
+        shown = {"compile": compiled, "run": simulated}
+
+        def report(stage: str, done: int, total: int) -> None:
+            shown[stage](done)
+            if progress is not None:
+                progress(stage, done, total)
+
+        jobs = _jobs(policy_path, tree, settings, grid_points, plans, replicates, engine, seed, Path(work), report)
+        tables = run_on_cluster(client, jobs, described, lambda done, total: report("run", done, total))
     paths = [s.path for s in settings]
     results, runs = results_and_runs(tables, grid_points, paths)
     results.attrs["bioxen_sweep"] = {

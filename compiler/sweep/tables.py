@@ -24,6 +24,7 @@ import pandas as pd
 
 from bioxen.errors import SimulationError
 from bioxen.outdir import staged_files
+from bioxen.progress import task as progress_task
 from bioxen.sweep.cluster import Run
 from bioxen.sweep.variants import GridPoint
 
@@ -100,7 +101,8 @@ def _write(table: pd.DataFrame, path: Path, suffix: str) -> None:
 def write_tables(tables: dict[str, pd.DataFrame], results: str | Path) -> dict[str, Path]:
     """Write ``results``, ``runs`` and ``summary`` (see the module docstring) all or none."""
     paths = output_paths(results)
-    with staged_files(*paths.values()) as temporaries:
+    with progress_task(f"writing {paths['results'].name} and the two tables beside it"), \
+            staged_files(*paths.values()) as temporaries:
         for (kind, path), temporary in zip(paths.items(), temporaries):
             _write(tables[kind], temporary, path.suffix)
     return paths

@@ -1,24 +1,25 @@
 """Each grid point's policy, validated by the project's own loader, then compiled once.
 
 A variant is the original policy's YAML with the grid point's values set (``grid.assign``),
-written beside the original as a hidden temporary file (``.NAME.sweep-XXXX.yaml``, always
-removed), so a genome, expression table, chassis or parts library named by a relative path
-resolves exactly as it does for the original. A policy without a ``name`` gets the one
+kept as text in memory and read by the front end as if it were the policy file
+(``read_design(path, text)``): nothing is written beside the user's policy (or anywhere), and
+a genome, expression table, chassis or parts library named by a relative path resolves exactly
+as it does for the original. A variant keeps the original's layout (unless a --set adds a
+section), so its errors point at the original's lines. A policy without a ``name`` gets the one
 ``read_design`` would give the original, so every variant's design keeps the original's name.
 """
 from __future__ import annotations
 
 import copy
+import io
 import re
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from bioxen.errors import BioxenError, Diagnostic, PolicyError, at
+from bioxen.errors import BioxenError, Diagnostic, PolicyError
 from bioxen.policy import load_policy
 from bioxen.policy.load import read_policy_yaml
 from bioxen.policy.schema import Policy
@@ -42,23 +43,11 @@ def describe(values: dict) -> str:
     return ", ".join(f"{path}={value}" for path, value in values.items()) or "the policy as written"
 
 
-@contextmanager
-def variant_file(policy_path: Path, tree: CommentedMap):
-    """The variant as a hidden file beside the original, removed on leaving."""
-    try:
-        handle = tempfile.NamedTemporaryFile("w", dir=policy_path.parent, prefix=f".{policy_path.stem}.sweep-",
-                                             suffix=".yaml", delete=False, encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"cannot write the sweep's policy variants beside {policy_path}: {exc}",
-                          hint="relative paths in a policy resolve against its directory, which must be "
-                               "writable; copy the policy (and the files it names) somewhere writable") from exc
-    path = Path(handle.name)
-    try:
-        with handle:
-            YAML(typ="rt").dump(tree, handle)
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+def variant_text(tree: CommentedMap) -> str:
+    """The variant's YAML, laid out as the original's."""
+    text = io.StringIO()
+    YAML(typ="rt").dump(tree, text)
+    return text.getvalue()
 
 
 def _original_tree(policy_path: Path) -> CommentedMap:
@@ -78,8 +67,9 @@ def _variant(tree: CommentedMap, settings: list[Setting], values: tuple) -> Comm
 
 
 def _validated(policy_path: Path, tree: CommentedMap) -> Policy:
-    with variant_file(policy_path, tree) as path:
-        return load_policy(path)
+    from bioxen.frontend import read_policy_text
+
+    return read_policy_text(policy_path, variant_text(tree))[0]
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -122,15 +112,11 @@ def policy_grid(policy_path: str | Path, settings: list[Setting]) -> tuple[Comme
     return tree, points
 
 
-def _at_original(exc: BioxenError, temporary: Path, original: Path, point: GridPoint) -> BioxenError:
-    """The error, prefixed with the grid point and located in the original policy (at the same
-    line: a variant keeps the original's layout, unless a --set added a section)."""
-    def moved(d: Diagnostic) -> Diagnostic:
-        where = d.location
-        if where is not None and Path(where.file) == temporary:
-            where = at(original, where.line, where.column)
-        return Diagnostic(f"grid point {point.index} ({point.describe()}): {d.message}", where, d.hint)
-    return type(exc).collected([moved(d) for d in exc.errors])
+def _at_point(exc: BioxenError, point: GridPoint) -> BioxenError:
+    """The error, prefixed with the grid point (its locations are already in the original
+    policy: the front end read the variant as that file)."""
+    return type(exc).collected([Diagnostic(f"grid point {point.index} ({point.describe()}): {d.message}",
+                                           d.location, d.hint) for d in exc.errors])
 
 
 def compile_point(policy_path: Path, tree: CommentedMap, settings: list[Setting], point: GridPoint,
@@ -142,11 +128,10 @@ def compile_point(policy_path: Path, tree: CommentedMap, settings: list[Setting]
 
     values = tuple(point.values[s.path] for s in settings)
     out = work_dir / f"point_{point.index}"
-    with variant_file(policy_path, _variant(tree, settings, values)) as path:
-        try:
-            compile_to(read_design(path), out, formats)
-        except BioxenError as exc:
-            raise _at_original(exc, path, policy_path, point) from exc
+    try:
+        compile_to(read_design(policy_path, variant_text(_variant(tree, settings, values))), out, formats)
+    except BioxenError as exc:
+        raise _at_point(exc, point) from exc
     return out
 
 

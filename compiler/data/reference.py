@@ -1,0 +1,137 @@
+"""Reference data: the files a policy or the API names by file name, found in one order, and
+the published data sets BioXen knows how to fetch.
+
+:func:`find_data_file` is the one lookup for such files (expression tables, metabolic models):
+
+1. an absolute path, as given;
+2. the caller's own places: the policy's directory, an API call's ``data_dir``;
+3. the directories of ``BIOXEN_DATA_PATH`` (``os.pathsep``-separated), in order;
+4. the cache, ``$BIOXEN_CACHE_DIR/data`` (default ``~/.cache/bioxen/data``), which
+   ``bioxen data fetch`` fills;
+5. the package's own ``bioxen/data/reference/`` (files whose licence lets BioXen ship them).
+
+A file missing from all of them is an error naming where it looked and, for a known data set,
+how to get it. Genomes have their own lookup, with an NCBI download (:mod:`bioxen.genome.resolve`).
+
+Neither Syn3A data set ships with BioXen (``bioxen/data/reference/README.md`` says why): the
+metabolic model is fetched from the repository of the paper that published it, pinned to a
+commit and checked by SHA-256; the gene table exists in no public file, so it is installed into
+the cache from a copy (``--from FILE``), checked the same way.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bioxen.data import shipped
+from bioxen.datafile import clip
+from bioxen.errors import BioxenError, at
+
+MINIMAL_CELL = ("https://raw.githubusercontent.com/Luthey-Schulten-Lab/Minimal_Cell/"
+                "9d931397b199c0ddc074b2fc3ebb31ffd8ff6283/")   # the commit that added the FBAm files
+
+
+class DataError(BioxenError):
+    stage = "data"
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """A published data set: the file name policies and the API use, its checksum and origin."""
+
+    name: str               # what `bioxen data fetch` takes
+    filename: str
+    description: str
+    size: int               # bytes
+    sha256: str
+    citation: str
+    licence: str
+    url: str | None         # the original repository, pinned; None: no public file holds it
+
+    def route(self) -> str:
+        """How a user gets this file, for error messages."""
+        fetch = (f"run `bioxen data fetch {self.name}` (downloads it into the cache)" if self.url else
+                 f"copy it into the cache with `bioxen data fetch {self.name} --from FILE`")
+        return f"{fetch}, or put {self.filename} in a directory listed in BIOXEN_DATA_PATH"
+
+
+REFERENCE_DATA = {data.name: data for data in (
+    ReferenceData(
+        "imb155", "iMB155_syn3a_metabolism.xml",
+        "JCVI-Syn3A metabolic reconstruction iMB155 (SBML with FBC), the flux balance model of the "
+        "minimal-cell whole-cell model (Minimal_Cell CME_ODE/model_data/FBA/"
+        "iMB155_noUnqATP_lipdiomics_wPUNP5_noNBtransport.xml)",
+        341_779, "1b0aa97d734f3933c30bc4df9c139ae7bba9d02ddf2ee6ab1fa6fcb3b1d1e854",
+        "Breuer M et al. (2019) Essential metabolism for a minimal cell. eLife 8:e36842; as updated in "
+        "Thornburg ZR et al. (2022) Fundamental behaviors emerge from simulations of a living minimal "
+        "cell. Cell 185:345-360",
+        "the Minimal_Cell repository states no licence for its data (its odecell/ package is GPL-3.0), "
+        "so BioXen does not redistribute the file",
+        MINIMAL_CELL + "CME_ODE/model_data/FBA/iMB155_noUnqATP_lipdiomics_wPUNP5_noNBtransport.xml"),
+    ReferenceData(
+        "syn3a-gene-table", "syn3a_gene_table.csv",
+        "per gene of JCVI-Syn3A: JCVISYN3A_ and MMSYN1_ locus tags, product, subsystem, proteomics "
+        "copy number per cell, Shine-Dalgarno and P1 promoter presence, gene length, mean mRNA count",
+        56_741, "7348a87f86d0da0ab045d55fff0b0431f844458e13ade552e2c70cd8b18b08ad",
+        "protein counts per 400 nm cell: Breuer M et al. (2019) eLife 8:e36842; mRNA counts: Thornburg "
+        "ZR et al. (2022) Cell 185:345-360 (Minimal_Cell CME_ODE/model_data/mRNA_counts.csv); the "
+        "sources of the other columns were not recorded with the file",
+        "a table compiled from both papers' data; no public file holds it, and the mRNA counts come "
+        "from a repository that states no licence, so BioXen neither ships nor downloads it",
+        None),
+)}
+
+
+# --- lookup ----------------------------------------------------------------------------------
+
+def data_path() -> list[Path]:
+    return [Path(p) for p in os.environ.get("BIOXEN_DATA_PATH", "").split(os.pathsep) if p]
+
+
+def data_cache_dir() -> Path:
+    from bioxen.genome.resolve import cache_dir   # the one cache root: $BIOXEN_CACHE_DIR or ~/.cache/bioxen
+    return cache_dir().parent / "data"
+
+
+def known(name: str) -> ReferenceData | None:
+    """The reference data set a name or file name means, if any."""
+    return REFERENCE_DATA.get(name) or next((d for d in REFERENCE_DATA.values() if d.filename == name), None)
+
+
+def _places(base_dir, directories) -> list[tuple[str, Path]]:
+    env = [("BIOXEN_DATA_PATH", p) for p in data_path()]
+    return ([("", Path(base_dir))] if base_dir is not None else []) + \
+        [("", Path(d)) for d in directories if d] + env + \
+        [("cache", data_cache_dir()), ("package", shipped("reference"))]
+
+
+def find_data_file(name: str, *, base_dir: str | os.PathLike | None = None, directories=(),
+                   error: type[BioxenError] = DataError, what: str = "data file") -> Path:
+    """The file ``name`` means, in the order of the module docstring, or ``error`` saying where it
+    looked and how to get it."""
+    try:
+        path = Path(name).expanduser()
+    except RuntimeError:  # ~name of no such user: a plain relative path
+        path = Path(name)
+    if path.is_absolute():
+        return path
+    places = _places(base_dir, directories)
+    for _, place in places:
+        if (place / path).is_file():
+            return place / path
+    for _, place in places:
+        if (place / path).exists():
+            raise error(f"{what} is a directory, not a file", at(place / path))
+    looked = ", ".join(f"{label}: {place}" if label else str(place) for label, place in places)
+    data = known(path.name)
+    hint = data.route() if data else "give its path, or put it in a directory listed in BIOXEN_DATA_PATH"
+    raise error(f"{what} {clip(name)} not found (looked in {looked})", hint=hint)
+
+
+def locate(data: ReferenceData) -> Path | None:
+    """Where a reference data set is found now (no policy directory), or None."""
+    try:
+        return find_data_file(data.filename)
+    except BioxenError:
+        return None

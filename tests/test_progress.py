@@ -1,0 +1,146 @@
+"""Progress bars (bioxen.progress): drawn on stderr in a terminal, never on stdout, and nothing at
+all when stderr is not a terminal, under ``--quiet`` or ``BIOXEN_QUIET``."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+import bioxen.cli
+from bioxen import progress
+from bioxen.cli import app
+from bioxen.outdir import signals_deferred
+from bioxen.sweep import run_sweep
+from conftest import write_policy
+
+runner = CliRunner()
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def terminal() -> tuple[Console, io.StringIO]:
+    """A console that takes itself for a terminal, writing into a string."""
+    screen = io.StringIO()
+    return Console(file=screen, force_terminal=True, width=120), screen
+
+
+def drawn(screen: io.StringIO) -> str:
+    return ANSI.sub("", screen.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def _not_quiet(monkeypatch):
+    monkeypatch.delenv(progress.QUIET_VARIABLE, raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+
+
+# -- the display --------------------------------------------------------------------------------
+
+def test_a_terminal_shows_a_bar_with_counts_and_a_line_for_slow_outer_work(monkeypatch):
+    monkeypatch.setattr(progress, "REPORT_AFTER_S", 0.0)
+    console, screen = terminal()
+    with progress.shown(console=console):
+        with progress.task("simulating runs", total=12, unit="runs") as advance:
+            with progress.task("compiling grid points"):
+                advance(3)
+            advance(12)
+    text = drawn(screen)
+    assert "simulating runs" in text and "compiling grid points" in text and "12/12 runs" in text
+    assert re.search(r"^\r?simulating runs: \d+\.\d s$", text, re.M)          # the outer task's line stays
+    assert not re.search(r"compiling grid points: ", text)                   # an inner one's does not
+
+
+@pytest.mark.parametrize("how", ["not a terminal", "quiet", "environment", "worker thread"])
+def test_nothing_is_drawn_off_a_terminal_or_when_asked(how, monkeypatch):
+    console, screen = terminal()
+    if how == "not a terminal":
+        console = Console(file=screen)
+    if how == "environment":
+        monkeypatch.setenv(progress.QUIET_VARIABLE, "1")
+
+    def work():
+        with progress.shown(quiet=how == "quiet", console=console), progress.shown(console=console):
+            with progress.task("expanding the network", total=2) as advance:
+                advance(2)
+
+    if how == "worker thread":
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    else:
+        work()
+    assert screen.getvalue() == ""
+
+
+def test_results_printed_during_a_task_stay_on_stdout(capsys):
+    console, screen = terminal()
+    with progress.shown(console=console), progress.task("simulating"):
+        print("time_min,growth_rate_per_min")
+    assert capsys.readouterr().out == "time_min,growth_rate_per_min\n"
+    assert "time_min" not in screen.getvalue() and "simulating" in drawn(screen)
+
+
+def test_signals_still_wait_for_a_swap_while_a_bar_is_drawn():
+    """outdir swaps builds with SIGINT deferred; the display's refresh thread must not undo that."""
+    console, _ = terminal()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    finished = False
+    try:
+        with pytest.raises(KeyboardInterrupt), progress.shown(console=console), progress.task("writing"):
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.3)                       # three refreshes of the bar
+                finished = True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert finished
+
+
+# -- the commands and the API -------------------------------------------------------------------
+
+def _compile(policy, out, monkeypatch, console=None, *options):
+    if console is not None:
+        monkeypatch.setattr(bioxen.cli, "errors", console)
+    return runner.invoke(app, [*options, "compile", str(policy), "-o", str(out), "--no-cache", "--formats", "sbml"])
+
+
+def test_compile_draws_its_stages_on_stderr_only_in_a_terminal(small_policy, tmp_path, monkeypatch):
+    plain = _compile(small_policy, tmp_path / "out", monkeypatch)
+    assert plain.exit_code == 0, plain.output
+    assert plain.stderr == ""                                   # not a terminal: nothing extra
+    console, screen = terminal()
+    shown = _compile(small_policy, tmp_path / "out", monkeypatch, console)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == plain.stdout                         # results unchanged
+    text = drawn(screen)
+    for stage in ("reading inputs", "compiling", "running the passes", "building the rules", "expanding the network",
+                  "building the SBML model", "writing sbml"):
+        assert stage in text, stage
+    console, screen = terminal()
+    quiet = _compile(small_policy, tmp_path / "out", monkeypatch, console, "--quiet")
+    assert quiet.exit_code == 0 and quiet.stdout == plain.stdout and screen.getvalue() == ""
+
+
+def test_a_sweep_counts_its_runs_and_grid_points(tmp_path, synthetic_genbank):
+    from distributed import Client, LocalCluster
+
+    policy = write_policy(tmp_path / "grid.yaml", f"""
+schema_version: 1
+name: grid
+vms:
+  - {{id: vm1, genome: {synthetic_genbank.name}, ribosomes: {{share: 0.2}}, genetic_code: recode}}
+""")
+    console, screen = terminal()
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster, set_as_default=False) as client, progress.shown(console=console):
+        sweep = run_sweep(policy, ["vms.vm1.ribosomes.share=0.1,0.2"], until="30 min", points=3, scheduler=client)
+    assert len(sweep.runs) == 2
+    text = drawn(screen)
+    assert "simulating runs" in text and "2/2 runs" in text and "2/2 points" in text

@@ -3,8 +3,6 @@
 Stages go one way: front end (``bioxen.frontend``) -> IR (``bioxen.ir``) -> passes
 (``bioxen.passes``) -> back end (``bioxen.backend``) -> runtime (``bioxen.runtime``).
 """
-import libsedml  # noqa: F401,E402  before libsbml: python-libsedml loaded later breaks libsbml's ASTNode.getType()
-
 from importlib.metadata import PackageNotFoundError, version
 
 try:

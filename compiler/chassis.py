@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, sign_errors, yaml_location
 from bioxen.errors import ChassisError, Diagnostic
-from bioxen.rules import Quantity
+from bioxen.quantity import Quantity
 
 DEFAULT_DIR = shipped("chassis")
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bioxen import progress
-from bioxen.backend.formats import DEFAULT_FORMATS, FORMATS, check_formats
+from bioxen.formats import DEFAULT_FORMATS, FORMATS
 from bioxen.errors import BioxenError
 from bioxen.units import minutes
 
@@ -43,19 +45,20 @@ def _user_errors():
     try:
         yield
     except BioxenError as exc:
-        for diagnostic in exc.errors:
-            errors.print(str(diagnostic), style="red", highlight=False, markup=False, soft_wrap=True)
+        _print_diagnostics(exc)
         raise typer.Exit(1)
 
 
+def _print_diagnostics(exc: BioxenError) -> None:
+    for diagnostic in exc.errors:
+        errors.print(str(diagnostic), style="red", highlight=False, markup=False, soft_wrap=True)
+
+
 @contextmanager
-def _stage(label: str, timings: dict | None = None):
-    """Show the stage on stderr while it runs (bioxen.progress); record its time in ``timings``."""
-    start = time.perf_counter()
+def _stage(label: str):
+    """Show the stage on stderr while it runs (bioxen.progress)."""
     with progress.task(label):
         yield
-    if timings is not None:
-        timings[label] = time.perf_counter() - start
 
 
 def _duration(text: str) -> float:
@@ -117,74 +120,49 @@ def _genome_table(summary: dict) -> Table:
     return table
 
 
-def _genome_warnings(design) -> None:
-    """What BioXen assumed reading each VM's genome (topology, table, partial and renamed genes)."""
-    from bioxen.genome.checks import genome_notes
-
-    for vm in design.vms:
-        for note in genome_notes(vm.genome):
-            errors.print(f"warning: VM '{vm.id}': {vm.genome.source}: {note}", style="yellow", highlight=False,
-                         markup=False, soft_wrap=True)
+def _warn(text: str) -> None:
+    errors.print(f"warning: {text}", style="yellow", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
 def check(policy: Path = typer.Argument(..., help="policy YAML")):
     """Validate a policy and everything it names (genomes, tables, chassis, parts, commands)
     with every check compile makes short of building the model."""
-    from bioxen.frontend import check_design
+    from bioxen import pipeline
 
-    with _user_errors(), _stage("checking"):
-        design = check_design(policy)
-    _genome_warnings(design)
+    with _user_errors():
+        with _stage("checking"):
+            design = pipeline.check(policy)
+        for warning in pipeline.genome_warnings(design):   # what BioXen assumed reading each genome
+            _warn(warning)
     genes = sum(len(u.locus_tags) for vm in design.vms for u in vm.units)
     console.print(f"{policy}: ok ({len(design.vms)} VM(s), {genes} expressed gene(s), "
                   f"{len(design.control)} timed command(s), chassis {design.chassis.name})",
                   soft_wrap=True, highlight=False, markup=False)
 
 
-def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cache: bool = True):
-    """Compile (or copy an unchanged design's build from the cache); returns the design as read
-    from its inputs and the build directory."""
-    from bioxen.backend import cache
-    from bioxen.backend.compile import compile_design, write_files
-    from bioxen.frontend import read_design
-    from bioxen.outdir import check_out_dir, replacing_dir
+def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cache: bool = True,
+             need_design: bool = False):
+    """Compile (or copy an unchanged design's build from the cache: :func:`bioxen.pipeline.build`)
+    and say what was done; the pipeline's Built, holding the design when ``need_design``."""
+    from bioxen import cache, pipeline
 
-    formats = check_formats(formats)   # before any work: a typo costs nothing
-    if out is not None:
-        check_out_dir(out)             # so does a -o that is not a build's place
-
-    timings: dict = {}
-    with _stage("reading inputs", timings):
-        design = read_design(policy)
-    _genome_warnings(design)
-    out = out or Path("build") / design.name
-    inputs = [i.path for i in design.inputs]
-    check_out_dir(out, inputs)
-    key = cache.build_key(design, formats)
-    if use_cache and cache.restore(key, out, inputs):
-        network = json.loads((out / "manifest.json").read_text())["network"]
-        console.print(f"compiled {design.name}: {network['species']} species, {network['reactions']} reactions "
-                      f"(unchanged: copied from the cache, {cache.root() / key[:16]}...) -> {out}")
-        _refused_format_warnings(out)
-        return design, out
-    with _stage("compiling", timings):
-        build = compile_design(design)
-    build.timings["parse"] = round(timings["reading inputs"], 4)
-    with _stage("writing " + ", ".join(formats)), replacing_dir(out, inputs) as staging:
-        write_files(build, staging, formats)
-        if use_cache:
-            cache.store(key, staging)
-    console.print(f"compiled {design.name}: {len(build.species_ids)} species, "
-                  f"{len(build.reaction_ids)} reactions (network by {build.expander}) -> {out}")
-    _refused_format_warnings(out)
-    if build.design.crosstalk is not None:
+    built = pipeline.build(policy, out, formats, use_cache=use_cache, quick=not need_design)
+    for warning in built.warnings:      # what BioXen assumed reading each genome, also on a cache hit
+        _warn(warning)
+    network = built.network
+    how = (f"unchanged: copied from the cache, {cache.root() / built.key[:16]}..." if built.cached
+           else f"network by {network['expanded_by']}")
+    console.print(f"compiled {built.name}: {network['species']} species, {network['reactions']} reactions "
+                  f"({how}) -> {built.out}")
+    _refused_format_warnings(built.out)
+    if built.build is not None and built.build.design.crosstalk is not None:
         from bioxen.backend.isolation import design_warnings
 
-        console.print(_isolation_table(build.design))
-        for warning in design_warnings(build.design):
+        console.print(_isolation_table(built.build.design))
+        for warning in design_warnings(built.build.design):
             errors.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
-    return design, out
+    return built
 
 
 def _refused_format_warnings(out: Path) -> None:
@@ -395,7 +373,8 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
     from bioxen.runtime.summary import summarize
 
     with _user_errors():
-        design, out_dir = _compile(policy, out, formats.split(","))
+        built = _compile(policy, out, formats.split(","), need_design=True)
+        design, out_dir = built.design, built.out
         plan = design.simulation
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
@@ -464,9 +443,10 @@ def data_list():
 
     table = Table("name", "file", title="reference data")
     table.add_column("found", overflow="fold")
-    for data in REFERENCE_DATA.values():
-        found = locate(data)
-        table.add_row(data.name, data.filename, str(found) if found else f"[red]missing[/red]: {data.route()}")
+    with _user_errors():
+        for data in REFERENCE_DATA.values():
+            found = locate(data)
+            table.add_row(data.name, data.filename, str(found) if found else f"[red]missing[/red]: {data.route()}")
     console.print(table)
 
 
@@ -481,11 +461,65 @@ def data_fetch(name: str = typer.Argument(..., help="data set (bioxen data list)
         path = fetch(name, source)
     console.print(f"{name} -> {path} (SHA-256 checked)", highlight=False)
 
+
 def _terminated(number: int, frame) -> None:
     raise SystemExit(128 + number)
 
 
+INTERRUPTED = 130               # Ctrl-C: typer exits with 128 + SIGINT
+INTERNAL_ERROR = 70             # EX_SOFTWARE (sysexits.h): a fault in BioXen, not in its input
+DEBUG_VARIABLE = "BIOXEN_DEBUG"
+
+
 def main() -> None:
+    """``bioxen``: a user's mistake (a BioxenError) prints its diagnostics and exits 1, never a
+    traceback; any other exception is BioXen's fault, written in full to a log file the user is
+    pointed to (exit 70; ``BIOXEN_DEBUG=1`` shows the traceback instead)."""
     # SIGTERM unwinds like Ctrl-C, so a build or file being written is cleaned up, not left half-made
     signal.signal(signal.SIGTERM, _terminated)
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            errors.print("interrupted", style="red", highlight=False)
+        raise
+    except KeyboardInterrupt:
+        errors.print("interrupted", style="red", highlight=False)
+        raise SystemExit(INTERRUPTED) from None
+    except BioxenError as exc:
+        _print_diagnostics(exc)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        log = _crash_log(exc)
+        report = f"with {log}" if log else f"(no log could be written; {DEBUG_VARIABLE}=1 shows the traceback)"
+        errors.print(f"bioxen: internal error ({type(exc).__name__}: {str(exc)[:200]}), please report it {report}",
+                     style="red", highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(INTERNAL_ERROR) from None
+
+
+def _crash_log(exc: BaseException) -> Path | None:
+    """Write the traceback, the command line and the versions to a new log file in the cache's
+    ``logs/`` (else the temporary directory); its path, or None if neither can be written."""
+    import platform
+    import tempfile
+    import traceback
+    from datetime import datetime, timezone
+
+    import bioxen
+    from bioxen.env import cache_root
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    text = (f"bioxen {bioxen.__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+            f"command: {' '.join(sys.argv)}\ntime: {stamp}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    for directory in (cache_root() / "logs", Path(tempfile.gettempdir())):
+        log = directory / f"bioxen-{stamp}-{os.getpid()}.log"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            log.write_text(text)
+            return log
+        except OSError:
+            continue
+    return None

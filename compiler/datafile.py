@@ -20,7 +20,7 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from bioxen.errors import BioxenError, Diagnostic, Location, at
-from bioxen.rules import Quantity
+from bioxen.quantity import Quantity
 
 MAX_YAML_BYTES = 1_000_000      # a policy is ~1 KB, the E. coli chassis 7 KB
 MAX_YAML_NODES = 100_000        # scalars, keys, mappings and lists, every alias expanded

@@ -7,10 +7,11 @@ A stage collects its errors and raises them together (``BioxenError.errors``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where in a user's file something came from (1-based line and column)."""
 
@@ -19,12 +20,8 @@ class Location:
     column: int | None = None
 
     def __str__(self) -> str:
-        parts = [self.file]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        """``file``, ``file:line`` or ``file:line:column``: a column without a line is not shown."""
+        return ":".join(map(str, takewhile(lambda part: part is not None, (self.file, self.line, self.column))))
 
 
 @dataclass(frozen=True)
@@ -55,12 +52,21 @@ class BioxenError(Exception):
     def collected(cls, errors: list[Diagnostic]) -> "BioxenError":
         return cls(errors[0].message, errors=errors)
 
+    def __reduce__(self):
+        # pickled as its diagnostics (Dask carries a worker's error back): the default, the
+        # message text, would come back as one diagnostic with "error:" twice and no location
+        return type(self).collected, (self.errors,)
+
 
 class GenomeError(BioxenError):
+    """A genome file (GenBank, FASTA + GFF) that cannot be read or does not say what a VM needs."""
+
     stage = "genome"
 
 
 class TableError(BioxenError):
+    """An expression or gene table (CSV/TSV) with a bad header, row or value."""
+
     stage = "table"
 
 
@@ -69,6 +75,8 @@ class PolicyError(BioxenError):
 
 
 class ChassisError(BioxenError):
+    """A host chassis profile that is missing, or lacks a value its mechanisms read."""
+
     stage = "chassis"
 
 
@@ -77,7 +85,21 @@ class PartsError(BioxenError):
 
 
 class CompileError(BioxenError):
+    """A design the compiler cannot turn into a model: the passes, the rules or a back end refused it."""
+
     stage = "compile"
+
+
+class FormatRefused(CompileError):
+    """This output format does not apply to this design; the message says why
+    (:mod:`bioxen.formats`: under ``--formats all`` it is left out and listed)."""
+
+
+class DesignRefused(BioxenError, ValueError):
+    """A requested isolation (orthogonal SD/anti-SD pairs, sRNA) cannot be designed;
+    the hint says what to change."""
+
+    stage = "isolate"
 
 
 class SimulationError(BioxenError):
@@ -85,6 +107,8 @@ class SimulationError(BioxenError):
 
 
 class CommandError(BioxenError):
+    """A hypervisor command (PAUSE_VM, SET_SHARE, ...) that names no VM, or a setting out of range."""
+
     stage = "command"
 
 
@@ -92,6 +116,30 @@ class OutputError(BioxenError):
     """A place BioXen will not write to, or a write that failed."""
 
     stage = "output"
+
+
+class DataError(BioxenError):
+    """A reference data set (``bioxen data``) that is missing, unknown, or not the file as published."""
+
+    stage = "data"
+
+
+class ConfigError(BioxenError):
+    """A VM configuration that cannot be mapped onto a policy (stage ``config``)."""
+
+    stage = "config"
+
+
+class ProgramError(BioxenError):
+    """A biological program that is not a valid call (stage ``program``)."""
+
+    stage = "program"
+
+
+class MetabolismError(BioxenError):
+    """A metabolic model that cannot be read, or a nutrient or gene it does not know."""
+
+    stage = "metabolism"
 
 
 def at(path: str | Path, line: int | None = None, column: int | None = None) -> Location:

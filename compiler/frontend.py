@@ -1,12 +1,14 @@
 """Front end: read a policy and everything it names into a Design.
 
-Only this stage reads user files (policy, genomes, tables, chassis). :func:`check_design` is
-the one validation path: what `bioxen check` runs, and what compile runs before it builds.
+Only this stage reads user files (policy, genomes, tables, chassis). :func:`read_design` reads
+them all into a Design; :func:`input_files` only finds and hashes them (the build cache's quick
+key, :mod:`bioxen.pipeline`). The one validation path is :func:`bioxen.pipeline.check`.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,13 +16,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
-from bioxen.chassis import load_chassis
+from bioxen.chassis import find_chassis, load_chassis
 from bioxen.datafile import validation_errors
 from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
-from bioxen.genome import load_genome
+from bioxen.genome.read import genome_digest
+from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
 from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
-from bioxen.parts import load_parts
+from bioxen.parts import find_parts, load_parts
 from bioxen.policy.load import read_policy, yaml_location
 from bioxen.policy.schema import Policy
 from bioxen.table import read_expression_table
@@ -31,11 +34,44 @@ def _data_file(name: str, base_dir: Path) -> Path:
     return find_data_file(name, base_dir=base_dir, error=TableError, what="expression table")
 
 
-def read_design(policy_path: str | Path, text: str | None = None) -> Design:
+def policy_source(policy: str | Path | Mapping, text: str | None = None,
+                  base_dir: Path | None = None) -> tuple[Path, str | None]:
+    """(path, text) to read a policy from. A Mapping (the policy's YAML as data) becomes YAML
+    text under the virtual path ``base_dir/<its name or "policy">.yaml`` (``base_dir``, default
+    the working directory, is where its relative paths resolve; nothing is written)."""
+    if not isinstance(policy, Mapping):
+        return Path(policy), text
+    import io
+
+    from ruamel.yaml import YAML
+
+    dumped = io.StringIO()
+    YAML(typ="safe", pure=True).dump(_plain(policy), dumped)
+    name = policy.get("name")
+    stem = name if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]+", name) else "policy"
+    return Path(base_dir or Path.cwd()) / f"{stem}.yaml", dumped.getvalue()
+
+
+def _plain(value):
+    """Mappings and sequences as dicts and lists (what a safe YAML dump writes)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def design_name(policy_path: Path, policy: Policy) -> str:
+    """A design's name: the policy's ``name``, else its file's stem made a safe identifier."""
+    return policy.name or re.sub(r"[^A-Za-z0-9_.-]", "_", Path(policy_path).stem)
+
+
+def read_design(policy_path: str | Path | Mapping, text: str | None = None, base_dir: Path | None = None) -> Design:
     """The design a policy describes. ``text``: YAML read in place of the policy file's own (a
     sweep's variant of it, :mod:`bioxen.sweep.variants`; nothing is written): paths in it resolve
-    against the policy's folder as the file's do, and its errors point into the policy file."""
-    policy_path = Path(policy_path)
+    against the policy's folder as the file's do, and its errors point into the policy file.
+    A Mapping is read as :func:`policy_source` says."""
+    policy_path, text = policy_source(policy_path, text, base_dir)
     policy, tree, raw = read_policy(policy_path) if text is None else read_policy_text(policy_path, text)
     base = policy_path.resolve().parent
     chassis = _located(lambda: load_chassis(policy.host.chassis, base),
@@ -81,7 +117,7 @@ def read_design(policy_path: str | Path, text: str | None = None) -> Design:
     control = _commands(policy, tree, policy_path)
     sim = policy.simulate
     return Design(
-        name=policy.name or re.sub(r"[^A-Za-z0-9_.-]", "_", policy_path.stem), chassis=chassis,
+        name=design_name(policy_path, policy), chassis=chassis,
         host_overrides=_host_overrides(policy, chassis, tree, policy_path),
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
@@ -117,13 +153,40 @@ def _name_locations(spec, where) -> tuple:
     return tuple(found)
 
 
-def check_design(policy_path: str | Path) -> Design:
-    """Every check compile makes short of building the model: read the design (policy, genomes,
-    tables, chassis, parts, commands) and run the compiler passes over it (gene selection,
-    genetic code, isolation, parameters, clock). Returns the design after the passes."""
-    from bioxen.passes import run_passes
+def input_files(policy: str | Path | Mapping, text: str | None = None,
+                base_dir: Path | None = None) -> tuple[str, tuple[InputFile, ...]] | None:
+    """The design's name and the files :func:`read_design` would record in ``Design.inputs``
+    (same roles, paths and SHA-256, in the same order), found and hashed without parsing a
+    genome, table, chassis or parts library. None whenever that cannot be told so cheaply (any
+    error, a genome to download): reading the design then says what is wrong.
 
-    return run_passes(read_design(policy_path))
+    Only the policy is validated; a file that read_design would refuse still hashes here, which
+    is safe for the cache: a key names a stored build only if the design it hashes compiled."""
+    try:
+        policy_path, text = policy_source(policy, text, base_dir)
+        policy, _, raw = read_policy(policy_path) if text is None else read_policy_text(policy_path, text)
+        base = policy_path.resolve().parent
+        inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
+                  _hashed("chassis", find_chassis(policy.host.chassis, base)),
+                  _hashed("parts", find_parts(policy.isolation.parts, base))]
+        for spec in policy.vms:
+            if spec.expression_table:
+                inputs.append(_hashed(f"{spec.id}.expression_table", _data_file(spec.expression_table, base)))
+            genome = resolve_genome(spec.genome, base, download=False)
+            if genome is None:
+                return None
+            digest, annotation, annotation_sha256 = genome_digest(genome, annotation_path(spec.annotation, base))
+            inputs.append(InputFile(f"{spec.id}.genome", str(genome), digest))
+            if annotation is not None:
+                inputs.append(InputFile(f"{spec.id}.annotation", annotation, annotation_sha256))
+        return design_name(policy_path, policy), tuple(inputs)
+    except Exception:     # noqa: BLE001 - any doubt: read the design, which reports it properly
+        return None
+
+
+def _hashed(role: str, path: Path) -> InputFile:
+    """A data file's InputFile, its SHA-256 over the bytes as its reader hashes them."""
+    return InputFile(role, str(path), hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def _located(load, where):

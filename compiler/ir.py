@@ -11,7 +11,7 @@ from bioxen.chassis import Chassis
 from bioxen.errors import Location
 from bioxen.genome.records import Genome
 from bioxen.parts import PartsLibrary
-from bioxen.rules.ribosomes import PoolSizing
+from bioxen.pools import PoolSizing
 from bioxen.table import ExpressionTable
 
 
@@ -134,10 +134,10 @@ class Command:
     """A timed command as the user asked it: at ``at`` minutes, ``command`` on ``vm``.
 
     What it does to the model (which parameters it sets) is the back end's business
-    (:func:`bioxen.rules.control.assignments`)."""
+    (:func:`bioxen.commands.assignments`)."""
 
     at: float                  # min
-    command: str               # CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM, SET_RESOURCE_LIMIT
+    command: str               # one of bioxen.commands.TIMED (the one command vocabulary)
     vm: str
     share: float | None = None         # SET_RESOURCE_LIMIT: the VM's new share of the ribosomes
     location: Location | None = None

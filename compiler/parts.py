@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
 from bioxen.errors import Diagnostic, PartsError
-from bioxen.rules import Quantity
+from bioxen.quantity import Quantity
 
 DEFAULT_DIR = shipped("parts")
 PART_SEQUENCES = DEFAULT_DIR / "dna" / "sequences.yaml"     # the DNA of the parts, with sources

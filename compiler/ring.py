@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
-from scipy.signal import find_peaks
+
+# scipy (scipy.signal alone imports in ~2 s) is imported where a ring is designed, so that
+# `bioxen --help` and a cached compile, which import this module's package, do not pay for it
 
 MAX_DEGRADATION = 1.0       # 1/min: a repressor half-life of 42 s, beyond any degron
 GRID_POINTS = 10
@@ -81,6 +81,9 @@ def _rates(kin: RingKinetics, nodes: int, degradation: float):
 
 def limit_cycle(kin: RingKinetics, nodes: int, degradation: float) -> LimitCycle | None:
     """The ring's oscillation with repressor degradation δ, or None if it settles instead."""
+    from scipy.integrate import solve_ivp
+    from scipy.signal import find_peaks
+
     timescale = 1 / (degradation + kin.growth) + 1 / (kin.mrna_decay + kin.growth)
     guess = 4 * nodes * timescale                       # a generous first bound on the period
     y0 = np.zeros(2 * nodes)
@@ -116,6 +119,8 @@ def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
     ``MAX_DEGRADATION``, then refined in the bracket that holds ``period``.
     Raises ValueError naming the periods the ring can reach.
     """
+    from scipy.optimize import brentq
+
     lam = kin.growth
     grid = np.geomspace(lam, MAX_DEGRADATION + lam, GRID_POINTS) - lam
     periods = [_period(kin, nodes, d) for d in grid]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import RNA
 
-from bioxen.errors import BioxenError
+from bioxen.errors import DesignRefused  # noqa: F401  (re-exported)
 
 BETA: float = 0.45               # mol/kcal, apparent Boltzmann factor (Salis 2009)
 HOST_ANTI_SD: str = "ACCTCCTTA"  # E. coli 16S rRNA 3' end 5'-ACCUCCUUA-3' (PARAMETERS.md)
@@ -54,12 +54,6 @@ SRNA_MARGIN = 12.0               # kcal/mol, own target must beat every other UT
 START_CODONS = ("ATG", "GTG", "TTG")
 STOP_CODONS = ("TAA", "TAG", "TGA")
 _LOW_COMPLEXITY = re.compile(r"(.)\1{3}|(..)\2{2}")  # homopolymer >= 4, dinucleotide x3
-
-
-class DesignRefused(BioxenError, ValueError):
-    """A requested isolation cannot be designed; the hint says what to change."""
-
-    stage = "isolate"
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,7 @@ TIME_UNITS_HELP = "a number and a unit, e.g. '20 min', '6 h', '90 s' (units: s, 
 
 def minutes(text: str) -> float:
     """Parse a duration with a unit into minutes; ValueError names what is allowed."""
-    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise ValueError(f"expected a duration, {TIME_UNITS_HELP}")
-    if isinstance(text, (int, float)):
-        raise ValueError(f"duration {text!r} has no unit; expected {TIME_UNITS_HELP}")
-    match = _QUANTITY.match(text)
-    if not match:
-        raise ValueError(f"cannot read duration {text!r}; expected {TIME_UNITS_HELP}")
-    value, unit = float(match.group(1)), match.group(2)
-    if unit not in _TIME_UNITS:
-        raise ValueError(f"unknown time unit {unit!r} in {text!r}; expected {TIME_UNITS_HELP}")
-    return value * _TIME_UNITS[unit]
+    return _quantity(text, "duration", "time", _QUANTITY, _TIME_UNITS, TIME_UNITS_HELP)
 
 
 _CONCENTRATION_UNITS = {"nM": 1e-3, "uM": 1.0, "\u00b5M": 1.0, "\u03bcM": 1.0, "mM": 1e3}
@@ -44,14 +34,20 @@ CONCENTRATION_UNITS_HELP = "a number and a unit, e.g. '4 uM', '500 nM' (units: n
 
 def micromolar(text: str) -> float:
     """Parse a concentration with a unit into micromolar; ValueError names what is allowed."""
+    return _quantity(text, "concentration", "concentration", _CONCENTRATION, _CONCENTRATION_UNITS,
+                     CONCENTRATION_UNITS_HELP)
+
+
+def _quantity(text, what: str, kind: str, pattern: re.Pattern, units: dict[str, float], expected: str) -> float:
+    """``text`` ("<number> <unit>") in the unit ``units`` maps to 1.0; ValueError says what was expected."""
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise ValueError(f"expected a concentration, {CONCENTRATION_UNITS_HELP}")
+        raise ValueError(f"expected a {what}, {expected}")
     if isinstance(text, (int, float)):
-        raise ValueError(f"concentration {text!r} has no unit; expected {CONCENTRATION_UNITS_HELP}")
-    match = _CONCENTRATION.match(text)
+        raise ValueError(f"{what} {text!r} has no unit; expected {expected}")
+    match = pattern.match(text)
     if not match:
-        raise ValueError(f"cannot read concentration {text!r}; expected {CONCENTRATION_UNITS_HELP}")
+        raise ValueError(f"cannot read {what} {text!r}; expected {expected}")
     value, unit = float(match.group(1)), match.group(2)
-    if unit not in _CONCENTRATION_UNITS:
-        raise ValueError(f"unknown concentration unit {unit!r} in {text!r}; expected {CONCENTRATION_UNITS_HELP}")
-    return value * _CONCENTRATION_UNITS[unit]
+    if unit not in units:
+        raise ValueError(f"unknown {kind} unit {unit!r} in {text!r}; expected {expected}")
+    return value * units[unit]

@@ -12,19 +12,7 @@ import sympy
 from pysb import Expression, Initial, Model, Monomer, Observable, Parameter, Rule
 from pysb.core import ComplexPattern, ReactionPattern, as_complex_pattern
 
-
-@dataclass(frozen=True)
-class Quantity:
-    """A parameter value with its units and literature source."""
-
-    value: float
-    units: str
-    source: str = ""
-
-
-def value(q) -> float:
-    """The number in a Quantity (or a plain number)."""
-    return float(q.value if isinstance(q, Quantity) else q)
+from bioxen.quantity import Quantity, value  # noqa: F401  (shared value type, re-exported here)
 
 
 def sum_patterns(patterns):

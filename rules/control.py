@@ -7,56 +7,15 @@ the protease in :mod:`bioxen.rules.proteolysis`). SET_RESOURCE_LIMIT sets no
 inducer: it re-sizes every orthogonal ribosome pool (its o-rRNA gene's
 transcription, :mod:`bioxen.rules.ribosomes`).
 
-:func:`assignments` is the one map from a hypervisor command to the model
-parameters it sets; SBML events, BNGL actions and the live runtime all use it.
+The command vocabulary (:data:`SETTINGS`, :func:`inducer_name`, :func:`assignments`, the one
+map from a hypervisor command to the model parameters it sets) is :mod:`bioxen.commands`,
+re-exported here; this module builds the inducers and inducible promoters into a model.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from bioxen.commands import (COMMANDS, INDUCER_PREFIX, RESIZE, SETTINGS,  # noqa: F401  (re-exported)
+                             assignments, inducer_name, setting)
 from bioxen.rules import Builder
-from bioxen.rules.ribosomes import PoolSizing
-
-COMMANDS = ("create", "pause", "destroy")
-INDUCER_PREFIX = "command_"
-# What each hypervisor command does to the inducers: (inducer, level).
-SETTINGS = {"CREATE_VM": ("create", 1.0), "PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0),
-            "DESTROY_VM": ("destroy", 1.0)}
-RESIZE = "SET_RESOURCE_LIMIT"      # gives an orthogonal VM's pool a new share of the ribosomes
-
-
-def inducer_name(command: str, vm: str) -> str:
-    """``command_<command>_<vm>``, the model parameter of one inducer."""
-    if command not in COMMANDS:
-        raise ValueError(f"unknown command '{command}' (expected one of: {', '.join(COMMANDS)})")
-    return f"{INDUCER_PREFIX}{command}_{vm}"
-
-
-def setting(command: str, vm: str) -> tuple[str, float]:
-    """The inducer parameter a hypervisor command sets, and the level it sets it to."""
-    inducer, level = SETTINGS[command]
-    return inducer_name(inducer, vm), level
-
-
-def assignments(command: str, vm: str, share: float | None = None, shares: Mapping[str, float] | None = None,
-                sizing: PoolSizing | None = None) -> dict[str, float]:
-    """The model parameters a hypervisor command sets, {parameter: value}.
-
-    For SET_RESOURCE_LIMIT, ``share`` is the VM's new share and ``shares`` every orthogonal
-    VM's share before the command: every pool's o-rRNA transcription follows from the new
-    shares by ``sizing`` (:func:`bioxen.rules.ribosomes.pool_transcription`).
-
-    >>> assignments("RESUME_VM", "vm2")
-    {'command_pause_vm2': 0.0}
-    >>> sizing = PoolSizing({"vm1": "o1", "vm2": "o2"}, 100.0, 0.5)
-    >>> assignments("SET_RESOURCE_LIMIT", "vm2", 0.3, {"vm1": 0.2, "vm2": 0.1}, sizing)
-    {'w_rRNA_o1': 80.0, 'w_rRNA_o2': 120.0}
-    """
-    if command == RESIZE:
-        if share is None or sizing is None or vm not in sizing.pools:
-            raise ValueError(f"{RESIZE} needs an orthogonal VM, its new share and the pool sizing")
-        return sizing.parameters({**(shares or {}), vm: share})
-    return dict([setting(command, vm)])
 
 
 def inducer(b: Builder, command: str, vm: str, level: float = 0.0):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bioxen.errors import CompileError
 from bioxen.rules import Builder, inverse, product
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
@@ -129,7 +130,7 @@ def _elongation_factor(b: Builder, spec: GeneSpec) -> list:
     if factor is None:
         return [b.parameter(name, level, "dimensionless", "policy kinetics.translation_aa_per_s x 60 / gmax")]
     if factor.value != level:
-        raise ValueError(f"elongation factor {name} is {factor.value:g}, not {level:g}, for {spec.name}")
+        raise CompileError(f"elongation factor {name} is {factor.value:g}, not {level:g}, for {spec.name}")
     return [factor]
 
 

@@ -42,62 +42,20 @@ is transcribed at ``w_k = w_host · s_k / (1 - Σ s) / saturation`` (Σ over the
 orthogonal pools; VMs on host ribosomes use the host rRNA's share), with
 ``w_host`` the host rRNA's transcription and ``saturation`` the o-rRNA
 promoter's a/(θ_rP + a), both at the reference energy (equal promoter laws give
-the same ratio at every energy). :func:`pool_transcription` is that law; the
-compiler sizes the pools with it and SET_RESOURCE_LIMIT resizes them with it.
+the same ratio at every energy). :func:`bioxen.pools.pool_transcription` is that
+law (re-exported here with :class:`~bioxen.pools.PoolSizing`); the compiler sizes
+the pools with it and SET_RESOURCE_LIMIT resizes them with it. The optional
+feedback controller of a pool's o-rRNA gene is :mod:`bioxen.rules.controller`.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
+from bioxen.pools import PoolSizing, orrna_parameter, pool_transcription  # noqa: F401  (re-exported)
 from bioxen.rules import Builder, sum_patterns, value
 
 INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
 STALLING_RATE = "chloramphenicol_stalling_rate"   # expression k_cm·cm (1/min), with chloramphenicol only
 ALL_RIBOSOMES = "ribosomes_all"      # observable: x_R plus free and bound ribosomes of every pool
 RIBOSOMAL_PROTEIN = "ribosomal_protein"
-
-
-def orrna_parameter(pool: str) -> str:
-    """``w_rRNA_<pool>``, the model parameter of a pool's o-rRNA transcription (molecules/min)."""
-    return f"w_rRNA_{pool}"
-
-
-def pool_transcription(shares: Mapping[str, float], host_rrna: float, saturation: float) -> dict[str, float]:
-    """o-rRNA transcription (molecules/min) that gives each orthogonal pool its share of all ribosomes.
-
-    ``w_k = host_rrna · s_k / (1 - Σ s) / saturation`` for every pool k of ``shares``
-    (the orthogonal pools' shares, 0 < Σ s < 1); ``host_rrna`` is the host rRNA's
-    transcription and ``saturation`` the o-rRNA promoter's a/(θ_rP + a), both at
-    the reference energy (see the module docstring).
-
-    >>> pool_transcription({"o1": 0.2, "o2": 0.3}, 100.0, 0.5)
-    {'o1': 80.0, 'o2': 120.0}
-    """
-    host_share = 1 - sum(shares.values())
-    if host_share <= 0:
-        raise ValueError(f"orthogonal ribosome shares sum to {1 - host_share:g}; they must leave the host some")
-    return {pool: host_rrna * share / host_share / saturation for pool, share in shares.items()}
-
-
-@dataclass(frozen=True)
-class PoolSizing:
-    """What sizes the orthogonal pools of one model: each orthogonal VM's pool, and the host
-    rRNA's transcription and the o-rRNA promoter's saturation at the reference energy."""
-
-    pools: Mapping[str, str]    # orthogonal VM id -> its pool ("o1", ...)
-    host_rrna: float            # molecules/min
-    saturation: float           # dimensionless, a/(θ_rP + a)
-
-    def parameters(self, shares: Mapping[str, float]) -> dict[str, float]:
-        """{``w_rRNA_<pool>``: molecules/min} for every pool, given every orthogonal VM's share.
-
-        >>> PoolSizing({"vm1": "o1", "vm2": "o2"}, 100.0, 0.5).parameters({"vm1": 0.2, "vm2": 0.3})
-        {'w_rRNA_o1': 80.0, 'w_rRNA_o2': 120.0}
-        """
-        by_pool = pool_transcription({self.pools[vm]: shares[vm] for vm in self.pools},
-                                     self.host_rrna, self.saturation)
-        return {orrna_parameter(pool): w for pool, w in by_pool.items()}
 
 
 def pool_monomer(pool: str) -> str:
@@ -175,42 +133,14 @@ def host_rrna(b: Builder, p: dict) -> None:
 
 
 def orthogonal_pool(b: Builder, pool: str, transcription: float, q: dict, tags=(), licence=1,
-                    controller: bool = False) -> None:
-    """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1, and with ``controller``
-    repressed by :func:`feedback_controller`) and the assembly of its o-ribosomes from ribosomal protein."""
+                    repression=None) -> None:
+    """An o-rRNA gene (its transcription scaled by ``licence``, 0 to 1, and divided by
+    ``repression``, e.g. :func:`bioxen.rules.controller.feedback_controller`'s) and the assembly
+    of its o-ribosomes from ribosomal protein."""
     w = b.parameter(orrna_parameter(pool), transcription, "molecules/min", "BioXen sizing of the pool share")
-    activity = w * licence / feedback_controller(b, pool, q, licence) if controller else w * licence
+    activity = w * licence if repression is None else w * licence / repression
     _assembly(b, f"rRNA_{pool}", pool, activity,
               b.parameter(f"theta_rRNA_{pool}", q["orrna_threshold"]),
               b.parameter(f"k_assembly_{pool}", q["assembly"]),
               b.parameter(f"k_disassembly_{pool}", q["disassembly"]),
               b.parameter(f"d_rRNA_{pool}", q["orrna_decay"]), tags)
-
-
-def feedback_controller(b: Builder, pool: str, q: dict, licence=1):
-    """Darlington et al. 2018's dynamic allocator of o-ribosomes (Fig. 6; NC lib/fbprnODE.m): a
-    repressor F, translated by the pool's own o-ribosomes, represses the pool's o-rRNA gene.
-    Returns the repression ``1 + (F/K_F)^h_F`` that divides o-rRNA transcription. Constants
-    from the parts library (``controller_*``: w_F 1e3, θ_F 4.38, K_F 1e4, h_F 4, n_F 300; NC)::
-
-        ∅ → m_F                at  w_F·a/(θ_F + a)·licence
-        m_F + P ⇌ m_F:P        k_b·e_F, k_u           (P: the pool's free o-ribosomes)
-        m_F:P → m_F + P + F    at  γ(a)/n_F
-        m_F → ∅                at  d_mF               (F is diluted only, NC dypF = 0)
-        ∅ → r_P                at  w_rP·a/(θ_rP + a) / (1 + (F/K_F)^h_F)
-
-    When a circuit's demand takes o-ribosomes, F's translation falls, F is diluted away and the
-    o-rRNA gene makes more o-ribosomes from the shared ribosomal protein.
-    """
-    from bioxen.rules.expression import GeneSpec, gene   # expression imports this module
-
-    spec = GeneSpec(name=f"controller_{pool}", locus_tags=(), max_transcription=value(q["controller_transcription"]),
-                    threshold=value(q["controller_threshold"]), length=value(q["controller_length"]),
-                    initiation_strength=value(q["controller_initiation"]),
-                    mrna_decay=value(q["controller_mrna_decay"]),
-                    protein_decay=value(q["controller_protein_decay"]), pool=pool)
-    made = gene(b, spec, factor=None if isinstance(licence, (int, float)) and licence == 1 else licence)
-    level = b.observable(f"controller_level_{pool}", made["protein_pattern"])
-    k_f = b.parameter(f"K_controller_{pool}", q["controller_K"])
-    h_f = b.parameter(f"h_controller_{pool}", q["controller_hill"])
-    return b.expression(f"controller_repression_{pool}", 1 + (level / k_f) ** h_f, "dimensionless")

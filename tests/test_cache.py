@@ -3,7 +3,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from bioxen.backend import cache
+from bioxen import cache
 from bioxen.cli import app
 from bioxen.frontend import read_design
 

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from bioxen.backend.compile import compile_design
 from bioxen.cli import app
 from bioxen.errors import BioxenError
-from bioxen.frontend import check_design, read_design
+from bioxen.frontend import read_design
+from bioxen.pipeline import check as check_design
 from bioxen.genome import infer_operons, read_genome
 from bioxen.genome.checks import annotation_findings
 from bioxen.genome.summary import genome_summary

@@ -27,7 +27,8 @@ from bioxen.backend.compile import compile_design
 from bioxen.chassis import DEFAULT_DIR as CHASSIS_DIR, load_chassis
 from bioxen.cli import app
 from bioxen.errors import BioxenError, ChassisError, GenomeError, PartsError, PolicyError, TableError
-from bioxen.frontend import check_design, read_design
+from bioxen.frontend import read_design
+from bioxen.pipeline import check as check_design
 from bioxen.genome import read_genome
 from bioxen.parts import DEFAULT_DIR as PARTS_DIR, load_parts
 from bioxen.policy import load_policy

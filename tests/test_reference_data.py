@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bioxen.api.metabolism import MetabolismError, syn3a_model
+from bioxen import cli
 from bioxen.cli import app
 from bioxen.data.fetch import fetch
 from bioxen.data.reference import REFERENCE_DATA, DataError, data_cache_dir, find_data_file
@@ -110,15 +111,17 @@ def test_fetch_downloads_and_checks(served, monkeypatch):
 
 def test_the_data_commands(shared, monkeypatch):
     monkeypatch.delenv("BIOXEN_DATA_PATH", raising=False)
+    # the console's width is fixed at import when COLUMNS and LINES are both set (as under xdist)
+    monkeypatch.setattr(cli.console, "width", 200)
     runner = CliRunner()
-    listed = runner.invoke(app, ["data", "list"], env={"COLUMNS": "200"})
+    listed = runner.invoke(app, ["data", "list"])
     assert listed.exit_code == 0 and "missing" in listed.output and "bioxen data fetch imb155" in listed.output
     fetched = runner.invoke(app, ["data", "fetch", "syn3a-gene-table", "--from",
                                   str(shared / "data" / GENE_TABLE.filename)])
     assert fetched.exit_code == 0, fetched.output
     again = runner.invoke(app, ["data", "fetch", "syn3a-gene-table"])
     assert again.exit_code == 0                           # already in the cache, as published
-    listed = runner.invoke(app, ["data", "list"], env={"COLUMNS": "200"})
+    listed = runner.invoke(app, ["data", "list"])
     assert str(data_cache_dir() / GENE_TABLE.filename) in listed.output
     failed = runner.invoke(app, ["data", "fetch", "nope"])
     assert failed.exit_code == 1 and "unknown reference data set" in failed.output

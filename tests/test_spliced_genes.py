@@ -20,7 +20,8 @@ from Bio.Seq import Seq, reverse_complement
 from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 
-from bioxen.backend.compile import compile_design, compile_to, outputs_spec
+from bioxen import pipeline
+from bioxen.backend.compile import compile_design, outputs_spec
 from bioxen.backend.images import refactoring_warnings, vm_image
 from bioxen.backend.model import build_model
 from bioxen.frontend import read_design
@@ -390,7 +391,7 @@ def test_plastid_genome_compiles_with_the_default_formats_and_runs(tmp_path):
     path = write_plastid(tmp_path / "PLT00011.1.gb")
     design = read_design(_policy(tmp_path, path, 11))
     out = tmp_path / "build"
-    build = compile_to(design, out, use_cache=False)
+    build = pipeline.build(design, out, use_cache=False).build
     for name in ("model.xml", "model.bngl", "vm_vm1.gb", "hypervisor.gb", "design.nt", "outputs.json"):
         assert (out / name).is_file(), name
     vm = build.design.vms[0]

@@ -148,17 +148,17 @@ def _folder(directory):
 def test_a_sweep_never_writes_beside_the_policy_even_when_stopped(policy, scheduler, monkeypatch):
     """Variants are read from memory: the policy's folder is byte-for-byte what it was while each
     grid point compiles (what a kill would leave) and after the sweep is stopped."""
-    from bioxen.backend import compile as backend_compile
+    from bioxen import pipeline
 
-    before, seen, real = _folder(policy.parent), [], backend_compile.compile_to
+    before, seen, real = _folder(policy.parent), [], pipeline.build
 
-    def spying(design, out, formats, use_cache=True):
+    def spying(source, out, formats, **options):
         seen.append(_folder(policy.parent))
         if len(seen) == 2:
             raise KeyboardInterrupt   # stopped while the second grid point compiles
-        return real(design, out, formats, use_cache)
+        return real(source, out, formats, **options)
 
-    monkeypatch.setattr(backend_compile, "compile_to", spying)
+    monkeypatch.setattr(pipeline, "build", spying)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(policy, [f"{SHARE}=0.15,0.25,0.35"], method="ode", until="30 min", points=4, scheduler=scheduler)
     assert seen == [before, before] and _folder(policy.parent) == before

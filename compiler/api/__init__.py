@@ -7,6 +7,7 @@ that run them; ``processes``: what a program can run; ``conditions``: resource d
 growth arrest; ``metabolism``: flux balance of a VM's genome (COBRApy; iMB155 for Syn3A, E. coli
 core); ``population``: cells over generations on Dask.
 """
+import libsedml  # noqa: F401,E402  before libsbml: python-libsedml loaded after libsbml breaks libsbml's ASTNode.getType() (../shared/TOOLCHAIN.md)
 from bioxen.api.conditions import Condition, GrowthArrest, ResourceDepletion
 from bioxen.api.config import ConfigError
 from bioxen.api.language import ProgramError

@@ -51,7 +51,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bioxen.errors import BioxenError, Location
+from bioxen.errors import ConfigError, Location  # noqa: F401  (ConfigError: re-exported)
 from bioxen.runtime.limits import is_finite
 
 HOST_RIBOSOMES = 26_300     # E. coli at 40-min doubling: Bremer & Dennis 2008 (EcoSal), Table 3
@@ -60,12 +60,6 @@ MODES = ("direct",)
 SCHEDULERS = ("preemptive", "fair_share")
 RESOLUTIONS = ("gene", "operon", "subsystem")
 NUTRIENTS = {"glucose_concentration": "glucose", "phosphate_concentration": "phosphate"}
-
-
-class ConfigError(BioxenError):
-    """A VM configuration that cannot be mapped onto a policy (stage ``config``)."""
-
-    stage = "config"
 
 
 @dataclass(frozen=True)

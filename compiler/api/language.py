@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 from lark.exceptions import VisitError
 
-from bioxen.errors import BioxenError, Location
+from bioxen.errors import Location, ProgramError  # noqa: F401  (ProgramError: re-exported)
 
 GRAMMAR = r"""
 start: NAME "(" [arguments] ")"
@@ -62,12 +62,6 @@ MAX_ITEMS = 20_000        # values in one list or dict: twice the genes of the l
 _OPENING, _CLOSING = "[{", "]}"
 SHOWN_LINE = 100          # characters of a program's line an error shows
 MAX_DIGITS = 400          # digits in one number (a double's range ends at 309)
-
-
-class ProgramError(BioxenError):
-    """A biological program that is not a valid call (stage ``program``)."""
-
-    stage = "program"
 
 
 def _located(text: str, message: str, line: int, column: int, hint: str | None = None) -> ProgramError:

@@ -32,16 +32,12 @@ from cobra.flux_analysis import pfba
 from cobra.manipulation import knock_out_model_genes
 
 from bioxen.data.reference import find_data_file
-from bioxen.errors import BioxenError
+from bioxen.errors import MetabolismError  # noqa: F401  (re-exported)
 
 GLUCOSE_EXCHANGE = "EX_glc__D_e"
 EXCHANGES = {"glucose": GLUCOSE_EXCHANGE, "phosphate": "EX_pi_e"}    # nutrient -> uptake exchange
 IMB155 = "iMB155_syn3a_metabolism.xml"
 GROWTH_FLOOR = 1e-9      # objective values below this are no growth
-
-
-class MetabolismError(BioxenError):
-    stage = "metabolism"
 
 
 @dataclass(frozen=True)

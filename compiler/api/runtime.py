@@ -23,12 +23,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ruamel.yaml import YAML
 
 from bioxen.api import conditions
 from bioxen.api.config import ConfigError, VmSettings, policy_for, vm_model_id
 from bioxen.errors import SimulationError
-from bioxen.rules.control import inducer_name
+from bioxen.commands import inducer_name, is_induced
 from bioxen.runtime.cell import DOUBLED, Cell
 from bioxen.runtime.cost import BUDGET_VARIABLE, check_budget
 
@@ -121,9 +120,8 @@ class GenomicRuntime:
     carbon: bool = True
 
     def __post_init__(self):
-        from bioxen.backend import cache
-        from bioxen.backend.compile import compile_to
-        from bioxen.frontend import read_design
+        from bioxen import pipeline
+        from bioxen.frontend import policy_source
         from bioxen.genome import load_genome
         from bioxen.passes.parameterize import reference_state
 
@@ -145,14 +143,11 @@ class GenomicRuntime:
         key = "-".join(["ko"] * bool(self.knockouts) + ["expr"] * bool(self.expression) +
                        ["host"] * (self.pool == "host") + ["nocarbon"] * (not self.carbon)) or "base"
         self.policy_path = self.work_dir / f"{policy['name']}.{key}.yaml"
-        with self.policy_path.open("w") as handle:
-            YAML(typ="safe", pure=True).dump(policy, handle)
-        self.design = read_design(self.policy_path)
+        _, text = policy_source(policy)
+        self.policy_path.write_text(text)               # for the user to read: the design is read from `text`
+        self.design = pipeline.load(self.policy_path, text=text)
         self.build_dir = self.work_dir / f"build.{key}"
-        stamp, built = self.build_dir / "build_key", cache.build_key(self.design, FORMATS)
-        if not (stamp.is_file() and stamp.read_text() == built):    # this design is not built here yet
-            compile_to(self.design, self.build_dir, FORMATS)
-            stamp.write_text(built)
+        pipeline.build(self.design, self.build_dir, FORMATS)   # nothing done if this build is in place already
         self.reference = reference_state(self.design)
         self.reference_energy = float(self.design.chassis.steady_state["energy"])
         self._metabolic = None                                  # the genome's metabolic model, when asked
@@ -252,7 +247,7 @@ class CellularContext:
                                                            f"({BUDGET_VARIABLE}=N events)")
         table = self.cell.run(minutes, points=max(2, min(1001, int(math.ceil(minutes * 4)) + 1)))
         shares = {vm: spec["ribosome_share"] for vm, spec in self.cell.outputs.vms.items()}
-        running = {vm: self.cell.parameter(inducer_name("pause", vm)) < 0.5 for vm in shares}
+        running = {vm: not is_induced(self.cell.parameter(inducer_name("pause", vm))) for vm in shares}
         for found in conditions.detect(table, self.runtime.reference_energy, self.runtime.reference.growth_rate,
                                        shares, running):
             if all(found.kind != c.kind or getattr(found, "resource", None) != getattr(c, "resource", None)
@@ -309,5 +304,5 @@ class CellularContext:
                 "doubling_time_min": float(last["doubling_time_min"]), "energy": float(last["energy"]),
                 "vm_protein": float(last[f"{vm}_protein_total"]),
                 "vm_translation_flux": float(last[f"{vm}_translation_flux"]),
-                "paused": self.cell.parameter(inducer_name("pause", vm)) >= 0.5,
+                "paused": is_induced(self.cell.parameter(inducer_name("pause", vm))),
                 "conditions": [str(c) for c in self.conditions]}

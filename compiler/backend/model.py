@@ -13,7 +13,7 @@ from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
-from bioxen.rules import (Builder, Quantity, clock, control, energy, expression, growth, guard,
+from bioxen.rules import (Builder, Quantity, clock, control, controller, energy, expression, growth, guard,
                           proteolysis, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
@@ -180,8 +180,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
         b.observable(elongating_name(vm.id), sum_patterns(translating + reporter["translating"]))
     if vm.pool == "orthogonal":
         # the pool is built on CREATE_VM and outlives DESTROY_VM: it is the VM slot's
-        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, design.parts.orthogonal_ribosomes,
-                                  licence=create, controller=vm.controller)
+        q = design.parts.orthogonal_ribosomes
+        repression = controller.feedback_controller(b, vm.parts.pool, q, create) if vm.controller else None
+        ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, q, licence=create, repression=repression)
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
     # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
     # when the clock says it is not the VM's turn

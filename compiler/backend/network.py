@@ -24,18 +24,18 @@ from bioxen.rules.species import canonical_key, species_id  # noqa: F401  (re-ex
 _CANONICAL_ORDER = cmp_to_key(sympy.Basic.compare)
 
 
-class NotConcrete(Exception):
+class _NotConcrete(Exception):
     """A rule the compiler cannot expand by itself (BNG handles it)."""
 
 
 def _check_concrete(rule, reactant_keys: list[str]) -> None:
     for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
         if not cp.is_concrete():
-            raise NotConcrete(f"rule {rule.name}: pattern {cp} is not a single species")
+            raise _NotConcrete(f"rule {rule.name}: pattern {cp} is not a single species")
     if len(set(reactant_keys)) != len(reactant_keys):
-        raise NotConcrete(f"rule {rule.name}: identical reactants need BNG's symmetry factors")
+        raise _NotConcrete(f"rule {rule.name}: identical reactants need BNG's symmetry factors")
     if rule.delete_molecules or rule.move_connected or rule.energy or rule.total_rate:
-        raise NotConcrete(f"rule {rule.name}: uses modifiers the expander does not implement")
+        raise _NotConcrete(f"rule {rule.name}: uses modifiers the expander does not implement")
 
 
 def _mass_action(constant, reactants: tuple[int, ...], amounts: list) -> sympy.Expr:
@@ -150,7 +150,7 @@ def expand_network(model) -> str:
     try:
         _expand_concrete(model)
         return "bioxen"
-    except NotConcrete:
+    except _NotConcrete:
         model.reset_equations()
         generate_equations(model)
         return "bng"

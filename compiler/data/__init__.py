@@ -8,6 +8,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from bioxen.errors import DataError
+
 
 def shipped(*parts: str) -> Path:
     """A directory or file shipped in this package, as a file-system path.
@@ -16,6 +18,6 @@ def shipped(*parts: str) -> Path:
     path; a package imported from a zip archive is refused, since the readers need real files."""
     resource = files(__name__).joinpath(*parts)
     if not isinstance(resource, Path):
-        raise RuntimeError(f"bioxen's package data is not on the file system ({resource!r}); "
-                           "install bioxen as a directory (pip install), not inside a zip archive")
+        raise DataError(f"bioxen's package data is not on the file system ({resource!r})",
+                        hint="install bioxen as a directory (pip install), not inside a zip archive")
     return resource

@@ -26,14 +26,10 @@ from pathlib import Path
 
 from bioxen.data import shipped
 from bioxen.datafile import clip
-from bioxen.errors import BioxenError, at
+from bioxen.errors import BioxenError, DataError, at
 
 MINIMAL_CELL = ("https://raw.githubusercontent.com/Luthey-Schulten-Lab/Minimal_Cell/"
                 "9d931397b199c0ddc074b2fc3ebb31ffd8ff6283/")   # the commit that added the FBAm files
-
-
-class DataError(BioxenError):
-    stage = "data"
 
 
 @dataclass(frozen=True)

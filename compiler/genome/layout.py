@@ -40,7 +40,7 @@ Part = tuple[int, int, int]   # (start, end, strand), 0-based, end-exclusive
 MIN_INTRON = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One stretch of native DNA holding consecutive parts of a gene (in transcription order)."""
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bioxen.datafile import clip
-from bioxen.genome.records import Gene, Genome
+
+if TYPE_CHECKING:     # records imports this module (Genome.find); Gene and Genome are annotations here
+    from bioxen.genome.records import Gene, Genome
 
 MAX_LISTED = 6
 

@@ -23,8 +23,6 @@ from pathlib import Path
 
 from dataclasses import replace
 
-from Bio import SeqIO
-
 from bioxen.datafile import clip, decode_text, read_bytes
 from bioxen.errors import Diagnostic, GenomeError, Location, at
 from bioxen.genome.features import feature_gene, first, gene_keys, with_coding_facts
@@ -69,20 +67,44 @@ def _read_text(path: Path, what: str = "genome file") -> str:
     return decode_text(raw, path, GenomeError, what)
 
 
+def _kind(path: Path, text: str) -> str | None:
+    """"genbank", "fasta" (+ GFF3), or None: what read_genome parses the file as."""
+    kind = _plain_suffix(path)
+    if kind in GENBANK_SUFFIXES or (kind not in FASTA_SUFFIXES and text.startswith("LOCUS")):
+        return "genbank"
+    return "fasta" if kind in FASTA_SUFFIXES or text.startswith(">") else None
+
+
+def genome_digest(path: str | Path, annotation: str | Path | None = None) -> tuple[str, str | None, str | None]:
+    """What :func:`read_genome` records of a genome file's identity, without parsing it: the
+    SHA-256 of its text and, for FASTA, its GFF3 annotation's path and SHA-256 (Genome.sha256,
+    .annotation, .annotation_sha256). Raises GenomeError where read_genome would before parsing."""
+    path = Path(path)
+    text = _read_text(path)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    kind = _kind(path, text)
+    if kind is None:
+        raise GenomeError("unrecognised genome format", at(path))
+    if kind == "genbank":
+        return digest, None, None
+    gff_path = _annotation_for(path, annotation)
+    return digest, str(gff_path), hashlib.sha256(_read_text(gff_path, "GFF3 annotation").encode()).hexdigest()
+
+
 def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genome:
     """Read one genome file, every record of it a replicon (GenBank, or FASTA + GFF3)."""
     path = Path(path)
-    kind = _plain_suffix(path)
     text = _read_text(path)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    if kind in GENBANK_SUFFIXES or (kind not in FASTA_SUFFIXES and text.startswith("LOCUS")):
+    kind = _kind(path, text)
+    if kind == "genbank":
         records = _parse_genbank(path, text)
         lines, extra = _feature_lines(text, records), {}
-    elif kind in FASTA_SUFFIXES or text.startswith(">"):
+    elif kind == "fasta":
         records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation)
         lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
     else:
-        raise GenomeError(f"unrecognised genome format '{clip(kind) or 'no suffix'}'", at(path),
+        raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
                           hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
                                "(.fasta, .fa, .fna) with a GFF3 annotation")
     return replace(_to_genome(records, path, digest, lines), **extra)
@@ -113,6 +135,8 @@ def _feature_lines(text: str, records) -> dict[int, int]:
 
 
 def _parse_genbank(path: Path, text: str) -> list:
+    from Bio import SeqIO          # here, not at the top: a cache hit reads no genome
+
     lines = text.rstrip().splitlines()
     if not lines or not lines[-1].startswith("//"):
         raise GenomeError(f"GenBank file is truncated: it ends at line {len(lines)} without the "
@@ -145,6 +169,7 @@ def _parse_fasta_gff(path: Path, text: str, annotation) -> tuple[list, Path, str
     """Every FASTA sequence as a record, with the GFF3 features of its seqid (file order), the
     annotation's path and its SHA-256."""
     from BCBio import GFF
+    from Bio import SeqIO
 
     gff_path = _annotation_for(path, annotation)
     try:

@@ -41,8 +41,10 @@ def _how_to_supply(accession: str) -> str:
             f"or in the cache {cache_dir()}, or give the file's path instead of the accession")
 
 
-def resolve_genome(source: str, base_dir: Path | None = None, where: Location | None = None) -> Path:
-    """Turn a path or an accession into a local genome file."""
+def resolve_genome(source: str, base_dir: Path | None = None, where: Location | None = None, *,
+                   download: bool = True) -> Path | None:
+    """Turn a path or an accession into a local genome file (None for an accession found
+    nowhere locally, when not to ``download`` it)."""
     try:
         path = Path(source).expanduser()
     except RuntimeError:  # ~name of no such user: a plain relative path
@@ -62,7 +64,7 @@ def resolve_genome(source: str, base_dir: Path | None = None, where: Location | 
         for candidate in _candidates(directory, source):
             if candidate.is_file():
                 return candidate
-    return _download(source, where)
+    return _download(source, where) if download else None
 
 
 def _download(accession: str, where: Location | None) -> Path:
@@ -95,6 +97,11 @@ def _download(accession: str, where: Location | None) -> Path:
 def load_genome(source: str, base_dir: Path | None = None, annotation: str | None = None,
                 where: Location | None = None) -> Genome:
     path = resolve_genome(source, base_dir, where)
+    return read_genome(path, annotation_path(annotation, base_dir))
+
+
+def annotation_path(annotation: str | None, base_dir: Path | None = None) -> str | None:
+    """A policy's ``annotation:`` (a GFF3 file), relative to the policy's folder."""
     if annotation is not None and base_dir is not None and not Path(annotation).is_absolute():
-        annotation = str(base_dir / annotation)
-    return read_genome(path, annotation)
+        return str(base_dir / annotation)
+    return annotation

@@ -12,7 +12,7 @@ from bioxen.errors import CompileError
 from bioxen.ir import Design
 from bioxen.passes.parameterize import reference_state
 from bioxen.ring import RingKinetics, design_degradation, gate_threshold, limit_cycle, node_of_turn, ring_nodes
-from bioxen.rules import value
+from bioxen.quantity import value
 
 
 def _kinetics(design: Design) -> tuple[RingKinetics, float]:

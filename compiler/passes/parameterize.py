@@ -16,7 +16,7 @@ Per gene (molecules per cell, minutes):
   on-target strength of its SD on its pool (the cross-talk matrix).
 * a VM on an orthogonal pool gets o-rRNA transcription share/(1 - Σ orthogonal shares)
   times the host rRNA's, so the pools split ribosomal protein by share (Darlington et al. 2018;
-  :func:`bioxen.rules.ribosomes.pool_transcription`, sized by :func:`pool_sizing`), and
+  :func:`bioxen.pools.pool_transcription`, sized by :func:`pool_sizing`), and
   MRNA_EXCESS times the transcription above.
 * a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
   transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
@@ -54,8 +54,8 @@ from dataclasses import dataclass, replace
 from bioxen.errors import CompileError
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, ExpressionUnit, GuestVM
-from bioxen.rules import value
-from bioxen.rules.ribosomes import PoolSizing, pool_transcription
+from bioxen.pools import PoolSizing, pool_transcription
+from bioxen.quantity import value
 
 STRENGTH_RANGE = (0.01, 100.0)
 # A VM on an orthogonal pool is transcribed as if its mRNAs could hold this many times its
@@ -252,7 +252,7 @@ def _on_target(design: Design, vm: GuestVM) -> float:
 
 
 def pool_sizing(design: Design) -> PoolSizing:
-    """What sizes the orthogonal pools (:class:`bioxen.rules.ribosomes.PoolSizing`): each
+    """What sizes the orthogonal pools (:class:`bioxen.pools.PoolSizing`): each
     orthogonal VM's pool, and the host rRNA's transcription and the o-rRNA promoter's
     saturation at the chassis reference energy. The back end resizes pools with it."""
     pools = {vm.id: vm.parts.pool for vm in design.vms if vm.pool == "orthogonal"}

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from bioxen.commands import RESOURCES, TIMED
 from bioxen.datafile import refuse_at
 from bioxen.units import micromolar, minutes
 
@@ -170,9 +171,9 @@ class Simulation(Strict):
 
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
-    command: Literal["CREATE_VM", "PAUSE_VM", "RESUME_VM", "DESTROY_VM", "SET_RESOURCE_LIMIT"]
+    command: Literal[TIMED]
     vm: str = Field(min_length=1)
-    resource: Literal["ribosomes"] | None = Field(None, description="SET_RESOURCE_LIMIT: the resource to resize")
+    resource: Literal[RESOURCES] | None = Field(None, description="SET_RESOURCE_LIMIT: the resource to resize")
     share: float | None = Field(None, gt=0, lt=1, description="SET_RESOURCE_LIMIT: the VM's new share of it")
 
 

@@ -5,6 +5,7 @@
 rows (:mod:`bioxen.report.expectations`).
 """
 from __future__ import annotations
+import libsedml  # noqa: F401,E402  before libsbml: python-libsedml loaded after libsbml breaks libsbml's ASTNode.getType() (../shared/TOOLCHAIN.md)
 
 import json
 from pathlib import Path

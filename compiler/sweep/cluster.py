@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import tempfile
 import time
 from concurrent.futures import CancelledError
@@ -35,6 +34,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from bioxen.env import env_number
 from bioxen.progress import task as progress_task
 from bioxen.errors import BioxenError, SimulationError
 
@@ -150,16 +150,9 @@ def check_workers(client) -> None:
 
 def no_worker_timeout() -> float:
     """Seconds a sweep waits while its cluster has no worker (``BIOXEN_NO_WORKER_TIMEOUT``)."""
-    text = os.environ.get(NO_WORKER_VARIABLE, "").strip()
-    if not text:
-        return NO_WORKER_TIMEOUT_S
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not seconds > 0:
-        raise SimulationError(f"{NO_WORKER_VARIABLE}={text!r}: expected a number of seconds above 0 (inf: no limit)")
-    return seconds
+    return env_number(NO_WORKER_VARIABLE, float, NO_WORKER_TIMEOUT_S, accept=lambda seconds: seconds > 0,
+                      error=lambda text: SimulationError(f"{NO_WORKER_VARIABLE}={text!r}: expected a number of "
+                                                         "seconds above 0 (inf: no limit)"))
 
 
 def _failure(exc: BaseException) -> str:

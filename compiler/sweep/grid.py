@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from bioxen.env import env_number
 from bioxen.errors import PolicyError
 
 _PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
@@ -156,13 +156,8 @@ def check_values(values: tuple, option: str) -> None:
 def max_runs(limit: int | None = None) -> int:
     """The most runs a sweep may make: ``limit``, else ``BIOXEN_MAX_SWEEP_RUNS``, else ``MAX_RUNS``."""
     if limit is None:
-        text = os.environ.get(RUNS_VARIABLE, "").strip()
-        if not text:
-            return MAX_RUNS
-        try:
-            limit = int(text)
-        except ValueError:
-            raise PolicyError(f"{RUNS_VARIABLE}={text!r} is not a whole number of runs") from None
+        limit = env_number(RUNS_VARIABLE, int, MAX_RUNS,
+                           lambda text: PolicyError(f"{RUNS_VARIABLE}={text!r} is not a whole number of runs"))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise PolicyError(f"the limit on a sweep's runs must be a whole number >= 1, got {limit!r}")
     return limit

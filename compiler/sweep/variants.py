@@ -2,17 +2,16 @@
 
 A variant is the original policy's YAML with the grid point's values set (``grid.assign``),
 kept as text in memory and read by the front end as if it were the policy file
-(``read_design(path, text)``): nothing is written beside the user's policy (or anywhere), and
+(``pipeline.build(path, text=...)``): nothing is written beside the user's policy (or anywhere), and
 a genome, expression table, chassis or parts library named by a relative path resolves exactly
 as it does for the original. A variant keeps the original's layout (unless a --set adds a
 section), so its errors point at the original's lines. A policy without a ``name`` gets the one
-``read_design`` would give the original, so every variant's design keeps the original's name.
+the front end would give the original (:func:`bioxen.frontend.design_name`), so every variant's design keeps the original's name.
 """
 from __future__ import annotations
 
 import copy
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from bioxen.errors import BioxenError, Diagnostic, PolicyError
-from bioxen.policy import load_policy
-from bioxen.policy.load import read_policy_yaml
+from bioxen.policy.load import read_policy
 from bioxen.policy.schema import Policy
 from bioxen.sweep.grid import Setting, assign, grid_points
 
@@ -52,10 +50,11 @@ def variant_text(tree: CommentedMap) -> str:
 
 def _original_tree(policy_path: Path) -> CommentedMap:
     """The policy's YAML tree, after the loader accepts the policy as written."""
-    policy = load_policy(policy_path)
-    tree = read_policy_yaml(policy_path)
-    if policy.name is None:   # as read_design names a design after its policy file
-        tree["name"] = re.sub(r"[^A-Za-z0-9_.-]", "_", policy_path.stem)
+    from bioxen.frontend import design_name
+
+    policy, tree, _ = read_policy(policy_path)
+    if policy.name is None:   # the name the front end gives the original, after its file
+        tree["name"] = design_name(policy_path, policy)
     return tree
 
 
@@ -122,14 +121,13 @@ def _at_point(exc: BioxenError, point: GridPoint) -> BioxenError:
 def compile_point(policy_path: Path, tree: CommentedMap, settings: list[Setting], point: GridPoint,
                   formats: tuple[str, ...], work_dir: Path) -> Path:
     """Compile the grid point's variant into ``work_dir/point_N`` (the files ``formats`` name), or
-    copy it from the build cache (:mod:`bioxen.backend.cache`) if it was compiled before."""
-    from bioxen.backend.compile import compile_to
-    from bioxen.frontend import read_design
+    copy it from the build cache (:mod:`bioxen.cache`) if it was compiled before."""
+    from bioxen import pipeline
 
     values = tuple(point.values[s.path] for s in settings)
     out = work_dir / f"point_{point.index}"
     try:
-        compile_to(read_design(policy_path, variant_text(_variant(tree, settings, values))), out, formats)
+        pipeline.build(policy_path, out, formats, text=variant_text(_variant(tree, settings, values)))
     except BioxenError as exc:
         raise _at_point(exc, point) from exc
     return out

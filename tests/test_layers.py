@@ -37,15 +37,7 @@ EXEMPT = {("bioxen", "bioxen.runtime.hypervisor")}
 # Known violations, each owned by the work package of issue 18 that removes it (its plan's
 # fix number in the reason); the integrator empties this. Nothing else may be added here: fix
 # the import instead (docs/architecture.md).
-PENDING = {
-    ("bioxen.backend.compile", "bioxen.report.notebook"):
-        "WP3: Build._repr_html_ imports report.notebook.build_html, which imports backend.compile back "
-        "(cycle C3); the display moves to base bioxen.display and is given the manifest (fix 9)",
-    ("bioxen.runtime.simulate", "bioxen.report.notebook"):
-        "WP3: ResultsTable._repr_html_ imports report.notebook.results_html; it moves to bioxen.display (fix 10)",
-    ("bioxen.runtime.hypervisor", "bioxen.report.notebook"):
-        "WP3: Hypervisor._repr_html_ imports report.notebook.hypervisor_html; it moves to bioxen.display (fix 11)",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def modules() -> dict[str, Path]:

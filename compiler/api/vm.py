@@ -88,7 +88,7 @@ class BioVM:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: genome, settings and (once run) the cell's state."""
-        from bioxen.report.notebook import vm_html
+        from bioxen.display import vm_html
         return vm_html(self)
 
 

@@ -53,8 +53,8 @@ class Build:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the design, its VMs and the network's size."""
-        from bioxen.report.notebook import build_html
-        return build_html(self)
+        from bioxen.display import build_html
+        return build_html(self, manifest(self))
 
 
 # what a stage shows while it runs (bioxen.progress); other stages show their timing key
@@ -354,20 +354,3 @@ def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> P
 def _input_paths(design: Design) -> list[str]:
     return [i.path for i in design.inputs]
 
-
-def compile_to(design: Design, out: str | Path, formats=DEFAULT_FORMATS, use_cache: bool = True) -> Build | None:
-    """Compile ``design`` into ``out`` (the files ``formats`` name), or copy its build from the
-    build cache (:mod:`bioxen.backend.cache`) if it was compiled before; the Build, or None when
-    it came from the cache."""
-    from bioxen.backend import cache
-
-    formats = check_formats(formats)
-    key = cache.build_key(design, formats)
-    if use_cache and cache.restore(key, Path(out), _input_paths(design)):
-        return None
-    build = compile_design(design)
-    with replacing_dir(out, _input_paths(design)) as staging:
-        write_files(build, staging, formats)
-        if use_cache:
-            cache.store(key, staging)
-    return build

@@ -59,10 +59,10 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
     isolation = json.loads(isolation_file.read_text()) if isolation_file.is_file() else None
     policy = policy_of(build_dir)
     if host_alone_doubling is None and policy is not None:
-        from bioxen.frontend import read_design
+        from bioxen import pipeline
         from bioxen.runtime.steady import host_alone
 
-        alone = host_alone(read_design(policy), float(table["time_min"].iloc[-1]))
+        alone = host_alone(pipeline.load(policy), float(table["time_min"].iloc[-1]))
         host_alone_doubling = float(alone["doubling_time_min"].iloc[-1])
     metrics = compute(table, spec, isolation, host_alone_doubling)
     scaling = None

@@ -29,12 +29,12 @@ def scaled_design(design, copies: int):
 
 def sweep(policy: str | Path, max_vms: int, progress=None) -> dict:
     """Growth and throughput for 1..max_vms copies of the policy's first VM."""
-    from bioxen.backend.compile import compile_design, outputs_spec
-    from bioxen.frontend import read_design
+    from bioxen import pipeline
+    from bioxen.backend.compile import outputs_spec
     from bioxen.runtime.simulate import Outputs, simulate_sbml
     from bioxen.runtime.steady import host_alone
 
-    design = read_design(policy)
+    design = pipeline.load(policy)
     if not design.vms:
         raise BioxenError(f"{policy}: the policy has no VM to scale")
     until = design.simulation.until
@@ -44,7 +44,7 @@ def sweep(policy: str | Path, max_vms: int, progress=None) -> dict:
         if progress:
             progress(copies)
         try:
-            build = compile_design(scaled_design(design, copies))
+            build = pipeline.compile(scaled_design(design, copies))
         except BioxenError as exc:
             stop = {"vms": copies, "reason": f"cannot be built: {exc.errors[0].message}"}
             break

@@ -71,14 +71,13 @@ class Hypervisor:
 
     @classmethod
     def from_policy(cls, policy: str | Path, out: str | Path | None = None, step: float = 1.0) -> "Hypervisor":
-        """Compile a policy (into ``out``, else a temporary directory) and start it."""
-        from bioxen.backend.compile import compile_design, write_build
-        from bioxen.frontend import read_design
+        """Compile a policy (into ``out``, else a temporary directory), or copy its build from
+        the build cache (:func:`bioxen.pipeline.build`), and start it."""
+        from bioxen import pipeline
 
-        build = compile_design(read_design(policy))
-        out = Path(out) if out else Path(tempfile.mkdtemp(prefix="bioxen-")) / build.design.name
-        write_build(build, out)
-        return cls(out, step)
+        if not out:
+            return cls(pipeline.build(policy, out_root=Path(tempfile.mkdtemp(prefix="bioxen-"))).out, step)
+        return cls(pipeline.build(policy, out).out, step)
 
     # -- time ---------------------------------------------------------------------------
     def run(self, duration) -> pd.DataFrame:
@@ -105,7 +104,7 @@ class Hypervisor:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the time and every VM's status (reads the state, runs nothing)."""
-        from bioxen.report.notebook import hypervisor_html
+        from bioxen.display import hypervisor_html
         return hypervisor_html(self)
 
     # -- commands -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ class ResultsTable(pd.DataFrame):
     DataFrame) that Jupyter shows as a summary of its span and end state, its rows folded below."""
 
     def _repr_html_(self) -> str | None:
-        from bioxen.report.notebook import results_html
+        from bioxen.display import results_html
         rows = super()._repr_html_()          # None when pandas' HTML display is switched off
         return results_html(self, rows) if rows is not None else None
 

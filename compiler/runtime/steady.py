@@ -21,11 +21,11 @@ def host_design(chassis: Chassis, overrides: dict | None = None) -> Design:
 def host_steady_state(chassis: Chassis, overrides: dict | None = None) -> dict[str, float]:
     """Integrate the host alone from a seed state until it stops changing."""
     import libsbml
-    from bioxen.backend.compile import compile_design
+    from bioxen import pipeline
     from bioxen.runtime.simulate import _roadrunner, advance
 
     design = host_design(replace(chassis, steady_state=SEED_STATE), overrides)
-    build = compile_design(design)
+    build = pipeline.compile(design)
     rr = _roadrunner(libsbml.writeSBMLToString(build.sbml))      # the integrator's own tolerances
     result = advance(rr, 0, HORIZON_MIN, 101, ["time"] + build.species_ids)
     final, before = result[-1, 1:], result[-2, 1:]
@@ -40,8 +40,8 @@ def host_steady_state(chassis: Chassis, overrides: dict | None = None) -> dict[s
 def host_alone(design: Design, until: float, points: int = 11):
     """The results table of ``design``'s host without its guests (same chassis and medium)."""
     import libsbml
-    from bioxen.backend.compile import compile_design
+    from bioxen import pipeline
     from bioxen.runtime.simulate import Outputs, simulate_sbml
 
-    host = compile_design(host_design(design.chassis, design.host_overrides))
+    host = pipeline.compile(host_design(design.chassis, design.host_overrides))
     return simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(), until, points)

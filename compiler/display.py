@@ -1,5 +1,6 @@
 """Rich displays in Jupyter: a small HTML summary of a hypervisor, a VM, a build and a results
-table. The classes' ``_repr_html_`` methods call these; every text is escaped.
+table. The classes' ``_repr_html_`` methods call these lazily; every text is escaped. A base
+module: it imports nothing of BioXen's, each display reads the object (or what it is given).
 
 Nothing here runs a simulation: a display reads the state an object already has.
 """
@@ -74,11 +75,11 @@ def vm_html(vm) -> str:
     return summary(f"BioVM: {vm.vm_id}", facts)
 
 
-def build_html(build) -> str:
-    """A compiled :class:`bioxen.backend.compile.Build`: the design, its VMs and the network's size."""
-    from bioxen.backend.compile import manifest
-
-    design, made = build.design, manifest(build)
+def build_html(build, made: dict) -> str:
+    """A compiled :class:`bioxen.backend.compile.Build`: the design, its VMs and the network's
+    size; ``made`` is its manifest (:func:`bioxen.backend.compile.manifest`), given by the Build
+    so that this module imports no later stage."""
+    design = build.design
     network = made["network"]
     facts = [("chassis", design.chassis.name), ("scheduler", design.scheduler),
              ("network", f"{network['species']} species, {network['reactions']} reactions, "

@@ -36,6 +36,8 @@ from bioxen.genome import resolve_genome  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURE = Path(__file__).with_name("measure.py")
+CLIENTS = Path(__file__).with_name("clients.py")
+CLIENT_ORDER = ("bngsim", "roadrunner-lljit", "roadrunner", "copasi")   # clients.py CLIENTS, fastest first
 SWEEP_POLICY = ROOT / "models" / "policies" / "syn3a_subsystem_vm.yaml"
 PACKAGES = ("bioxen", "pysb", "bionetgen", "libroadrunner", "bngsim", "python-libsbml")
 COMPILE = ("parse", "passes", "rules", "network", "sbml", "write_sbml")   # policy -> validated SBML
@@ -97,31 +99,71 @@ def _events(lines: list[str]) -> list[dict]:
     return [json.loads(line[len(PREFIX):]) for line in lines if line.startswith(PREFIX)]
 
 
-def measure(path: str, policy: Path, work: Path, timeout: float, label: str) -> dict:
-    """One path (bioxen or naive) on one policy in a fresh process: stage times (s), network
-    facts, peak memory; for a run killed at ``timeout`` the stage it was in."""
+def _measured(command: list[str], timeout: float, label: str, log: Path) -> dict:
+    """One measurement process (measure.py, clients.py): stage times (s), facts, peak memory; for
+    a run killed at ``timeout`` the stage it was in; its output kept in ``log``."""
     def progress(line: str) -> None:
         if line.startswith(PREFIX) and "start" in (event := json.loads(line[len(PREFIX):])):
-            console.print(f"[dim]  {label} {path}: {event['start']}[/dim]")
+            console.print(f"[dim]  {label}: {event['start']}[/dim]")
 
-    run = run_process([sys.executable, str(MEASURE), path, str(policy), str(work)], timeout, progress)
-    (work / f"{path}.log").write_text("".join(run["lines"]))
+    run = run_process([sys.executable, *command], timeout, progress)
+    log.write_text("".join(run["lines"]))
     events = _events(run["lines"])
-    stages = {e["stage"]: e["seconds"] for e in events if "stage" in e}
     result = {"status": run["status"], "wall_s": run["wall_s"], "load_average_at_start": run["load_average_at_start"],
-              "stages_s": stages}
+              "stages_s": {e["stage"]: e["seconds"] for e in events if "stage" in e}}
     for event in events:
         result.update(event.get("facts", {}), **event.get("memory", {}))
-    if run["status"] == "ok":
+    if run["status"] == "timeout":
+        result["in_stage"] = ([e["start"] for e in events if "start" in e] or ["start-up"])[-1]
+        result["peak_rss_mb"] = run["killed_peak_rss_mb"]
+    elif run["status"] != "ok":
+        result["error"] = "".join(line for line in run["lines"] if not line.startswith(PREFIX))[-2000:]
+    return result
+
+
+def measure(path: str, policy: Path, work: Path, timeout: float, label: str) -> dict:
+    """One path (bioxen or naive) on one policy in a fresh process (measure.py), with its
+    compile, simulate and total times."""
+    result = _measured([str(MEASURE), path, str(policy), str(work)], timeout, f"{label} {path}",
+                       work / f"{path}.log")
+    if result["status"] == "ok":
+        stages = result["stages_s"]
         result["total_s"] = round(sum(stages.values()), 3)
         result["compile_s"] = round(sum(stages.get(s, 0) for s in COMPILE), 3)
         result["simulate_s"] = round(sum(stages.get(s, 0) for s in SIMULATE), 3)
-    elif run["status"] == "timeout":
-        result["in_stage"] = ([e["start"] for e in events if "start" in e] or ["start-up"])[-1]
-        result["peak_rss_mb"] = run["killed_peak_rss_mb"]
-    else:
-        result["error"] = "".join(line for line in run["lines"] if not line.startswith(PREFIX))[-2000:]
     return result
+
+
+# -- the users' clients on the three-VM genome ---------------------------------------------------
+
+def client_loads(genome: Path, work: Path, args, save=lambda found: None) -> dict:
+    """The 3-VM whole-genome policy compiled once (clients.py compile), then loaded by each
+    client in a fresh process (clients.py): load seconds, and each over bngsim's, one run.
+    ``save`` gets what is measured so far after each process."""
+    policy, build = write_policy(genome, 3, args.until, work), work / "clients_build"
+    build.mkdir(exist_ok=True)
+    compiled = _measured([str(CLIENTS), "compile", str(policy), str(build)], args.bioxen_timeout,
+                         "3 VMs x whole genome", work / "clients_compile.log")
+    found = {"timeout_s": args.clients_timeout, "compile": compiled, "clients": {}}
+    save(found)
+    if compiled["status"] != "ok":
+        return found
+    for name in CLIENT_ORDER:
+        result = _measured([str(CLIENTS), name, str(build)], args.clients_timeout, name, work / f"clients_{name}.log")
+        result["vs_bngsim"] = _times(result, found["clients"].get("bngsim", result)["stages_s"].get("load"),
+                                     args.clients_timeout)
+        found["clients"][name] = result
+        save(found)
+    return found
+
+
+def _times(result: dict, base: float | None, timeout: float) -> float | str | None:
+    """A client's load time over bngsim's (``">= N"`` for one killed at the timeout)."""
+    if not base:
+        return None
+    if result["status"] == "ok":
+        return round(result["stages_s"]["load"] / base, 1)
+    return f">= {timeout / base:.0f}" if result["status"] == "timeout" else None
 
 
 # -- the SSA ensemble ---------------------------------------------------------------------------
@@ -253,6 +295,22 @@ def targets_table(targets: list[dict]) -> Table:
     return table
 
 
+def clients_table(found: dict) -> Table:
+    compiled = found["compile"]
+    size = (f"{compiled.get('species', '?'):,} species, {compiled.get('reactions', '?'):,} reactions"
+            if compiled["status"] == "ok" else f"compile {compiled['status']}")
+    table = Table(title=f"Loading the 3-VM whole-genome model ({size}): one run, each in a fresh process")
+    for heading in ("client", "load s", "x bngsim", "peak MB", "load avg", "status"):
+        table.add_column(heading, justify="left" if heading == "client" else "right")
+    for name, result in found["clients"].items():
+        ratio = result.get("vs_bngsim")
+        ratio = f"{ratio:g}" if isinstance(ratio, float) else ratio or ""
+        table.add_row(name, _seconds(result["stages_s"].get("load")), ratio,
+                      str(result.get("peak_rss_mb") or ""), str(result.get("load_average_at_start", "")),
+                      _status({**result, "timeout_s": found["timeout_s"]}))
+    return table
+
+
 def print_report(results: dict) -> None:
     rows = results["configurations"]
     console.print(path_table(rows, "bioxen", "BioXen path: seconds per stage (bold: 3 VMs x whole genome)"))
@@ -264,6 +322,8 @@ def print_report(results: dict) -> None:
     console.print(f"SSA ensemble ({results['settings']['replicates']} x {results['settings']['ensemble_until']} "
                   f"SSA, 2 workers): {ensemble['status']}" + (f": {detail}" if detail else ""))
     console.print(targets_table(results["targets"]))
+    if results.get("client_loads", {}).get("compile"):
+        console.print(clients_table(results["client_loads"]))
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -284,6 +344,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ensemble-until", default="0.01 min",
                         help="SSA duration, with a unit (the subsystem VM makes ~1.4e7 events per minute)")
     parser.add_argument("--replicates", type=int, default=100, help="SSA ensemble runs")
+    parser.add_argument("--clients-timeout", type=float, default=1800.0,
+                        help="s per client loading the 3-VM whole-genome model (libRoadRunner, COPASI, bngsim)")
+    parser.add_argument("--skip-clients", action="store_true")
+    parser.add_argument("--clients-only", action="store_true",
+                        help="only the client loads: replace client_loads in --out, keep the rest")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.vms = [n for n in args.sizes if n <= 100] or [50, 100], [1]
@@ -312,10 +377,13 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)   # a kill stops the children too
     genome = resolve_genome("CP016816.2")
+    if args.clients_only:
+        return clients_only(genome, args)
     results = {"machine": machine(),
                "settings": {"sizes": args.sizes, "vms": args.vms, "until_min": args.until, "share_per_vm": SHARE,
                             "naive_timeout_s": args.naive_timeout, "genome": str(genome), "quick": args.quick,
-                            "replicates": args.replicates, "ensemble_until": args.ensemble_until},
+                            "replicates": args.replicates, "ensemble_until": args.ensemble_until,
+                            "clients_timeout_s": args.clients_timeout},
                "configurations": []}
     with tempfile.TemporaryDirectory(prefix="bioxen-bench-") as tmp:
         for genes in args.sizes:
@@ -324,9 +392,30 @@ def main(argv=None) -> None:
                 args.out.write_text(json.dumps(results, indent=1))
         results["ensemble"] = ({"status": "skipped"} if args.skip_ensemble else
                                ssa_ensemble(args.ensemble_until, args.replicates, Path(tmp), args.bioxen_timeout))
+        args.out.write_text(json.dumps(results, indent=1))
+        results["client_loads"] = {"status": "skipped"}
+        if not (args.skip_clients or args.quick):
+            results["client_loads"] = client_loads(genome, Path(tmp), args, lambda found: args.out.write_text(
+                json.dumps({**results, "client_loads": found}, indent=1)))
     results["targets"] = check_targets(results["configurations"])
     args.out.write_text(json.dumps(results, indent=1))
     print_report(results)
+    console.print(f"wrote {args.out}")
+
+
+def clients_only(genome: Path, args) -> None:
+    """Measure the client loads alone and put them in ``--out`` (its other runs kept, each with
+    the machine block it was measured on)."""
+    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    measured_on = machine()
+
+    def save(found: dict) -> None:
+        results["client_loads"] = {"machine": measured_on, **found}
+        args.out.write_text(json.dumps(results, indent=1))
+
+    with tempfile.TemporaryDirectory(prefix="bioxen-bench-") as tmp:
+        save(client_loads(genome, Path(tmp), args, save))
+    console.print(clients_table(results["client_loads"]))
     console.print(f"wrote {args.out}")
 
 

@@ -115,6 +115,34 @@ vms:
     return libsbml.writeSBMLToString(compile_design(read_design(policy)).sbml)
 
 
+@pytest.fixture(scope="session")
+def syn3a_three_vms_gene(shared, tmp_path_factory) -> dict:
+    """models/policies/syn3a_three_vms.yaml at gene resolution (three whole Syn3A genomes: 9,743
+    species, 29,083 reactions), compiled once: {"policy": its policy, "build": the directory
+    holding model.xml, model.net and the JSON files}."""
+    from ruamel.yaml import YAML
+    from bioxen.backend.compile import compile_design, write_files
+    from bioxen.frontend import read_design
+
+    directory = tmp_path_factory.mktemp("syn3a_three_vms_gene")
+    yaml = YAML(typ="safe")
+    policy = yaml.load(ROOT / "models" / "policies" / "syn3a_three_vms.yaml")
+    for vm in policy["vms"]:
+        vm["resolution"] = "gene"
+    policy["simulate"] = {"until": "2 h", "points": 121, "method": "ode"}
+    with open(directory / "syn3a_three_vms_gene.yaml", "w") as out:
+        yaml.dump(policy, out)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BIOXEN_GENOME_PATH", str(shared / "genomes"))
+        env.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
+        env.setenv("BIOXEN_OFFLINE", "1")
+        env.setenv("BIOXEN_CACHE_DIR", str(directory / "cache"))
+        build = compile_design(read_design(directory / "syn3a_three_vms_gene.yaml"))
+        (directory / "build").mkdir()
+        write_files(build, directory / "build", ("sbml", "net"))
+    return {"policy": directory / "syn3a_three_vms_gene.yaml", "build": directory / "build"}
+
+
 @pytest.fixture
 def small_policy(tmp_path, synthetic_genbank) -> Path:
     return write_policy(tmp_path / "small.yaml", f"""

@@ -18,7 +18,15 @@ What the document says besides the network:
   locus tags each species and reaction stands for, and each parameter's
   declared units and literature source; on the model, every guest gene it
   stands for (``<bioxen:genes>``: per gene its VM, key, record, coordinates and
-  what the genome file calls it: locus_tag, gene, label, product, protein_id).
+  what the genome file calls it: locus_tag, gene, label, product, protein_id);
+* database links for other tools: a guest gene's RNA and protein species carry
+  MIRIAM CV terms to identifiers.org (NCBI Protein from the GenBank /protein_id,
+  the INSDC record of the genome; :class:`_GeneLinks`);
+* no large expression: an observable of thousands of species (ribosomes_all of
+  three Syn3A VMs sums 5,496) is a tree of named partial sums of at most
+  :data:`SUM_CHUNK` terms, each a balanced binary sum (:func:`_observable`), so
+  clients that walk expressions recursively (libRoadRunner's code generator)
+  see nothing deeper than a small model's.
 """
 from __future__ import annotations
 
@@ -36,6 +44,16 @@ from bioxen.rules.control import INDUCER_PREFIX
 from bioxen.rules.species import species_id
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"
+IDENTIFIERS_ORG = "https://identifiers.org"
+# identifiers.org namespaces a gene's species link to, with the local identifiers each accepts (the
+# MIRIAM registry's patterns): NCBI Protein (MIR:00000344) for a GenBank /protein_id, and INSDC
+# sequence records (MIR:00000029) for the genome record a gene lies on. Locus tags have no
+# identifiers.org namespace: they stay in the ``bioxen`` annotation.
+MIRIAM_PATTERNS = {
+    "ncbiprotein": re.compile(r"\w+_?\d+(\.\d+)?"),
+    "insdc": re.compile(r"([A-Z]\d{5}|[A-Z]{2}\d{6}|[A-Z]{4,6}\d{8,10}|[A-J][A-Z]{2}\d{5})(\.\d+)?"),
+}
+RNA_SBO, POLYPEPTIDE_SBO = 250, 252
 
 # Unit words a mechanism may use, as powers of the atoms below. Amino acids count residues per
 # chain (a protein length, ``n_x``) or per ribosome (``gmax``, aa/min): pure numbers.
@@ -60,6 +78,9 @@ _BUILTIN = {"item", "second", "litre"}
 # Parameters whose declared words mean something else in SBML's dimensions: the cell's mass M
 # counts every amino-acid residue in the cell (a number of items), so growth = gamma·R/M is 1/min.
 _READ_AS = {("M", "aa"): "molecules"}
+
+SUM_CHUNK = 64      # terms per sum in an observable's rule at most (:func:`_observable`)
+AMOUNT_SBO = 361    # amount of an entity pool: an observable and each of its partial sums
 
 # (monomer-name prefix, SBO term) for species of one monomer, first match wins.
 # mRNA (SBO:0000278) and rRNA (SBO:0000311) are not under "material entity" in SBO, so libsbml
@@ -295,6 +316,60 @@ def _genes_annotation(genes: dict) -> libsbml.XMLNode:
         f'<annotation><bioxen:genes xmlns:bioxen="{ANNOTATION_NS}">{"".join(rows)}</bioxen:genes></annotation>')
 
 
+def identifiers_link(namespace: str, accession) -> str | None:
+    """``https://identifiers.org/<namespace>:<accession>``, or None for an accession the
+    namespace does not accept (a synthetic genome's record, a missing /protein_id).
+
+    >>> identifiers_link("ncbiprotein", "AVX54569.1"), identifiers_link("insdc", "SYN00001.1")
+    ('https://identifiers.org/ncbiprotein:AVX54569.1', None)
+    """
+    if accession and MIRIAM_PATTERNS[namespace].fullmatch(str(accession)):
+        return f"{IDENTIFIERS_ORG}/{namespace}:{accession}"
+    return None
+
+
+class _GeneLinks:
+    """MIRIAM CV terms for a guest gene's RNA and protein species, from what the genome file
+    says of the gene (``genes``: :func:`bioxen.backend.compile.gene_table`): the protein
+    species *is* its NCBI Protein record (*has part*: the records of an operon's pooled
+    proteins), the mRNA *encodes* it, and both are *encoded by* the INSDC record the gene lies
+    on. A gene key two VMs give different records is left unlinked (the species do not say
+    which VM's gene they are)."""
+
+    def __init__(self, genes: dict | None):
+        found: dict[str, set] = {}
+        for table in (genes or {}).values():
+            for key, fields in table.items():
+                found.setdefault(key, set()).add((fields.get("record"), fields.get("protein_id")))
+        self.facts = {key: facts.pop() for key, facts in found.items() if len(facts) == 1}
+
+    def terms(self, tags, sbo: int) -> list[tuple[int, str]]:
+        """(biological qualifier, resource) pairs for a species standing for genes ``tags``."""
+        facts = [self.facts[tag] for tag in tags if tag in self.facts]
+        if sbo not in (RNA_SBO, POLYPEPTIDE_SBO) or not facts or len(facts) < len(tags):
+            return []
+        proteins = [link for _, protein in facts if (link := identifiers_link("ncbiprotein", protein))]
+        if sbo == RNA_SBO:
+            pairs = [(libsbml.BQB_ENCODES, link) for link in proteins]
+        else:
+            pairs = [(libsbml.BQB_IS if len(tags) == 1 else libsbml.BQB_HAS_PART, link) for link in proteins]
+        records = dict.fromkeys(link for record, _ in facts if (link := identifiers_link("insdc", record)))
+        return pairs + [(libsbml.BQB_IS_ENCODED_BY, link) for link in records]
+
+    @staticmethod
+    def annotate(element, sid: str, pairs: list[tuple[int, str]]) -> None:
+        """``pairs`` as CV terms on ``element`` (one term per qualifier), with a metaid."""
+        if not pairs:
+            return
+        element.setMetaId(f"meta_{sid}")
+        for qualifier in dict.fromkeys(q for q, _ in pairs):
+            term = libsbml.CVTerm(libsbml.BIOLOGICAL_QUALIFIER)
+            term.setBiologicalQualifierType(qualifier)
+            for resource in (r for q, r in pairs if q == qualifier):
+                term.addResource(resource)
+            element.addCVTerm(term)
+
+
 def _first_match(name: str, table, default: int) -> int:
     return next((term for prefix, term in table if name.startswith(prefix)), default)
 
@@ -318,28 +393,57 @@ def reaction_sbo(rule_names) -> int:
 
 # -- the document -------------------------------------------------------------------------------
 
-def _assignment(model, sid: str, math: libsbml.ASTNode, units: str, name: str = "") -> None:
+def _assignment(model, sid: str, math: libsbml.ASTNode, units: str, name: str = "", sbo: int = 0) -> None:
     parameter = model.createParameter()
     parameter.setId(sid), parameter.setName(name or sid), parameter.setConstant(False)
     parameter.setUnits(units)
+    if sbo:
+        parameter.setSBOTerm(sbo)
     rule = model.createAssignmentRule()
     rule.setVariable(sid)
     rule.setMath(math)
 
 
+def _balanced(nodes: list[libsbml.ASTNode]) -> libsbml.ASTNode:
+    """``nodes`` summed as a balanced binary tree: ``(t1 + t2) + (t3 + t4)``, depth log2(n)."""
+    if len(nodes) == 1:
+        return nodes[0]
+    half = len(nodes) // 2
+    pair = libsbml.ASTNode(libsbml.AST_PLUS)
+    pair.addChild(_balanced(nodes[:half])), pair.addChild(_balanced(nodes[half:]))
+    return pair
+
+
 def _sum(terms: list[str], what: str) -> libsbml.ASTNode:
-    """``t1 + t2 + t3 + …`` as ``((t1 + t2) + t3) + …``, the form libsbml reads a sum in from
-    MathML (it writes it flat). libsbml keeps an operator's arguments in a linked list, so its
-    checks of a flat sum of thousands of species (an observable) take quadratic time, and its
-    own ``reduceToBinary`` cubic."""
+    """``t1 + t2 + t3 + …`` as a balanced tree of binary sums, never a flat sum: libsbml keeps
+    an operator's arguments in a linked list, so its checks of a flat sum of thousands of terms
+    take quadratic time (its own ``reduceToBinary`` cubic), and a chain ``((t1 + t2) + t3) + …``
+    is as deep as it is long, which overflows the stack of clients that walk it recursively
+    (libRoadRunner's code generator, on 5,496 terms)."""
     if not terms:
         return _math(_number(0), what)
-    total = _math(terms[0], what)
-    for term in terms[1:]:
-        pair = libsbml.ASTNode(libsbml.AST_PLUS)
-        pair.addChild(total), pair.addChild(_math(term, what))
-        total = pair
-    return total
+    return _balanced([_math(term, what) for term in terms])
+
+
+def _observable(model, name: str, terms: list[str], units: str, used: set[str]) -> None:
+    """An observable's assignment rule, its sum cut into named partial sums of at most
+    :data:`SUM_CHUNK` terms each (and those into sums of partial sums, and so on), every one a
+    parameter in the observable's units, named after it. No expression in the document has
+    more than :data:`SUM_CHUNK` terms: clients handle a genome's observables (ribosomes_all of
+    three Syn3A VMs sums 5,496 species) as they handle the small ones."""
+    level = 0
+    while len(terms) > SUM_CHUNK:
+        level += 1
+        groups = -(-len(terms) // SUM_CHUNK)
+        bounds = [round(i * len(terms) / groups) for i in range(groups + 1)]
+        parts = []
+        for k, (start, stop) in enumerate(zip(bounds, bounds[1:]), 1):
+            sid = _unique(f"{name}_sum{level}_{k}", used)
+            _assignment(model, sid, _sum(terms[start:stop], sid), units,
+                        f"{name}: partial sum {k} of {groups} (level {level})", AMOUNT_SBO)
+            parts.append(sid)
+        terms = parts
+    _assignment(model, name, _sum(terms, name), units, sbo=AMOUNT_SBO)
 
 
 def _events(model: libsbml.Model, steps) -> None:
@@ -379,7 +483,7 @@ def _appended_copy(elements: libsbml.ListOf, template):
     return element
 
 
-def _species(model, builder, species_ids, provenance: _Provenance) -> None:
+def _species(model, builder, species_ids, provenance: _Provenance, links: _GeneLinks) -> None:
     initial = {species_id(ic.pattern): ic.value for ic in builder.model.initials}
     template = libsbml.Species(model.getSBMLNamespaces())
     template.setCompartment("cell"), template.setHasOnlySubstanceUnits(True)
@@ -388,8 +492,10 @@ def _species(model, builder, species_ids, provenance: _Provenance) -> None:
         species = _appended_copy(model.getListOfSpecies(), template)
         species.setId(sid), species.setName(str(cp))
         species.setInitialAmount(initial[sid].value if sid in initial else 0.0)
-        species.setSBOTerm(species_sbo(cp))
-        provenance.origin(species, builder.species_tags(cp), "species")
+        sbo, tags = species_sbo(cp), builder.species_tags(cp)
+        species.setSBOTerm(sbo)
+        provenance.origin(species, tags, "species")
+        links.annotate(species, sid, links.terms(tags, sbo))
 
 
 def _parameters(model, builder, units: UnitTable, changed: set[str], provenance: _Provenance) -> None:
@@ -485,13 +591,14 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=(),
     cell.setConstant(True), cell.setSpatialDimensions(3), cell.setSBOTerm(290)  # physical compartment
 
     provenance = _Provenance()
-    _species(model, builder, species_ids, provenance)
+    _species(model, builder, species_ids, provenance, _GeneLinks(genes))
     _parameters(model, builder, units, changed, provenance)
     molecules = units.sid("molecules")
+    used = {"cell", *species_ids, *reaction_ids, *(c.name for c in pysb_model.components)}
     for observable in pysb_model.observables:
         terms = [f"{_number(c)}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]
-        _assignment(model, observable.name, _sum(terms, observable.name), molecules)
+        _observable(model, observable.name, terms, molecules, used)
     for expression in pysb_model.expressions:
         if expression.name in formulas:
             continue

@@ -143,20 +143,26 @@ def syn3a_three_vms_gene(shared, tmp_path_factory) -> dict:
     return {"policy": directory / "syn3a_three_vms_gene.yaml", "build": directory / "build"}
 
 
-@pytest.fixture
-def small_policy(tmp_path, synthetic_genbank) -> Path:
-    return write_policy(tmp_path / "small.yaml", f"""
+SMALL_SIMULATE = "simulate:\n  until: 6 h\n  points: 73\n"
+
+
+def write_small_policy(directory: Path, genome: Path, simulate: str = SMALL_SIMULATE) -> Path:
+    """The small one-VM design (a recoded synthetic genome on an orthogonal pool, share 0.2) as
+    ``directory/small.yaml``, its genome named relative to it; ``simulate``: its simulate block."""
+    return write_policy(directory / "small.yaml", f"""
 schema_version: 1
 name: small
 vms:
   - id: vm1
-    genome: {synthetic_genbank.name}
+    genome: {genome.name}
     ribosomes: {{share: 0.2}}
     genetic_code: recode
-simulate:
-  until: 6 h
-  points: 73
-""")
+{simulate}""")
+
+
+@pytest.fixture
+def small_policy(tmp_path, synthetic_genbank) -> Path:
+    return write_small_policy(tmp_path, synthetic_genbank)
 
 
 def pytest_terminal_summary(terminalreporter):

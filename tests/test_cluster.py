@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from bioxen.cli import app
 from bioxen.errors import SimulationError
 from bioxen.sweep import run_sweep
-from conftest import write_policy, write_synthetic_genbank
+from conftest import write_small_policy, write_synthetic_genbank
 
 runner = CliRunner()
 SHARE = "vms.vm1.ribosomes.share"
@@ -140,16 +140,7 @@ def _isolated_cache(shared_cache, monkeypatch):
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory):
     directory = tmp_path_factory.mktemp("policy")
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    return write_policy(directory / "small.yaml", f"""
-schema_version: 1
-name: small
-vms:
-  - id: vm1
-    genome: {genome.name}
-    ribosomes: {{share: 0.2}}
-    genetic_code: recode
-""")
+    return write_small_policy(directory, write_synthetic_genbank(directory / "SYN00001.1.gb"), simulate="")
 
 
 def test_sweeps_on_an_external_cluster_equal_local_ones_bit_for_bit_also_when_a_worker_dies(

@@ -14,7 +14,7 @@ from bioxen.cli import app
 from bioxen.errors import BioxenError, PolicyError, SimulationError
 from bioxen.sweep import parse_setting, replicate_seed, run_sweep
 from bioxen.sweep.variants import policy_grid
-from conftest import ROOT, write_policy, write_synthetic_genbank
+from conftest import ROOT, write_policy, write_small_policy, write_synthetic_genbank
 
 runner = CliRunner()
 SHARE = "vms.vm1.ribosomes.share"
@@ -35,19 +35,7 @@ def scheduler():
 def policy(tmp_path_factory):
     """The small one-VM design of conftest's ``small_policy``, its genome named by a relative path."""
     directory = tmp_path_factory.mktemp("policy")
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    return write_policy(directory / "small.yaml", f"""
-schema_version: 1
-name: small
-vms:
-  - id: vm1
-    genome: {genome.name}
-    ribosomes: {{share: 0.2}}
-    genetic_code: recode
-simulate:
-  until: 6 h
-  points: 73
-""")
+    return write_small_policy(directory, write_synthetic_genbank(directory / "SYN00001.1.gb"))
 
 
 @pytest.fixture(scope="module")

@@ -1,55 +1,63 @@
 """JCVI-Syn3A (CP016816.2) as a guest: the acceptance runs of the spine (slow)."""
 from dataclasses import replace
 
-import libsbml
 import pytest
 from typer.testing import CliRunner
 
-from bioxen.backend.compile import compile_design, outputs_spec
+from bioxen.backend.compile import compile_design, write_files
 from bioxen.cli import app
 from bioxen.frontend import read_design
-from bioxen.runtime.simulate import Outputs, simulate_sbml
+from bioxen.runtime.engines import simulate
 from conftest import ROOT, write_policy
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def calibrated_policy(tmp_path, genome_path, shared):
-    return write_policy(tmp_path / "syn3a.yaml", f"""
+CALIBRATED = """
 schema_version: 1
 vms:
   - id: vm1
     genome: CP016816.2
-    expression_table: {shared / "data" / "syn3a_gene_table.csv"}
+    expression_table: {data}/syn3a_gene_table.csv
     ribosomes: {{share: 0.25}}
     genetic_code: recode
-""")
+"""
 
 
-def _final_protein(design, resolution):
-    design = replace(design, vms=tuple(replace(vm, resolution=resolution) for vm in design.vms))
-    build = compile_design(design)
-    spec = outputs_spec(build)
-    table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]), 360, 37)
-    return table["vm1_protein_total"].iloc[-1], len(build.species_ids)
+@pytest.fixture(scope="module")
+def final_protein(shared, tmp_path_factory):
+    """VM1's protein after 6 h and the network's species at a resolution: the calibrated Syn3A
+    VM compiled once per resolution (model.xml and model.net) and run by the default engine
+    for its size (bngsim at gene resolution: libRoadRunner's dense solver took minutes there)."""
+    directory, found = tmp_path_factory.mktemp("resolutions"), {}
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BIOXEN_GENOME_PATH", str(shared / "genomes"))
+        env.setenv("BIOXEN_OFFLINE", "1")
+        design = read_design(write_policy(directory / "syn3a.yaml", CALIBRATED.format(data=shared / "data")))
+
+    def final(resolution):
+        if resolution not in found:
+            build = compile_design(replace(design, vms=tuple(replace(vm, resolution=resolution)
+                                                             for vm in design.vms)))
+            out = write_files(build, directory / resolution, ("sbml", "net"))
+            table = simulate(out, 360, 37)
+            found[resolution] = table["vm1_protein_total"].iloc[-1], len(build.species_ids), table.attrs["engine"]
+        return found[resolution]
+    return final
 
 
 @pytest.mark.slow
-def test_gene_operon_and_subsystem_resolutions_agree(calibrated_policy):
-    design = read_design(calibrated_policy)
-    results = {res: _final_protein(design, res) for res in ("gene", "operon", "subsystem")}
-    print({res: f"{p:,.0f} protein, {n} species" for res, (p, n) in results.items()})
+def test_gene_operon_and_subsystem_resolutions_agree(final_protein):
+    results = {res: final_protein(res) for res in ("gene", "operon", "subsystem")}
+    print({res: f"{p:,.0f} protein, {n} species ({engine})" for res, (p, n, engine) in results.items()})
     gene = results["gene"][0]
     for res in ("operon", "subsystem"):
         assert results[res][0] == pytest.approx(gene, rel=0.10), res
     assert results["gene"][1] > results["operon"][1] > results["subsystem"][1]
 
 
-def test_subsystem_and_operon_resolutions_agree_quickly(calibrated_policy):
-    design = read_design(calibrated_policy)
-    operon, _ = _final_protein(design, "operon")
-    subsystem, _ = _final_protein(design, "subsystem")
+def test_subsystem_and_operon_resolutions_agree_quickly(final_protein):
+    operon, subsystem = final_protein("operon")[0], final_protein("subsystem")[0]
     assert subsystem == pytest.approx(operon, rel=0.10)
 
 

@@ -5,7 +5,9 @@ in the directories of ``BIOXEN_CHASSIS_PATH``, which come first.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,22 +67,76 @@ def find_chassis(name: str, base_dir: Path | None = None) -> Path:
                             "or give a path to a chassis .yaml")
 
 
-REQUIRED = ("s", "n_s", "gmax", "K_gamma", "v_t", "v_m", "K_t", "K_m", "w_r", "w_e", "w_q",
-            "theta_r", "theta_nr", "K_q", "h_q", "n_r", "n_x", "d_m", "k_b", "k_u", "M",
-            "w_rR", "theta_rR", "k_assembly", "k_disassembly", "d_rR")
-REQUIRED_GUEST = ("mrna_decay", "protein_decay", "transcription_threshold")
 # Every value is >= 0 (rates, amounts, concentrations); these divide or are sizes, so > 0:
 # lengths (n_r, n_x), mass (M), half-saturation and threshold amounts, Hill coefficient, speed.
 POSITIVE = ("n_s", "gmax", "K_gamma", "K_t", "K_m", "theta_r", "theta_nr", "K_q", "h_q", "n_r", "n_x", "M",
             "theta_rR", "transcription_threshold", "transcription_elongation")
 
+# Which chassis and parts values a design needs is said by the modules that read them: each
+# declares, in a module-level tuple ``PARAMETERS``, the keys it reads as "<file>.<section>.<key>",
+# e.g. "chassis.parameters.gmax", "parts.srna.pairing". Those modules are later stages (rules,
+# passes, back end), which the front end may not import (tests/test_layers.py), so their tuples
+# are read from the source with ast: nothing of theirs runs, and a chassis is checked before
+# anything is compiled.
+READERS = ("bioxen.rules", "bioxen.passes", "bioxen.backend")
+DECLARATION = "PARAMETERS"
+
+
+def _declared_in(path: Path) -> tuple[str, ...]:
+    """The keys of ``path``'s module-level ``PARAMETERS = (...)`` (none: ()). Only that tuple is
+    parsed: keys are plain strings (no parenthesis), so its first ")" closes it."""
+    text = path.read_text(encoding="utf-8")
+    start = text.find(f"\n{DECLARATION} = (")
+    if start < 0:
+        return ()
+    start = text.index("(", start)
+    try:
+        return tuple(ast.literal_eval(text[start:text.index(")", start) + 1]))
+    except (ValueError, SyntaxError) as exc:
+        raise ValueError(f"{path}: {DECLARATION} must be a tuple of strings: {exc}") from None
+
+
+def declarations() -> dict[str, tuple[str, ...]]:
+    """{module: the keys it declares} for every module of :data:`READERS` that declares some."""
+    found = {}
+    for package in READERS:
+        for directory in importlib.util.find_spec(package).submodule_search_locations:
+            for path in sorted(Path(directory).glob("*.py")):
+                keys = _declared_in(path)
+                if keys:
+                    found[f"{package}.{path.stem}" if path.stem != "__init__" else package] = keys
+    return found
+
+
+def declared_keys(file: str, undeclared: dict[str, tuple[str, ...]] | None = None
+                  ) -> dict[str, dict[str, tuple[str, ...]]]:
+    """{section: {key: the modules that read it}} that a ``file`` ("chassis" or "parts") must
+    hold, in the order declared; ``undeclared``: {module: keys} it reads without declaring them."""
+    sections: dict[str, dict[str, tuple[str, ...]]] = {}
+    for module, keys in [*declarations().items(), *(undeclared or {}).items()]:
+        for declared in keys:
+            where, section, key = declared.split(".", 2)
+            if where == file:
+                sections.setdefault(section, {})
+                sections[section][key] = sections[section].get(key, ()) + (module,)
+    return sections
+
+
+def lacking(what: str, path: Path, tree, sections: dict, parsed) -> list[Diagnostic]:
+    """A file's sections that lack keys some module reads (``sections``: :func:`declared_keys`)."""
+    errors = []
+    for section, readers in sections.items():
+        missing = [key for key in readers if key not in getattr(parsed, section)]
+        if missing:
+            read = "; ".join(f"{key} is read by {', '.join(readers[key])}" for key in missing[:3])
+            errors.append(Diagnostic(f"{what} lacks {section}: {', '.join(missing)}",
+                                     yaml_location(path, tree, (section,), key_itself=True), hint=read))
+    return errors
+
 
 def _chassis_errors(path: Path, tree, parsed: _ChassisFile) -> list[Diagnostic]:
     """Required parameters the file lacks, and values out of their physical range."""
-    errors = [Diagnostic(f"chassis lacks {group}: {', '.join(missing)}",
-                         yaml_location(path, tree, (group,), key_itself=True))
-              for group, required in (("parameters", REQUIRED), ("guest", REQUIRED_GUEST))
-              if (missing := [k for k in required if k not in getattr(parsed, group)])]
+    errors = lacking("chassis", path, tree, declared_keys("chassis"), parsed)
     for group in ("parameters", "guest"):
         values = {k: q.value for k, q in getattr(parsed, group).items()}
         errors += sign_errors(path, tree, group, values, POSITIVE, what="chassis")

@@ -232,6 +232,7 @@ def _simulate(build_dir: Path, until: float, points: int, method: str, seed, res
     from bioxen.outdir import check_out_file, staged_files
     from bioxen.runtime.engines import resolve_engine, simulate as simulate_with
     from bioxen.runtime.limits import duration_minutes, output_points
+    from bioxen.buildspec import read_spec
     from bioxen.runtime.plot import plot_timecourse
     from bioxen.runtime.simulate import read_build
 
@@ -248,7 +249,7 @@ def _simulate(build_dir: Path, until: float, points: int, method: str, seed, res
         table = simulate_with(build_dir, until, points, method, seed, chosen.name, progress=advance)
     with staged_files(results, figure) as (table_file, figure_file):
         table.to_csv(table_file, index=False)
-        plot_timecourse(table, figure_file, build_dir.name)
+        plot_timecourse(table, figure_file, build_dir.name, vms=read_spec(build_dir).vms)
     console.print(f"time courses -> {results}, plot -> {figure}")
     return table
 
@@ -368,6 +369,7 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
         out: Optional[Path] = typer.Option(None, "-o", "--out", help=OUT_HELP),
         formats: str = _formats_option()):
     """Compile (the formats asked for), simulate as the policy's `simulate:` says, and summarise."""
+    from bioxen.buildspec import read_spec
     from bioxen.report import write_report
     from bioxen.runtime.steady import host_alone
     from bioxen.runtime.summary import summarize
@@ -379,7 +381,7 @@ def run(policy: Path = typer.Argument(..., help="policy YAML"),
         table = _simulate(out_dir, plan.until, plan.points, plan.method, plan.seed, out_dir / "results.csv")
         with _stage("simulating the host alone"):
             alone = host_alone(design, plan.until)
-        summary = summarize(table, alone, json.loads((out_dir / "outputs.json").read_text())["control"])
+        summary = summarize(table, alone, read_spec(out_dir).control, vms=[vm.id for vm in design.vms])
         with _stage("report"):
             _, rows = write_report(out_dir, table, summary.host_alone_doubling_time_min)
     console.print(_summary_table(summary, design.name))

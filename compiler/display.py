@@ -41,11 +41,11 @@ def summary(title: str, facts, headers=(), rows=(), more: str = "") -> str:
 def hypervisor_html(hypervisor) -> str:
     """A :class:`bioxen.runtime.hypervisor.Hypervisor`: its time and every VM's status now."""
     spec = hypervisor.spec
-    pools = (spec.get("ribosome_pools") or {}).get("pools", {})
+    pools = spec.ribosome_pools.pools if spec.ribosome_pools else {}
     facts = [("build", str(hypervisor.build_dir)), ("time", f"{hypervisor.time:g} min"),
-             ("scheduler", spec.get("scheduler", "fair_share")), ("VMs", len(hypervisor.outputs.vms)),
+             ("scheduler", spec.scheduler), ("VMs", len(spec.vms)),
              ("stretches run", len(hypervisor.history))]
-    rows = [(s.vm, pools.get(s.vm, "host"), s.health, hypervisor.outputs.vms[s.vm]["ribosome_share"],
+    rows = [(s.vm, pools.get(s.vm, "host"), s.health, hypervisor.ribosome_shares[s.vm],
              f"{s.translation_share:.1%}", f"{s.proteome_share:.2%}", s.protein, s.translation_flux)
             for s in hypervisor.status().values()]
     headers = ("VM", "pool", "state", "ribosome share", "translation share", "proteome share", "protein",

@@ -114,7 +114,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                                policy_path, tree, ("vms", index) + key, key_itself=key[0] == "expression"))))
     if errors:
         raise PolicyError.collected(errors)
-    control = _commands(policy, tree, policy_path)
+    control, clock = _commands(policy, tree, policy_path)
     sim = policy.simulate
     return Design(
         name=design_name(policy_path, policy), chassis=chassis,
@@ -123,7 +123,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
-        clock=_ring_clock(policy), scheduler=policy.scheduler.policy)
+        clock=clock, scheduler=policy.scheduler.policy)
 
 
 def read_policy_text(policy_path: Path, text: str) -> tuple[Policy, CommentedMap, bytes]:
@@ -227,26 +227,37 @@ def _host_overrides(policy, chassis, tree, path: Path) -> dict:
     return {names[0]: getattr(policy.host, key) for key, names in _HOST_KEYS.items()}
 
 
-def _ring_clock(policy) -> RingClock | None:
-    """Round robin on the internal clock: every VM slot takes its turn, in policy order (a
-    dormant or destroyed VM's turn is idle)."""
-    scheduler = policy.scheduler
-    if scheduler.policy != "round_robin" or scheduler.clock != "internal" or not policy.vms:
-        return None
-    return RingClock(scheduler.quantum, tuple(vm.id for vm in policy.vms))
-
+# -- round robin: the one place it is scheduled ------------------------------------------------
 
 MAX_TURNS = 10_000   # a week at a 1-minute quantum
 
 
-def _round_robin(policy, where) -> list[Command]:
+def round_robin(policy, commands: list[Command], where) -> tuple[list[Diagnostic], list[Command], RingClock | None]:
+    """Round robin's schedule: every quantum the next VM's turn, in policy order (errors, the
+    external clock's commands, the internal clock). The external clock is a train of inducer
+    pulses (:func:`_external_clock`); the internal one a ring oscillator whose node
+    ``node_of[k]`` releases VM ``turns[k]`` (a dormant or destroyed VM's turn is idle), its
+    genes designed by the ``design_clock`` pass. ``commands``: the policy's own, which may not
+    pause or resume a VM under round robin; ``where``: the scheduler's quantum."""
+    scheduler = policy.scheduler
+    if scheduler.policy != "round_robin":
+        return [], [], None
+    errors = [Diagnostic(f"{c.command} on {c.vm} at {c.at:g} min: under scheduler round_robin the "
+                         f"clock pauses and resumes the VMs", c.location, hint="remove it, or use scheduler fair_share")
+              for c in commands if c.command in ("PAUSE_VM", "RESUME_VM")]
+    if not policy.vms:
+        return errors, [], None
+    if scheduler.clock == "internal":
+        return errors, [], RingClock.for_turns(scheduler.quantum, tuple(vm.id for vm in policy.vms))
+    return errors, _external_clock(policy, where), None
+
+
+def _external_clock(policy, where) -> list[Command]:
     """The external clock: every quantum the next running VM's gate opens and the others' close.
 
     A VM joins the rotation when it runs (from the start, or from its CREATE_VM) and leaves it
     at its DESTROY_VM."""
     scheduler = policy.scheduler
-    if scheduler.policy != "round_robin" or scheduler.clock != "external" or not policy.vms:
-        return []
     turns = policy.simulate.until / scheduler.quantum
     if turns > MAX_TURNS:  # each turn is a command per VM
         raise PolicyError(f"round_robin quantum {scheduler.quantum:g} min makes {turns:.3g} turns in the "
@@ -279,10 +290,10 @@ _SETS = {"CREATE_VM": "start", "PAUSE_VM": "gate", "RESUME_VM": "gate", "DESTROY
 _RESIZE = "SET_RESOURCE_LIMIT"
 
 
-def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
-    """Timed commands in time order (the policy's and the scheduler's); a command after its
-    VM's DESTROY or after the run, a resize the pools cannot take, or two setting one thing of
-    a VM at once, is an error."""
+def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock | None]:
+    """Timed commands in time order (the policy's and the scheduler's), and the internal clock
+    if round robin runs on one; a command after its VM's DESTROY or after the run, a resize the
+    pools cannot take, or two setting one thing of a VM at once, is an error."""
     commands, errors, destroyed = [], [], {}
     running = {vm.id for vm in policy.vms if vm.start == "running"}
     shares = {vm.id: vm.ribosomes.share for vm in policy.vms if vm.ribosomes.pool == "orthogonal"}
@@ -306,13 +317,10 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where))
-    clock = yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False)
-    manual = [c for c in commands if c.command in ("PAUSE_VM", "RESUME_VM")]
-    if policy.scheduler.policy == "round_robin" and manual:
-        errors += [Diagnostic(f"{c.command} on {c.vm} at {c.at:g} min: under scheduler round_robin the "
-                              f"clock pauses and resumes the VMs", c.location,
-                              hint="remove it, or use scheduler fair_share") for c in manual]
-    commands += _round_robin(policy, clock)
+    clock_errors, clock_commands, ring = round_robin(
+        policy, commands, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
+    errors += clock_errors
+    commands += clock_commands
     commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:
@@ -323,7 +331,7 @@ def _commands(policy, tree, path: Path) -> tuple[Command, ...]:
         times[key] = command
     if errors:
         raise PolicyError.collected(errors)
-    return tuple(commands)
+    return tuple(commands), ring
 
 
 def _resize_errors(spec, shares: dict[str, float], where) -> list[Diagnostic]:

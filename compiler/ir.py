@@ -5,12 +5,13 @@ passes replace fields (never mutate) until every VM has expression units.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 
 from bioxen.chassis import Chassis
 from bioxen.errors import Location
 from bioxen.genome.records import Genome
 from bioxen.parts import PartsLibrary
+from bioxen.policy.schema import Kinetics as PolicyKinetics
 from bioxen.pools import PoolSizing
 from bioxen.table import ExpressionTable
 
@@ -78,15 +79,21 @@ class CrossTalk:
     beta: float               # mol/kcal
 
 
-@dataclass(frozen=True)
-class Kinetics:
-    """A VM's own expression kinetics as the policy gives them (``kinetics:``); None: the
-    chassis's guest default. ``parameterize`` turns them into the VM's rates."""
+def _from_schema(model) -> type:
+    """A frozen dataclass with the fields of the pydantic ``model`` (every one optional,
+    None by default): the schema names the fields once, the IR carries their values."""
+    made = make_dataclass(model.__name__, [(name, float | None, field(default=None)) for name in model.model_fields],
+                          frozen=True)
+    made.__module__ = __name__
+    return made
 
-    transcription_nt_per_s: float | None = None   # RNA polymerase elongation on the VM's genes
-    translation_aa_per_s: float | None = None     # ribosome elongation on the VM's mRNAs
-    mrna_half_life: float | None = None           # min
-    protein_half_life: float | None = None        # min
+
+# A VM's own expression kinetics as the policy gives them (``kinetics:``; its keys are
+# bioxen.policy.schema.Kinetics's): nt/s, aa/s, and half-lives in minutes; None: the chassis's
+# guest default. ``parameterize`` turns them into the VM's rates.
+Kinetics = _from_schema(PolicyKinetics)
+Kinetics.__doc__ = ("A VM's own expression kinetics (policy ``kinetics:``, the fields of "
+                    ":class:`bioxen.policy.schema.Kinetics`); None: the chassis's guest default.")
 
 
 @dataclass(frozen=True)
@@ -143,11 +150,25 @@ class Command:
     location: Location | None = None
 
 
+def ring_nodes(vms: int) -> int:
+    """Nodes of the ring for ``vms`` VMs: the smallest odd number at least max(vms, 3) (a ring
+    of repressors oscillates when odd; with an even number of VMs one turn a period is idle)."""
+    nodes = max(vms, 3)
+    return nodes if nodes % 2 else nodes + 1
+
+
+def node_of_turn(turn: int, nodes: int) -> int:
+    """The node whose repressor peaks at turn ``turn`` (node 0 at turn 0; node i + 1 lags node
+    i by (M + 1)/2 turns, :mod:`bioxen.ring`)."""
+    return 2 * turn % nodes
+
+
 @dataclass(frozen=True)
 class RingClock:
     """Round robin on the internal clock: a ring oscillator whose phases release the VMs' gates
-    in turn (:mod:`bioxen.ring`). The front end gives the quantum and the turns; the ``clock``
-    pass designs the rest."""
+    in turn (:mod:`bioxen.ring`). The front end sets the schedule (:meth:`for_turns`: the
+    quantum, the turns and which ring node releases each VM); the ``clock`` pass designs the
+    ring's genes to keep it (degron, RBS, gate threshold, initial state)."""
 
     quantum: float                       # min, the policy's
     turns: tuple[str, ...]               # VM ids, in turn order
@@ -158,6 +179,12 @@ class RingClock:
     gate_threshold: float = 0.0          # molecules of repressor, half repression of a gate promoter
     period: float = 0.0                  # min, as designed at the chassis reference state
     initial: tuple[tuple[float, float], ...] = ()   # (free mRNA, repressor) of each node at the start
+
+    @classmethod
+    def for_turns(cls, quantum: float, turns: tuple[str, ...]) -> "RingClock":
+        """The schedule of VMs taking ``turns`` in order, ``quantum`` minutes each."""
+        nodes = ring_nodes(len(turns))
+        return cls(quantum, tuple(turns), nodes, tuple(node_of_turn(t, nodes) for t in range(len(turns))))
 
 
 @dataclass(frozen=True)

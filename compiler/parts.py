@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bioxen.chassis import declared_keys, lacking
 from bioxen.data import shipped
-from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
+from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors
 from bioxen.errors import Diagnostic, PartsError
 from bioxen.quantity import Quantity
 
@@ -64,19 +65,12 @@ class _PartsFile(_Strict):
         return self
 
 
-REQUIRED = {
-    "orthogonal_ribosomes": ("orrna_threshold", "assembly", "disassembly", "orrna_decay",
-                             "controller_transcription", "controller_threshold", "controller_K", "controller_hill",
-                             "controller_length", "controller_initiation", "controller_mrna_decay",
-                             "controller_protein_decay"),
-    "srna": ("pairing", "decay", "paired_decay", "excess", "leak"),
-    "protease": ("length", "kcat", "Km", "max_transcription", "leak"),
-    "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"),
-    "atp_guard": ("max_transcription", "hill", "repressor_K", "repressor_hill", "length"),
-    "reporter": ("max_transcription", "length", "maturation"),
-    "clock": ("max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript",
-              "length", "gate_hill"),
-}
+# The constants a design needs are declared by the modules that read them (PARAMETERS, see
+# bioxen.chassis.declarations).
+# The library's sections of constants (orthogonal_ribosomes, srna, protease, ...).
+SECTIONS = tuple(name for name, spec in _PartsFile.model_fields.items()
+                 if spec.annotation == dict[str, SourcedQuantity])
+
 # Every value is >= 0; these are sizes, thresholds and Hill coefficients (> 0) or fractions (<= 1).
 POSITIVE = {
     "orthogonal_ribosomes": ("orrna_threshold", "controller_threshold", "controller_K", "controller_hill",
@@ -91,11 +85,8 @@ FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_def
 
 def _parts_errors(path: Path, tree, parsed: _PartsFile) -> list[Diagnostic]:
     """Required constants the library lacks, and values out of their physical range."""
-    missing = [f"{group}.{key}" for group, keys in REQUIRED.items() for key in keys
-               if key not in getattr(parsed, group)]
-    errors = [Diagnostic(f"parts library lacks: {', '.join(missing)}", yaml_location(path, tree, (), False))] \
-        if missing else []
-    for group in REQUIRED:
+    errors = lacking("parts library", path, tree, declared_keys("parts"), parsed)
+    for group in SECTIONS:
         values = {k: q.value for k, q in getattr(parsed, group).items()}
         errors += sign_errors(path, tree, group, values, POSITIVE.get(group, ()), FRACTIONS.get(group, ()),
                               what="parts library")

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bioxen.ir import node_of_turn, ring_nodes  # noqa: F401  (the ring's topology, set with the schedule)
+
 # scipy (scipy.signal alone imports in ~2 s) is imported where a ring is designed, so that
 # `bioxen --help` and a cached compile, which import this module's package, do not pay for it
 
@@ -55,17 +57,6 @@ class LimitCycle:
     time: np.ndarray               # one period, from node 0's peak
     mrna: np.ndarray               # [node, time], free mRNA
     repressor: np.ndarray          # [node, time]
-
-
-def ring_nodes(vms: int) -> int:
-    """Nodes of the ring for ``vms`` VMs: the smallest odd number at least max(vms, 3)."""
-    nodes = max(vms, 3)
-    return nodes if nodes % 2 else nodes + 1
-
-
-def node_of_turn(turn: int, nodes: int) -> int:
-    """The node whose repressor peaks at turn ``turn`` (node 0 at turn 0)."""
-    return 2 * turn % nodes
 
 
 def _rates(kin: RingKinetics, nodes: int, degradation: float):

@@ -2,7 +2,9 @@
 
 Macros add components to the model they are given through a :class:`Builder`
 (never to a global "current model"), name everything by one scheme, and record
-the locus tags each species and rule stands for.
+the locus tags each species and rule stands for, and the :class:`~bioxen.roles.Role`
+of each monomer and rule (and of the parameters and expressions back ends read): what
+it is, for back ends that must never parse its name.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import sympy
 from pysb import Expression, Initial, Model, Monomer, Observable, Parameter, Rule
 from pysb.core import ComplexPattern, ReactionPattern, as_complex_pattern
 
+from bioxen.errors import CompileError
 from bioxen.quantity import Quantity, value  # noqa: F401  (shared value type, re-exported here)
+from bioxen.roles import Role
 
 
 def sum_patterns(patterns):
@@ -53,42 +57,60 @@ class Builder:
     # such protein (decay, proteolysis, dilution) removes one count in the same reaction
     counted: dict[str, object] = field(default_factory=dict)
     local_expressions: set[str] = field(default_factory=set)
+    # component name -> what it stands for (every monomer and rule; the parameters and
+    # expressions back ends read). PySB names are unique across component types.
+    roles: dict[str, Role] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.model is None:
             self.model = Model(self.name, _export=False)
 
-    def _add(self, component):
+    def _add(self, component, role: Role | None = None):
         self.model.add_component(component)
+        if role is not None:
+            self.roles[component.name] = role
         return component
 
-    def parameter(self, name: str, value, units: str = "", source: str = "") -> Parameter:
+    def role_of(self, name: str) -> Role:
+        """The role of component ``name``; a :class:`CompileError` if the rules gave it none."""
+        try:
+            return self.roles[name]
+        except KeyError:
+            raise CompileError(f"model component {name!r} has no role: the rules macro that made it "
+                               "must pass role=Role(...)") from None
+
+    def parameter(self, name: str, value, units: str = "", source: str = "", role: Role | None = None) -> Parameter:
         if isinstance(value, Quantity):
             value, units, source = value.value, value.units, value.source
         self.units[name], self.sources[name] = units, source
-        return self._add(Parameter(name, float(value), _export=False))
+        return self._add(Parameter(name, float(value), _export=False), role)
 
-    def monomer(self, name: str, sites=(), states=None, tags=()) -> Monomer:
+    def monomer(self, name: str, sites=(), states=None, tags=(), role: Role | None = None) -> Monomer:
         self.monomer_tags[name] = tuple(tags)
-        return self._add(Monomer(name, list(sites), states or {}, _export=False))
+        return self._add(Monomer(name, list(sites), states or {}, _export=False), role)
 
-    def expression(self, name: str, expr, units: str = "", local: bool = False) -> Expression:
+    def expression(self, name: str, expr, units: str = "", local: bool = False,
+                   role: Role | None = None) -> Expression:
         """An expression; ``local``: one reaction's rate (a gene's), which the SBML emitter writes
         into the reactions' kinetic laws instead of as a global assignment rule."""
         self.units[name] = units
         if local:
             self.local_expressions.add(name)
-        return self._add(Expression(name, expr, _export=False))
+        return self._add(Expression(name, expr, _export=False), role)
 
     def observable(self, name: str, pattern) -> Observable:
         return self._add(Observable(name, pattern, _export=False))
 
-    def rule(self, name: str, rule_expression, forward, reverse=None, tags=()) -> Rule:
+    def rule(self, name: str, rule_expression, forward, reverse=None, tags=(), role: Role | None = None) -> Rule:
         self.rule_tags[name] = tuple(tags)
-        return self._add(Rule(name, rule_expression, forward, reverse, _export=False))
+        return self._add(Rule(name, rule_expression, forward, reverse, _export=False), role)
 
     def initial(self, pattern, value: Parameter) -> None:
         self.model.add_initial(Initial(as_complex_pattern(pattern), value, _export=False))
+
+    def species_roles(self, species: ComplexPattern) -> list[Role]:
+        """The roles of a species' monomers, in pattern order."""
+        return [self.role_of(mp.monomer.name) for mp in species.monomer_patterns]
 
     def species_tags(self, species: ComplexPattern) -> tuple[str, ...]:
         tags: list[str] = []

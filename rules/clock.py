@@ -17,8 +17,12 @@ RBS strength are designed by :mod:`bioxen.passes.clock`.
 """
 from __future__ import annotations
 
+from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity, expression
 from bioxen.rules.expression import GeneSpec
+
+PARAMETERS = ("parts.clock.repression_K", "parts.clock.hill", "parts.clock.leak", "parts.clock.max_transcription",
+              "parts.clock.length", "parts.clock.mrna_decay", "parts.clock.gate_hill")
 
 
 def repressor_name(node: int) -> str:
@@ -26,23 +30,28 @@ def repressor_name(node: int) -> str:
     return f"clock_repressor_{node}"
 
 
+def node_gene(node: int) -> str:
+    """``clock_<node>``, the model's name of one ring node's gene."""
+    return f"clock_{node}"
+
+
 def ring(b: Builder, nodes: int, q: dict[str, Quantity], degradation: float, strength: float,
          transcription_threshold: float, initial=()) -> list:
     """The ring's genes; returns each node's repressor observable. ``initial``: (free mRNA,
     repressor) per node at the start."""
-    repressors = [b.monomer(repressor_name(i)) for i in range(nodes)]
+    repressors = [b.monomer(repressor_name(i), role=Role("repressor", gene=node_gene(i))) for i in range(nodes)]
     levels = [b.observable(f"{repressor_name(i)}_level", r()) for i, r in enumerate(repressors)]
     K, n = b.parameter("clock_K", q["repression_K"]), b.parameter("clock_hill", q["hill"])
     leak = b.parameter("clock_leak", q["leak"])
     delta = b.parameter("clock_degradation", degradation, "1/min", "BioXen design: period = nodes x quantum")
     for i, repressor in enumerate(repressors):
-        spec = GeneSpec(name=f"clock_{i}", locus_tags=(), max_transcription=q["max_transcription"].value,
+        spec = GeneSpec(name=node_gene(i), locus_tags=(), max_transcription=q["max_transcription"].value,
                         threshold=transcription_threshold, length=q["length"].value,
                         initiation_strength=strength, mrna_decay=q["mrna_decay"].value)
         activity = b.expression(f"promoter_activity_clock_{i}",
                                 leak + (1 - leak) / (1 + (levels[i - 1] / K) ** n), "dimensionless")
         made = expression.gene(b, spec, product=repressor, factor=activity)
-        b.rule(f"decay_{repressor_name(i)}", repressor() >> None, delta)
+        b.rule(f"decay_{repressor_name(i)}", repressor() >> None, delta, role=Role("decay", gene=spec.name))
         if i < len(initial):
             mrna, protein = initial[i]
             b.initial(made["mrna"](rib=None), b.parameter(f"initial_mRNA_clock_{i}", mrna, "molecules"))

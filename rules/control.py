@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from bioxen.commands import (COMMANDS, INDUCER_PREFIX, RESIZE, SETTINGS,  # noqa: F401  (re-exported)
                              assignments, inducer_name, setting)
+from bioxen.roles import Role
 from bioxen.rules import Builder
 
 
 def inducer(b: Builder, command: str, vm: str, level: float = 0.0):
     """The inducer of one command for one VM, a parameter starting at ``level``."""
     return b.parameter(inducer_name(command, vm), level, "dimensionless",
-                       "inducer level: 0 absent, 1 fully induced")
+                       "inducer level: 0 absent, 1 fully induced", role=Role("inducer", vm=vm))
 
 
 def inducible(b: Builder, name: str, inducer_level, leak: float):

@@ -10,6 +10,13 @@ from __future__ import annotations
 from bioxen.rules import Builder, value
 from bioxen.rules.expression import GeneSpec, gene
 
+PARAMETERS = ("parts.orthogonal_ribosomes.controller_transcription",
+              "parts.orthogonal_ribosomes.controller_threshold", "parts.orthogonal_ribosomes.controller_length",
+              "parts.orthogonal_ribosomes.controller_initiation",
+              "parts.orthogonal_ribosomes.controller_mrna_decay",
+              "parts.orthogonal_ribosomes.controller_protein_decay", "parts.orthogonal_ribosomes.controller_K",
+              "parts.orthogonal_ribosomes.controller_hill")
+
 
 def feedback_controller(b: Builder, pool: str, q: dict, licence=1):
     """Darlington et al. 2018's dynamic allocator of o-ribosomes (Fig. 6; NC lib/fbprnODE.m): a

@@ -22,13 +22,18 @@ Without such a VM, C_eff is C and the model is as above.
 """
 from __future__ import annotations
 
+from bioxen.roles import Role
 from bioxen.rules import Builder
+
+PARAMETERS = ("chassis.parameters.gmax", "chassis.parameters.K_gamma", "chassis.parameters.s",
+              "chassis.parameters.v_t", "chassis.parameters.K_t", "chassis.parameters.n_s",
+              "chassis.parameters.v_m", "chassis.parameters.K_m")
 
 
 def energy_pool(b: Builder, p: dict):
     """Declare the energy and internal-nutrient species and the elongation rate γ(a)."""
-    energy = b.monomer("energy")
-    nutrient = b.monomer("nutrient_in")
+    energy = b.monomer("energy", role=Role("energy"))
+    nutrient = b.monomer("nutrient_in", role=Role("nutrient"))
     a = b.observable("energy_level", energy())
     b.observable("nutrient_level", nutrient())
     gmax = b.parameter("gmax", p["gmax"])
@@ -44,11 +49,13 @@ def metabolism(b: Builder, p: dict, transporter, enzyme):
     s, v_t, k_t = (b.parameter(n, p[n]) for n in ("s", "v_t", "K_t"))
     n_s, v_m, k_m = (b.parameter(n, p[n]) for n in ("n_s", "v_m", "K_m"))
     b.rule("nutrient_import", None >> nutrient(),
-           b.expression("nutrient_import_rate", transporter * v_t * s / (k_t + s), "molecules/min"))
+           b.expression("nutrient_import_rate", transporter * v_t * s / (k_t + s), "molecules/min"),
+           role=Role("nutrient_import"))
     b.rule("catabolism_consumes_nutrient", nutrient() >> None,
-           b.expression("catabolism_rate_constant", enzyme * v_m / (k_m + s_i), "1/min"))
+           b.expression("catabolism_rate_constant", enzyme * v_m / (k_m + s_i), "1/min"), role=Role("catabolism"))
     b.rule("catabolism_makes_energy", None >> energy(),
-           b.expression("energy_production_rate", n_s * enzyme * v_m * s_i / (k_m + s_i), "molecules/min"))
+           b.expression("energy_production_rate", n_s * enzyme * v_m * s_i / (k_m + s_i), "molecules/min"),
+           role=Role("catabolism"))
 
 
 def translating_at_host_speed(b: Builder, scaled=()):
@@ -69,4 +76,5 @@ def translation_cost(b: Builder, p: dict, scaled=()):
     translating = translating_at_host_speed(b, scaled)
     gmax, k_gamma = b.model.parameters["gmax"], b.model.parameters["K_gamma"]
     b.rule("translation_consumes_energy", energy() >> None,
-           b.expression("energy_use_rate_constant", gmax * translating / (k_gamma + a), "1/min"))
+           b.expression("energy_use_rate_constant", gmax * translating / (k_gamma + a), "1/min"),
+           role=Role("energy_use"))

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bioxen.errors import CompileError
+from bioxen.roles import Role
 from bioxen.rules import Builder, inverse, product
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
@@ -60,6 +61,12 @@ class GeneSpec:
     offtarget: tuple[tuple[str, float], ...] = ()  # (pool, strength relative to its own pool)
     # (parameter name, value) of the shared factor f_v scaling its elongation (created on first use)
     elongation_factor: tuple[str, float] | None = None
+    vm: str | None = None          # the guest VM whose gene it is (None: the host's, the hypervisor's)
+    product_kind: str = "protein"  # role kind of the protein it makes (bioxen.roles)
+
+    def role(self, kind: str, pool: str | None = None) -> Role:
+        """The role of one of the gene's components (its transcript, product, reactions)."""
+        return Role(kind, vm=self.vm, gene=self.name, pool=pool)
 
 
 def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, factor=None):
@@ -71,7 +78,7 @@ def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, facto
         ([] if repression is None else [inverse(repression)])
     b.rule(f"transcription_{spec.name}", None >> transcript,
            b.expression(f"transcription_rate_{spec.name}", product(*factors), "molecules/min", local=True),
-           tags=spec.locus_tags)
+           tags=spec.locus_tags, role=spec.role("transcription"))
 
 
 def free_mrna(mrna, spec: GeneSpec):
@@ -88,7 +95,7 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     Returns the elongation rule names (every pool, defective products included)
     and the translating complexes.
     """
-    length = b.parameter(f"n_{spec.name}", spec.length, "aa")
+    length = b.parameter(f"n_{spec.name}", spec.length, "aa", role=spec.role("protein_length"))
     speed = [b.model.expressions["elongation_rate"]] + _elongation_factor(b, spec)
     rate = b.expression(f"translation_rate_{spec.name}", product(*speed, inverse(length)), "1/min", local=True)
     full, defective = rate, None
@@ -106,17 +113,19 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
                           b.model.parameters["k_b"].value * spec.initiation_strength * strength,
                           "1/(molecule*min)")
         b.rule(f"initiation_{spec.name}{suffix}", free + ribosome(mrna=None) | bound,
-               k_b, b.model.parameters["k_u"], tags=spec.locus_tags)
+               k_b, b.model.parameters["k_u"], tags=spec.locus_tags, role=spec.role("initiation", pool))
         released = free + ribosome(mrna=None)
         for made in products:
             released = released + made
-        b.rule(f"elongation_{spec.name}{suffix}", bound >> released, full, tags=spec.locus_tags)
+        b.rule(f"elongation_{spec.name}{suffix}", bound >> released, full, tags=spec.locus_tags,
+               role=spec.role("elongation", pool))
         elongations.append(f"elongation_{spec.name}{suffix}")
         if defective is not None:
             b.rule(f"elongation_{spec.name}{suffix}_defective",
-                   bound >> free + ribosome(mrna=None) + _defective(b)(), defective, tags=spec.locus_tags)
+                   bound >> free + ribosome(mrna=None) + _defective(b)(), defective, tags=spec.locus_tags,
+                   role=spec.role("elongation", pool))
             elongations.append(f"elongation_{spec.name}{suffix}_defective")
-        stall_translation(b, f"{spec.name}{suffix}", bound, pool, spec.locus_tags)
+        stall_translation(b, f"{spec.name}{suffix}", bound, pool, spec.locus_tags, spec.role("stalling", pool))
         complexes.append(bound)
     return elongations, complexes
 
@@ -135,13 +144,14 @@ def _elongation_factor(b: Builder, spec: GeneSpec) -> list:
 
 
 def _defective(b: Builder):
-    return b.model.monomers.get(DEFECTIVE) or b.monomer(DEFECTIVE)
+    return b.model.monomers.get(DEFECTIVE) or b.monomer(DEFECTIVE, role=Role("defective_protein"))
 
 
-def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=()):
+def first_order_decay(b: Builder, pattern, name: str, rate: float, tags=(), role: Role | None = None):
+    """``pattern → ∅`` at ``rate`` (1/min), if above zero; ``role``: the rule's (kind ``decay``)."""
     if rate > 0:
         b.rule(f"decay_{name}", pattern >> None,
-               b.parameter(f"d_{name}", rate, "1/min"), tags=tags)
+               b.parameter(f"d_{name}", rate, "1/min"), tags=tags, role=role)
 
 
 def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None, counter=None):
@@ -155,31 +165,33 @@ def gene(b: Builder, spec: GeneSpec, product=None, repression=None, factor=None,
     the host's ribosomal sector passes ``[ribosomal_protein(), ribosome_inventory()]``.
     """
     if not spec.coding:
-        rna = b.monomer(f"RNA_{spec.name}", tags=spec.locus_tags)
+        rna = b.monomer(f"RNA_{spec.name}", tags=spec.locus_tags, role=spec.role("rna"))
         transcription(b, rna(), spec, factor=factor)
         return {"rna": rna}
     sites, states = (["rib"], None) if spec.sd is None else (["rib", "srna", "sd"], {"sd": [spec.sd]})
-    mrna = b.monomer(f"mRNA_{spec.name}", sites, states, tags=spec.locus_tags)
+    mrna = b.monomer(f"mRNA_{spec.name}", sites, states, tags=spec.locus_tags, role=spec.role("mRNA", spec.pool))
     free = free_mrna(mrna, spec)
     transcription(b, free, spec, repression, factor)
     if product is None:
+        role = Role(spec.product_kind, vm=spec.vm, gene=spec.name, degron=spec.tag)
         if spec.tag:
-            product = b.monomer(f"protein_{spec.name}", ["tag"], {"tag": [spec.tag]}, tags=spec.locus_tags)
+            product = b.monomer(f"protein_{spec.name}", ["tag"], {"tag": [spec.tag]}, tags=spec.locus_tags, role=role)
             made = [product(tag=spec.tag)]
         else:
-            product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags)
+            product = b.monomer(f"protein_{spec.name}", tags=spec.locus_tags, role=role)
             made = [product()]
         if counter is None:
-            first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags)
+            first_order_decay(b, made[0], f"protein_{spec.name}", spec.protein_decay, spec.locus_tags,
+                              spec.role("decay"))
         else:
             if counter.decay is not None:
                 b.rule(f"decay_protein_{spec.name}", made[0] + counter.monomer() >> None, counter.decay,
-                       tags=spec.locus_tags)
+                       tags=spec.locus_tags, role=spec.role("decay"))
             made.append(counter.monomer())
             b.counted[product.name] = counter
     else:
         made = [product()] if hasattr(product, "sites") else list(product)
     elongations, complexes = translation(b, mrna, spec, made)
-    first_order_decay(b, free, f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags)
+    first_order_decay(b, free, f"mRNA_{spec.name}", spec.mrna_decay, spec.locus_tags, spec.role("decay"))
     return {"mrna": mrna, "protein": product, "protein_pattern": made[0], "elongations": elongations,
             "translating": complexes}

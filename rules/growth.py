@@ -16,8 +16,11 @@ translating complex: a dense Jacobian block that made a whole Syn3A VM's ODE 700
 """
 from __future__ import annotations
 
+from bioxen.roles import Role
 from bioxen.rules import Builder
 from bioxen.rules.species import canonical_key
+
+PARAMETERS = ("chassis.parameters.M",)
 
 
 def growth_rate(b: Builder, p: dict):
@@ -50,11 +53,20 @@ def dilution(b: Builder):
         names = [mp.monomer.name for mp in pattern.monomer_patterns]
         if len(names) == 1 and names[0] in counter_monomers:
             continue
-        tags = b.species_tags(pattern)
+        tags, role = b.species_tags(pattern), _dilution_role(b, pattern)
         counter = b.counted.get(names[0]) if len(names) == 1 else None
         if counter is None:
-            b.rule(f"dilution_{'_'.join(names)}", pattern >> None, lam, tags=tags)
+            b.rule(f"dilution_{'_'.join(names)}", pattern >> None, lam, tags=tags, role=role)
             continue
         if counter.tag not in removal:
             removal[counter.tag] = counter.removal(b, f"dilution_rate_{counter.monomer.name}", lam)
-        b.rule(f"dilution_{names[0]}", pattern + counter.monomer() >> None, removal[counter.tag], tags=tags)
+        b.rule(f"dilution_{names[0]}", pattern + counter.monomer() >> None, removal[counter.tag], tags=tags,
+               role=role)
+
+
+def _dilution_role(b: Builder, species) -> Role:
+    """The dilution of a species belongs to the VM of any of its monomers (an mRNA's, even on
+    another VM's ribosome), and to the gene of a single monomer."""
+    roles = b.species_roles(species)
+    return Role("dilution", vm=next((r.vm for r in roles if r.vm), None),
+                gene=roles[0].gene if len(roles) == 1 else None)

@@ -14,6 +14,9 @@ from __future__ import annotations
 from bioxen.rules import Builder, Quantity, expression
 from bioxen.rules.expression import GeneSpec
 
+PARAMETERS = ("parts.atp_guard.hill", "parts.atp_guard.max_transcription", "parts.atp_guard.length",
+              "parts.atp_guard.repressor_K", "parts.atp_guard.repressor_hill")
+
 
 def atp_guard(b: Builder, threshold: float, q: dict[str, Quantity], transcription_threshold: float,
               mrna_decay: float):

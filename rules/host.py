@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bioxen.roles import Role
 from bioxen.rules import Builder, energy, expression, growth, ribosomes, value
 from bioxen.rules.expression import GeneSpec
+
+PARAMETERS = ("chassis.parameters.w_r", "chassis.parameters.w_e", "chassis.parameters.w_q",
+              "chassis.parameters.theta_r", "chassis.parameters.theta_nr", "chassis.parameters.n_r",
+              "chassis.parameters.n_x", "chassis.parameters.d_m", "chassis.parameters.K_q",
+              "chassis.parameters.h_q")
 
 SECTORS = ("r", "t", "m", "q")
 # What a simulation reports about the host, by model quantity.
@@ -60,7 +66,7 @@ def weisse_host(b: Builder, p: dict, pools: tuple[str, ...] = (),
     for sector in ("t", "m"):
         made = expression.gene(b, _sector_spec(sector, p, readthrough, offtarget))
         proteins[sector] = b.observable(f"host_protein_{sector}", made["protein"]())
-    q_protein = b.monomer("protein_host_q")
+    q_protein = b.monomer("protein_host_q", role=Role("protein", gene="host_q"))
     q_level = b.observable("host_protein_q", q_protein())
     k_q, h_q = b.parameter("K_q", p["K_q"]), b.parameter("h_q", p["h_q"])
     expression.gene(b, _sector_spec("q", p, readthrough, offtarget), product=q_protein,

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bioxen.roles import Role
 from bioxen.rules import Builder, sum_patterns
 
 
@@ -71,7 +72,7 @@ class TagCounter:
 
 def tag_counter(b: Builder, tag: str, protein_decay: float) -> TagCounter:
     """The counter of the proteins with ``tag``, which all decay at ``protein_decay`` (1/min)."""
-    monomer = b.monomer(counter_name(tag))
+    monomer = b.monomer(counter_name(tag), role=Role("degron_counter", degron=tag))
     level = b.observable(f"{counter_name(tag)}_level", monomer())
     eps = b.parameter(f"{counter_name(tag)}_softening", COUNT_SOFTENING, "molecules")
     per_count = b.expression(f"per_{counter_name(tag)}", level / (level ** 2 + eps ** 2), "1/molecule")
@@ -87,8 +88,8 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
     """Add the rate of every tag class and a degradation rule per tagged protein.
 
     ``substrates``: tag -> uncounted protein patterns carrying it (the reporter's);
-    ``counted``: tag -> its counter and the counted protein patterns; ``proteases``: name ->
-    observable of its level; ``recognition[(protease, tag)]``: X[k][j].
+    ``counted``: tag -> its counter and the counted protein patterns; ``proteases``: VM ->
+    observable of its protease's level; ``recognition[(VM, tag)]``: X[k][j].
     """
     k_cat, k_m = b.parameter("k_cat_protease", k_cat), b.parameter("K_m_protease", k_m)
     level = {}
@@ -100,7 +101,7 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
         terms = ([counter.level] if counter is not None else []) + \
             ([b.observable(f"uncounted_{tag}", sum_patterns(loose))] if loose else [])
         if terms:
-            level[tag] = b.expression(f"tagged_{tag}", sum(terms), "molecules")
+            level[tag] = b.expression(f"tagged_{tag}", sum(terms), "molecules", role=Role("tagged_level", degron=tag))
     load = {}
     for name in proteases:
         terms = [recognition[(name, tag)] * s for tag, s in level.items() if recognition.get((name, tag), 0)]
@@ -109,18 +110,26 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
         # one rate per protease (``proteolysis_rate_<tag>_by_<protease>``), so that reports can
         # tell degradation by the tag's own protease from degradation by another's
         terms = [b.expression(f"proteolysis_rate_{tag}_by_{name}",
-                              k_cat * recognition[(name, tag)] * enzyme / load[name], "1/min")
+                              k_cat * recognition[(name, tag)] * enzyme / load[name], "1/min",
+                              role=Role("proteolysis_rate", vm=name, degron=tag))
                  for name, enzyme in proteases.items() if recognition.get((name, tag), 0)]
         if not terms:
             continue
         rate = b.expression(f"proteolysis_rate_{tag}", sum(terms), "1/min")
         for pattern in substrates.get(tag, []):
             protein = pattern.monomer.name
-            b.rule(f"proteolysis_{protein}", pattern >> None, rate, tags=b.monomer_tags.get(protein, ()))
+            b.rule(f"proteolysis_{protein}", pattern >> None, rate, tags=b.monomer_tags.get(protein, ()),
+                   role=_proteolysis_role(b, protein, tag))
         counter, proteins = counted.get(tag, (None, []))
         if proteins:
             removal = counter.removal(b, f"proteolysis_rate_{counter_name(tag)}", rate)
             for pattern in proteins:
                 protein = pattern.monomer.name
                 b.rule(f"proteolysis_{protein}", pattern + counter.monomer() >> None, removal,
-                       tags=b.monomer_tags.get(protein, ()))
+                       tags=b.monomer_tags.get(protein, ()), role=_proteolysis_role(b, protein, tag))
+
+
+def _proteolysis_role(b: Builder, protein: str, tag: str) -> Role:
+    """The role of the proteolysis of ``protein`` (a monomer carrying degron ``tag``)."""
+    made = b.role_of(protein)
+    return Role("proteolysis", vm=made.vm, gene=made.gene, degron=tag)

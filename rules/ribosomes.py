@@ -50,7 +50,14 @@ feedback controller of a pool's o-rRNA gene is :mod:`bioxen.rules.controller`.
 from __future__ import annotations
 
 from bioxen.pools import PoolSizing, orrna_parameter, pool_transcription  # noqa: F401  (re-exported)
+from bioxen.roles import Role
 from bioxen.rules import Builder, sum_patterns, value
+
+PARAMETERS = ("chassis.parameters.k_b", "chassis.parameters.k_u", "chassis.parameters.w_rR",
+              "chassis.parameters.theta_rR", "chassis.parameters.k_assembly", "chassis.parameters.k_disassembly",
+              "chassis.parameters.d_rR", "parts.orthogonal_ribosomes.orrna_threshold",
+              "parts.orthogonal_ribosomes.assembly", "parts.orthogonal_ribosomes.disassembly",
+              "parts.orthogonal_ribosomes.orrna_decay")
 
 INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
 STALLING_RATE = "chloramphenicol_stalling_rate"   # expression k_cm·cm (1/min), with chloramphenicol only
@@ -61,6 +68,11 @@ RIBOSOMAL_PROTEIN = "ribosomal_protein"
 def pool_monomer(pool: str) -> str:
     """The monomer of a ribosome pool: ``ribosome`` for the host, ``ribosome_o1`` for ``o1``."""
     return "ribosome" if pool == "host" else f"ribosome_{pool}"
+
+
+def ribosome_role(pool: str) -> Role:
+    """The role of a pool's free-to-translate ribosome monomer."""
+    return Role("ribosome" if pool == "host" else "orthogonal_ribosome", pool=pool)
 
 
 def stalled_monomer(pool: str) -> str:
@@ -80,14 +92,14 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     >>> [o.name for o in b.model.observables][-2:], str(b.model.expressions["ribosomes_translating"].expr)
     (['ribosome_inventory_level', 'ribosomes_stalled'], 'ribosome_inventory_level - ribosomes_idle - ribosomes_stalled')
     """
-    ribosome = b.monomer("ribosome", ["mrna"])
+    ribosome = b.monomer(pool_monomer("host"), ["mrna"], role=ribosome_role("host"))
     b.parameter("k_b", p["k_b"])
     b.parameter("k_u", p["k_u"])
-    inventory = b.monomer(INVENTORY)
-    protein = b.monomer(RIBOSOMAL_PROTEIN)
-    monomers = [ribosome] + [b.monomer(pool_monomer(pool), ["mrna"]) for pool in pools]
-    stalled = [b.monomer(stalled_monomer(pool), ["mrna"]) for pool in ("host",) + tuple(pools)] \
-        if value(p.get("chloramphenicol", 0.0)) > 0 else []
+    inventory = b.monomer(INVENTORY, role=Role("ribosome_inventory"))
+    protein = b.monomer(RIBOSOMAL_PROTEIN, role=Role("ribosomal_protein"))
+    monomers = [ribosome] + [b.monomer(pool_monomer(pool), ["mrna"], role=ribosome_role(pool)) for pool in pools]
+    stalled = [b.monomer(stalled_monomer(pool), ["mrna"], role=Role("stalled_ribosome", pool=pool))
+               for pool in ("host",) + tuple(pools)] if value(p.get("chloramphenicol", 0.0)) > 0 else []
     free = [b.observable("ribosomes_free", ribosome(mrna=None))]
     free += [b.observable(f"ribosomes_free_{pool}", m(mrna=None)) for pool, m in zip(pools, monomers[1:])]
     b.observable("ribosomal_protein_free", protein())
@@ -104,25 +116,28 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     return ribosome
 
 
-def stall_translation(b: Builder, name: str, bound, pool: str, tags=()) -> None:
+def stall_translation(b: Builder, name: str, bound, pool: str, tags=(), role: Role | None = None) -> None:
     """``m_x:R → m_x:R_cm`` at k_cm·cm for the translating complex ``bound`` (an mRNA bound to a
-    ribosome of ``pool``), if the model has chloramphenicol; otherwise nothing."""
+    ribosome of ``pool``), if the model has chloramphenicol; otherwise nothing. ``role``: the
+    rule's (kind ``stalling``; by default the pool's only)."""
     if b.model.expressions.get(STALLING_RATE) is None:
         return
     mrna = next(mp for mp in bound.monomer_patterns if mp.monomer.name != pool_monomer(pool))
     stalled = mrna.monomer(**mrna.site_conditions) % b.model.monomers[stalled_monomer(pool)](mrna=1)
-    b.rule(f"stalling_{name}", bound >> stalled, b.model.expressions[STALLING_RATE], tags=tags)
+    b.rule(f"stalling_{name}", bound >> stalled, b.model.expressions[STALLING_RATE], tags=tags,
+           role=role or Role("stalling", pool=pool))
 
 
 def _assembly(b: Builder, rrna: str, pool: str, transcription, threshold, k_a, k_d, decay, tags=()):
     a = b.model.observables["energy_level"]
-    rna = b.monomer(rrna, tags=tags)
+    rna = b.monomer(rrna, tags=tags, role=Role("rrna", gene=rrna, pool=pool))
     b.rule(f"transcription_{rrna}", None >> rna(),
            b.expression(f"transcription_rate_{rrna}", transcription * a / (threshold + a), "molecules/min"),
-           tags=tags)
+           tags=tags, role=Role("transcription", gene=rrna, pool=pool))
     protein, ribosome = b.model.monomers[RIBOSOMAL_PROTEIN], b.model.monomers[pool_monomer(pool)]
-    b.rule(f"assembly_{pool_monomer(pool)}", protein() + rna() | ribosome(mrna=None), k_a, k_d, tags=tags)
-    b.rule(f"decay_{rrna}", rna() >> None, decay, tags=tags)
+    b.rule(f"assembly_{pool_monomer(pool)}", protein() + rna() | ribosome(mrna=None), k_a, k_d, tags=tags,
+           role=Role("assembly", gene=rrna, pool=pool))
+    b.rule(f"decay_{rrna}", rna() >> None, decay, tags=tags, role=Role("decay", gene=rrna, pool=pool))
 
 
 def host_rrna(b: Builder, p: dict) -> None:

@@ -27,5 +27,11 @@ def canonical_key(cp) -> str:
 
 
 def species_id(cp) -> str:
-    """A readable identifier: monomer names joined by ``__`` (``mRNA_x__ribosome``)."""
+    """A readable identifier: monomer names joined by ``__`` (``mRNA_x__ribosome``).
+
+    Not to be taken apart: a mangled gene name holds ``__`` too (``mRNA_vm1_SYN__0001__ribosome_o1``).
+    What a species is made of is data: :meth:`bioxen.rules.Builder.species_roles` in the compiler,
+    ``species_monomers`` and ``monomer_roles`` in locus_map.json. The ids stay as they are because
+    outputs.json, saved states, tests and users' scripts name species by them.
+    """
     return "__".join(sorted(mp.monomer.name for mp in cp.monomer_patterns))

@@ -15,21 +15,26 @@ K_d comes from the ViennaRNA duplex energy of the sRNA with its target
 """
 from __future__ import annotations
 
+from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity
 from bioxen.rules.control import inducible
+
+PARAMETERS = ("parts.srna.leak", "parts.srna.decay", "parts.srna.pairing", "parts.srna.paired_decay")
 
 
 def gate(b: Builder, vm: str, transcription: float, threshold: float, dissociation: float,
          q: dict[str, Quantity], inducer, targets) -> None:
-    """The VM's gate sRNA and its pairing with each target ``(name, free mRNA pattern)``."""
+    """The VM's gate sRNA and its pairing with each target ``(gene name, free mRNA pattern)``."""
     a = b.model.observables["energy_level"]
-    srna = b.monomer(f"sRNA_{vm}", ["m"])
+    srna = b.monomer(f"sRNA_{vm}", ["m"], role=Role("srna", vm=vm))
     w = b.parameter(f"w_sRNA_{vm}", transcription, "molecules/min", "BioXen sizing (sRNA excess)")
     theta = b.parameter(f"theta_sRNA_{vm}", threshold, "molecules")
     activity = inducible(b, f"sRNA_{vm}", inducer, q["leak"].value)
     b.rule(f"transcription_sRNA_{vm}", None >> srna(m=None),
-           b.expression(f"transcription_rate_sRNA_{vm}", w * a / (theta + a) * activity, "molecules/min"))
-    b.rule(f"decay_sRNA_{vm}", srna(m=None) >> None, b.parameter(f"d_sRNA_{vm}", q["decay"]))
+           b.expression(f"transcription_rate_sRNA_{vm}", w * a / (theta + a) * activity, "molecules/min"),
+           role=Role("transcription", vm=vm))
+    b.rule(f"decay_sRNA_{vm}", srna(m=None) >> None, b.parameter(f"d_sRNA_{vm}", q["decay"]),
+           role=Role("decay", vm=vm))
     k_on = b.parameter(f"k_pair_sRNA_{vm}", q["pairing"])
     k_off = b.parameter(f"k_unpair_sRNA_{vm}", q["pairing"].value * dissociation, "1/min",
                         "k_on x K_d (ViennaRNA duplex energy)")
@@ -37,5 +42,6 @@ def gate(b: Builder, vm: str, transcription: float, threshold: float, dissociati
     b.observable(f"sRNA_free_{vm}", srna(m=None))
     for name, free in targets:
         paired = srna(m=1) % free.monomer(**{**free.site_conditions, "srna": 1})
-        b.rule(f"pairing_sRNA_{vm}_{name}", srna(m=None) + free | paired, k_on, k_off)
-        b.rule(f"decay_paired_sRNA_{vm}_{name}", paired >> None, paired_decay)
+        b.rule(f"pairing_sRNA_{vm}_{name}", srna(m=None) + free | paired, k_on, k_off,
+               role=Role("pairing", vm=vm, gene=name))
+        b.rule(f"decay_paired_sRNA_{vm}_{name}", paired >> None, paired_decay, role=Role("decay", vm=vm, gene=name))

@@ -61,12 +61,12 @@ def test_every_language_function_is_a_process():
 def test_create_bio_vm_compiles_the_genome_with_its_resources(syn3a_vm):
     runtime = syn3a_vm.runtime
     assert runtime.vm == "genomicvm"
-    spec = syn3a_vm.context.cell.outputs.vms["genomicvm"]
-    assert spec["ribosome_share"] == pytest.approx(7000 / HOST_RIBOSOMES, rel=1e-5)
-    assert spec["pool"] != "host"                               # its own orthogonal pool
+    spec = syn3a_vm.context.cell.spec.vms["genomicvm"]
+    assert spec.ribosome_share == pytest.approx(7000 / HOST_RIBOSOMES, rel=1e-5)
+    assert spec.pool != "host"                                  # its own orthogonal pool
     assert runtime.design.vms[0].genetic_code == "recode"       # Syn3A reads UGA as Trp
     coding = [g for g in runtime.genome.genes if g.is_coding and not g.pseudo]
-    proteins = [s for s in spec["protein_lengths_aa"]]
+    proteins = list(spec.protein_lengths_aa)
     assert len(proteins) == len(coding) > 400                   # every gene of the genome
     assert runtime.settings.atp_pool == 1000
 
@@ -124,7 +124,7 @@ def test_create_cellular_context_runs_60_seconds_in_its_environment(vm):
     assert status["vm_protein"] > 0 and status["growth_rate_per_min"] > 0.01
     shared = vm.execute_biological_process(CONTEXT_PROGRAM.replace('"execution_isolation": True',
                                                                    '"execution_isolation": False'))
-    assert shared.cell.outputs.vms["genomicvm"]["pool"] == "host"   # no orthogonal pool: host ribosomes
+    assert shared.cell.spec.vms["genomicvm"].pool == "host"   # no orthogonal pool: host ribosomes
     with pytest.raises(ConfigError, match="temperature 25"):
         vm.execute_biological_process('create_cellular_context({"environmental_context": {"temperature": 25}})')
 
@@ -242,7 +242,7 @@ genomic_virtualization:
     slow = vm.context.run(30 * 60).iloc[-1]
     default = BioVM.from_runtime(syn3a_vm.runtime).context.run(30 * 60).iloc[-1]
     assert slow["yamlvm_translation_flux"] < 0.9 * default["genomicvm_translation_flux"]
-    mass = vm.context.cell.spec["mass_aa"]
+    mass = vm.context.cell.spec.mass_aa
     assert slow["translation_aa_per_min"] < 0.99 * slow["growth_rate_per_min"] * mass
     assert default["translation_aa_per_min"] == pytest.approx(default["growth_rate_per_min"] * mass, rel=1e-6)
 

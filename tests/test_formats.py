@@ -116,3 +116,27 @@ def test_nfsim_xml_runs_in_nfsim_where_network_free_simulation_applies(tmp_path)
                     "-o", str(tmp_path / "run.gdat")], check=True, capture_output=True, timeout=300)
     data = np.loadtxt(tmp_path / "run.gdat")
     assert data[0, 1] == 500 and data[-1, 1] < 500    # monomers polymerise
+
+
+def test_copasi_beyond_its_importers_reach_is_refused_under_all_and_named(small_policy, tmp_path, monkeypatch):
+    """model.cps comes from COPASI's own SBML import, which grows as reactions x elements: past
+    the limit (set low here, on a 176-reaction design) ``all`` lists it as refused with the
+    reason, and ``--formats copasi`` fails before COPASI starts, writing nothing."""
+    from bioxen.backend import copasi
+
+    monkeypatch.setenv(copasi.LIMIT_VARIABLE, "100")
+    monkeypatch.setattr(copasi, "_basico", lambda *a: pytest.fail("COPASI started on a refused model"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compile", str(small_policy), "-o", str(out), "--formats", "all"])
+    assert result.exit_code == 0, result.output
+    refused = json.loads((out / "manifest.json").read_text())["formats_refused"]
+    assert set(refused) == {"nfsim", "copasi"}
+    assert refused["copasi"].startswith("COPASI: 176 reactions is more than its SBML importer handles")
+    assert not (out / "model.cps").exists() and build_problems(out, exact=True) == []
+    named = runner.invoke(app, ["compile", str(small_policy), "-o", str(tmp_path / "named"), "--formats", "copasi",
+                                "--no-cache"])
+    assert named.exit_code == 1 and "limit 100" in " ".join(named.output.split())
+    assert not (tmp_path / "named").exists()
+    monkeypatch.setenv(copasi.LIMIT_VARIABLE, "many")
+    with pytest.raises(Exception, match="BIOXEN_COPASI_MAX_REACTIONS must be a whole number above 0"):
+        copasi.reaction_limit()

@@ -167,7 +167,7 @@ def vm(tmp_path_factory) -> BioVM:
 def _snapshot(hv: Hypervisor) -> tuple:
     """Everything a state file can change, and the history."""
     return (hv.time, tuple(hv._settable().items()), tuple(hv.rr.model.getFloatingSpeciesAmounts()),
-            tuple((vm, spec["ribosome_share"]) for vm, spec in hv.outputs.vms.items()), len(hv.history),
+            tuple(hv.ribosome_shares.items()), len(hv.history),
             hv.rr.model.getTime())
 
 

@@ -17,11 +17,11 @@ PACKAGES = {"bioxen": ROOT / "compiler", "bioxen.rules": ROOT / "rules"}
 # stage of its longest matching prefix. docs/architecture.md explains each stage.
 STAGES = (
     ("base", ("bioxen", "bioxen.errors", "bioxen.units", "bioxen.names", "bioxen.progress", "bioxen.outdir",
-              "bioxen.quantity", "bioxen.pools", "bioxen.commands", "bioxen.formats", "bioxen.display",
-              "bioxen.env")),
+              "bioxen.quantity", "bioxen.pools", "bioxen.commands", "bioxen.buildspec", "bioxen.formats",
+              "bioxen.display", "bioxen.env", "bioxen.roles")),
     ("front end", ("bioxen.datafile", "bioxen.table", "bioxen.chassis", "bioxen.parts", "bioxen.genome",
                    "bioxen.policy", "bioxen.data")),
-    ("IR", ("bioxen.ir", "bioxen.buildspec", "bioxen.frontend", "bioxen.cache")),
+    ("IR", ("bioxen.ir", "bioxen.frontend", "bioxen.cache")),
     ("passes", ("bioxen.passes", "bioxen.rna", "bioxen.ring")),
     ("rules", ("bioxen.rules",)),
     ("back end", ("bioxen.backend",)),

@@ -211,7 +211,7 @@ def test_migrate_carries_the_vm_molecule_counts_exactly(builds):
     target = bioxen.Hypervisor.from_build(builds["plain"])
     source.run(600)
     target.run(60)
-    species = source.outputs.vms["vm2"]["species"]
+    species = source.spec.vms["vm2"].species
     counts = {sid: source.rr[sid] for sid in species}
     source.migrate("vm2", target)
     assert {sid: target.rr[sid] for sid in species} == counts
@@ -266,10 +266,11 @@ def test_status_reports_the_reporter_fluorescence_which_destroy_clears(builds):
 
 def test_timed_and_live_set_resource_limit_give_the_same_trajectory(resized):
     timed = bioxen.Hypervisor.from_build(resized["timed"])
-    assert timed.outputs.vms["vm2"]["ribosome_share"] == 0.15
+    assert timed.ribosome_shares["vm2"] == timed.spec.vms["vm2"].ribosome_share == 0.15
     timed.run(RESIZE_AT)   # the event fires at the end of this stretch; the state is still the old one
     before = timed.status()["vm2"].translation_share
-    assert timed.outputs.vms["vm2"]["ribosome_share"] == NEW_SHARE  # the runtime followed the event
+    assert timed.ribosome_shares["vm2"] == NEW_SHARE  # the runtime followed the event
+    assert timed.spec.vms["vm2"].ribosome_share == 0.15   # in its own state: the build's spec stays as written
     timed.run(RESIZE_UNTIL - RESIZE_AT)
     after = timed.status()["vm2"].translation_share
     live = bioxen.Hypervisor.from_build(resized["plain"])

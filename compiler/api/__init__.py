@@ -12,7 +12,7 @@ from bioxen.api.conditions import Condition, GrowthArrest, ResourceDepletion
 from bioxen.api.config import ConfigError
 from bioxen.api.language import ProgramError
 from bioxen.api.manager import Division, GenomicVirtualizationManager
-from bioxen.api.runtime import CellularContext, Checkpoint, Environment, GenomicRuntime
+from bioxen.api.genomic import CellularContext, Checkpoint, Environment, GenomicRuntime
 from bioxen.api.vm import BioVM, create_bio_vm
 
 __all__ = ["BioVM", "CellularContext", "Checkpoint", "Condition", "ConfigError", "Division", "Environment",

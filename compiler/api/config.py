@@ -1,10 +1,14 @@
 """A VM's genomic-virtualization settings, as given to ``create_bio_vm``, mapped onto a policy.
 
 Two spellings are accepted: the ``config={"genomic_virtualization": {...}}`` dict of
-``create_bio_vm``, and a YAML file (or dict) in the layout of the configuration section of the
-framework's founding document. Both become one :class:`VmSettings`, and that becomes a hypervisor
-policy (:func:`policy_for`), which is compiled like any other: what a setting does is what the
-policy key does. The mapping (docs/virtualization.md has it as a table):
+``create_bio_vm`` (:class:`ApiSettings`), and a YAML file (or dict) in the layout of the
+configuration section of the framework's founding document (:class:`DocumentSettings`). Both are
+pydantic models like the policy schema's (unknown settings refused; the kinetics' ranges and
+half-lives are the schema's own types); both become one :class:`VmSettings`, and that becomes a
+hypervisor policy (:func:`policy_for`), which is compiled like any other: what a setting does is
+what the policy key does. An error names the setting's path
+(``genomic_virtualization.virtual_resources.ribosome_count``), what was expected and, in a file,
+its line. The mapping (docs/virtualization.md has it as a table):
 
 ============================================ ================================================
 setting                                      policy
@@ -19,9 +23,9 @@ execution_rate (nt/s)
 execution_parameters.translation_             vms[0].kinetics.translation_aa_per_s
 execution_rate (aa/s)
 degradation_processing.mrna_processing_rate   vms[0].kinetics.mrna_half_life (read as a
-(s)                                           half-life)
+(s, or a duration with a unit: "5 min")       half-life)
 degradation_processing.protein_processing_    vms[0].kinetics.protein_half_life (half-life)
-rate (s)
+rate (s, or a duration)
 resolution (gene, operon, subsystem)          vms[0].resolution (default gene)
 expression_table                              vms[0].expression_table
 knockouts, expression (set by the VM's        vms[0].knockouts, vms[0].expression
@@ -44,21 +48,25 @@ Settings that are not model parameters, and say so rather than pretend:
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, get_args
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Strict as NoCoercion
 
-from bioxen.errors import ConfigError, Location  # noqa: F401  (ConfigError: re-exported)
-from bioxen.runtime.limits import is_finite
+from bioxen.datafile import load_yaml, refuse_at, shown, yaml_location
+from bioxen.errors import ConfigError, Diagnostic, at  # noqa: F401  (ConfigError: re-exported)
+from bioxen.policy.schema import RESOLUTIONS, FileName, HalfLife, Strict, TranscriptionSpeed, TranslationSpeed
+from bioxen.units import minutes
 
 HOST_RIBOSOMES = 26_300     # E. coli at 40-min doubling: Bremer & Dennis 2008 (EcoSal), Table 3
+MAX_SHARE = 0.9             # of the host's ribosomes one VM may take
 VM_TYPES = ("basic",)
 MODES = ("direct",)
 SCHEDULERS = ("preemptive", "fair_share")
-RESOLUTIONS = ("gene", "operon", "subsystem")
 NUTRIENTS = {"glucose_concentration": "glucose", "phosphate_concentration": "phosphate"}
 
 
@@ -76,74 +84,193 @@ class VmSettings:
     scheduler: str = "fair_share"
 
 
-def _error(where: str, message: str, hint: str | None = None, source: str | None = None) -> ConfigError:
-    return ConfigError(f"{where}: {message}", Location(source) if source else None, hint)
+# -- the settings' types: numbers as given (no True, no "5"), finite (the models' allow_inf_nan) --
+
+Amount = Annotated[float, NoCoercion(), Field(gt=0)]              # molecules per cell
+Concentration = Annotated[float, NoCoercion(), Field(ge=0)]       # mM; 0: the nutrient is absent
 
 
-def _number(section: dict, key: str, where: str, source, low: float = 0.0, high: float | None = None):
-    if key not in section or section[key] is None:
-        return None
-    value = section[key]
+def _seconds(value):
+    """The founding document gives half-lives as numbers of seconds: one becomes the duration
+    text the policy reads (``300`` -> ``"300 s"``); a duration with a unit stays as it is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _error(f"{where}.{key}", f"expected a number, got {value!r}", source=source)
-    if not is_finite(value):
-        raise _error(f"{where}.{key}", f"expected a finite number, got {value!r}", source=source)
-    if not value > low or (high is not None and value > high):
-        bound = f"above {low:g}" + (f" and at most {high:g}" if high is not None else "")
-        raise _error(f"{where}.{key}", f"{value!r} is out of range (expected a number {bound})", source=source)
-    return float(value)
+        return value
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+    return f"{value!r} s"
 
 
-def _only(section, allowed: tuple[str, ...], where: str, source) -> dict:
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise _error(where, f"expected a mapping, got {type(section).__name__}", source=source)
-    unknown = [k for k in section if k not in allowed]
-    if unknown:
-        raise _error(where, f"unknown setting(s) {', '.join(map(str, unknown))}",
-                     f"allowed: {', '.join(allowed)}", source)
-    return dict(section)
+def _genome_name(value):
+    return str(value) if isinstance(value, Path) else value
 
 
-def _choice(value, allowed: tuple[str, ...], where: str, source) -> str:
-    if value not in allowed:
-        raise _error(where, f"{value!r} is not supported", f"expected one of: {', '.join(allowed)}", source)
-    return value
+def _not_blank(name: str) -> str:
+    if not name.strip():
+        raise ValueError("expected a GenBank path or an NCBI accession, got a blank name")
+    return name
 
 
-def _resources(section: dict, where: str, source) -> tuple[float, float | None, tuple[str, ...]]:
-    share = 0.2
-    count = _number(section, "ribosome_count", where, source) or _number(section, "ribosome_allocation", where, source)
-    if count is not None:
-        share = count / HOST_RIBOSOMES
-        if not share < 0.9:
-            raise _error(f"{where}.ribosome_count", f"{count:g} ribosomes is {share:.0%} of an E. coli cell's "
-                         f"{HOST_RIBOSOMES:,}; a VM may take at most 90% of them", source=source)
-    pool = _number(section, "atp_pool", where, source) or _number(section, "atp_pool_size", where, source)
-    metabolites = _only(section.get("virtual_metabolites"), tuple(NUTRIENTS), f"{where}.virtual_metabolites", source)
-    absent = []
-    for key, nutrient in NUTRIENTS.items():
-        if key in metabolites and _number(metabolites, key, f"{where}.virtual_metabolites", source, low=-1e-300) == 0:
-            absent.append(nutrient)
-    return share, pool, tuple(absent)
+Seconds = Annotated[HalfLife, BeforeValidator(_seconds)]          # a half-life, in minutes once read
+GenomeName = Annotated[FileName, BeforeValidator(_genome_name), AfterValidator(_not_blank)]
 
 
-def _kinetics(section: dict, where: str, source) -> dict:
-    kinetics = {}
-    rate = _number(section, "transcription_execution_rate", where, source, high=200)
-    if rate is not None:
-        kinetics["transcription_nt_per_s"] = rate
-    rate = _number(section, "translation_execution_rate", where, source, high=50)
-    if rate is not None:
-        kinetics["translation_aa_per_s"] = rate
-    degradation = _only(section.get("degradation_processing"), ("mrna_processing_rate", "protein_processing_rate"),
-                        f"{where}.degradation_processing", source)
-    for key, target in (("mrna_processing_rate", "mrna_half_life"), ("protein_processing_rate", "protein_half_life")):
-        seconds = _number(degradation, key, f"{where}.degradation_processing", source)
-        if seconds is not None:
-            kinetics[target] = f"{seconds:g} s"
-    return kinetics
+class VirtualMetabolites(Strict):
+    glucose_concentration: Concentration | None = None
+    phosphate_concentration: Concentration | None = None
+
+
+class VirtualResources(Strict):
+    ribosome_count: Amount | None = None
+    ribosome_allocation: Amount | None = None        # the YAML layout's name for ribosome_count
+    atp_pool: Amount | None = None
+    atp_pool_size: Amount | None = None              # the YAML layout's name for atp_pool
+    virtual_metabolites: VirtualMetabolites | None = None
+
+    @model_validator(mode="after")
+    def _a_vm_leaves_the_host_ribosomes(self):
+        key = "ribosome_count" if self.ribosome_count is not None else "ribosome_allocation"
+        count = getattr(self, key)
+        if count is not None and not count / HOST_RIBOSOMES < MAX_SHARE:
+            raise refuse_at(f"{count:g} ribosomes is {count / HOST_RIBOSOMES:.0%} of an E. coli cell's "
+                            f"{HOST_RIBOSOMES:,}; a VM may take at most {MAX_SHARE:.0%} of them", key)
+        return self
+
+    def ribosome_share(self) -> float:
+        count = self.ribosome_count if self.ribosome_count is not None else self.ribosome_allocation
+        return 0.2 if count is None else count / HOST_RIBOSOMES
+
+    def absent_nutrients(self) -> tuple[str, ...]:
+        metabolites = self.virtual_metabolites or VirtualMetabolites()
+        return tuple(nutrient for key, nutrient in NUTRIENTS.items() if getattr(metabolites, key) == 0)
+
+
+class DegradationProcessing(Strict):
+    mrna_processing_rate: Seconds | None = None       # -> kinetics.mrna_half_life
+    protein_processing_rate: Seconds | None = None    # -> kinetics.protein_half_life
+
+
+class ExecutionParameters(Strict):
+    transcription_execution_rate: Annotated[TranscriptionSpeed, NoCoercion()] | None = None   # nt/s
+    translation_execution_rate: Annotated[TranslationSpeed, NoCoercion()] | None = None       # aa/s
+    degradation_processing: DegradationProcessing | None = None
+
+    def kinetics(self) -> dict:
+        """The policy's ``kinetics:`` of these settings (the mapping table above)."""
+        degradation = self.degradation_processing or DegradationProcessing()
+        kinetics = {"transcription_nt_per_s": self.transcription_execution_rate,
+                    "translation_aa_per_s": self.translation_execution_rate,
+                    "mrna_half_life": _duration_text(degradation.mrna_processing_rate),
+                    "protein_half_life": _duration_text(degradation.protein_processing_rate)}
+        return {key: value for key, value in kinetics.items() if value is not None}
+
+
+def _duration_text(half_life: float | None) -> str | None:
+    """A half-life (min) as policy text, in seconds as the configuration gave it when that text
+    reads back as the same number, else exactly in minutes."""
+    if half_life is None:
+        return None
+    text = f"{half_life * 60:g} s"
+    return text if minutes(text) == half_life else f"{half_life!r} min"
+
+
+class _GenomicVirtualization(Strict):
+    genome_file: GenomeName = Field(description="the genome to run (a GenBank path or an NCBI accession)")
+    resolution: Literal[RESOLUTIONS] = "gene"
+    expression_table: FileName | None = None
+    virtual_resources: VirtualResources | None = None
+    execution_parameters: ExecutionParameters | None = None
+
+    def settings(self, scheduler: str = "fair_share") -> VmSettings:
+        resources = self.virtual_resources or VirtualResources()
+        parameters = self.execution_parameters or ExecutionParameters()
+        atp_pool = resources.atp_pool if resources.atp_pool is not None else resources.atp_pool_size
+        return VmSettings(self.genome_file, resources.ribosome_share(), self.resolution, self.expression_table,
+                          parameters.kinetics(), atp_pool, resources.absent_nutrients(), scheduler)
+
+
+def _enabled(enabled: bool) -> bool:
+    if enabled is not True:
+        raise ValueError("a BioXen VM always runs its genome; enabled must be true")
+    return enabled
+
+
+class ApiSettings(_GenomicVirtualization):
+    """``create_bio_vm``'s ``config["genomic_virtualization"]``."""
+
+    enabled: Annotated[bool, NoCoercion(), AfterValidator(_enabled)] = True
+    execution_mode: Literal[MODES] = "direct"
+
+
+class DocumentSettings(_GenomicVirtualization):
+    """``genomic_virtualization:`` of the founding document's configuration section."""
+
+    execution_engine: Literal[MODES] = "direct"
+    runtime_scheduler: Literal[SCHEDULERS] = "fair_share"
+
+    def settings(self) -> VmSettings:
+        return super().settings(self.runtime_scheduler)
+
+
+class _ApiConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)          # other top-level keys are not BioXen's
+    genomic_virtualization: ApiSettings
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    genomic_virtualization: DocumentSettings = Field(description="the section that holds the VM's settings")
+
+
+# -- errors: the setting's path, what was expected, and for a file its line --------------------
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The settings model at ``loc`` below ``model`` (None: not a model)."""
+    for key in loc:
+        found = model.model_fields.get(key) if isinstance(key, str) else None
+        if found is None:
+            return None
+        kinds = (found.annotation, *get_args(found.annotation))
+        model = next((k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)), None)
+        if model is None:
+            return None
+    return model
+
+
+def _explain(error: dict, loc: tuple, root: type[BaseModel]) -> tuple[str, str | None]:
+    """(message, hint) of one pydantic error at ``loc`` below ``root``, naming the setting by its
+    dotted path."""
+    setting, kind, value = ".".join(map(str, loc)), error["type"], error.get("input")
+    said = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+    parent = _model_at(root, loc[:-1])
+    if kind == "extra_forbidden":
+        allowed = ", ".join(parent.model_fields) if parent else None
+        return f"{'.'.join(map(str, loc[:-1]))}: unknown setting '{loc[-1]}'", allowed and f"allowed: {allowed}"
+    if kind == "missing":
+        described = parent.model_fields[loc[-1]].description if parent and loc[-1] in parent.model_fields else None
+        return f"{setting}: missing" + (f": {described}" if described else ""), None
+    if kind == "literal_error":
+        return f"{setting}: {shown(value)} is not supported", f"expected one of: {error['ctx']['expected']}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{setting}: {shown(value)} is out of range (expected a number {said})", None
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{setting}: expected a mapping, got {type(value).__name__}", None
+    if kind == "finite_number" or kind.endswith(("_type", "_parsing")):
+        return f"{setting}: expected {said}, got {shown(value)}", None
+    return f"{setting}: {said}", None
+
+
+def _validated(model: type[BaseModel], tree, path: Path | None):
+    """``model`` of ``tree``, or ConfigError listing every bad setting (at its line in ``path``)."""
+    try:
+        return model.model_validate(tree)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"]) + tuple((error.get("ctx") or {}).get("at", ()))
+            where = yaml_location(path, tree, loc, key_itself=error["type"] == "extra_forbidden") if path else None
+            message, hint = _explain(error, loc, model)
+            errors.append(Diagnostic(message, where, hint))
+        raise ConfigError.collected(errors) from None
 
 
 def from_config(config: dict | None) -> VmSettings:
@@ -151,19 +278,7 @@ def from_config(config: dict | None) -> VmSettings:
     if not isinstance(config, dict) or "genomic_virtualization" not in config:
         raise ConfigError("create_bio_vm needs config={'genomic_virtualization': {...}} naming the genome",
                           hint="e.g. {'genomic_virtualization': {'enabled': True, 'genome_file': 'CP016816.2'}}")
-    where = "genomic_virtualization"
-    gv = _only(config["genomic_virtualization"], ("enabled", "genome_file", "execution_mode", "virtual_resources",
-                                                  "execution_parameters", "resolution", "expression_table"),
-               where, None)
-    if gv.get("enabled", True) is not True:
-        raise _error(f"{where}.enabled", "a BioXen VM always runs its genome; enabled must be true")
-    _choice(gv.get("execution_mode", "direct"), MODES, f"{where}.execution_mode", None)
-    resources = _only(gv.get("virtual_resources"), ("atp_pool", "ribosome_count", "atp_pool_size",
-                                                    "ribosome_allocation", "virtual_metabolites"),
-                      f"{where}.virtual_resources", None)
-    parameters = _only(gv.get("execution_parameters"), ("transcription_execution_rate", "translation_execution_rate",
-                                                        "degradation_processing"), f"{where}.execution_parameters", None)
-    return _settings(gv, resources, parameters, where, None)
+    return _validated(_ApiConfig, config, None).genomic_virtualization.settings()
 
 
 def from_yaml(source: str | Path | dict) -> VmSettings:
@@ -171,45 +286,11 @@ def from_yaml(source: str | Path | dict) -> VmSettings:
     path = None
     if isinstance(source, (str, Path)):
         path = Path(source)
-        try:
-            tree = YAML(typ="safe").load(path.read_text())
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}", Location(str(path))) from exc
-        except UnicodeDecodeError:
-            raise ConfigError(f"{path} is not a YAML text file", Location(str(path))) from None
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                              Location(str(path), mark.line + 1 if mark else None,
-                                       mark.column + 1 if mark else None)) from exc
-    else:
-        tree = source
-    where, origin = "genomic_virtualization", str(path) if path else None
-    if not isinstance(tree, dict) or "genomic_virtualization" not in tree:
-        raise _error(where, "missing", "the file's top-level key is genomic_virtualization:", origin)
-    gv = _only(tree["genomic_virtualization"], ("execution_engine", "runtime_scheduler", "virtual_resources",
-                                                "execution_parameters", "genome_file", "resolution",
-                                                "expression_table"), where, origin)
-    _choice(gv.get("execution_engine", "direct"), MODES, f"{where}.execution_engine", origin)
-    scheduler = _choice(gv.get("runtime_scheduler", "fair_share"), SCHEDULERS, f"{where}.runtime_scheduler", origin)
-    resources = _only(gv.get("virtual_resources"), ("atp_pool_size", "ribosome_allocation", "virtual_metabolites",
-                                                    "atp_pool", "ribosome_count"), f"{where}.virtual_resources", origin)
-    parameters = _only(gv.get("execution_parameters"), ("transcription_execution_rate", "translation_execution_rate",
-                                                        "degradation_processing"), f"{where}.execution_parameters",
-                       origin)
-    return _settings(gv, resources, parameters, where, origin, scheduler)
-
-
-def _settings(gv: dict, resources: dict, parameters: dict, where: str, source, scheduler="fair_share") -> VmSettings:
-    genome = gv.get("genome_file")
-    if not isinstance(genome, (str, Path)) or not str(genome).strip():
-        raise _error(f"{where}.genome_file", "missing: the genome to run (a GenBank path or an NCBI accession)",
-                     source=source)
-    resolution = _choice(gv.get("resolution", "gene"), RESOLUTIONS, f"{where}.resolution", source)
-    share, pool, absent = _resources(resources, f"{where}.virtual_resources", source)
-    return VmSettings(str(genome), share, resolution, gv.get("expression_table"),
-                      _kinetics(parameters, f"{where}.execution_parameters", source), pool, absent,
-                      scheduler)
+        source = load_yaml(path, ConfigError, "configuration")[0]
+    if not isinstance(source, dict):
+        raise ConfigError("a configuration is a mapping whose key genomic_virtualization: holds the VM's settings",
+                          at(path, 1, 1) if path else None)
+    return _validated(_Document, source, path).genomic_virtualization.settings()
 
 
 def vm_model_id(vm_id: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 
 from bioxen.api import processes
 from bioxen.api.config import ConfigError, VmSettings
-from bioxen.api.runtime import CellularContext, GenomicRuntime
+from bioxen.api.genomic import CellularContext, GenomicRuntime
 from bioxen.runtime.limits import is_finite
 
 

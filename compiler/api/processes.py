@@ -14,7 +14,7 @@ from bioxen.api import conditions
 from bioxen.api.config import ConfigError
 from bioxen.api.language import read_program
 from bioxen.api.metabolism import FluxState, flux_balance
-from bioxen.api.runtime import NUTRIENTS, CellularContext, Checkpoint, Environment, GeneCourse, GenomicRuntime
+from bioxen.api.genomic import NUTRIENTS, CellularContext, Checkpoint, Environment, GeneCourse, GenomicRuntime
 
 OPERON_SECONDS = 3600.0      # run_operon's default: an hour, about two host doublings
 CONTEXT_SECONDS = 60.0       # create_cellular_context's default runtime_duration

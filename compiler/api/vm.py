@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bioxen.api import processes
 from bioxen.api.config import VM_TYPES, ConfigError, VmSettings, from_config, from_yaml
-from bioxen.api.runtime import CellularContext, GenomicRuntime
+from bioxen.api.genomic import CellularContext, GenomicRuntime
 from bioxen.runtime.limits import is_finite
 
 

@@ -8,7 +8,9 @@ that moment, so the commands apply in time order, starting from the policy's sha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from bioxen.buildspec import ControlEntry
 from bioxen.ir import Command, Design
 from bioxen.rules.control import RESIZE, assignments
 from bioxen.rules.ribosomes import PoolSizing
@@ -58,16 +60,13 @@ def steps(design: Design) -> tuple[Step, ...]:
                  for at, items in sorted(grouped.items()))
 
 
-def control_spec(design: Design) -> dict:
-    """outputs.json's view: the pool sizing and every timed command with what it sets, for the
-    live runtime (which resizes pools by the same law and follows the timed resizes)."""
+def control_spec(design: Design) -> tuple[PoolSizing, tuple[ControlEntry, ...]]:
+    """outputs.json's view (:class:`bioxen.buildspec.BuildSpec`): the pool sizing and every timed
+    command with what it sets, for the live runtime (which resizes pools by the same law and
+    follows the timed resizes)."""
     sizing = design.pool_sizing
-    entries = []
-    for item in applied(design, sizing):
-        entry = {"at_min": item.command.at, "command": item.command.command, "vm": item.command.vm,
-                 "share": item.command.share, "assignments": item.assignments}
-        if item.command.command == RESIZE:
-            entry["ribosome_shares"] = item.shares
-        entries.append(entry)
-    pools = {"pools": dict(sizing.pools), "host_rrna": sizing.host_rrna, "saturation": sizing.saturation}
-    return {"ribosome_pools": pools, "control": entries}
+    entries = tuple(ControlEntry(item.command.at, item.command.command, item.command.vm, item.command.share,
+                                 MappingProxyType(dict(item.assignments)),
+                                 MappingProxyType(dict(item.shares)) if item.command.command == RESIZE else None)
+                    for item in applied(design, sizing))
+    return PoolSizing(MappingProxyType(dict(sizing.pools)), sizing.host_rrna, sizing.saturation), entries

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 
 import libsbml
 
@@ -29,9 +30,11 @@ from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
 from bioxen.backend.network import expand_network
 from bioxen.backend.sbml import network_ids, to_sbml, write_sbml
 from bioxen.backend.formats import DEFAULT_FORMATS, OPTIONAL, FormatRefused, check_formats, formats_to_write
+from bioxen.buildspec import BuildSpec, RunPlan, VmSpec, frozen, write_spec
 from bioxen.ir import Design
 from bioxen.passes import run_passes
 from bioxen.progress import task as progress_task
+from bioxen.roles import RIBOSOME_KINDS
 from bioxen.rules.clock import repressor_name
 from bioxen.rules.host import HOST_OUTPUTS
 from bioxen.rules.ribosomes import orrna_parameter
@@ -133,19 +136,24 @@ def _gene_entry(gene) -> dict:
 
 def locus_map(build: Build) -> dict:
     """Every species and reaction -> the gene keys it stands for; ``genes``: {VM: {key: where the
-    gene lies and what the genome file calls it}} (:func:`gene_table`)."""
+    gene lies and what the genome file calls it}} (:func:`gene_table`); ``species_monomers``: the
+    monomers each species is made of, and ``monomer_roles``: what each monomer is
+    (:class:`bioxen.roles.Role`), so no reader needs to take a species id apart."""
     model, builder = build.builder.model, build.builder
     return {
         "species": {sid: list(builder.species_tags(cp)) for sid, cp in zip(build.species_ids, model.species)},
         "reactions": {rid: [t for rule in r["rule"] for t in builder.rule_tags.get(rule, ())]
                       for rid, r in zip(build.reaction_ids, model.reactions_bidirectional)},
         "genes": gene_table(build.design),
+        "species_monomers": {sid: [mp.monomer.name for mp in cp.monomer_patterns]
+                             for sid, cp in zip(build.species_ids, model.species)},
+        "monomer_roles": {m.name: builder.role_of(m.name).as_dict() for m in model.monomers},
     }
 
 
-def _ribosomes_held(monomers: list[str]) -> int:
-    """How many ribosomes (host or orthogonal) a species holds, from its monomer names."""
-    return sum(name == "ribosome" or name.startswith("ribosome_o") for name in monomers)
+def _ribosomes_held(roles) -> int:
+    """How many ribosomes (host or orthogonal, not stalled) a species holds, from its monomers' roles."""
+    return sum(role.kind in RIBOSOME_KINDS for role in roles)
 
 
 def _vm_species(build: Build, vm: str) -> dict[str, int]:
@@ -154,28 +162,30 @@ def _vm_species(build: Build, vm: str) -> dict[str, int]:
 
     found = {}
     for sid, cp in zip(build.species_ids, build.builder.model.species):
-        names = [mp.monomer.name for mp in cp.monomer_patterns]
-        if any(owned_by(name, vm) for name in names):
-            found[sid] = _ribosomes_held(names)
+        roles = build.builder.species_roles(cp)
+        if any(owned_by(role, vm) for role in roles):
+            found[sid] = _ribosomes_held(roles)
     return found
 
 
 def _gene_accounts(build: Build, genes: dict[str, tuple[str, ...]]) -> dict:
     """Per gene: its elongation reactions (every pool), the species holding ribosomes on its
     mRNA (and how many), and its product species with their lengths (aa)."""
-    model = build.builder.model
-    rules = [r.name for r in model.rules]
+    builder = build.builder
+    model, roles = builder.model, builder.roles
+    rules = [(r.name, builder.role_of(r.name)) for r in model.rules]
+    species = [(sid, [mp.monomer.name for mp in cp.monomer_patterns], builder.species_roles(cp))
+               for sid, cp in zip(build.species_ids, model.species)]
+    lengths = {role.gene: p.value for p in model.parameters
+               if (role := roles.get(p.name)) is not None and role.kind == "protein_length"}
     accounts = {}
     for gene, products in genes.items():
-        mrna = f"mRNA_{gene}"
-        elongations = [r for r in rules if r == f"elongation_{gene}" or r.startswith(f"elongation_{gene}_on_")
-                       or r == f"elongation_{gene}_defective"]
+        elongations = [name for name, role in rules if role.kind == "elongation" and role.gene == gene]
         translating, proteins = {}, {}
-        length = model.parameters[f"n_{gene}"].value
-        for sid, cp in zip(build.species_ids, model.species):
-            names = [mp.monomer.name for mp in cp.monomer_patterns]
-            ribosomes = _ribosomes_held(names)
-            if mrna in names and ribosomes:
+        length = lengths[gene]
+        for sid, names, monomers in species:
+            ribosomes = _ribosomes_held(monomers)
+            if ribosomes and any(role.kind == "mRNA" and role.gene == gene for role in monomers):
                 translating[sid] = ribosomes
             elif len(names) == 1 and names[0] in products:
                 proteins[sid] = length
@@ -188,40 +198,47 @@ def _crosstalk_spec(build: Build) -> dict:
     """What the simulated cross-contamination is read from: each VM's off-target elongations
     (its mRNAs on other pools) and the rates at which other VMs' proteases degrade its tag;
     the host's elongations on orthogonal pools."""
-    expressions = {e.name for e in build.builder.model.expressions}
+    builder = build.builder
+    roles = builder.roles
+    # a gene's own pool is the one its mRNA's SD binds; an elongation on any other is off target
+    own_pool = {role.gene: role.pool for role in roles.values() if role.kind == "mRNA"}
+
+    def offtarget(rule: str) -> bool:
+        role = builder.role_of(rule)
+        return role.kind == "elongation" and role.pool != own_pool[role.gene]
+
     vms = {}
     for vm, o in zip(build.design.vms, build.outputs):
         tag = vm.parts.tag_name
-        vms[vm.id] = {"offtarget_elongations": [r for r in o.elongation_rules if "_on_" in r],
-                      "tagged": f"tagged_{tag}",
-                      "foreign_proteolysis": [f"proteolysis_rate_{tag}_by_{other.id}" for other in build.design.vms
-                                              if other.id != vm.id
-                                              and f"proteolysis_rate_{tag}_by_{other.id}" in expressions]}
-    host = [r.name for r in build.builder.model.rules if r.name.startswith("elongation_host_") and "_on_" in r.name]
+        vms[vm.id] = {"offtarget_elongations": [r for r in o.elongation_rules if offtarget(r)],
+                      "tagged": next(name for name, role in roles.items()
+                                     if role.kind == "tagged_level" and role.degron == tag),
+                      "foreign_proteolysis": [name for name, role in roles.items()
+                                              if role.kind == "proteolysis_rate" and role.degron == tag
+                                              and role.vm != vm.id]}
+    # genes of no VM: the host's (the hypervisor's genes bind no pool but their own)
+    host = [r.name for r in builder.model.rules if builder.role_of(r.name).vm is None and offtarget(r.name)]
     return {"vms": vms, "host_offtarget_elongations": host}
 
 
+def build_spec(build: Build) -> BuildSpec:
+    """What the runtime and the reports read from this build (outputs.json, :mod:`bioxen.buildspec`)."""
+    plan, design = build.design.simulation, build.design
+    pools, control = control_spec(design)
+    vms = {o.vm: VmSpec(o.protein_total, tuple(o.elongation_rules), o.pool, o.srna, o.protease,
+                        o.ribosomes_translating, MappingProxyType(dict(o.protein_lengths)), vm.ribosome_share,
+                        orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
+                        MappingProxyType(_vm_species(build, vm.id)), o.essential_protein, vm.priority)
+           for o, vm in zip(build.outputs, design.vms)}
+    return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
+                     RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,
+                     frozen(_clock_spec(design.clock)), frozen(_gene_accounts(build, hypervisor_genes(design))),
+                     frozen(_crosstalk_spec(build)))
+
+
 def outputs_spec(build: Build) -> dict:
-    plan = build.design.simulation
-    return {
-        "host": dict(HOST_OUTPUTS),
-        "mass_aa": build.design.host_parameters()["M"],
-        "vms": {o.vm: {"protein_total": o.protein_total, "elongation_reactions": list(o.elongation_rules),
-                       "pool": o.pool, "srna": o.srna, "protease": o.protease,
-                       "ribosomes_translating": o.ribosomes_translating,
-                       "protein_lengths_aa": dict(o.protein_lengths),
-                       "ribosome_share": vm.ribosome_share,
-                       "orrna_transcription": orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
-                       "species": _vm_species(build, vm.id), "essential_protein": o.essential_protein,
-                       "priority": vm.priority}
-                for o, vm in zip(build.outputs, build.design.vms)},
-        "simulate": {"until_min": plan.until, "points": plan.points, "method": plan.method, "seed": plan.seed},
-        **control_spec(build.design),
-        "scheduler": build.design.scheduler,
-        "clock": _clock_spec(build.design.clock),
-        "hypervisor": _gene_accounts(build, hypervisor_genes(build.design)),
-        "crosstalk": _crosstalk_spec(build),
-    }
+    """outputs.json's JSON object (:meth:`BuildSpec.to_dict` of :func:`build_spec`)."""
+    return build_spec(build).to_dict()
 
 
 def _clock_spec(clock) -> dict | None:
@@ -292,9 +309,9 @@ WRITERS = {
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
     "vcml": _write_vcml,                                                          # model.vcml (VCell)
     "antimony": lambda build, directory: write_antimony(build, directory / "model.ant"),
-    "omex": lambda build, directory: write_omex(build, outputs_spec(build), directory / "model.omex"),
+    "omex": lambda build, directory: write_omex(build, build_spec(build), directory / "model.omex"),
     "copasi": lambda build, directory: write_cps(directory / "model.xml", directory / "model.cps",
-                                                 build.design.simulation),
+                                                 build.design.simulation, reactions=len(build.reaction_ids)),
 }
 assert tuple(WRITERS) == OPTIONAL
 
@@ -308,7 +325,7 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
     write_sbml(build.sbml, directory / "model.xml")
     build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
     (directory / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
-    (directory / "outputs.json").write_text(json.dumps(outputs_spec(build), indent=1))
+    write_spec(build_spec(build), directory)
     (directory / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
     refused = {}
     for name in formats[1:]:
@@ -346,11 +363,6 @@ def write_build(build: Build, out_dir: str | Path, formats=DEFAULT_FORMATS) -> P
     """Write the outputs into a fresh directory beside ``out_dir``, then swap it in whole
     (:func:`bioxen.outdir.replacing_dir`: ``out_dir`` must be new, empty or a BioXen build)."""
     formats = check_formats(formats)
-    with replacing_dir(out_dir, _input_paths(build.design)) as staging:
+    with replacing_dir(out_dir, [i.path for i in build.design.inputs]) as staging:
         write_files(build, staging, formats)
     return Path(out_dir)
-
-
-def _input_paths(design: Design) -> list[str]:
-    return [i.path for i in design.inputs]
-

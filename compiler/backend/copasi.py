@@ -17,12 +17,20 @@ from pathlib import Path
 
 import numpy as np
 
-from bioxen.errors import CompileError, SimulationError
+from bioxen.env import env_number
+from bioxen.errors import CompileError, FormatRefused, SimulationError
 
 QUANTITY_UNIT = "#"              # molecules: what the SBML's substance unit "item" means
 ODE_TOLERANCE = 1e-9             # relative and absolute (LSODA)
 MAX_INTERNAL_STEPS = 2_000_000_000   # per output interval; the host alone fires ~1e7 reactions/min
 METHODS = {"ode": "deterministic", "ssa": "directMethod"}
+# model.cps is made by COPASI's own SBML import, which resolves each name in each kinetic law by a
+# linear scan of every element made so far (SBMLImporter::sbmlId2CopasiCN; gdb samples, python-copasi
+# 4.48), so its time grows as reactions x elements: one Syn3A VM at gene resolution (6,985 reactions)
+# 196-235 s, three such VMs (29,083) unfinished after 20 min (benchmarks/README.md). Above this many
+# reactions the format is refused with that reason (BIOXEN_COPASI_MAX_REACTIONS sets another limit).
+COPASI_MAX_REACTIONS = 10_000
+LIMIT_VARIABLE = "BIOXEN_COPASI_MAX_REACTIONS"
 
 
 _CTYPE = locale.setlocale(locale.LC_CTYPE)
@@ -57,9 +65,27 @@ def copasi_model(sbml: str | Path):
         locale.setlocale(locale.LC_CTYPE, _CTYPE)   # COPASI's calls reset it too
 
 
-def write_cps(sbml_path: Path, cps_path: Path, plan=None) -> Path:
+def reaction_limit() -> int:
+    """The most reactions model.cps is written for (``BIOXEN_COPASI_MAX_REACTIONS``, else
+    :data:`COPASI_MAX_REACTIONS`)."""
+    return env_number(LIMIT_VARIABLE, int, COPASI_MAX_REACTIONS,
+                      lambda text: CompileError(f"{LIMIT_VARIABLE} must be a whole number above 0, got {text!r}"),
+                      accept=lambda number: number > 0)
+
+
+def write_cps(sbml_path: Path, cps_path: Path, plan=None, reactions: int | None = None) -> Path:
     """model.cps: COPASI's file for the model in ``sbml_path``; with a simulation ``plan``
-    (``until`` in min, ``points``) its time-course task is set to the policy's run."""
+    (``until`` in min, ``points``) its time-course task is set to the policy's run. A network of
+    more than :func:`reaction_limit` ``reactions`` is refused (:class:`FormatRefused`) before
+    COPASI starts on it."""
+    limit = reaction_limit()
+    if reactions is not None and reactions > limit:
+        raise FormatRefused(
+            f"COPASI: {reactions:,} reactions is more than its SBML importer handles in reasonable time "
+            f"(limit {limit:,}: its name lookup grows as reactions x elements; 6,985 reactions took 196-235 s, "
+            f"29,083 did not finish in 20 min)",
+            hint=f"compile at operon or subsystem resolution for COPASI, open model.xml in COPASI yourself, "
+                 f"or raise {LIMIT_VARIABLE}")
     basico = _basico(CompileError)
     with copasi_model(Path(sbml_path)) as model:
         basico.set_model_name(model.getModel().getSBMLId() or Path(sbml_path).stem, model=model)

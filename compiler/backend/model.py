@@ -13,6 +13,7 @@ from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
+from bioxen.roles import Role
 from bioxen.rules import (Builder, Quantity, clock, control, controller, energy, expression, growth, guard,
                           proteolysis, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
@@ -21,6 +22,11 @@ from bioxen.rules.species import species_id
 from pysb.core import as_complex_pattern
 
 # molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
+# The parts-library keys this module reads itself (bioxen.chassis.declarations gathers them)
+PARAMETERS = (
+    "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
+    "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
+    "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation")
 MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
 
 
@@ -52,14 +58,14 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
     if design.atp_guard is not None and design.vms:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:
-        genes.update({f"clock_{i}": (clock.repressor_name(i),) for i in range(design.clock.nodes)})
+        genes.update({clock.node_gene(i): (clock.repressor_name(i),) for i in range(design.clock.nodes)})
     return genes
 
 
-def owned_by(monomer: str, vm: str) -> bool:
-    """Whether a molecule is the VM's own (its transcripts, proteins, stable RNAs, gate sRNA)."""
-    return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer in (
-        f"sRNA_{vm}", f"mRNA_reporter_{vm}", f"protein_reporter_{vm}", f"fluorescent_reporter_{vm}")
+def owned_by(role: Role, vm: str) -> bool:
+    """Whether a molecule is the VM's own (its transcripts, proteins, stable RNAs, gate sRNA and
+    reporter), from its role: not the hypervisor's protease, the pool or the degron counter."""
+    return role.vm == vm
 
 
 def _host_quantities(design: Design) -> dict[str, Quantity]:
@@ -108,7 +114,7 @@ def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=(), nati
         mrna_decay=vm.mrna_decay, protein_decay=vm.protein_decay,
         coding=unit.coding, pool=parts.pool if parts else "host", sd=parts.pool if parts else None,
         tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget,
-        elongation_factor=_elongation_factor(vm))
+        elongation_factor=_elongation_factor(vm), vm=vm.id)
 
 
 def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> dict:
@@ -119,11 +125,12 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
     spec = GeneSpec(name=f"reporter_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
                     threshold=guest["transcription_threshold"].value, length=q["length"].value + len(parts.tag),
                     mrna_decay=vm.mrna_decay, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
-                    offtarget=offtarget, elongation_factor=_elongation_factor(vm))
+                    offtarget=offtarget, elongation_factor=_elongation_factor(vm), vm=vm.id)
     made = expression.gene(b, spec, factor=licence)
-    mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]})
+    mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]},
+                       role=Role("fluorescent_protein", vm=vm.id, gene=spec.name, degron=parts.tag_name))
     b.rule(f"maturation_reporter_{vm.id}", made["protein_pattern"] >> mature(tag=parts.tag_name),
-           b.parameter(f"k_maturation_{vm.id}", q["maturation"]))
+           b.parameter(f"k_maturation_{vm.id}", q["maturation"]), role=spec.role("maturation"))
     b.observable(f"{vm.id}_fluorescence", mature(tag=parts.tag_name))
     return {"gated": (spec.name, expression.free_mrna(made["mrna"], spec)),
             "tagged": [made["protein_pattern"], mature(tag=parts.tag_name)], "translating": made["translating"]}
@@ -134,7 +141,7 @@ def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
     q, guest = design.parts.protease, design.chassis.guest
     spec = GeneSpec(name=f"protease_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
                     threshold=guest["transcription_threshold"].value, length=q["length"].value,
-                    mrna_decay=guest["mrna_decay"].value)
+                    mrna_decay=guest["mrna_decay"].value, product_kind="protease")
     made = expression.gene(b, spec, factor=control.inducible(b, f"protease_{vm.id}", destroy, q["leak"].value))
     return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
 
@@ -263,8 +270,10 @@ def _host_initial_state(b: Builder, state: dict[str, float]) -> None:
         for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
             patterns.setdefault(species_id(cp), cp)
     state = dict(state)
+    # the inventory counts every ribosomal protein set: free, in free and in translating host ribosomes
+    in_sets = {"ribosome", "ribosomal_protein"}
     state[ribosomes.INVENTORY] = sum(v for k, v in state.items()
-                                     if {"ribosome", ribosomes.RIBOSOMAL_PROTEIN} & set(k.split("__")))
+                                     if k in patterns and in_sets & {r.kind for r in b.species_roles(patterns[k])})
     for sid, value in sorted(state.items()):
         if sid in patterns and value > 0:
             b.initial(patterns[sid], b.parameter(f"initial_{sid}", value, "molecules"))

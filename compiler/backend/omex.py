@@ -22,6 +22,7 @@ import libcombine
 import libsbml
 import libsedml
 
+from bioxen.buildspec import BuildSpec, RunPlan, coerce
 from bioxen.errors import CompileError
 from bioxen.outdir import signals_deferred, staged_files
 
@@ -42,10 +43,11 @@ ALGORITHMS = {
 _SEED = "KISAO:0000488"
 
 
-def report_quantities(spec: dict) -> dict[str, str]:
+def report_quantities(spec: BuildSpec | dict) -> dict[str, str]:
     """Report label -> model quantity: the host's growth rate and each VM's total protein."""
-    found = {"growth_rate": spec["host"]["growth_rate"]}
-    found.update({f"{vm}_protein_total": v["protein_total"] for vm, v in spec["vms"].items() if v["protein_total"]})
+    spec = coerce(spec)
+    found = {"growth_rate": spec.host["growth_rate"]}
+    found.update({f"{vm}_protein_total": v.protein_total for vm, v in spec.vms.items() if v.protein_total})
     return found
 
 
@@ -73,33 +75,35 @@ def _data_generator(sed: libsedml.SedDocument, label: str, variable, what: str) 
     return generator.getId()
 
 
-def _simulation(sed: libsedml.SedDocument, plan: dict) -> None:
-    if plan["method"] not in ALGORITHMS:
-        raise CompileError(f"no SED-ML algorithm for method '{plan['method']}' "
+def _simulation(sed: libsedml.SedDocument, plan: RunPlan) -> None:
+    if plan.method not in ALGORITHMS:
+        raise CompileError(f"no SED-ML algorithm for method '{plan.method}' "
                            f"(expected one of: {', '.join(ALGORITHMS)})")
-    kisao, name, parameters = ALGORITHMS[plan["method"]]
+    kisao, name, parameters = ALGORITHMS[plan.method]
     course = sed.createUniformTimeCourse()
-    course.setId("time_course"), course.setName(f"0 to {plan['until_min']:g} min")
-    course.setInitialTime(0.0), course.setOutputStartTime(0.0), course.setOutputEndTime(float(plan["until_min"]))
-    _check(course.setNumberOfSteps(int(plan["points"]) - 1), "the number of steps")
+    course.setId("time_course"), course.setName(f"0 to {plan.until_min:g} min")
+    course.setInitialTime(0.0), course.setOutputStartTime(0.0), course.setOutputEndTime(float(plan.until_min))
+    _check(course.setNumberOfSteps(int(plan.points) - 1), "the number of steps")
     algorithm = course.createAlgorithm()
     algorithm.setKisaoID(kisao), algorithm.setName(name)
-    if plan["method"] == "ssa" and plan.get("seed") is not None:
-        parameters = {**parameters, _SEED: plan["seed"]}
+    if plan.method == "ssa" and plan.seed is not None:
+        parameters = {**parameters, _SEED: plan.seed}
     for term, value in parameters.items():
         parameter = algorithm.createAlgorithmParameter()
         parameter.setKisaoID(term), parameter.setValue(repr(value))
 
 
-def to_sedml(sbml: libsbml.SBMLDocument, spec: dict, model_location: str = MODEL_LOCATION) -> libsedml.SedDocument:
-    """The policy's simulation (``spec["simulate"]``) of the model at ``model_location``, reporting
+def to_sedml(sbml: libsbml.SBMLDocument, spec: BuildSpec | dict,
+             model_location: str = MODEL_LOCATION) -> libsedml.SedDocument:
+    """The policy's simulation (``spec.simulate``) of the model at ``model_location``, reporting
     time, growth rate and each VM's total protein."""
+    spec = coerce(spec)
     sed = libsedml.SedDocument(1, 4)
     # the prefix the targets' XPaths use
     _check(sed.getNamespaces().add(libsbml.SBMLNamespaces(3, 2).getURI(), "sbml"), "the SBML namespace")
     model = sed.createModel()
     model.setId("model"), model.setSource(model_location), model.setLanguage(SBML_LANGUAGE)
-    _simulation(sed, spec["simulate"])
+    _simulation(sed, spec.simulate)
     task = sed.createTask()
     task.setId("task"), task.setModelReference("model"), task.setSimulationReference("time_course")
     report = sed.createReport()
@@ -133,7 +137,7 @@ def _description(archive: libcombine.CombineArchive, design_name: str) -> None:
     archive.addMetadata(".", description)
 
 
-def to_omex(sbml: libsbml.SBMLDocument, spec: dict, path, design_name: str = "") -> Path:
+def to_omex(sbml: libsbml.SBMLDocument, spec: BuildSpec | dict, path, design_name: str = "") -> Path:
     """Write the archive to ``path`` (via a temporary file beside it) and read it back; return ``path``.
 
     libcombine's ``addFileFromString`` writes each entry to ``./temp<time><rand()>.tmp`` in the
@@ -184,7 +188,7 @@ def _check_archive(written: Path, expected: dict[str, str], path: Path) -> None:
         raise CompileError(f"the COMBINE archive written to {path} does not hold {', '.join(damaged)} as made")
 
 
-def write_omex(build, spec: dict, path) -> Path:
-    """``model.omex`` for a compiled :class:`~bioxen.backend.compile.Build` and its outputs spec
-    (:func:`~bioxen.backend.compile.outputs_spec`)."""
+def write_omex(build, spec: BuildSpec | dict, path) -> Path:
+    """``model.omex`` for a compiled :class:`~bioxen.backend.compile.Build` and its spec
+    (:func:`~bioxen.backend.compile.build_spec`, or its JSON form)."""
     return to_omex(build.sbml, spec, path, build.design.name or "")

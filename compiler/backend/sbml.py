@@ -13,7 +13,8 @@ What the document says besides the network:
   them) and every literal number in a formula is ``dimensionless`` (a time in
   a trigger is in minutes), so libsbml's unit checks pass without a warning;
 * SBO terms: species by the kind of molecule (:func:`species_sbo`), reactions
-  by the mechanism that made them (:func:`reaction_sbo`);
+  by the mechanism that made them (:func:`reaction_sbo`), both read from the
+  components' roles (:mod:`bioxen.roles`), never from their names;
 * provenance, machine-readable in the ``bioxen`` annotation namespace: the
   locus tags each species and reaction stands for, and each parameter's
   declared units and literature source; on the model, every guest gene it
@@ -40,7 +41,7 @@ from sympy.printing.str import StrPrinter
 
 from bioxen.backend import consistency
 from bioxen.errors import CompileError
-from bioxen.rules.control import INDUCER_PREFIX
+from bioxen.roles import MACROMOLECULAR_COMPLEX, POLYPEPTIDE_CHAIN, PROTEIN_COMPLEX, RIBONUCLEIC_ACID
 from bioxen.rules.species import species_id
 
 ANNOTATION_NS = "https://bioxen.dev/ns/annotation/1"
@@ -53,7 +54,7 @@ MIRIAM_PATTERNS = {
     "ncbiprotein": re.compile(r"\w+_?\d+(\.\d+)?"),
     "insdc": re.compile(r"([A-Z]\d{5}|[A-Z]{2}\d{6}|[A-Z]{4,6}\d{8,10}|[A-J][A-Z]{2}\d{5})(\.\d+)?"),
 }
-RNA_SBO, POLYPEPTIDE_SBO = 250, 252
+RNA_SBO, POLYPEPTIDE_SBO = RIBONUCLEIC_ACID, POLYPEPTIDE_CHAIN
 
 # Unit words a mechanism may use, as powers of the atoms below. Amino acids count residues per
 # chain (a protein length, ``n_x``) or per ribosome (``gmax``, aa/min): pure numbers.
@@ -81,20 +82,6 @@ _READ_AS = {("M", "aa"): "molecules"}
 
 SUM_CHUNK = 64      # terms per sum in an observable's rule at most (:func:`_observable`)
 AMOUNT_SBO = 361    # amount of an entity pool: an observable and each of its partial sums
-
-# (monomer-name prefix, SBO term) for species of one monomer, first match wins.
-# mRNA (SBO:0000278) and rRNA (SBO:0000311) are not under "material entity" in SBO, so libsbml
-# warns (10713) on species carrying them: every RNA is a ribonucleic acid (SBO:0000250) here.
-MONOMER_SBO = (("mRNA_", 250), ("rRNA_", 250), ("sRNA_", 250), ("RNA_", 250),
-               ("ribosomal_protein", 252), ("ribosome_inventory", 245), ("stalled_ribosome", 296),
-               ("ribosome", 296), ("protein_", 252), ("defective_protein", 252),
-               ("fluorescent_", 252), ("clock_repressor", 252), ("energy", 247), ("nutrient", 247))
-# (rule-name prefix, SBO term), first match wins; anything else is a biochemical reaction (176).
-RULE_SBO = (("transcription", 183), ("elongation", 184), ("translation_consumes", 176),
-            ("translation", 184), ("initiation", 177), ("assembly", 177), ("pairing", 177),
-            ("stalling", 177), ("disassembly", 180), ("dissociation", 180), ("unbinding", 180),
-            ("decay", 179), ("proteolysis", 179), ("dilution", 179), ("maturation", 182),
-            ("nutrient_import", 185), ("catabolism", 176))
 
 
 class _Infix(StrPrinter):
@@ -370,25 +357,19 @@ class _GeneLinks:
             element.addCVTerm(term)
 
 
-def _first_match(name: str, table, default: int) -> int:
-    return next((term for prefix, term in table if name.startswith(prefix)), default)
-
-
-def species_sbo(cp) -> int:
-    """SBO term of a species: its monomer's kind, or a (macromolecular) complex.
-
-    RNA 250, polypeptide 252, ribosome 296, simple chemical 247,
-    else macromolecule 245; complexes of proteins only 297, other complexes 296.
-    """
-    terms = [_first_match(mp.monomer.name, MONOMER_SBO, 245) for mp in cp.monomer_patterns]
+def species_sbo(builder, cp) -> int:
+    """SBO term of a species: its monomer's role's (:data:`bioxen.roles.MOLECULE_KINDS`: RNA 250,
+    polypeptide 252, ribosome 296, simple chemical 247, else macromolecule 245), or a complex's:
+    of polypeptides only 297, any other 296."""
+    terms = [role.sbo for role in builder.species_roles(cp)]
     if len(terms) == 1:
         return terms[0]
-    return 297 if all(t == 252 for t in terms) else 296
+    return PROTEIN_COMPLEX if all(t == POLYPEPTIDE_CHAIN for t in terms) else MACROMOLECULAR_COMPLEX
 
 
-def reaction_sbo(rule_names) -> int:
-    """SBO term of a reaction, by the first rule that made it (:data:`RULE_SBO`)."""
-    return _first_match(rule_names[0], RULE_SBO, 176)
+def reaction_sbo(builder, rule_names) -> int:
+    """SBO term of a reaction: the role's of the first rule that made it (:data:`bioxen.roles.RULE_KINDS`)."""
+    return builder.role_of(rule_names[0]).sbo
 
 
 # -- the document -------------------------------------------------------------------------------
@@ -492,7 +473,7 @@ def _species(model, builder, species_ids, provenance: _Provenance, links: _GeneL
         species = _appended_copy(model.getListOfSpecies(), template)
         species.setId(sid), species.setName(str(cp))
         species.setInitialAmount(initial[sid].value if sid in initial else 0.0)
-        sbo, tags = species_sbo(cp), builder.species_tags(cp)
+        sbo, tags = species_sbo(builder, cp), builder.species_tags(cp)
         species.setSBOTerm(sbo)
         provenance.origin(species, tags, "species")
         links.annotate(species, sid, links.terms(tags, sbo))
@@ -504,7 +485,8 @@ def _parameters(model, builder, units: UnitTable, changed: set[str], provenance:
         p = model.createParameter()
         p.setId(parameter.name), p.setValue(parameter.value)
         # inducers (live commands) and whatever a timed command sets change during a run
-        p.setConstant(not (parameter.name.startswith(INDUCER_PREFIX) or parameter.name in changed))
+        role = builder.roles.get(parameter.name)
+        p.setConstant(not ((role is not None and role.kind == "inducer") or parameter.name in changed))
         if declared:
             p.setUnits(units.for_component(parameter.name, declared))
         provenance.parameter(p, declared, builder.sources.get(parameter.name, ""))
@@ -561,7 +543,7 @@ def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Pro
             templates[shape] = _reaction_template(model, *shape)
         reaction = _appended_copy(model.getListOfReactions(), templates[shape])
         reaction.setId(rid), reaction.setReversible(bool(r["reversible"]))
-        reaction.setSBOTerm(reaction_sbo(r["rule"]))
+        reaction.setSBOTerm(reaction_sbo(builder, r["rule"]))
         for n, i in enumerate(r["reactants"]):
             reaction.getReactant(n).setSpecies(species_ids[i])
         for n, i in enumerate(r["products"]):

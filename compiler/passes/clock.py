@@ -1,4 +1,7 @@
-"""Pass: design the round-robin ring oscillator for the policy's quantum (:mod:`bioxen.ring`).
+"""Pass: design the round-robin ring oscillator that keeps the front end's schedule (:mod:`bioxen.ring`).
+
+Round robin is scheduled in one place, :func:`bioxen.frontend.round_robin` (the turns, the
+external clock's commands, the ring's nodes); this pass designs the internal clock's genes.
 
 The ring's genes are made by host ribosomes; their RBS is set so that each
 transcript yields the parts library's ``proteins_per_transcript`` at the chassis
@@ -11,8 +14,12 @@ from dataclasses import replace
 from bioxen.errors import CompileError
 from bioxen.ir import Design
 from bioxen.passes.parameterize import reference_state
-from bioxen.ring import RingKinetics, design_degradation, gate_threshold, limit_cycle, node_of_turn, ring_nodes
+from bioxen.ring import RingKinetics, design_degradation, gate_threshold, limit_cycle
 from bioxen.quantity import value
+
+PARAMETERS = ("parts.clock.mrna_decay", "parts.clock.proteins_per_transcript", "parts.clock.length",
+              "parts.clock.max_transcription", "parts.clock.leak", "parts.clock.repression_K", "parts.clock.hill",
+              "parts.clock.gate_hill", "parts.srna.excess")
 
 
 def _kinetics(design: Design) -> tuple[RingKinetics, float]:
@@ -42,7 +49,7 @@ def design_clock(design: Design) -> Design:
     if clock is None:
         return design
     kinetics, strength = _kinetics(design)
-    nodes = ring_nodes(len(clock.turns))
+    nodes = clock.nodes
     try:
         degradation = design_degradation(kinetics, nodes, nodes * clock.quantum)
     except ValueError as exc:
@@ -53,6 +60,5 @@ def design_clock(design: Design) -> Design:
                                value(design.parts.clock["gate_hill"]))
     initial = tuple((float(cycle.mrna[i, 0]), float(cycle.repressor[i, 0])) for i in range(nodes))
     return replace(design, clock=replace(
-        clock, nodes=nodes, node_of=tuple(node_of_turn(t, nodes) for t in range(len(clock.turns))),
-        degradation=degradation, initiation_strength=strength, gate_threshold=threshold,
+        clock, degradation=degradation, initiation_strength=strength, gate_threshold=threshold,
         period=cycle.period, initial=initial))

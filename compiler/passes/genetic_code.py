@@ -23,6 +23,8 @@ from bioxen.errors import CompileError, Diagnostic
 from bioxen.genome.trna import uga_trna
 from bioxen.ir import Design, GuestVM
 
+PARAMETERS = ("parts.genetic_code.uga_decoding", "parts.genetic_code.host_uga_stops")
+
 HOST_TABLE = 11
 CODONS = tuple(a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG")
 

@@ -57,6 +57,11 @@ from bioxen.ir import Design, ExpressionUnit, GuestVM
 from bioxen.pools import PoolSizing, pool_transcription
 from bioxen.quantity import value
 
+PARAMETERS = ("chassis.parameters.gmax", "chassis.parameters.K_gamma", "chassis.parameters.M",
+              "chassis.parameters.k_b", "chassis.parameters.k_u", "chassis.parameters.w_rR",
+              "chassis.parameters.theta_rR", "chassis.guest.transcription_threshold", "chassis.guest.mrna_decay",
+              "chassis.guest.protein_decay", "parts.srna.excess", "parts.orthogonal_ribosomes.orrna_threshold")
+
 STRENGTH_RANGE = (0.01, 100.0)
 # A VM on an orthogonal pool is transcribed as if its mRNAs could hold this many times its
 # pool, so that, like host genes on host ribosomes, the pool (not transcription) limits

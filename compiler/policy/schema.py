@@ -96,18 +96,25 @@ def _positive_half_life(half_life: float) -> float:
     return half_life
 
 
-class Kinetics(Strict):
-    """A VM's own expression kinetics; an absent key keeps the chassis's guest value."""
+# A VM's kinetics, each with its unit and range (also the API's settings, bioxen.api.config).
+TranscriptionSpeed = Annotated[float, Field(gt=0, le=200)]    # nt/s, RNA polymerase elongation
+TranslationSpeed = Annotated[float, Field(gt=0, le=50)]       # aa/s, ribosome elongation
+HalfLife = Annotated[Minutes, AfterValidator(_positive_half_life)]
 
-    transcription_nt_per_s: float | None = Field(
-        None, gt=0, le=200, description="RNA polymerase elongation serving the VM's genes, nt/s (relative to "
-                                        "the chassis's guest transcription_elongation, it scales their transcription)")
-    translation_aa_per_s: float | None = Field(
-        None, gt=0, le=50, description="elongation of ribosomes on the VM's mRNAs, aa/s (host: gmax)")
-    mrna_half_life: Annotated[Minutes, AfterValidator(_positive_half_life)] | None = Field(
-        None, description="half-life of the VM's mRNAs, e.g. 300 s")
-    protein_half_life: Annotated[Minutes, AfterValidator(_positive_half_life)] | None = Field(
-        None, description="half-life of the VM's proteins, e.g. 1 h")
+
+class Kinetics(Strict):
+    """A VM's own expression kinetics; an absent key keeps the chassis's guest value.
+
+    The one list of kinetics keys: the IR's :class:`bioxen.ir.Kinetics` is made from these
+    fields (values in nt/s, aa/s and minutes)."""
+
+    transcription_nt_per_s: TranscriptionSpeed | None = Field(
+        None, description="RNA polymerase elongation serving the VM's genes, nt/s (relative to "
+                          "the chassis's guest transcription_elongation, it scales their transcription)")
+    translation_aa_per_s: TranslationSpeed | None = Field(
+        None, description="elongation of ribosomes on the VM's mRNAs, aa/s (host: gmax)")
+    mrna_half_life: HalfLife | None = Field(None, description="half-life of the VM's mRNAs, e.g. 300 s")
+    protein_half_life: HalfLife | None = Field(None, description="half-life of the VM's proteins, e.g. 1 h")
 
 
 class VirtualMachine(Strict):

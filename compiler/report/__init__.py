@@ -22,14 +22,15 @@ def results_table(build_dir: Path) -> pd.DataFrame:
     policy's plan again (and write results.csv)."""
     from bioxen.outdir import staged_files
     from bioxen.report.metrics import read_results
-    from bioxen.runtime.simulate import read_json, simulate_build
+    from bioxen.buildspec import read_spec
+    from bioxen.runtime.simulate import simulate_build
 
     results = build_dir / "results.csv"
     table = read_results(results)
     if table is not None:
         return table
-    plan = read_json(build_dir / "outputs.json")["simulate"]
-    table = simulate_build(build_dir, plan["until_min"], plan["points"], plan["method"], plan["seed"])
+    plan = read_spec(build_dir).simulate
+    table = simulate_build(build_dir, plan.until_min, plan.points, plan.method, plan.seed)
     with staged_files(results) as (staged,):
         table.to_csv(staged, index=False)
     return table

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from bioxen.buildspec import BuildSpec, ControlEntry, coerce
 from bioxen.report.metrics import intended_shares
 from bioxen.runtime.summary import STARVED_SHARE
 
@@ -77,7 +78,7 @@ def _host_traces(figure: go.Figure, table: pd.DataFrame) -> None:
                              row=row, col=1)
 
 
-def _mark_commands(figure: go.Figure, control, switches, colours: dict[str, str]) -> None:
+def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switches, colours: dict[str, str]) -> None:
     """Timed commands as dashed lines on every panel, hoverable triangles under the first, and
     each measured context switch as a band in its VM's colour."""
     if not control:
@@ -85,7 +86,7 @@ def _mark_commands(figure: go.Figure, control, switches, colours: dict[str, str]
     minutes = {(s["at_min"], s["command"], s["vm"]): s["minutes"] for s in switches}
     texts = []
     for entry in control:
-        at, command, vm = entry["at_min"], entry["command"], entry.get("vm") or ""
+        at, command, vm = entry.at_min, entry.command, entry.vm or ""
         figure.add_vline(x=at, line={"dash": "dash", "color": "grey", "width": 1}, row="all", col=1)
         switch = minutes.get((at, command, vm))
         texts.append(f"{at:g} min: {command} {vm}" + (f" (switch {switch:g} min)" if switch is not None else ""))
@@ -95,15 +96,16 @@ def _mark_commands(figure: go.Figure, control, switches, colours: dict[str, str]
         if len(control) <= LABELLED_COMMANDS:
             figure.add_annotation(x=at, y=1, yref="y domain", text=f"{command} {vm}", textangle=-90, showarrow=False,
                                   xanchor="right", yanchor="top", font={"size": 10, "color": "grey"}, row=1, col=1)
-    figure.add_trace(go.Scatter(x=[e["at_min"] for e in control], y=[0] * len(control), mode="markers",
+    figure.add_trace(go.Scatter(x=[e.at_min for e in control], y=[0] * len(control), mode="markers",
                                 name="commands", legendgroup="commands", hovertext=texts, hoverinfo="text",
                                 marker={"symbol": "triangle-up", "size": 10, "color": "grey"}), row=1, col=1)
 
 
-def timecourses(table: pd.DataFrame, spec: dict, switches=()) -> go.Figure:
-    """The run's time courses (module docstring). ``spec``: the build's outputs.json;
-    ``switches``: metrics.json's ``context_switch_min.each``."""
-    vms = list(spec["vms"])
+def timecourses(table: pd.DataFrame, spec: BuildSpec | dict, switches=()) -> go.Figure:
+    """The run's time courses (module docstring). ``spec``: the build's (or outputs.json's JSON
+    object); ``switches``: metrics.json's ``context_switch_min.each``."""
+    spec = coerce(spec)
+    vms = list(spec.vms)
     colours = vm_colours(vms)
     figure = make_subplots(rows=len(PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.04,
                            subplot_titles=[title for title, _, _ in PANELS])
@@ -115,7 +117,7 @@ def timecourses(table: pd.DataFrame, spec: dict, switches=()) -> go.Figure:
     for row, (_, unit, scale) in enumerate(PANELS, 1):
         figure.update_yaxes(title_text=unit, type=scale, row=row, col=1)
     figure.update_xaxes(title_text="time (min)", row=len(PANELS), col=1)
-    _mark_commands(figure, spec.get("control", []), switches, colours)
+    _mark_commands(figure, spec.control, switches, colours)
     figure.update_layout(template=TEMPLATE, height=240 * len(PANELS), hovermode="x unified",
                          margin={"t": 40}, legend={"title": {"text": "click: hide/show"}, "groupclick": "togglegroup"})
     return figure

@@ -13,6 +13,7 @@ import json
 
 import pandas as pd
 
+from bioxen.buildspec import BuildSpec
 from bioxen.report import figures
 
 PNG_SCALE = 3          # the camera button's PNG: 3x the plot's size on screen (print resolution)
@@ -22,9 +23,9 @@ PNG_NOTE = ("Zoom by dragging (double-click resets), hover for values, click a l
             "beside <code>results.csv</code> by <code>bioxen simulate</code> and <code>bioxen run</code>{where}.")
 
 
-def plot_figures(table: pd.DataFrame, spec: dict, metrics: dict, isolation: dict | None,
+def plot_figures(table: pd.DataFrame, spec: BuildSpec | dict, metrics: dict, isolation: dict | None,
                  scaling: dict | None) -> dict:
-    """The report's figures by name (those with data)."""
+    """The report's figures by name (those with data); ``spec``: the build's, or outputs.json's JSON object."""
     switches = metrics.get("context_switch_min", {}).get("each", [])
     found = {"timecourses": figures.timecourses(table, spec, switches),
              "crosstalk": figures.crosstalk(isolation), "scaling": figures.scaling(scaling)}
@@ -41,7 +42,7 @@ def plot_divs(plots: dict, name: str) -> str:
     return "\n".join(f'<section class="plot">{div}</section>' for div in divs)
 
 
-def render(name: str, table: pd.DataFrame, spec: dict, metrics: dict, rows, isolation: dict | None,
+def render(name: str, table: pd.DataFrame, spec: BuildSpec, metrics: dict, rows, isolation: dict | None,
            scaling: dict | None, png: str | None = None) -> str:
     """The page. ``png``: the name of the static figure beside the report, if there is one."""
     plots = plot_divs(plot_figures(table, spec, metrics, isolation, scaling), name)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bioxen.buildspec import BuildSpec, coerce
 from bioxen.errors import Location, SimulationError
 from bioxen.runtime.summary import STARVED_SHARE, context_switches
 
@@ -75,11 +76,11 @@ def check_table(table: pd.DataFrame, source: str = "the results table", columns=
         raise SimulationError(f"{source}: time_min must be finite and in order", hint=RESIMULATE)
 
 
-def needed_columns(spec: dict) -> list[str]:
+def needed_columns(spec: BuildSpec) -> list[str]:
     """The results columns :func:`compute` reads for a build's outputs.json."""
     found = ["ribosomes_translating", "translation_aa_per_min", "hypervisor_ribosomes_translating",
              "hypervisor_translation_aa_per_min", "hypervisor_protein_aa"]
-    for vm in spec["vms"]:
+    for vm in spec.vms:
         found += [f"{vm}_{q}" for q in ("translation_flux", "ribosomes_translating", "offtarget_flux",
                                         "foreign_proteolysis")]
     return found
@@ -120,15 +121,15 @@ def turn_switch_time(window: pd.DataFrame, vms) -> float | None:
     return float(np.mean(durations)) if durations else None
 
 
-def intended_shares(spec: dict) -> dict[str, float]:
+def intended_shares(spec: BuildSpec) -> dict[str, float]:
     """Each VM's intended share of the VMs' translation: 1/N under round robin, else its
     ribosome share (after the run's last SET_RESOURCE_LIMIT) over the VMs' total."""
-    vms = spec["vms"]
-    if spec.get("scheduler") == "round_robin":
+    vms = spec.vms
+    if spec.scheduler == "round_robin":
         return {vm: 1 / len(vms) for vm in vms}
-    shares = {vm: v["ribosome_share"] for vm, v in vms.items()}
-    for entry in spec.get("control", []):   # in time order: the shares in force at the end
-        shares.update(entry.get("ribosome_shares") or {})
+    shares = {vm: v.ribosome_share for vm, v in vms.items()}
+    for entry in spec.control:   # in time order: the shares in force at the end
+        shares.update(entry.ribosome_shares or {})
     total = sum(shares.values())
     return {vm: share / total for vm, share in shares.items()}
 
@@ -168,14 +169,15 @@ def viability(table: pd.DataFrame, intended: dict[str, float]) -> dict:
                        >= STARVED_SHARE * share).mean()) for vm, share in intended.items()}
 
 
-def compute(table: pd.DataFrame, spec: dict, isolation_report: dict | None = None,
+def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict | None = None,
             host_alone_doubling: float | None = None) -> dict:
-    """Every metric of one run (a JSON-ready dict)."""
+    """Every metric of one run (a JSON-ready dict); ``spec``: the build's, or outputs.json's JSON object."""
+    spec = coerce(spec)
     check_table(table, columns=needed_columns(spec))
     window = _window(table)
-    vms = list(spec["vms"])
+    vms = list(spec.vms)
     intended = intended_shares(spec)
-    switches = context_switches(table, spec.get("control", []))
+    switches = context_switches(table, spec.control)
 
     def mean_of(command):
         times = [s.minutes for s in switches if s.command == command and s.minutes is not None]
@@ -183,10 +185,10 @@ def compute(table: pd.DataFrame, spec: dict, isolation_report: dict | None = Non
     doubling = float(table["doubling_time_min"].iloc[-1])
     return {
         "window_min": [float(window["time_min"].iloc[0]), float(window["time_min"].iloc[-1])],
-        "hypervisor_tax": hypervisor_tax(window, spec["mass_aa"]),
+        "hypervisor_tax": hypervisor_tax(window, spec.mass_aa),
         "context_switch_min": {"pause": mean_of("PAUSE_VM"), "resume": mean_of("RESUME_VM"),
                                "round_robin_turn": turn_switch_time(window, vms)
-                               if spec.get("scheduler") == "round_robin" else None,
+                               if spec.scheduler == "round_robin" else None,
                                "each": [{"at_min": s.at, "command": s.command, "vm": s.vm, "minutes": s.minutes}
                                         for s in switches]},
         "fairness": fairness(window, intended),

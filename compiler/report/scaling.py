@@ -30,7 +30,7 @@ def scaled_design(design, copies: int):
 def sweep(policy: str | Path, max_vms: int, progress=None) -> dict:
     """Growth and throughput for 1..max_vms copies of the policy's first VM."""
     from bioxen import pipeline
-    from bioxen.backend.compile import outputs_spec
+    from bioxen.backend.compile import build_spec
     from bioxen.runtime.simulate import Outputs, simulate_sbml
     from bioxen.runtime.steady import host_alone
 
@@ -48,8 +48,8 @@ def sweep(policy: str | Path, max_vms: int, progress=None) -> dict:
         except BioxenError as exc:
             stop = {"vms": copies, "reason": f"cannot be built: {exc.errors[0].message}"}
             break
-        spec = outputs_spec(build)
-        table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]), until, 11)
+        spec = build_spec(build)
+        table = simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec.host, spec.vms), until, 11)
         end = table.iloc[-1]
         fluxes = [float(end[f"{vm.id}_translation_flux"]) for vm in build.design.vms]
         points.append({"vms": copies, "growth_rate_per_min": float(end["growth_rate_per_min"]),

@@ -30,18 +30,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bioxen.commands import COMMANDS, inducer_name
 from bioxen.errors import SimulationError
-from bioxen.rules.control import SETTINGS, assignments, inducer_name
+from bioxen.pools import orrna_parameter
 from bioxen.runtime.division import halve, partition
 from bioxen.runtime.failures import bngsim_values, check_finite, native_stderr, solver_failure, time_in
-from bioxen.runtime.limits import (MAX_AMOUNT, MAX_POINTS, ROUND_OFF, duration_minutes, finite, output_points,
-                                   step_minutes)
+from bioxen.runtime.limits import (MAX_AMOUNT, MAX_POINTS, ODE_TOLERANCE, ROUND_OFF, duration_minutes, finite,
+                                   output_points, step_minutes)
+from bioxen.runtime.session import Steering, VmStatus
 from bioxen.runtime.simulate import (METHODS, Outputs, advance, load_simulator, read_build, read_json, selections,
                                      tabulate)
 
 DOUBLED = math.log(2.0)
 MASS_TOLERANCE = 1e-6        # of ln(mass ratio): division happens at mass 2 to this precision
-ODE_TOLERANCE = 1e-8
 SEEDS = 2**31                # every engine takes a seed below this
 
 
@@ -62,7 +63,10 @@ def _prepared(net: Path):
 
 
 class _NetOde:
-    """bngsim ODE on model.net, kept between steps."""
+    """bngsim ODE on model.net, kept between steps (model.net has no events: the policy's timed
+    commands do not act)."""
+
+    timed_commands = False
 
     def __init__(self, build_dir: Path, species: list[str], amounts: np.ndarray | None, time: float):
         import bngsim
@@ -124,7 +128,10 @@ class _NetOde:
 
 
 class _Gillespie:
-    """libRoadRunner's Gillespie method on model.xml, in whole molecules."""
+    """libRoadRunner's Gillespie method on model.xml, in whole molecules (its events give the
+    policy's timed commands)."""
+
+    timed_commands = True
 
     def __init__(self, sbml: str, species: list[str], amounts: np.ndarray | None, time: float, seed):
         import libsbml
@@ -175,8 +182,9 @@ class Birth:
     log_mass: float = 0.0       # ln(birth mass / M)
 
 
-class Cell:
-    """One simulated cell of a compiled build (see the module docstring)."""
+class Cell(Steering):
+    """One simulated cell of a compiled build (see the module docstring); a
+    :class:`bioxen.runtime.session.Session`."""
 
     def __init__(self, build_dir: str | Path, method: str = "ode", seed: int | None = None,
                  amounts: np.ndarray | None = None, time: float = 0.0, birth: Birth = Birth(),
@@ -199,6 +207,11 @@ class Cell:
         self.log_mass = birth.log_mass if log_mass is None else log_mass     # ln(mass / M)
         self.watch = tuple(watch)
         self.history: list[pd.DataFrame] = []
+        self.sizing = self.spec.ribosome_pools
+        # every VM's ribosome share in force now (SET_RESOURCE_LIMIT, and the timed resizes SSA runs give)
+        self.ribosome_shares = {vm: spec.ribosome_share for vm, spec in self.spec.vms.items()}
+        if self.engine.timed_commands:
+            self.follow_timed_resizes(float("-inf"), time)
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -236,15 +249,29 @@ class Cell:
             raise SimulationError(f"the model has no parameter {name!r} to set")
         self.engine.set(name, finite(value, f"parameter {name}"))
 
-    def command(self, command: str, vm: str) -> None:
-        """A hypervisor command (CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM) given now: the same
-        parameters a timed command sets (:func:`bioxen.rules.control.assignments`)."""
-        if vm not in self.outputs.vms:
-            raise SimulationError(f"unknown VM '{vm}' (VMs: {', '.join(self.outputs.vms) or 'none'})")
-        if command not in SETTINGS:
-            raise SimulationError(f"unknown command '{command}' (expected one of: {', '.join(SETTINGS)})")
-        for name, level in assignments(command, vm).items():
+    # -- commands (bioxen.runtime.session.Steering) -------------------------------------------
+    def _level(self, parameter: str) -> float:
+        return self.engine.get(parameter)
+
+    def _set_levels(self, values) -> None:
+        for name, level in values.items():
             self.engine.set(name, level)
+
+    def status(self) -> dict[str, VmStatus]:
+        """GET_VM_STATUS for every VM, at the end of the last stretch run (a moment is run first
+        if none has been)."""
+        last = self.latest().iloc[-1]
+        amounts, index = self.amounts(), {sid: i for i, sid in enumerate(self.species)}
+        translating = max(float(last.get("ribosomes_translating", 0.0)), 1e-12)
+        statuses = {}
+        for vm, spec in self.spec.vms.items():
+            share = float(last[f"{vm}_ribosomes_translating"]) / translating \
+                if f"{vm}_ribosomes_translating" in last else 0.0
+            mass = sum(amounts[index[sid]] * length for sid, length in spec.protein_lengths_aa.items())
+            statuses[vm] = VmStatus(vm, self.health(vm, share), share, float(mass) / self.spec.mass_aa,
+                                    float(last[f"{vm}_protein_total"]), float(last[f"{vm}_translation_flux"]),
+                                    float(last.get(f"{vm}_fluorescence", np.nan)))
+        return statuses
 
     # -- time -------------------------------------------------------------------------------
     def ssa_cost(self, minutes: float):
@@ -264,8 +291,10 @@ class Cell:
         quantity, and ``mass_ratio``)."""
         duration = duration_minutes(duration, "run")
         points = min(MAX_POINTS, max(2, int(math.ceil(duration)) + 1)) if points is None else output_points(points)
-        selected = self._selected()
+        selected, start = self._selected(), self.time
         data = self.engine.advance(self.time + duration, points, selected)
+        if self.engine.timed_commands:
+            self.follow_timed_resizes(start, self.time)
         table = tabulate(data, selected, self.outputs)
         if self.watch:   # one frame for every watched quantity (thousands, when a program names a genome's genes)
             column = {name: i for i, name in enumerate(selected)}
@@ -278,6 +307,14 @@ class Cell:
         self.log_mass += float(growth[-1])
         self.history.append(table if not self.history else table.iloc[1:])
         return table
+
+    def advance(self, minutes) -> pd.DataFrame:
+        """Advance ``minutes`` (the Session protocol's name for :meth:`run`)."""
+        return self.run(minutes)
+
+    def latest(self) -> pd.DataFrame:
+        """The last stretch run (a moment's run if none yet), whose last row is now."""
+        return self.history[-1] if self.history else self.run(1e-6, points=2)
 
     def grow_until_division(self, limit: float = 600.0, step: float = 1.0) -> float:
         """Run until the mass has doubled since birth (to ``MASS_TOLERANCE`` in its logarithm);
@@ -294,10 +331,7 @@ class Cell:
         return self.time - start
 
     def _growth_now(self) -> float:
-        table = self.history[-1] if self.history else None
-        if table is not None and len(table):
-            return float(table["growth_rate_per_min"].iloc[-1])
-        return float(self.run(1e-6, points=2)["growth_rate_per_min"].iloc[-1])
+        return float(self.latest()["growth_rate_per_min"].iloc[-1])
 
     # -- division ---------------------------------------------------------------------------
     def divide(self, rng: np.random.Generator | None = None) -> tuple["Cell", "Cell"]:
@@ -332,9 +366,13 @@ class Cell:
         """An independent cell in this cell's state (same time, mass and lineage)."""
         twin = Cell(self.build_dir, self.method, seed, self.amounts(), self.time, self.birth, self.watch,
                     self.log_mass)
-        for vm in self.outputs.vms:
-            for command in ("create", "pause", "destroy"):
+        for vm in self.spec.vms:
+            for command in COMMANDS:
                 twin.set_parameter(inducer_name(command, vm), self.parameter(inducer_name(command, vm)))
+        if self.sizing is not None and self.ribosome_shares != twin.ribosome_shares:     # the pools as resized since
+            for pool in dict.fromkeys(self.sizing.pools.values()):
+                twin.set_parameter(orrna_parameter(pool), self.parameter(orrna_parameter(pool)))
+        twin.ribosome_shares = dict(self.ribosome_shares)
         return twin
 
 

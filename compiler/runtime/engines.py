@@ -30,9 +30,7 @@ run goes: libRoadRunner's SSA in legs along the output grid (``SSA_LEGS``), othe
 """
 from __future__ import annotations
 
-import ast
 import logging
-import math
 import re
 import subprocess
 import tempfile
@@ -45,10 +43,12 @@ import libsbml
 import numpy as np
 import pandas as pd
 
+from bioxen.backend.bngl import bngl_species, with_actions  # noqa: F401  (bngl_species: re-exported)
+from bioxen.buildspec import BuildSpec, read_spec
 from bioxen.errors import SimulationError
 from bioxen.runtime.failures import (bngsim_values, check_finite, native_stderr, sbml_values, solver_failure,
                                      time_in)
-from bioxen.runtime.limits import duration_minutes, output_points
+from bioxen.runtime.limits import ODE_TOLERANCE, duration_minutes, output_points
 from bioxen.runtime.simulate import (METHODS, Outputs, advance, inventories, load_simulator, read_build,
                                      read_json, read_manifest, read_text, selections, tabulate)
 
@@ -63,7 +63,6 @@ logger = logging.getLogger(__name__)
 # Equal at ~125 species; from ~200 bngsim is faster and the gap widens. Below, libRoadRunner
 # stays: it is the reference engine (the live hypervisor runs on it) and either takes < 1 s.
 SPARSE_FROM_SPECIES = 200
-ODE_TOLERANCE = 1e-8          # relative and absolute, as simulate.load_simulator gives libRoadRunner
 # bngsim's own defaults derive an analytical Jacobian (45 s at 914 species, growing faster than
 # the network) and, from 256 species, compile the right-hand side with the system C compiler
 # into ~/.cache/bngsim (minutes, cold). A difference-quotient Jacobian, coloured over the
@@ -300,7 +299,7 @@ def _bngsim_result_reader(result) -> Callable[[str], np.ndarray | None]:
 def _bngsim(build_dir: Path, selected, until, points, method, seed, progress=None) -> np.ndarray:
     import bngsim
 
-    if _uses_net(build_dir, read_json(build_dir / "outputs.json"), method):
+    if _uses_net(build_dir, read_spec(build_dir), method):
         return _bngsim_net(build_dir, selected, until, points, method, seed, progress)
     sbml, reverse_of = read_text(build_dir / "model.xml"), {}
     if method == "ssa":
@@ -344,9 +343,9 @@ def _net_reactions(text: str) -> dict[str, list[tuple[int, list[int], float, str
     return found
 
 
-def _uses_net(build_dir: Path, spec: dict, method: str) -> bool:
+def _uses_net(build_dir: Path, spec: BuildSpec, method: str) -> bool:
     """ODE runs without timed commands read model.net (the .net form has no events)."""
-    return method == "ode" and (build_dir / "model.net").is_file() and not spec.get("control")
+    return method == "ode" and (build_dir / "model.net").is_file() and not spec.control
 
 
 @lru_cache(maxsize=8)
@@ -446,139 +445,18 @@ def _copasi_failure(exc: SimulationError, build_dir: Path, until: float, points:
 
 # -- BNG2.pl on model.bngl ------------------------------------------------------------------------
 
-_MONOMER = re.compile(r"(\w+)\((.*)\)")
-
-
-def _site(name: str, value) -> str:
-    if value is None:
-        return name
-    if isinstance(value, int):
-        return f"{name}!{value}"
-    if isinstance(value, str):
-        return f"{name}~{value}"
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return _site(name, value[0]) + (f"!{value[1]}" if value[1] is not None else "")
-    if isinstance(value, list) and all(isinstance(bond, int) for bond in value):
-        return name + "".join(f"!{bond}" for bond in value)
-    raise ValueError(f"site {name}={value!r}")
-
-
-def bngl_species(pysb_species: str) -> str:
-    """A PySB species (an SBML species' name) in BNGL:
-    ``mRNA_x(rib=1, sd='o1') % ribosome(mrna=1)`` -> ``mRNA_x(rib!1,sd~o1).ribosome(mrna!1)``."""
-    monomers = []
-    for part in pysb_species.split(" % "):
-        match = _MONOMER.fullmatch(part.strip())
-        try:
-            call = ast.parse(f"_({match.group(2)})", mode="eval").body
-            sites = [_site(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
-        except (AttributeError, SyntaxError, ValueError) as exc:
-            raise SimulationError(f"cannot write species '{pysb_species}' in BNGL") from exc
-        monomers.append(f"{match.group(1)}({','.join(sites)})")
-    return ".".join(monomers)
-
-
-def _rename(node: libsbml.ASTNode, model: libsbml.Model, observable: Callable[[str], str]) -> None:
-    """Species -> their observables, compartments -> their sizes, throughout ``node``."""
-    if node.isName():
-        if model.getSpecies(node.getName()) is not None:
-            node.setName(observable(node.getName()))
-        elif model.getCompartment(node.getName()) is not None:
-            node.setValue(model.getCompartment(node.getName()).getSize())
-    for i in range(node.getNumChildren()):
-        _rename(node.getChild(i), model, observable)
-
-
-def _law(model: libsbml.Model, reaction: libsbml.Reaction, observable: Callable[[str], str]) -> str:
-    """A reaction's SBML kinetic law as a BNGL expression over Species observables."""
-    law = reaction.getKineticLaw().getMath().deepCopy()
-    _rename(law, model, observable)
-    return libsbml.formulaToL3String(law)
-
-
-@dataclass
-class _Readout:
-    """What a BNGL file gains so that BNG2.pl's .gdat holds every selected quantity."""
-
-    observables: list[str]
-    functions: list[str]
-    column: dict[str, str]    # selected name -> .gdat column
-
-
-def _readout(model: libsbml.Model, selected: list[str]) -> _Readout:
-    readout = _Readout([], [], {"time": "time"})
-    species_observable: dict[str, str] = {}
-
-    def observable(sid: str) -> str:
-        if sid not in species_observable:
-            species_observable[sid] = f"bioxen_species_{len(species_observable)}"
-            pattern = bngl_species(model.getSpecies(sid).getName())
-            readout.observables.append(f"  Species {species_observable[sid]} {pattern}")
-        return species_observable[sid]
-
-    for index, name in enumerate(n for n in selected if n != "time"):
-        if model.getSpecies(name) is not None:
-            readout.column[name] = observable(name)
-            continue
-        reaction = model.getReaction(name)
-        formula = _law(model, reaction, observable) if reaction is not None else name
-        readout.column[name] = f"bioxen_selected_{index}"
-        readout.functions.append(f"  bioxen_selected_{index}() {formula}")
-    return readout
-
-
-def _insert_block(bngl: str, block: str, lines: list[str]) -> str:
-    if not lines:
-        return bngl
-    if f"end {block}" in bngl:
-        return bngl.replace(f"end {block}", "\n".join(lines) + f"\nend {block}", 1)
-    return bngl.replace("end model", f"begin {block}\n" + "\n".join(lines) + f"\nend {block}\n\nend model", 1)
-
-
-def _number(value: float) -> str:
-    return repr(float(value)).removesuffix(".0")
-
-
-def _segments(control: list[dict], until: float) -> list[tuple[float, float, dict[str, float]]]:
-    """(start, end, parameters set at start) between the timed commands (outputs.json)."""
-    times = sorted({c["at_min"] for c in control if 0 < c["at_min"] < until})
-    bounds = [0.0] + times + [until]
-    return [(start, end, {k: v for c in control if (c["at_min"] == start if start > 0 else c["at_min"] <= 0)
-                          for k, v in c["assignments"].items()})
-            for start, end in zip(bounds, bounds[1:])]
-
-
-def _actions(control, until, points, method, seed, initial: dict[str, str]) -> list[str]:
-    grid = np.linspace(0.0, until, points)
-    lines = ["begin actions", "  generate_network({overwrite=>1})"]
-    lines += [f'  setConcentration("{pattern}",{amount})' for pattern, amount in initial.items()]
-    for index, (start, end, applied) in enumerate(_segments(control, until)):
-        lines += [f'  setParameter("{name}",{_number(level)})' for name, level in applied.items()]
-        times = [start] + [t for t in grid if start < t < end and not math.isclose(t, end)] + [end]
-        if len(times) < 3:
-            times.insert(1, (start + end) / 2)   # BNG2.pl wants three sample times or more
-        more = ",continue=>1" if index else (f",seed=>{int(seed) % 2**31}" if seed is not None else "")
-        tolerance = f",atol=>{ODE_TOLERANCE / 100:g},rtol=>{ODE_TOLERANCE / 100:g}" if method == "ode" else ""
-        lines.append(f'  simulate({{method=>"{method}",t_start=>{_number(start)},print_functions=>1,'
-                     f"sample_times=>[{','.join(_number(t) for t in times)}]{tolerance}{more}}})")
-    return lines + ["end actions"]
-
-
 def _bngl_for_run(build_dir: Path, selected, until, points, method, seed) -> tuple[str, dict[str, str]]:
+    """model.bngl rewritten for this run (:func:`bioxen.backend.bngl.with_actions`), and the .gdat
+    column of each selected quantity."""
     if not (build_dir / "model.bngl").is_file():
         raise SimulationError(f"{build_dir} has no model.bngl", hint="compile with --formats bngl")
-    doc = libsbml.readSBMLFromString(read_text(build_dir / "model.xml"))
-    model = doc.getModel()
-    readout = _readout(model, selected)
+    model = libsbml.readSBMLFromString(read_text(build_dir / "model.xml")).getModel()
     initial = {}
     if method == "ssa":
         original = {s.getId(): s.getInitialAmount() for s in model.getListOfSpecies()}
-        initial = {bngl_species(model.getSpecies(sid).getName()): _number(amount)
-                   for sid, amount in whole_molecules(model).items() if amount or original.get(sid)}
-    bngl = re.sub(r"\nbegin actions\n.*?\nend actions\n?", "\n", read_text(build_dir / "model.bngl"), flags=re.S)
-    bngl = _insert_block(_insert_block(bngl, "observables", readout.observables), "functions", readout.functions)
-    control = read_json(build_dir / "outputs.json").get("control", [])
-    return bngl + "\n" + "\n".join(_actions(control, until, points, method, seed, initial)) + "\n", readout.column
+        initial = {sid: amount for sid, amount in whole_molecules(model).items() if amount or original.get(sid)}
+    return with_actions(read_text(build_dir / "model.bngl"), model, selected, read_spec(build_dir).control, until,
+                        points, method, seed, initial, ODE_TOLERANCE / 100 if method == "ode" else None)
 
 
 def _read_gdat(path: Path, until: float, points: int) -> pd.DataFrame:

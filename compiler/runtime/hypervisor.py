@@ -4,12 +4,14 @@
     >>> hv.run("2 h"); hv.pause("vm2"); hv.run("30 min"); hv.status()["vm2"].health   # doctest: +SKIP
     'paused'
 
-Commands set the same model parameters that timed policy commands set by SBML
-events (one map from a command to its parameters,
-:func:`bioxen.rules.control.assignments`), so a command given live and the same
+Commands (:class:`bioxen.runtime.session.Steering`, shared with a
+:class:`~bioxen.runtime.cell.Cell`) set the same model parameters that timed policy
+commands set by SBML events (one map from a command to its parameters,
+:func:`bioxen.commands.assignments`), so a command given live and the same
 command given in the policy give the same trajectory. The runtime keeps every
 VM's current ribosome share (SET_RESOURCE_LIMIT sizes every pool from all of
-them), following the build's timed resizes as the run passes them. State is
+them) in its own state, never in the build's spec (which nothing changes after it is
+written), following the build's timed resizes as the run passes them. State is
 saved as versioned JSON (species amounts, inducers, pool sizes, shares, time)
 tied to the model's hash; a state file is checked whole before any of it is applied, so a
 refused one changes nothing.
@@ -19,41 +21,26 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from bioxen.commands import inducer_name
 from bioxen.errors import CommandError
-from bioxen.rules.control import RESIZE, SETTINGS, assignments, inducer_name
-from bioxen.rules.ribosomes import INVENTORY, PoolSizing
-from bioxen.runtime.limits import duration_minutes, finite, points_for, step_minutes
-from bioxen.runtime.summary import STARVED_SHARE
+from bioxen.rules.ribosomes import INVENTORY
+from bioxen.runtime.limits import duration_minutes, points_for, step_minutes
+from bioxen.runtime.session import Steering, VmStatus
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, restore_inventories, selections, tabulate
 from bioxen.runtime.state import STATE_VERSION, StateModel, check_state, read_state
 
-RESOURCES = ("ribosomes",)
 
-
-@dataclass(frozen=True)
-class VmStatus:
-    """GET_VM_STATUS: what one VM is doing now."""
-
-    vm: str
-    health: str               # viable, starved, paused, destroyed, or dormant (not yet created)
-    translation_share: float  # of all translating ribosomes (cpu usage)
-    proteome_share: float     # of the cell's protein mass (memory usage)
-    protein: float            # molecules
-    translation_flux: float   # proteins per minute
-    fluorescence: float       # mature reporter molecules
-
-
-class Hypervisor:
-    """A compiled design being simulated; advance it with :meth:`run`, steer it with commands."""
+class Hypervisor(Steering):
+    """A compiled design being simulated in libRoadRunner; advance it with :meth:`run`, steer it with
+    commands (a :class:`bioxen.runtime.session.Session`)."""
 
     def __init__(self, build_dir: str | Path, step: float = 1.0):
         self.build_dir = Path(build_dir)
-        sbml, self.spec = read_build(self.build_dir)
+        sbml, self.spec = read_build(self.build_dir)     # the build's spec, never changed
         self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
         self.outputs = Outputs.from_spec(self.spec)
         self.step = step_minutes(step, CommandError)      # minutes between output points
@@ -61,9 +48,10 @@ class Hypervisor:
         self.time = 0.0
         self._selected = selections(self.outputs)
         self.history: list[pd.DataFrame] = []
-        pools = self.spec.get("ribosome_pools")
-        self.sizing = PoolSizing(**pools) if pools else None
-        self._follow_timed_resizes(float("-inf"), 0.0)
+        self.sizing = self.spec.ribosome_pools
+        # every VM's ribosome share in force now (SET_RESOURCE_LIMIT and the timed resizes change it)
+        self.ribosome_shares = {vm: spec.ribosome_share for vm, spec in self.spec.vms.items()}
+        self.follow_timed_resizes(float("-inf"), 0.0)
 
     @classmethod
     def from_build(cls, build_dir: str | Path, step: float = 1.0) -> "Hypervisor":
@@ -85,18 +73,13 @@ class Hypervisor:
         length = duration_minutes(duration, "run", CommandError)
         data = advance(self.rr, self.time, self.time + length, points_for(length, self.step, CommandError),
                        self._selected)
-        self._follow_timed_resizes(self.time, self.time + length)
+        self.follow_timed_resizes(self.time, self.time + length)
         self.time += length
         table = tabulate(data, self._selected, self.outputs)
         self.history.append(table if not self.history else table.iloc[1:])
         return table
 
-    def _follow_timed_resizes(self, start: float, end: float) -> None:
-        """The build's SBML events resized the pools in (start, end]: take the shares they set."""
-        for entry in self.spec.get("control", ()):
-            if entry["command"] == RESIZE and start < entry["at_min"] <= end:
-                for vm, share in entry["ribosome_shares"].items():
-                    self.outputs.vms[vm]["ribosome_share"] = share
+    advance = run       # the Session protocol's name
 
     def results(self) -> pd.DataFrame:
         """Every stretch run so far, as one table."""
@@ -108,67 +91,12 @@ class Hypervisor:
         return hypervisor_html(self)
 
     # -- commands -----------------------------------------------------------------------
-    def _check_vm(self, vm: str) -> None:
-        if not isinstance(vm, str) or vm not in self.outputs.vms:
-            raise CommandError(f"unknown VM '{vm}' (VMs: {', '.join(self.outputs.vms) or 'none'})")
-        if self.rr[inducer_name("destroy", vm)] >= 0.5:
-            raise CommandError(f"VM '{vm}' is destroyed; it takes no further commands")
+    def _level(self, parameter: str) -> float:
+        return self.rr[parameter]
 
-    def command(self, command: str, vm: str) -> None:
-        """Apply a hypervisor command (CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM) now."""
-        if command == RESIZE:
-            raise CommandError(f"{RESIZE} needs a resource and a share",
-                               hint=f"use set_resource_limit('{vm}', 'ribosomes', share)")
-        if not isinstance(command, str) or command not in SETTINGS:
-            raise CommandError(f"unknown command {command!r} (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
-        self._check_vm(vm)
-        self._apply(assignments(command, vm))
-
-    def _apply(self, values: dict[str, float]) -> None:
+    def _set_levels(self, values) -> None:
         for parameter, level in values.items():
             self.rr[parameter] = level
-
-    def create(self, vm: str) -> None:
-        """CREATE_VM: start a slot compiled dormant (its genes and its ribosome pool switch on)."""
-        self._check_vm(vm)
-        if self.rr[inducer_name("create", vm)] >= 0.5:
-            raise CommandError(f"VM '{vm}' is already running",
-                               hint="only a slot compiled with `start: dormant` can be created")
-        self.command("CREATE_VM", vm)
-
-    def pause(self, vm: str) -> None:
-        self.command("PAUSE_VM", vm)
-
-    def resume(self, vm: str) -> None:
-        self.command("RESUME_VM", vm)
-
-    def destroy(self, vm: str) -> None:
-        self.command("DESTROY_VM", vm)
-
-    def set_resource_limit(self, vm: str, resource: str, share: float) -> None:
-        """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes.
-
-        Pools split ribosomal protein as their rRNAs' transcription, so every pool's o-rRNA
-        transcription is set from every orthogonal VM's share by the law that sized them
-        (:func:`bioxen.rules.ribosomes.pool_transcription`), as a timed command would.
-        """
-        share = finite(share, "ribosome share", CommandError)
-        if not isinstance(resource, str) or resource not in RESOURCES:
-            raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
-        self._check_vm(vm)
-        if self.sizing is None:
-            raise CommandError(f"{self.build_dir} has no pool sizing in outputs.json",
-                               hint="recompile the policy with this version of bioxen")
-        if vm not in self.sizing.pools:
-            raise CommandError(f"VM '{vm}' runs on host ribosomes; its ribosome share is not a pool to resize",
-                               hint="put the VM on an orthogonal pool (ribosomes: {pool: orthogonal})")
-        shares = {name: self.outputs.vms[name]["ribosome_share"] for name in self.sizing.pools}
-        total = sum(dict(shares, **{vm: share}).values())
-        if not 0 < share < 1 or total >= 1:
-            raise CommandError(f"ribosome share {share!r} for '{vm}' must be in (0, 1) and leave the host "
-                               f"some (orthogonal shares would sum to {total:g})")
-        self._apply(assignments(RESIZE, vm, share, shares, self.sizing))
-        self.outputs.vms[vm]["ribosome_share"] = share
 
     def migrate(self, vm: str, other: "Hypervisor") -> None:
         """MIGRATE_VM: move the VM's molecules into the same slot of ``other`` and stop it here.
@@ -184,7 +112,7 @@ class Hypervisor:
             raise CommandError(f"cannot migrate '{vm}' into the host it runs in")
         self._check_vm(vm)
         other._check_vm(vm)
-        mine, theirs = self.outputs.vms[vm]["species"], other.outputs.vms[vm]["species"]
+        mine, theirs = self.spec.vms[vm].species, other.spec.vms[vm].species
         if mine != theirs:
             raise CommandError(f"cannot migrate '{vm}': the other model has no compatible slot "
                                f"({len(set(mine) ^ set(theirs))} of its species differ)",
@@ -208,21 +136,11 @@ class Hypervisor:
         rr, translating = self.rr, max(self.rr["ribosomes_translating"], 1e-12)
         statuses = {}
         for vm, spec in self.outputs.vms.items():
-            share = rr[spec["ribosomes_translating"]] / translating if spec["ribosomes_translating"] else 0.0
-            mass = sum(rr[sid] * length for sid, length in spec["protein_lengths_aa"].items())
-            flux = sum(rr[r] for r in spec["elongation_reactions"])
-            if rr[inducer_name("destroy", vm)] >= 0.5:
-                health = "destroyed"
-            elif rr[inducer_name("create", vm)] < 0.5:
-                health = "dormant"
-            elif rr[inducer_name("pause", vm)] >= 0.5:
-                health = "paused"
-            elif share < STARVED_SHARE * spec["ribosome_share"]:
-                health = "starved"
-            else:
-                health = "viable"
-            statuses[vm] = VmStatus(vm, health, share, mass / self.spec["mass_aa"],
-                                    rr[spec["protein_total"]] if spec["protein_total"] else 0.0, flux,
+            share = rr[spec.ribosomes_translating] / translating if spec.ribosomes_translating else 0.0
+            mass = sum(rr[sid] * length for sid, length in spec.protein_lengths_aa.items())
+            flux = sum(rr[r] for r in spec.elongation_reactions)
+            statuses[vm] = VmStatus(vm, self.health(vm, share), share, mass / self.spec.mass_aa,
+                                    rr[spec.protein_total] if spec.protein_total else 0.0, flux,
                                     rr[f"{vm}_fluorescence"])
         return statuses
 
@@ -234,7 +152,7 @@ class Hypervisor:
         amounts = self.rr.model.getFloatingSpeciesAmounts()
         state = {"bioxen_state": STATE_VERSION, "build": str(self.build_dir), "model_sha256": self.model_sha256,
                  "time_min": self.time, "parameters": self._settable(),
-                 "ribosome_shares": {vm: spec["ribosome_share"] for vm, spec in self.outputs.vms.items()},
+                 "ribosome_shares": dict(self.ribosome_shares),
                  "species": {sid: float(v) for sid, v in zip(species, amounts)}}
         path = Path(path)
         if path.is_dir():
@@ -267,7 +185,7 @@ class Hypervisor:
     def _snapshot(self) -> dict:
         return {"parameters": self._settable(), "species": dict(zip(self.rr.model.getFloatingSpeciesIds(),
                                                                      self.rr.model.getFloatingSpeciesAmounts())),
-                "ribosome_shares": {vm: spec["ribosome_share"] for vm, spec in self.outputs.vms.items()},
+                "ribosome_shares": dict(self.ribosome_shares),
                 "time_min": self.time}
 
     def _restore(self, state: dict) -> None:
@@ -276,5 +194,4 @@ class Hypervisor:
         self.rr.model.setFloatingSpeciesAmounts([state["species"][sid] for sid in self.rr.model.getFloatingSpeciesIds()])
         self.time = float(state["time_min"])
         self.rr.model.setTime(self.time)
-        for vm, share in state["ribosome_shares"].items():
-            self.outputs.vms[vm]["ribosome_share"] = share
+        self.ribosome_shares.update(state["ribosome_shares"])

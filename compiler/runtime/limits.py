@@ -28,6 +28,9 @@ MIN_MINUTES = 1e-9         # 60 ns: shorter stretches are below what the solvers
 MAX_POINTS = 1_000_000
 MAX_AMOUNT = 1e12          # molecules of one species: a million times E. coli's whole proteome
 ROUND_OFF = 1e-6           # molecules: an ODE solver's amounts may dip this far below 0
+# relative and absolute tolerance of every runtime ODE solver (libRoadRunner's CVODE, bngsim;
+# BNG2.pl runs 100 times tighter); model.omex's SED-ML states the same for CVODE
+ODE_TOLERANCE = 1e-8
 
 
 def is_number(value) -> bool:

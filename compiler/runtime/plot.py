@@ -8,12 +8,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
-def plot_timecourse(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+def plot_timecourse(table: pd.DataFrame, path: str | Path, title: str = "", *, vms) -> Path:
+    """The host's doubling time, free ribosomes and energy, and each of ``vms`` (the build's VM
+    ids, :attr:`bioxen.buildspec.BuildSpec.vms`) protein and translation, into ``path``."""
     figure = Figure(figsize=(10, 7), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(2, 2, sharex=True)
     t = table["time_min"] / 60
-    vms = [c[: -len("_protein_total")] for c in table.columns if c.endswith("_protein_total")]
+    vms = list(vms)
     axes[0, 0].plot(t, table["doubling_time_min"], color="k")
     axes[0, 0].set_ylabel("host doubling time (min)")
     axes[0, 1].plot(t, table["ribosomes_free"], label="free ribosomes")

@@ -13,19 +13,21 @@ genes' translating ribosomes, translation (aa/min) and protein (aa).
 """
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+# read_text, read_json and REBUILD are also this module's: every build file is read as the spec is
+from bioxen.buildspec import REBUILD, BuildSpec, VmSpec, coerce, read_json, read_spec, read_text  # noqa: F401
 from bioxen.errors import Location, SimulationError
 from bioxen.runtime.failures import check_finite, native_stderr, roadrunner_values, solver_failure, time_in
+from bioxen.runtime.limits import ODE_TOLERANCE
 
 METHODS = ("ode", "ssa")
-REBUILD = "recompile the policy with `bioxen compile POLICY -o DIR`"
 
 
 class ResultsTable(pd.DataFrame):
@@ -40,12 +42,18 @@ class ResultsTable(pd.DataFrame):
 
 @dataclass(frozen=True)
 class Outputs:
-    """What to read out of a model (from a build's outputs.json)."""
+    """What to read out of a model (from a build's outputs.json, :class:`bioxen.buildspec.BuildSpec`).
+    Each VM's entry is a :class:`~bioxen.buildspec.VmSpec` (one given in its JSON form is read as one)."""
 
-    host: dict
-    vms: dict
-    hypervisor: dict | None = None   # gene -> elongation reactions, translating species, proteins
-    crosstalk: dict | None = None    # what simulated cross-contamination is read from
+    host: Mapping[str, str]
+    vms: Mapping[str, VmSpec]
+    hypervisor: Mapping | None = None   # gene -> elongation reactions, translating species, proteins
+    crosstalk: Mapping | None = None    # what simulated cross-contamination is read from
+
+    def __post_init__(self):
+        if any(not isinstance(v, VmSpec) for v in self.vms.values()):
+            object.__setattr__(self, "vms", {vm: v if isinstance(v, VmSpec) else VmSpec.from_dict(v, where=f"vms.{vm}")
+                                             for vm, v in self.vms.items()})
 
     @classmethod
     def host_only(cls) -> "Outputs":
@@ -53,13 +61,14 @@ class Outputs:
         return cls(dict(HOST_OUTPUTS), {})
 
     @classmethod
-    def from_spec(cls, spec: dict) -> "Outputs":
-        """Everything a build's outputs.json names."""
-        return cls(spec["host"], spec["vms"], spec.get("hypervisor"), spec.get("crosstalk"))
+    def from_spec(cls, spec: BuildSpec | Mapping) -> "Outputs":
+        """Everything a build's spec names (the spec, or outputs.json's JSON object)."""
+        spec = coerce(spec)
+        return cls(spec.host, spec.vms, spec.hypervisor, spec.crosstalk)
 
     @classmethod
     def read(cls, build_dir: Path) -> "Outputs":
-        return cls.from_spec(read_json(Path(build_dir) / "outputs.json"))
+        return cls.from_spec(read_spec(Path(build_dir)))
 
     @property
     def detailed(self) -> bool:
@@ -104,27 +113,27 @@ def _whole_molecules(rr) -> None:
     rr.reset()
 
 
-def _pool_free(spec: dict) -> str:
-    return "ribosomes_free" if spec["pool"] == "host" else f"ribosomes_free_{spec['pool']}"
+def _pool_free(spec: VmSpec) -> str:
+    return "ribosomes_free" if spec.pool == "host" else f"ribosomes_free_{spec.pool}"
 
 
 def _detail_selections(outputs: Outputs) -> list[str]:
     found = ["ribosomes_translating", "elongation_rate", "energy_use_rate_constant"]
     for vm, spec in outputs.vms.items():
-        found += [spec["ribosomes_translating"], spec["essential_protein"], _pool_free(spec), f"{vm}_fluorescence"]
+        found += [spec.ribosomes_translating, spec.essential_protein, _pool_free(spec), f"{vm}_fluorescence"]
         cross = outputs.crosstalk["vms"][vm]
-        found += cross["offtarget_elongations"] + cross["foreign_proteolysis"] + [cross["tagged"]]
+        found += [*cross["offtarget_elongations"], *cross["foreign_proteolysis"], cross["tagged"]]
     found += outputs.crosstalk["host_offtarget_elongations"]
     for gene in outputs.hypervisor.values():
-        found += gene["elongation_reactions"] + list(gene["translating"]) + list(gene["proteins_aa"])
+        found += [*gene["elongation_reactions"], *gene["translating"], *gene["proteins_aa"]]
     return found
 
 
 def selections(outputs: Outputs) -> list[str]:
     """The model quantities a results table is made from, time first (each once)."""
     host = [outputs.host[k] for k in ("growth_rate", "ribosomes_free", "energy")]
-    proteins = [v["protein_total"] for v in outputs.vms.values() if v["protein_total"]]
-    elongations = [r for v in outputs.vms.values() for r in v["elongation_reactions"]]
+    proteins = [v.protein_total for v in outputs.vms.values() if v.protein_total]
+    elongations = [r for v in outputs.vms.values() for r in v.elongation_reactions]
     found = ["time"] + host + proteins + elongations + (_detail_selections(outputs) if outputs.detailed else [])
     return list(dict.fromkeys(name for name in found if name))
 
@@ -144,11 +153,11 @@ def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None
     table["translation_aa_per_min"] = column["energy_use_rate_constant"] * table["energy"]
     for vm, spec in outputs.vms.items():
         cross = outputs.crosstalk["vms"][vm]
-        table[f"{vm}_ribosomes_translating"] = column[spec["ribosomes_translating"]] \
-            if spec["ribosomes_translating"] else 0.0
+        table[f"{vm}_ribosomes_translating"] = column[spec.ribosomes_translating] \
+            if spec.ribosomes_translating else 0.0
         table[f"{vm}_pool_free"] = column[_pool_free(spec)]
         table[f"{vm}_fluorescence"] = column[f"{vm}_fluorescence"]
-        table[f"{vm}_essential_protein"] = column[spec["essential_protein"]] if spec["essential_protein"] else np.nan
+        table[f"{vm}_essential_protein"] = column[spec.essential_protein] if spec.essential_protein else np.nan
         table[f"{vm}_offtarget_flux"] = _sum(column, cross["offtarget_elongations"], n)
         table[f"{vm}_foreign_proteolysis"] = _sum(column, cross["foreign_proteolysis"], n) * column[cross["tagged"]]
     table["host_offtarget_flux"] = _sum(column, outputs.crosstalk["host_offtarget_elongations"], n)
@@ -173,8 +182,8 @@ def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.Data
     table["ribosomes_free"] = column[outputs.host["ribosomes_free"]]
     table["energy"] = column[outputs.host["energy"]]
     for vm, spec in outputs.vms.items():
-        table[f"{vm}_protein_total"] = column[spec["protein_total"]] if spec["protein_total"] else 0.0
-        flux = sum((column[r] for r in spec["elongation_reactions"]), np.zeros(len(data)))
+        table[f"{vm}_protein_total"] = column[spec.protein_total] if spec.protein_total else 0.0
+        flux = sum((column[r] for r in spec.elongation_reactions), np.zeros(len(data)))
         table[f"{vm}_translation_flux"] = flux
     if outputs.detailed:
         _detail_columns(table, column, outputs)
@@ -202,8 +211,8 @@ def load_simulator(sbml: str, method: str = "ode", seed: int | None = None, init
         if seed is not None:
             rr.getIntegrator().setValue("seed", int(seed))
     else:
-        rr.getIntegrator().setValue("relative_tolerance", 1e-8)
-        rr.getIntegrator().setValue("absolute_tolerance", 1e-8)
+        rr.getIntegrator().setValue("relative_tolerance", ODE_TOLERANCE)
+        rr.getIntegrator().setValue("absolute_tolerance", ODE_TOLERANCE)
     return rr
 
 
@@ -242,55 +251,9 @@ def simulate_sbml(sbml: str, outputs: Outputs, until: float, points: int = 361,
     return tabulate(advance(rr, 0, until, points, selected), selected, outputs)
 
 
-def read_text(path: Path, what: str = "") -> str:
-    """A build file's text, or an error naming the file."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SimulationError(f"cannot read {path}: {exc.strerror or exc}", hint=REBUILD) from None
-    except UnicodeDecodeError as exc:
-        raise SimulationError(f"{path} is not text (byte {exc.start} is not UTF-8){what}", Location(str(path)),
-                              REBUILD) from None
-
-
-def read_json(path: Path) -> dict:
-    """A build's JSON file as a dict, or an error naming the file and the spot."""
-    text = read_text(path)
-    try:
-        found = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SimulationError(f"{path.name} is not valid JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno),
-                              REBUILD) from None
-    except RecursionError:
-        raise SimulationError(f"{path.name} is nested too deeply to read", Location(str(path)), REBUILD) from None
-    if not isinstance(found, dict):
-        raise SimulationError(f"{path.name} holds a JSON {type(found).__name__}, not an object", Location(str(path)),
-                              REBUILD)
-    return found
-
-
-def _check_spec(spec: dict, path: Path) -> None:
-    """outputs.json names what the runtime reads: the host's quantities and each VM's."""
-    def wrong(what: str) -> SimulationError:
-        return SimulationError(f"{path.name} is not a build's outputs: {what}", Location(str(path)), REBUILD)
-
-    host, vms = spec.get("host"), spec.get("vms")
-    if not isinstance(host, dict) or not all(isinstance(host.get(k), str) for k in ("growth_rate", "ribosomes_free",
-                                                                                     "energy")):
-        raise wrong("'host' must name growth_rate, ribosomes_free and energy")
-    if not isinstance(vms, dict) or not all(isinstance(v, dict) for v in vms.values()):
-        raise wrong("'vms' must map each VM to its outputs")
-    if not isinstance(spec.get("control", []), list):
-        raise wrong("'control' must be a list of timed commands")
-    try:
-        selections(Outputs.from_spec(spec))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise wrong(f"missing or malformed {exc}") from None
-
-
-def read_build(build_dir: str | Path) -> tuple[str, dict]:
-    """A build's SBML text and its outputs.json, or an error saying it is not a build (or which
-    of its files is unreadable)."""
+def read_build(build_dir: str | Path) -> tuple[str, BuildSpec]:
+    """A build's SBML text and its spec (outputs.json, checked whole), or an error saying it is not
+    a build (or which of its files is unreadable)."""
     build_dir = Path(build_dir)
     model = build_dir / "model.xml"
     if not model.is_file() or not (build_dir / "outputs.json").is_file():
@@ -299,9 +262,7 @@ def read_build(build_dir: str | Path) -> tuple[str, dict]:
     sbml = read_text(model)
     if "<sbml" not in sbml[:4096]:
         raise SimulationError(f"{model} is not an SBML model", Location(str(model)), REBUILD)
-    spec = read_json(build_dir / "outputs.json")
-    _check_spec(spec, build_dir / "outputs.json")
-    return sbml, spec
+    return sbml, read_spec(build_dir)
 
 
 def read_manifest(build_dir: str | Path) -> dict | None:

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bioxen.buildspec import ControlEntry
+
 STEADY_WINDOW = 0.1      # last 10% of the run
 STEADY_TOLERANCE = 0.01  # relative change over that window
 STARVED_SHARE = 0.1      # translation share below this fraction of the VM's intended share: starved
@@ -55,15 +57,12 @@ def relative_change(series: pd.Series, time: pd.Series) -> float:
     return float((window.max() - window.min()) / scale)
 
 
-def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None, control=()) -> RunSummary:
-    """What a run achieved; ``control`` is outputs.json's list of timed commands."""
-    vms = []
-    for column in table.columns:
-        if column.endswith("_protein_total"):
-            vm = column[: -len("_protein_total")]
-            vms.append(VmSummary(vm, float(table[column].iloc[-1]),
-                                 float(table[f"{vm}_translation_flux"].iloc[-1]),
-                                 relative_change(table[column], table["time_min"])))
+def summarize(table: pd.DataFrame, host_alone: pd.DataFrame | None = None,
+              control: tuple[ControlEntry, ...] = (), *, vms) -> RunSummary:
+    """What a run achieved; ``control``: the build's timed commands (:attr:`BuildSpec.control`);
+    ``vms``: the build's VM ids (:attr:`BuildSpec.vms`), whose columns the table has."""
+    vms = [VmSummary(vm, float(table[f"{vm}_protein_total"].iloc[-1]), float(table[f"{vm}_translation_flux"].iloc[-1]),
+                     relative_change(table[f"{vm}_protein_total"], table["time_min"])) for vm in vms]
     alone = float(host_alone["doubling_time_min"].iloc[-1]) if host_alone is not None else None
     return RunSummary(float(table["doubling_time_min"].iloc[-1]), alone, tuple(vms),
                       context_switches(table, control))
@@ -73,11 +72,13 @@ PAUSED_BELOW, RESUMED_AT = 0.1, 0.9
 
 
 def context_switches(table: pd.DataFrame, control) -> tuple[ContextSwitch, ...]:
-    """The context-switch time of every PAUSE_VM and RESUME_VM in ``control`` (dicts with
-    ``at_min``, ``command`` and ``vm``), against the VM's flux just before its last pause."""
+    """The context-switch time of every PAUSE_VM and RESUME_VM in ``control`` (the build's timed
+    commands, :class:`~bioxen.buildspec.ControlEntry` or their JSON form), against the VM's flux
+    just before its last pause."""
     switches, before_pause = [], {}
-    for entry in sorted(control, key=lambda c: c["at_min"]):
-        vm, at, command = entry["vm"], entry["at_min"], entry["command"]
+    control = [entry if isinstance(entry, ControlEntry) else ControlEntry.from_dict(entry) for entry in control]
+    for entry in sorted(control, key=lambda c: c.at_min):
+        vm, at, command = entry.vm, entry.at_min, entry.command
         if command not in ("PAUSE_VM", "RESUME_VM") or f"{vm}_translation_flux" not in table:
             continue
         earlier = table[table["time_min"] <= at]   # the flux at the command is still its old level

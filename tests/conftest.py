@@ -191,7 +191,12 @@ def _keep_text_encoding():
 # fixtures are built once, and the longest files start first instead of holding one worker at
 # the end while the other waits.
 LONGEST_FIRST = (
-    "test_genome_scale_clients.py",   # three Syn3A VMs: compile, bngsim 2 h, libRoadRunner load (~4 min)
+    "test_genome_scale_clients.py",   # three Syn3A VMs: compile, bngsim 2 h, libRoadRunner load (~3 min)
+    "test_notebook.py",               # both notebooks (~3 min)
+    "test_api.py", "test_sweep.py", "test_scheduler.py", "test_syn3a.py", "test_output_safety.py",
+    "test_readme.py", "test_hostile_inputs.py", "test_engines.py", "test_hostile_runtime.py", "test_api_fuzz.py",
+    "test_cluster.py", "test_language.py", "test_install.py", "test_report.py",
+)
     "test_output_safety.py",          # compiles stopped at random moments (~3.5 min)
     "test_hostile_inputs.py", "test_api.py", "test_notebook.py", "test_hostile_runtime.py", "test_readme.py",
     "test_syn3a.py", "test_language.py", "test_engines.py", "test_scheduler.py", "test_sweep.py",

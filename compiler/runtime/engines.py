@@ -216,6 +216,12 @@ def whole_molecules(model: libsbml.Model) -> dict[str, float]:
 
 def ssa_sbml(sbml: str) -> tuple[str, dict[str, str]]:
     """The model for a stochastic run: whole molecules, reversible reactions split."""
+    text, reverse_of = _ssa_sbml(sbml)
+    return text, dict(reverse_of)
+
+
+@lru_cache(maxsize=2)
+def _ssa_sbml(sbml: str) -> tuple[str, dict[str, str]]:
     doc = libsbml.readSBMLFromString(sbml)
     whole_molecules(doc.getModel())
     reverse_of = split_reversible(doc.getModel())
@@ -273,6 +279,15 @@ def _bngsim_failure(exc: Exception, native: str, model, simulator=None) -> Simul
 
 
 def _bngsim_load(sbml: str):
+    """bngsim's model of ``sbml``: a fresh copy (``clone``, 7 ms) of the one this process loaded
+    last for that text. The runs of an ensemble on one worker load the model once: loading took
+    0.64 s of a 1.5 s SSA run of the Syn3A subsystem VM. A run advances the model it is given, so
+    each run gets its own copy."""
+    return _bngsim_loaded(sbml).clone()
+
+
+@lru_cache(maxsize=2)
+def _bngsim_loaded(sbml: str):
     import bngsim
 
     _check_libsbml()

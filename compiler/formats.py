@@ -11,10 +11,11 @@ reason in the manifest (``formats_refused``).
 """
 from __future__ import annotations
 
+from bioxen.env import env_number
 from bioxen.errors import CompileError, FormatRefused
 
 __all__ = ["ALL", "OPTIONAL", "FORMATS", "DEFAULT_FORMATS", "FormatRefused", "check_formats",
-           "formats_to_write"]
+           "formats_to_write", "refuse_above"]
 
 ALL = "all"
 OPTIONAL = ("bngl", "net", "dna", "nfsim", "vcml", "antimony", "omex", "copasi")
@@ -51,3 +52,25 @@ def formats_to_write(formats) -> tuple[tuple[str, ...], bool]:
     """
     formats = check_formats(formats)
     return (FORMATS, True) if formats == (ALL,) else (formats, False)
+
+
+def reaction_limit(variable: str, default: int) -> int:
+    """The most reactions a format is written for: ``variable`` (a whole number above 0) or ``default``."""
+    return env_number(variable, int, default,
+                      lambda text: CompileError(f"{variable} must be a whole number above 0, got {text!r}"),
+                      accept=lambda number: number > 0)
+
+
+def refuse_above(tool: str, reactions: int | None, variable: str, default: int, measured: str) -> None:
+    """Raise :class:`FormatRefused` when a network of ``reactions`` is more than ``tool``'s
+    reader handles in reasonable time (the limit: :func:`reaction_limit`); ``measured`` says
+    why, with the times measured. Checked before the tool starts, so nothing waits on it.
+
+    >>> refuse_above("COPASI", 176, "BIOXEN_UNSET_EXAMPLE", 10_000, "its import grows as reactions x elements")
+    """
+    limit = reaction_limit(variable, default)
+    if reactions is not None and reactions > limit:
+        raise FormatRefused(f"{tool}: {reactions:,} reactions is more than its SBML reader handles in reasonable "
+                            f"time (limit {limit:,}; {measured})",
+                            hint=f"compile at operon or subsystem resolution for {tool}, load model.xml into it "
+                                 f"yourself, or raise {variable}")

@@ -118,11 +118,11 @@ vms:
 @pytest.fixture(scope="session")
 def syn3a_three_vms_gene(shared, tmp_path_factory) -> dict:
     """models/policies/syn3a_three_vms.yaml at gene resolution (three whole Syn3A genomes: 9,743
-    species, 29,083 reactions), compiled once: {"policy": its policy, "build": the directory
-    holding model.xml, model.net and the JSON files}."""
+    species, 29,083 reactions), compiled once by ``bioxen compile --formats all``: {"policy": its
+    policy, "build": the build directory, "output": what the command printed}."""
     from ruamel.yaml import YAML
-    from bioxen.backend.compile import compile_design, write_files
-    from bioxen.frontend import read_design
+    from typer.testing import CliRunner
+    from bioxen.cli import app
 
     directory = tmp_path_factory.mktemp("syn3a_three_vms_gene")
     yaml = YAML(typ="safe")
@@ -137,10 +137,11 @@ def syn3a_three_vms_gene(shared, tmp_path_factory) -> dict:
         env.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
         env.setenv("BIOXEN_OFFLINE", "1")
         env.setenv("BIOXEN_CACHE_DIR", str(directory / "cache"))
-        build = compile_design(read_design(directory / "syn3a_three_vms_gene.yaml"))
-        (directory / "build").mkdir()
-        write_files(build, directory / "build", ("sbml", "net"))
-    return {"policy": directory / "syn3a_three_vms_gene.yaml", "build": directory / "build"}
+        compiled = CliRunner().invoke(app, ["compile", str(directory / "syn3a_three_vms_gene.yaml"),
+                                            "-o", str(directory / "build"), "--formats", "all"])
+    assert compiled.exit_code == 0, compiled.output
+    return {"policy": directory / "syn3a_three_vms_gene.yaml", "build": directory / "build",
+            "output": compiled.output}
 
 
 SMALL_SIMULATE = "simulate:\n  until: 6 h\n  points: 73\n"
@@ -196,11 +197,6 @@ LONGEST_FIRST = (
     "test_api.py", "test_sweep.py", "test_scheduler.py", "test_syn3a.py", "test_output_safety.py",
     "test_readme.py", "test_hostile_inputs.py", "test_engines.py", "test_hostile_runtime.py", "test_api_fuzz.py",
     "test_cluster.py", "test_language.py", "test_install.py", "test_report.py",
-)
-    "test_output_safety.py",          # compiles stopped at random moments (~3.5 min)
-    "test_hostile_inputs.py", "test_api.py", "test_notebook.py", "test_hostile_runtime.py", "test_readme.py",
-    "test_syn3a.py", "test_language.py", "test_engines.py", "test_scheduler.py", "test_sweep.py",
-    "test_install.py", "test_report.py", "test_api_fuzz.py", "test_cluster.py",
 )
 
 

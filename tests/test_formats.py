@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from bioxen.backend import compile as backend
 from bioxen.backend.compile import compile_design, write_build
 from bioxen.backend.formats import FORMATS, FormatRefused
+from bioxen.errors import CompileError
+from bioxen.formats import reaction_limit
 from bioxen.backend.nfsim import nfsim_path, write_nfsim_xml
 from bioxen.cli import app
 from bioxen.frontend import read_design
@@ -118,25 +120,31 @@ def test_nfsim_xml_runs_in_nfsim_where_network_free_simulation_applies(tmp_path)
     assert data[0, 1] == 500 and data[-1, 1] < 500    # monomers polymerise
 
 
-def test_copasi_beyond_its_importers_reach_is_refused_under_all_and_named(small_policy, tmp_path, monkeypatch):
-    """model.cps comes from COPASI's own SBML import, which grows as reactions x elements: past
-    the limit (set low here, on a 176-reaction design) ``all`` lists it as refused with the
-    reason, and ``--formats copasi`` fails before COPASI starts, writing nothing."""
-    from bioxen.backend import copasi
+def test_formats_beyond_their_readers_reach_are_refused_under_all_and_named(small_policy, tmp_path, monkeypatch):
+    """model.cps and model.ant come from COPASI's and libAntimony's own SBML readers, which grow
+    faster than the network: past their limits (set low here, on a 176-reaction design) ``all``
+    lists them as refused with the reason, and naming one fails before the tool starts, writing
+    nothing."""
+    from bioxen.backend import antimony, copasi
 
     monkeypatch.setenv(copasi.LIMIT_VARIABLE, "100")
+    monkeypatch.setenv(antimony.LIMIT_VARIABLE, "150")
     monkeypatch.setattr(copasi, "_basico", lambda *a: pytest.fail("COPASI started on a refused model"))
+    monkeypatch.setattr(antimony, "to_antimony", lambda *a: pytest.fail("libAntimony started on a refused model"))
     out = tmp_path / "out"
     result = runner.invoke(app, ["compile", str(small_policy), "-o", str(out), "--formats", "all"])
     assert result.exit_code == 0, result.output
     refused = json.loads((out / "manifest.json").read_text())["formats_refused"]
-    assert set(refused) == {"nfsim", "copasi"}
-    assert refused["copasi"].startswith("COPASI: 176 reactions is more than its SBML importer handles")
-    assert not (out / "model.cps").exists() and build_problems(out, exact=True) == []
+    assert set(refused) == {"nfsim", "copasi", "antimony"}
+    assert refused["copasi"].startswith("COPASI: 176 reactions is more than its SBML reader handles")
+    assert "limit 150" in refused["antimony"]
+    assert not (out / "model.cps").exists() and not (out / "model.ant").exists()
+    assert build_problems(out, exact=True) == []
     named = runner.invoke(app, ["compile", str(small_policy), "-o", str(tmp_path / "named"), "--formats", "copasi",
                                 "--no-cache"])
     assert named.exit_code == 1 and "limit 100" in " ".join(named.output.split())
+    assert "BIOXEN_COPASI_MAX_REACTIONS" in " ".join(named.output.split())
     assert not (tmp_path / "named").exists()
     monkeypatch.setenv(copasi.LIMIT_VARIABLE, "many")
-    with pytest.raises(Exception, match="BIOXEN_COPASI_MAX_REACTIONS must be a whole number above 0"):
-        copasi.reaction_limit()
+    with pytest.raises(CompileError, match="BIOXEN_COPASI_MAX_REACTIONS must be a whole number above 0"):
+        reaction_limit(copasi.LIMIT_VARIABLE, 10)

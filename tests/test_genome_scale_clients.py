@@ -150,3 +150,22 @@ def test_roadrunner_observables_and_partial_sums_are_bngsims(roadrunner_run, bng
     for j, name in enumerate(names):
         np.testing.assert_allclose(roadrunner_run["values"][:, j], bngsim_run["values"][name],
                                    rtol=VALUE_RTOL, atol=1e-300, err_msg=name)
+
+
+def test_formats_all_writes_every_format_that_applies_to_the_genome_scale_design(syn3a_three_vms_gene):
+    """``bioxen compile --formats all`` on the three-VM genome: every format that applies is written
+    and checked, and the three whose readers cannot take this size say why, before starting."""
+    from bioxen.outdir import build_problems
+
+    build = syn3a_three_vms_gene["build"]
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["formats"] == ["sbml", "bngl", "net", "dna", "vcml", "omex"]
+    refused = manifest["formats_refused"]
+    assert set(refused) == {"nfsim", "antimony", "copasi"}
+    assert refused["copasi"].startswith("COPASI: 29,083 reactions is more than its SBML reader handles")
+    assert refused["antimony"].startswith("Antimony: 29,083 reactions")
+    assert "NFsim refuses it" in refused["nfsim"]
+    said = " ".join(syn3a_three_vms_gene["output"].split())
+    assert all(f"{name} not written" in said for name in refused)
+    assert build_problems(build, exact=True) == []
+    assert manifest["timings_s"]["write_copasi"] < 1 and manifest["timings_s"]["write_antimony"] < 1

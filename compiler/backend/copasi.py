@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bioxen.env import env_number
-from bioxen.errors import CompileError, FormatRefused, SimulationError
+from bioxen.errors import CompileError, SimulationError
+from bioxen.formats import refuse_above
 
 QUANTITY_UNIT = "#"              # molecules: what the SBML's substance unit "item" means
 ODE_TOLERANCE = 1e-9             # relative and absolute (LSODA)
@@ -65,27 +65,14 @@ def copasi_model(sbml: str | Path):
         locale.setlocale(locale.LC_CTYPE, _CTYPE)   # COPASI's calls reset it too
 
 
-def reaction_limit() -> int:
-    """The most reactions model.cps is written for (``BIOXEN_COPASI_MAX_REACTIONS``, else
-    :data:`COPASI_MAX_REACTIONS`)."""
-    return env_number(LIMIT_VARIABLE, int, COPASI_MAX_REACTIONS,
-                      lambda text: CompileError(f"{LIMIT_VARIABLE} must be a whole number above 0, got {text!r}"),
-                      accept=lambda number: number > 0)
-
-
 def write_cps(sbml_path: Path, cps_path: Path, plan=None, reactions: int | None = None) -> Path:
     """model.cps: COPASI's file for the model in ``sbml_path``; with a simulation ``plan``
     (``until`` in min, ``points``) its time-course task is set to the policy's run. A network of
-    more than :func:`reaction_limit` ``reactions`` is refused (:class:`FormatRefused`) before
+    more than :data:`COPASI_MAX_REACTIONS` ``reactions`` (:func:`bioxen.formats.refuse_above`) is refused (:class:`FormatRefused`) before
     COPASI starts on it."""
-    limit = reaction_limit()
-    if reactions is not None and reactions > limit:
-        raise FormatRefused(
-            f"COPASI: {reactions:,} reactions is more than its SBML importer handles in reasonable time "
-            f"(limit {limit:,}: its name lookup grows as reactions x elements; 6,985 reactions took 196-235 s, "
-            f"29,083 did not finish in 20 min)",
-            hint=f"compile at operon or subsystem resolution for COPASI, open model.xml in COPASI yourself, "
-                 f"or raise {LIMIT_VARIABLE}")
+    refuse_above("COPASI", reactions, LIMIT_VARIABLE, COPASI_MAX_REACTIONS,
+                 "its import grows as reactions x elements: 6,985 reactions took 196-235 s, 29,083 did not "
+                 "finish in 20 min")
     basico = _basico(CompileError)
     with copasi_model(Path(sbml_path)) as model:
         basico.set_model_name(model.getModel().getSBMLId() or Path(sbml_path).stem, model=model)

@@ -92,3 +92,13 @@ def test_bngsim_on_model_net_matches_libroadrunner_on_model_xml(tmp_path, small_
         worst = max(worst, float(np.nanmax(np.abs(ours - theirs)) / scale))
     print(f"worst column difference, bngsim on model.net vs libRoadRunner: {worst:.2g}")
     assert worst < 1e-4
+
+
+def test_the_bngl_model_is_pysbs_own_export(small_policy):
+    """model.bngl's model block is exactly what pysb.export writes: BioXen only grows PySB's text
+    in place (linear time; pysb.export took 42 s for three Syn3A VMs: benchmarks/README.md)."""
+    from pysb.export import export
+    from bioxen.backend.bngl import bngl_model
+
+    model = compile_design(read_design(small_policy)).builder.model
+    assert bngl_model(model) == export(model, "bngl")

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pysb.export import export
+from bioxen.backend.bngl import bngl_model
 from pysb.pathfinder import get_path
 
 from bioxen.backend.formats import FormatRefused
@@ -71,7 +71,7 @@ def write_nfsim_xml(model, path: Path, timeout: float = 600) -> Path:
                             hint=INSTEAD)
     with tempfile.TemporaryDirectory(prefix="bioxen-nfsim-") as work:
         work = Path(work)
-        (work / "model.bngl").write_text(export(model, "bngl") + "\nbegin actions\n  writeXML()\nend actions\n")
+        (work / "model.bngl").write_text(bngl_model(model) + "\nbegin actions\n  writeXML()\nend actions\n")
         run = _run(["perl", get_path("bng"), "model.bngl"], work, timeout, "BNG2.pl writing NFsim XML")
         written = work / "model.xml"
         if run.returncode != 0 or not written.is_file():

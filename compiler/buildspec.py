@@ -2,19 +2,27 @@
 
 The back end writes it (:func:`bioxen.backend.compile.build_spec`, :func:`write_spec`); every
 reader goes through :func:`read_spec` (or :meth:`BuildSpec.from_dict`), which checks the whole
-file and names the key that is missing or malformed. The JSON is stamped with ``SPEC_VERSION``
-under ``SPEC_KEY``; a file written by another version is refused with a request to recompile.
-Everything is frozen (mappings are read-only views, lists are tuples): nothing changes a spec
-after it is written, and what changes while a model runs (time, ribosome shares in force,
-inducers) lives in the runtime session (:mod:`bioxen.runtime.session`).
+file (pydantic: unknown keys refused, no text or true/false for a number) and names the key that
+is missing or malformed. The JSON is stamped with ``SPEC_VERSION`` under ``SPEC_KEY``; a file
+written by another version is refused with a request to recompile. Everything is frozen (mappings
+are read-only views, lists are tuples): nothing changes a spec after it is written, and what
+changes while a model runs (time, ribosome shares in force, inducers) lives in the runtime
+session (:mod:`bioxen.runtime.session`).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Annotated, TypeVar, Union
+
+from pydantic import (AfterValidator, BeforeValidator, ConfigDict, GetPydanticSchema, StrictFloat, StrictInt,
+                      StrictStr, TypeAdapter, ValidationError, model_validator)
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 
 from bioxen.errors import Location, SimulationError
 from bioxen.pools import PoolSizing
@@ -22,143 +30,255 @@ from bioxen.pools import PoolSizing
 SPEC_KEY, SPEC_VERSION = "bioxen_build_spec", 1
 SPEC_FILE = "outputs.json"
 REBUILD = "recompile the policy with `bioxen compile POLICY -o DIR`"
-HOST_QUANTITIES = ("growth_rate", "ribosomes_free", "energy")
 
 
-@dataclass(frozen=True)
-class VmSpec:
-    """What to read out of the model for one VM (model quantity names), and its compiled settings."""
+# -- freezing ---------------------------------------------------------------------------------
 
-    protein_total: str                          # observable ("" when the VM makes no protein)
-    elongation_reactions: tuple[str, ...]       # every elongation of its mRNAs, each pool
-    pool: str                                   # "host" or its orthogonal pool ("o1", ...)
-    srna: str                                   # observable: free gate sRNA ("" without)
-    protease: str                               # observable: the VM's protease ("" without)
-    ribosomes_translating: str                  # observable: ribosomes on the VM's mRNAs
-    protein_lengths_aa: Mapping[str, float]     # protein species -> length (aa)
-    ribosome_share: float                       # as compiled (the runtime keeps the share in force)
-    orrna_transcription: str                    # parameter of its pool's o-rRNA ("" on host ribosomes)
-    species: Mapping[str, int]                  # its species -> ribosomes each holds (MIGRATE_VM)
-    essential_protein: str                      # observable ("" without)
-    priority: int
+def frozen(value):
+    """JSON data (or a spec's part) made read-only: objects as mapping proxies, arrays as tuples."""
+    if dataclasses.is_dataclass(value):
+        value = _fields(value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
 
-    def to_dict(self) -> dict:
-        return {"protein_total": self.protein_total, "elongation_reactions": list(self.elongation_reactions),
-                "pool": self.pool, "srna": self.srna, "protease": self.protease,
-                "ribosomes_translating": self.ribosomes_translating,
-                "protein_lengths_aa": dict(self.protein_lengths_aa), "ribosome_share": self.ribosome_share,
-                "orrna_transcription": self.orrna_transcription, "species": dict(self.species),
-                "essential_protein": self.essential_protein, "priority": self.priority}
+
+def thawed(value):
+    """The JSON form of :func:`frozen` data and of a spec's parts."""
+    if isinstance(value, _Read):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value):
+        value = _fields(value)
+    if isinstance(value, Mapping):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thawed(v) for v in value]
+    return value
+
+
+def _fields(value) -> dict:
+    return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+
+
+# -- the JSON's types ---------------------------------------------------------------------------
+
+def _one_error(kind, handler):
+    """A number is an int or a float: one "number_type" error, not one per member of the union."""
+    return {**handler(kind), "custom_error_type": "number_type", "custom_error_message": "Input should be a number"}
+
+
+Text, Whole = StrictStr, StrictInt
+Number = Annotated[Union[StrictInt, StrictFloat], GetPydanticSchema(_one_error)]   # as written: 3 stays 3
+Names = tuple[Text, ...]
+
+
+Shape = TypeVar("Shape")
+ReadOnly = Annotated[Shape, BeforeValidator(thawed), AfterValidator(frozen)]   # checked, kept read-only
+
+
+SHAPE = ConfigDict(extra="forbid")
+EXPECTED = {"unexpected_keyword_argument": "no such key", "string_type": "text",
+            "int_type": "a whole number", "number_type": "a number", "tuple_type": "a list of names",
+            "dict_type": "an object", "dataclass_type": "an object", "none_required": "null"}
+
+
+def _malformed(source: Path, where: str, error: dict, shape, data) -> SimulationError:
+    """outputs.json's pydantic ``error`` (validating ``data`` as ``shape``) as the dotted key it is at
+    (below ``where``) and what was expected there."""
+    if error["type"] == "missing":     # what is expected: the error of a value no type admits, put there
+        probe = thawed(data)
+        place = probe
+        for part in error["loc"][:-1]:
+            place = place[part]
+        place[error["loc"][-1]] = Ellipsis
+        error = next((e for e in _errors(shape, probe) if e["loc"] == error["loc"]), error)
+    key = where
+    for part in error["loc"] + tuple((error.get("ctx") or {}).get("at", ())):
+        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+    return SimulationError(f"{source.name} is not a build's outputs: missing or malformed '{key or 'the whole file'}' "
+                           f"(expected {EXPECTED.get(error['type'], error['msg'])})", Location(str(source)), REBUILD)
+
+
+@cache
+def _adapter(shape) -> TypeAdapter:
+    return TypeAdapter(shape)
+
+
+def _errors(shape, data) -> list[dict]:
+    try:
+        _adapter(shape).validate_python(data)
+    except ValidationError as exc:
+        return exc.errors()
+    return []
+
+
+class _Read:
+    """A part of the spec, read from its JSON form and written as it."""
 
     @classmethod
-    def from_dict(cls, data, source: Path | str = SPEC_FILE, where: str = "vm") -> "VmSpec":
-        read = _Reader(source)
-        data = read.mapping(data, where)
-        return cls(read.text(data, f"{where}.protein_total"),
-                   read.texts(data, f"{where}.elongation_reactions"), read.text(data, f"{where}.pool"),
-                   read.text(data, f"{where}.srna"), read.text(data, f"{where}.protease"),
-                   read.text(data, f"{where}.ribosomes_translating"),
-                   read.numbers(data, f"{where}.protein_lengths_aa"), read.number(data, f"{where}.ribosome_share"),
-                   read.text(data, f"{where}.orrna_transcription"),
-                   read.numbers(data, f"{where}.species", whole=True), read.text(data, f"{where}.essential_protein"),
-                   read.whole(data, f"{where}.priority"))
+    def from_dict(cls, data, source: Path | str = SPEC_FILE, where: str = ""):
+        """The part of a spec in ``data`` (its JSON form, found at key ``where`` of ``source``), checked whole."""
+        try:
+            return _adapter(cls).validate_python(data)
+        except ValidationError as exc:
+            raise _malformed(Path(source), where, exc.errors()[0], cls, data) from None
+
+    def to_dict(self) -> dict:
+        """The JSON form."""
+        return {name: thawed(value) for name, value in _fields(self).items()}
 
 
-@dataclass(frozen=True)
-class ControlEntry:
+# -- the spec -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, config=SHAPE)
+class VmSpec(_Read):
+    """What to read out of the model for one VM (model quantity names), and its compiled settings."""
+
+    protein_total: Text                          # observable ("" when the VM makes no protein)
+    elongation_reactions: Names                  # every elongation of its mRNAs, each pool
+    pool: Text                                   # "host" or its orthogonal pool ("o1", ...)
+    srna: Text                                   # observable: free gate sRNA ("" without)
+    protease: Text                               # observable: the VM's protease ("" without)
+    ribosomes_translating: Text                  # observable: ribosomes on the VM's mRNAs
+    protein_lengths_aa: ReadOnly[Mapping[Text, Number]]   # protein species -> length (aa)
+    ribosome_share: Number                       # as compiled (the runtime keeps the share in force)
+    orrna_transcription: Text                    # parameter of its pool's o-rRNA ("" on host ribosomes)
+    species: ReadOnly[Mapping[Text, Whole]]      # its species -> ribosomes each holds (MIGRATE_VM)
+    essential_protein: Text                      # observable ("" without)
+    priority: Whole
+
+
+@dataclass(frozen=True, config=SHAPE)
+class ControlEntry(_Read):
     """One timed command of the policy and the model parameters it sets; a SET_RESOURCE_LIMIT
     also carries every orthogonal VM's share after it."""
 
-    at_min: float
-    command: str
-    vm: str
-    share: float | None
-    assignments: Mapping[str, float]
-    ribosome_shares: Mapping[str, float] | None = None
+    at_min: Number
+    command: Text
+    vm: Text
+    share: Number | None
+    assignments: ReadOnly[Mapping[Text, Number]]
+    ribosome_shares: ReadOnly[Mapping[Text, Number] | None] = None
 
     def to_dict(self) -> dict:
-        entry = {"at_min": self.at_min, "command": self.command, "vm": self.vm, "share": self.share,
-                 "assignments": dict(self.assignments)}
-        if self.ribosome_shares is not None:
-            entry["ribosome_shares"] = dict(self.ribosome_shares)
+        entry = super().to_dict()
+        if self.ribosome_shares is None:
+            del entry["ribosome_shares"]
         return entry
 
-    @classmethod
-    def from_dict(cls, data, source: Path | str = SPEC_FILE, where: str = "control[]") -> "ControlEntry":
-        read = _Reader(source)
-        data = read.mapping(data, where)
-        shares = data.get("ribosome_shares")
-        return cls(read.number(data, f"{where}.at_min"), read.text(data, f"{where}.command"),
-                   read.text(data, f"{where}.vm"),
-                   None if data.get("share") is None else read.number(data, f"{where}.share"),
-                   read.numbers(data, f"{where}.assignments"),
-                   None if shares is None else read.numbers(data, f"{where}.ribosome_shares"))
 
-
-@dataclass(frozen=True)
-class RunPlan:
+@dataclass(frozen=True, config=SHAPE)
+class RunPlan(_Read):
     """The policy's ``simulate:`` block: how long, how many points, which method, which seed."""
 
-    until_min: float
-    points: int
-    method: str
-    seed: int | None
-
-    def to_dict(self) -> dict:
-        return {"until_min": self.until_min, "points": self.points, "method": self.method, "seed": self.seed}
+    until_min: Number
+    points: Whole
+    method: Text
+    seed: Whole | None
 
 
-@dataclass(frozen=True)
-class BuildSpec:
+@dataclass(frozen=True, config=SHAPE)
+class Host:
+    """The model quantities read for the host: its growth rate, its free ribosomes and its energy
+    (:data:`bioxen.rules.host.HOST_OUTPUTS`)."""
+
+    growth_rate: Text
+    ribosomes_free: Text
+    energy: Text
+
+
+@dataclass(frozen=True, config=SHAPE)
+class Pools:
+    """outputs.json's form of :class:`bioxen.pools.PoolSizing` (read as one)."""
+
+    pools: ReadOnly[Mapping[Text, Text]]         # orthogonal VM id -> its pool
+    host_rrna: Number
+    saturation: Number
+
+
+@dataclass(frozen=True, config=SHAPE)
+class GeneAccount:
+    """A hypervisor gene's elongation reactions (every pool), the species holding ribosomes on its
+    mRNA (and how many) and its product species with their lengths (aa)."""
+
+    elongation_reactions: Names
+    translating: Mapping[Text, Number]
+    proteins_aa: Mapping[Text, Number]
+    length_aa: Number
+
+
+@dataclass(frozen=True, config=SHAPE)
+class CrosstalkVm:
+    """A VM's elongations on other pools, its tagged protein, and the other VMs' proteolysis of its tag."""
+
+    offtarget_elongations: Names
+    tagged: Text
+    foreign_proteolysis: Names
+
+
+@dataclass(frozen=True, config=SHAPE)
+class Crosstalk:
+    """What simulated cross-contamination is read from: each VM's, and the host's elongations on
+    orthogonal pools."""
+
+    vms: Mapping[Text, CrosstalkVm]
+    host_offtarget_elongations: Names
+
+
+def _pool_sizing(pools: Pools | None) -> PoolSizing | None:
+    return None if pools is None else PoolSizing(pools.pools, pools.host_rrna, pools.saturation)
+
+
+@dataclass(frozen=True, config=SHAPE)
+class BuildSpec(_Read):
     """A build's ``outputs.json`` (module docstring)."""
 
-    host: Mapping[str, str]                  # growth_rate, ribosomes_free, energy -> model quantity
-    mass_aa: float                           # the reference cell's protein mass M (aa)
-    vms: Mapping[str, VmSpec]
+    host: ReadOnly[Host]                         # growth_rate, ribosomes_free, energy -> model quantity
+    mass_aa: Number                              # the reference cell's protein mass M (aa)
+    vms: Annotated[Mapping[Text, VmSpec], AfterValidator(MappingProxyType)]
     simulate: RunPlan
-    ribosome_pools: PoolSizing | None        # what sizes the orthogonal pools (SET_RESOURCE_LIMIT)
-    control: tuple[ControlEntry, ...]        # the timed commands, in time order
-    scheduler: str
-    clock: Mapping | None = None             # the round-robin ring as designed (None without)
-    hypervisor: Mapping[str, Mapping] | None = None   # gene -> its reactions, translating species, proteins
-    crosstalk: Mapping | None = None         # what simulated cross-contamination is read from
+    # what sizes the orthogonal pools (SET_RESOURCE_LIMIT); a PoolSizing given is checked as its JSON form
+    ribosome_pools: Annotated[Pools | None, BeforeValidator(thawed), AfterValidator(_pool_sizing)]
+    control: tuple[ControlEntry, ...]            # the timed commands, in time order
+    scheduler: Text
+    clock: ReadOnly[Mapping[Text, object] | None] = None    # the round-robin ring as designed (None without)
+    hypervisor: ReadOnly[Mapping[Text, GeneAccount] | None] = None  # gene -> reactions, translating, proteins
+    crosstalk: ReadOnly[Crosstalk | None] = None            # what simulated cross-contamination is read from
+
+    @model_validator(mode="after")
+    def _crosstalk_of_every_vm(self):
+        missing = [vm for vm in self.vms if self.crosstalk is not None and vm not in self.crosstalk["vms"]]
+        if missing:
+            raise PydanticCustomError("bioxen_refused", "an object", {"at": ("crosstalk", "vms", missing[0])})
+        return self
 
     def to_dict(self) -> dict:
-        """The JSON form (today's outputs.json shape, stamped with the spec version)."""
-        pools = self.ribosome_pools
-        return {SPEC_KEY: SPEC_VERSION, "host": dict(self.host), "mass_aa": self.mass_aa,
-                "vms": {vm: spec.to_dict() for vm, spec in self.vms.items()},
-                "simulate": self.simulate.to_dict(),
-                "ribosome_pools": None if pools is None else {"pools": dict(pools.pools), "host_rrna": pools.host_rrna,
-                                                              "saturation": pools.saturation},
-                "control": [entry.to_dict() for entry in self.control], "scheduler": self.scheduler,
-                "clock": thawed(self.clock), "hypervisor": thawed(self.hypervisor),
-                "crosstalk": thawed(self.crosstalk)}
+        """The JSON form, stamped with the spec version."""
+        return {SPEC_KEY: SPEC_VERSION, **super().to_dict()}
 
     @classmethod
-    def from_dict(cls, data, source: Path | str = SPEC_FILE) -> "BuildSpec":
+    def from_dict(cls, data, source: Path | str = SPEC_FILE, where: str = "") -> "BuildSpec":
         """The spec in ``data`` (outputs.json's JSON object, read from ``source``), checked whole.
 
         A file stamped with another version is refused at once; an unstamped one is checked for
         shape first (a malformed file names its key) and then refused as written by an older bioxen.
         """
-        read = _Reader(source)
-        data = read.mapping(data, "")
-        version = data.get(SPEC_KEY)
+        version = data.get(SPEC_KEY) if isinstance(data, Mapping) else None
         if version is not None and (version != SPEC_VERSION or isinstance(version, bool)):
-            raise read.version(version)
-        spec = cls(read.host(data), read.number(data, "mass_aa"),
-                   MappingProxyType({vm: VmSpec.from_dict(v, source, f"vms.{vm}")
-                                     for vm, v in read.mapping(data.get("vms"), "vms").items()}),
-                   read.plan(data), read.pools(data),
-                   tuple(ControlEntry.from_dict(entry, source, f"control[{i}]")
-                         for i, entry in enumerate(read.sequence(data, "control"))),
-                   read.text(data, "scheduler"), read.optional(data, "clock"), read.hypervisor(data),
-                   read.crosstalk(data))
-        read.crosstalk_covers(spec)
+            raise _version(source, version)
+        spec = super().from_dict({k: v for k, v in data.items() if k != SPEC_KEY} if isinstance(data, Mapping)
+                                 else data, source, where)
         if version is None:
-            raise read.version(None)
+            raise _version(source, None)
         return spec
+
+
+def _version(source: Path | str, found) -> SimulationError:
+    written = "none" if found is None else f"{found!r:.40}"
+    return SimulationError(f"{Path(source).name} is not a build's outputs: written by bioxen spec {written}; "
+                           f"recompile (this bioxen reads spec {SPEC_VERSION})", Location(str(source)), REBUILD)
 
 
 def coerce(spec: BuildSpec | Mapping, source: Path | str = SPEC_FILE) -> BuildSpec:
@@ -204,160 +324,3 @@ def read_json(path: Path) -> dict:
         raise SimulationError(f"{path.name} holds a JSON {type(found).__name__}, not an object", Location(str(path)),
                               REBUILD)
     return found
-
-
-# -- freezing and checking ----------------------------------------------------------------------
-
-def frozen(value):
-    """JSON data made read-only: objects as mapping proxies, arrays as tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(frozen(v) for v in value)
-    return value
-
-
-def thawed(value):
-    """The JSON form of :func:`frozen` data."""
-    if isinstance(value, Mapping):
-        return {k: thawed(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thawed(v) for v in value]
-    return value
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-class _Reader:
-    """Reads outputs.json's values by dotted key, each error naming the file and the key."""
-
-    def __init__(self, source: Path | str):
-        self.source = Path(source)
-
-    def wrong(self, key: str, expected: str) -> SimulationError:
-        return SimulationError(f"{self.source.name} is not a build's outputs: missing or malformed '{key}' "
-                               f"(expected {expected})", Location(str(self.source)), REBUILD)
-
-    def version(self, found) -> SimulationError:
-        written = "none" if found is None else f"{found!r:.40}"
-        return SimulationError(f"{self.source.name} is not a build's outputs: written by bioxen spec {written}; "
-                               f"recompile (this bioxen reads spec {SPEC_VERSION})", Location(str(self.source)),
-                               REBUILD)
-
-    def _value(self, data, key: str):
-        return data.get(key.rsplit(".", 1)[-1]) if isinstance(data, Mapping) else None
-
-    def mapping(self, value, key: str) -> Mapping:
-        """``value`` itself (found at ``key``), which must be a JSON object."""
-        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-            raise self.wrong(key or "the whole file", "an object")
-        return value
-
-    def text(self, data, key: str) -> str:
-        value = self._value(data, key)
-        if not isinstance(value, str):
-            raise self.wrong(key, "text")
-        return value
-
-    def number(self, data, key: str) -> float:
-        value = self._value(data, key)
-        if not _is_number(value):
-            raise self.wrong(key, "a number")
-        return value
-
-    def whole(self, data, key: str) -> int:
-        value = self._value(data, key)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.wrong(key, "a whole number")
-        return value
-
-    def sequence(self, data, key: str) -> list:
-        value = self._value(data, key)
-        if not isinstance(value, list):
-            raise self.wrong(key, "a list")
-        return value
-
-    def texts(self, data, key: str) -> tuple[str, ...]:
-        value = self._value(data, key)
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise self.wrong(key, "a list of names")
-        return tuple(value)
-
-    def numbers(self, data, key: str, whole: bool = False) -> Mapping[str, float]:
-        value = self._value(data, key)
-        good = (lambda v: isinstance(v, int) and not isinstance(v, bool)) if whole else _is_number
-        if not isinstance(value, Mapping) or not all(isinstance(k, str) and good(v) for k, v in value.items()):
-            raise self.wrong(key, f"an object of {'whole numbers' if whole else 'numbers'} by name")
-        return MappingProxyType(dict(value))
-
-    def optional(self, data, key: str):
-        value = data.get(key)
-        if value is not None and not isinstance(value, Mapping):
-            raise self.wrong(key, "an object or null")
-        return frozen(value)
-
-    def host(self, data) -> Mapping[str, str]:
-        host = data.get("host")
-        if not isinstance(host, Mapping) or not all(isinstance(host.get(k), str) for k in HOST_QUANTITIES):
-            raise self.wrong("host", "an object naming growth_rate, ribosomes_free and energy")
-        return MappingProxyType(dict(host))
-
-    def plan(self, data) -> RunPlan:
-        plan = data.get("simulate")
-        if not isinstance(plan, Mapping):
-            raise self.wrong("simulate", "an object")
-        seed = plan.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise self.wrong("simulate.seed", "a whole number or null")
-        return RunPlan(self.number(plan, "simulate.until_min"), self.whole(plan, "simulate.points"),
-                       self.text(plan, "simulate.method"), seed)
-
-    def pools(self, data) -> PoolSizing | None:
-        pools = data.get("ribosome_pools")
-        if pools is None:
-            return None
-        if not isinstance(pools, Mapping) or not isinstance(pools.get("pools"), Mapping) \
-                or not all(isinstance(p, str) for p in pools["pools"].values()):
-            raise self.wrong("ribosome_pools.pools", "an object of pool names by VM")
-        return PoolSizing(MappingProxyType(dict(pools["pools"])), self.number(pools, "ribosome_pools.host_rrna"),
-                          self.number(pools, "ribosome_pools.saturation"))
-
-    def hypervisor(self, data) -> Mapping[str, Mapping] | None:
-        genes = data.get("hypervisor")
-        if genes is None:
-            return None
-        if not isinstance(genes, Mapping):
-            raise self.wrong("hypervisor", "an object of genes")
-        for gene, account in genes.items():
-            where = f"hypervisor.{gene}"
-            if not isinstance(account, Mapping):
-                raise self.wrong(where, "an object")
-            self.texts(account, f"{where}.elongation_reactions")
-            self.numbers(account, f"{where}.translating")
-            self.numbers(account, f"{where}.proteins_aa")
-            self.number(account, f"{where}.length_aa")
-        return frozen(genes)
-
-    def crosstalk(self, data) -> Mapping | None:
-        cross = data.get("crosstalk")
-        if cross is None:
-            return None
-        if not isinstance(cross, Mapping) or not isinstance(cross.get("vms"), Mapping):
-            raise self.wrong("crosstalk.vms", "an object of VMs")
-        self.texts(cross, "crosstalk.host_offtarget_elongations")
-        for vm, parts in cross["vms"].items():
-            where = f"crosstalk.vms.{vm}"
-            if not isinstance(parts, Mapping):
-                raise self.wrong(where, "an object")
-            self.texts(parts, f"{where}.offtarget_elongations")
-            self.texts(parts, f"{where}.foreign_proteolysis")
-            self.text(parts, f"{where}.tagged")
-        return frozen(cross)
-
-    def crosstalk_covers(self, spec: BuildSpec) -> None:
-        if spec.crosstalk is not None:
-            for vm in spec.vms:
-                if vm not in spec.crosstalk["vms"]:
-                    raise self.wrong(f"crosstalk.vms.{vm}", "an object")

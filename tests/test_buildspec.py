@@ -2,6 +2,8 @@
 and never changed by a run."""
 import dataclasses
 import json
+import re
+from collections.abc import Mapping
 
 import pytest
 
@@ -77,6 +79,43 @@ def test_a_missing_or_malformed_key_is_named_with_the_file(resizing, tmp_path, d
         read_spec(tmp_path)
     message = str(error.value)
     assert str(tmp_path / "outputs.json") in message and f"missing or malformed '{key}" in message, message
+
+
+@pytest.mark.parametrize("spoil, key, expected", [
+    (lambda d: d.update(mass_aa=True), "mass_aa", "a number"),
+    (lambda d: d["vms"]["vm1"].update(ribosome_share="0.15"), "vms.vm1.ribosome_share", "a number"),
+    (lambda d: d["control"][0].update(share=False), "control[0].share", "a number"),
+    (lambda d: d["simulate"].update(points=41.0), "simulate.points", "a whole number"),
+    (lambda d: d["vms"]["vm2"]["species"].update(x=True), "vms.vm2.species.x", "a whole number"),
+    (lambda d: d["vms"]["vm1"].update(colour="red"), "vms.vm1.colour", "no such key"),
+])
+def test_text_true_false_or_an_unknown_key_is_refused(resizing, tmp_path, spoil, key, expected):
+    data = build_spec(resizing[0]).to_dict()
+    spoil(data)
+    with pytest.raises(SimulationError, match=re.escape(f"malformed '{key}' (expected {expected})")):
+        BuildSpec.from_dict(data, tmp_path / "outputs.json")
+
+
+def _assert_read_only(value, where: str) -> int:
+    """How many parts ``value`` holds, each asserted unchangeable."""
+    if dataclasses.is_dataclass(value):
+        parts = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+        for name in parts:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(value, name, None)
+    elif isinstance(value, Mapping):
+        with pytest.raises(TypeError):
+            value["added"] = 1
+        parts = value
+    else:
+        assert not isinstance(value, (list, dict, set)), f"{where} can be changed"
+        parts = dict(enumerate(value)) if isinstance(value, tuple) else {}
+    return 1 + sum(_assert_read_only(part, f"{where}.{name}") for name, part in parts.items())
+
+
+def test_every_part_of_a_spec_is_read_only(resizing):
+    built, read = build_spec(resizing[0]), read_spec(resizing[1])
+    assert _assert_read_only(built, "spec") == _assert_read_only(read, "spec") > 100
 
 
 def test_a_spec_cannot_be_changed(resizing):

@@ -23,12 +23,16 @@ Masse 2003); sRNA:mRNA binding is reported as a duplex dG and Kd.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
+import os
 import random
 import re
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import RNA
@@ -181,8 +185,44 @@ def _screen(host_anti_sd: str, mutable: tuple[int, int], sd_span: tuple[int, int
 
     Keeps the ``size`` pairs with the largest energy gap to the host (both
     directions), then computes their full crosstalk matrix. Cached by
-    arguments (the one explicit cache of this module); the matrix is read-only.
+    arguments in the process, and on disk under BioXen's cache
+    (``rna/screen-<key>.npz``, keyed by the arguments, this module's text and
+    ViennaRNA's version): the screen folds ~1.7e5 duplexes, 3-4 s that every
+    compile of an orthogonal design paid in each new process. The matrix is read-only.
     """
+    path = _screen_file((host_anti_sd, mutable, sd_span, window, size))
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            screen = _Screen(tuple(stored["sds"].tolist()), tuple(stored["anti_sds"].tolist()),
+                             np.array(stored["energy"], dtype=float))
+    except (OSError, KeyError, ValueError, EOFError):     # absent, or unreadable: computed again
+        screen = _screened(host_anti_sd, mutable, sd_span, window, size)
+        _store_screen(path, screen)
+    screen.energy.setflags(write=False)
+    return screen
+
+
+def _screen_file(arguments: tuple) -> Path:
+    from bioxen.env import cache_root
+
+    key = hashlib.sha256(repr((arguments, RNA.__version__, Path(__file__).read_bytes())).encode()).hexdigest()
+    return cache_root() / "rna" / f"screen-{key[:32]}.npz"
+
+
+def _store_screen(path: Path, screen: _Screen) -> None:
+    """Write the screen beside its place and rename it there (readers never see half a file);
+    a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            np.savez(handle, sds=np.array(screen.sds), anti_sds=np.array(screen.anti_sds), energy=screen.energy)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
+
+
+def _screened(host_anti_sd: str, mutable: tuple[int, int], sd_span: tuple[int, int],
+              window: float, size: int) -> _Screen:
     host_sd = _sd_for(host_anti_sd, sd_span)
     host_energy = duplex_energy(host_sd, host_anti_sd)
     ranked = []
@@ -201,7 +241,6 @@ def _screen(host_anti_sd: str, mutable: tuple[int, int], sd_span: tuple[int, int
     sds = (host_sd,) + tuple(row[2] for row in kept)
     anti_sds = (host_anti_sd,) + tuple(row[3] for row in kept)
     energy, _ = crosstalk(list(sds), list(anti_sds))
-    energy.setflags(write=False)
     return _Screen(sds, anti_sds, energy)
 
 

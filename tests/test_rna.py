@@ -143,3 +143,22 @@ def test_report_design_matrices_and_timing():
         print(f"E (kcal/mol):\n{energy}\nS:\n{strength}")
     print("on/off ratios:", [round(r) for r in _ratios(strength)])
     assert set(timings) == set(range(7))  # speed is reported here, not asserted (noisy machines)
+
+
+def test_the_screen_is_kept_on_disk_and_computed_again_when_unreadable(tmp_path, monkeypatch):
+    """A new process reads the screen from BioXen's cache instead of folding ~1.7e5 duplexes
+    again; a damaged file is computed again, with the same design."""
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path))
+    rna._screen.cache_clear()
+    first = design_pools(2)
+    (stored,) = (tmp_path / "rna").glob("screen-*.npz")
+    rna._screen.cache_clear()
+    read_back = design_pools(2)
+    assert read_back[0] == first[0] and np.array_equal(read_back[1], first[1])
+    stored.write_bytes(b"half a file")
+    rna._screen.cache_clear()
+    again = design_pools(2)
+    assert again[0] == first[0] and np.array_equal(again[2], first[2])
+    screen = rna._screen(rna.HOST_ANTI_SD, rna.MUTABLE_POSITIONS, rna.SD_SPAN, rna.ON_TARGET_WINDOW, rna.SCREEN_SIZE)
+    assert not screen.energy.flags.writeable
+    rna._screen.cache_clear()

@@ -79,21 +79,14 @@ ReadOnly = Annotated[Shape, BeforeValidator(thawed), AfterValidator(frozen)]   #
 
 
 SHAPE = ConfigDict(extra="forbid")
-EXPECTED = {"unexpected_keyword_argument": "no such key", "string_type": "text",
+EXPECTED = {"missing": "it, but it is missing", "unexpected_keyword_argument": "no such key", "string_type": "text",
             "int_type": "a whole number", "number_type": "a number", "tuple_type": "a list of names",
             "dict_type": "an object", "dataclass_type": "an object", "none_required": "null"}
 
 
-def _malformed(source: Path, where: str, error: dict, shape, data) -> SimulationError:
-    """outputs.json's pydantic ``error`` (validating ``data`` as ``shape``) as the dotted key it is at
-    (below ``where``) and what was expected there."""
-    if error["type"] == "missing":     # what is expected: the error of a value no type admits, put there
-        probe = thawed(data)
-        place = probe
-        for part in error["loc"][:-1]:
-            place = place[part]
-        place[error["loc"][-1]] = Ellipsis
-        error = next((e for e in _errors(shape, probe) if e["loc"] == error["loc"]), error)
+def _malformed(source: Path, where: str, error: dict) -> SimulationError:
+    """outputs.json's pydantic ``error`` as the dotted key it is at (below ``where``) and what was
+    expected there."""
     key = where
     for part in error["loc"] + tuple((error.get("ctx") or {}).get("at", ())):
         key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
@@ -106,14 +99,6 @@ def _adapter(shape) -> TypeAdapter:
     return TypeAdapter(shape)
 
 
-def _errors(shape, data) -> list[dict]:
-    try:
-        _adapter(shape).validate_python(data)
-    except ValidationError as exc:
-        return exc.errors()
-    return []
-
-
 class _Read:
     """A part of the spec, read from its JSON form and written as it."""
 
@@ -123,7 +108,7 @@ class _Read:
         try:
             return _adapter(cls).validate_python(data)
         except ValidationError as exc:
-            raise _malformed(Path(source), where, exc.errors()[0], cls, data) from None
+            raise _malformed(Path(source), where, exc.errors()[0]) from None
 
     def to_dict(self) -> dict:
         """The JSON form."""

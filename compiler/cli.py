@@ -419,6 +419,64 @@ def report(build_dir: Path = typer.Argument(..., help="a compiled build director
     console.print(f"report -> {build_dir / 'report.html'}, metrics -> {build_dir / 'metrics.json'}")
 
 
+def _percent_or_na(value) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def _profile_tables(content: dict) -> list[Table]:
+    """Sensitivities per VM (bottleneck marked) and the suggestions with their measured changes."""
+    found = Table(title=f"{content['build']}: d ln(flux) / d ln(resource), measured (+{content['step']:.0%} each)")
+    for column in ("VM", "resource", "VM flux", "host growth"):
+        found.add_column(column, justify="left" if column in ("VM", "resource") else "right")
+    ideas = Table(title=f"suggestions, each simulated: {content['operating_point']['measured']} "
+                        "('no gain': the VM's flux did not rise)")
+    for column in ("VM", "change", "policy", "VM flux", "host growth", "other VMs"):
+        ideas.add_column(column, justify="right" if column in ("VM flux", "host growth") else "left")
+    for vm, p in content["vms"].items():
+        for row in p["sensitivities"]:
+            bottleneck = row["resource"] == p["bottleneck"]
+            found.add_row(vm, row["label"] + (" (bottleneck)" if bottleneck else ""),
+                          "n/a" if row["flux"] is None else f"{row['flux']:+.2f}",
+                          "n/a" if row["growth"] is None else f"{row['growth']:+.2f}",
+                          style="bold" if bottleneck else None)
+        for s in p["suggestions"]:
+            others = ", ".join(f"{v} {_percent_or_na(c)}" for v, c in s["other_vms_flux_change"].items())
+            ideas.add_row(vm, s["change"], s["policy"] or "-",
+                          _percent_or_na(s["flux_change"]) + ("" if s["verified"] else " (no gain)"),
+                          _percent_or_na(s["growth_change"]), others or "-")
+    return [found, ideas]
+
+
+@app.command()
+def profile(build_dir: Path = typer.Argument(..., help="a compiled build directory")):
+    """Which resource limits each VM: sensitivities of its translation flux (and of the host's
+    growth) to its o-ribosome pool, host ribosomes, energy, mRNA supply and protease load,
+    measured on the model; suggestions, each verified by simulation. Writes DIR/profile.json and,
+    if DIR has a report.html, its Profile section."""
+    from bioxen.outdir import check_out_file
+    from bioxen.report import write_report
+    from bioxen.report.metrics import read_results
+    from bioxen.report.profile import PROFILE_FILE, profile as measure, write_profile
+    from bioxen.runtime.simulate import read_build
+
+    with _user_errors():
+        read_build(build_dir)                                 # a broken build fails before any work
+        check_out_file(build_dir / PROFILE_FILE)
+        start = time.perf_counter()
+        with progress.task("profiling: one run per resource and per suggestion", None, "runs") as advance:
+            content = measure(build_dir, progress=advance)
+        written = write_profile(build_dir, content)
+        elapsed = time.perf_counter() - start
+        page = build_dir / "report.html"
+        if page.is_file():
+            with _stage("report"):
+                write_report(build_dir, read_results(build_dir / "results.csv"))
+    for table in _profile_tables(content):
+        console.print(table)
+    console.print(f"{content['simulations']} runs in {elapsed:.1f} s; profile -> {written}"
+                  + (f", report -> {page}" if page.is_file() else ""))
+
+
 @chassis_app.command("steady-state")
 def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassis name or path")):
     """Compute the host's steady state; paste it into the chassis YAML."""

@@ -121,7 +121,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         host_overrides=_host_overrides(policy, chassis, tree, policy_path),
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
-        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, control=control,
+        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=policy.isolation.gate, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=clock, scheduler=policy.scheduler.policy)
 

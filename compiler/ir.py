@@ -55,9 +55,10 @@ class IsolationParts:
     srna: str                 # gate sRNA, antisense to the UTR's SD region and start codon
     srna_energy: float        # kcal/mol, ViennaRNA duplex of srna with its target
     tag_name: str             # degron name, e.g. "pdt1"
-    tag: str                  # degron peptide (one-letter) appended before the stop codon
-    protease: str             # protease that recognises the tag, e.g. "mf_lon_1"
+    tag: str                  # degron peptide (one-letter), at its terminus of every VM protein
+    protease: str             # protease that recognises the tag, e.g. "mf_lon"
     genetic_code: str         # "native", "recode" or "suppressor"
+    tag_terminus: str = "C"   # "C": before the stop codon; "N": right after the start codon
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class GuestVM:
     name_locations: tuple[tuple[str, str, Location], ...] = ()
     orrna_transcription: float = 0.0       # molecules/min, o-rRNA gene (parameterize)
     srna_transcription: float = 0.0        # molecules/min, induced gate sRNA (parameterize)
+    gate_transcription: float = 0.0        # molecules/min, induced ribosome-gate RNA (parameterize)
+    antigate_transcription: float = 0.0    # molecules/min, its constitutive anti-gate RNA (parameterize)
     mrna_decay: float = 0.0                # 1/min, the VM's mRNAs (parameterize: kinetics or chassis)
     protein_decay: float = 0.0             # 1/min, the VM's proteins (parameterize: kinetics or chassis)
     # ribosome elongation on the VM's mRNAs relative to the host's γ(a) (parameterize); None:
@@ -205,7 +208,8 @@ class Design:
     inputs: tuple[InputFile, ...]
     parts: PartsLibrary | None = None
     min_isolation: float = 100.0
-    crosstalk_cutoff: float = 1e-3         # off-target initiation at or above this is simulated
+    crosstalk_cutoff: float = 1e-6         # off-target initiation at or above this is simulated (all, by default)
+    gate: str = "ribosome"                 # policy isolation.gate: ribosome, mrna or both (the pause mechanism)
     atp_guard: float | None = None         # energy threshold (molecules) of the ATP guard, if any
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order

@@ -8,8 +8,9 @@ matrix. The parts' DNA, with sources, is ``bioxen/data/parts/dna/sequences.yaml`
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,6 +33,7 @@ class _Tag(_Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     peptide: str = Field(pattern=f"^[{AMINO_ACIDS}]+$")
     protease: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    terminus: Literal["C", "N"] = "C"   # C: appended before the stop codon; N: after the start codon
     source: str = Field(min_length=1)
 
 
@@ -52,6 +54,7 @@ class _PartsFile(_Strict):
     atp_guard: dict[str, SourcedQuantity]
     reporter: dict[str, SourcedQuantity]
     clock: dict[str, SourcedQuantity]
+    ribosome_gate: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -75,10 +78,11 @@ SECTIONS = tuple(name for name, spec in _PartsFile.model_fields.items()
 POSITIVE = {
     "orthogonal_ribosomes": ("orrna_threshold", "controller_threshold", "controller_K", "controller_hill",
                              "controller_length"),
-    "protease": ("length", "Km"),
+    "protease": ("length", "Km", "pulse_repressor_K", "pulse_repressor_hill", "pulse_repressor_length", "pulse_dose"),
     "atp_guard": ("hill", "repressor_K", "repressor_hill", "length"),
     "reporter": ("length",),
     "clock": ("repression_K", "hill", "length", "gate_hill"),
+    "ribosome_gate": ("excess",),
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
 
@@ -99,6 +103,7 @@ class Tag:
     peptide: str
     protease: str
     source: str
+    terminus: str = "C"   # where the tag sits on the VM's proteins: "C" (before the stop) or "N"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ class PartsLibrary:
     recognition_source: str
     source: str
     sha256: str
+    ribosome_gate: dict[str, Quantity] = field(default_factory=dict)   # the gate RNA on a VM's pool
 
 
 def find_parts(name: str, base_dir: Path | None = None) -> Path:
@@ -140,6 +146,6 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         parsed.name, quantities(parsed.orthogonal_ribosomes), quantities(parsed.srna),
         quantities(parsed.protease), quantities(parsed.genetic_code), quantities(parsed.atp_guard),
         quantities(parsed.reporter), quantities(parsed.clock),
-        tuple(Tag(t.name, t.peptide, t.protease, t.source) for t in parsed.tags),
+        tuple(Tag(t.name, t.peptide, t.protease, t.source, t.terminus) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
-        str(path), hashlib.sha256(raw).hexdigest())
+        str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate))

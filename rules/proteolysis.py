@@ -25,6 +25,11 @@ reporter's proteins are few and are added to the load directly::
 
     S_j = C_j + reporter proteins with tag j
 
+A self-tagged protease (parts library ``protease.self_tagged``) ends in its own VM's degron: it
+is one of its tag's uncounted substrates, in the load it saturates, so once its VM's proteins are
+gone it degrades itself at ``k_cat·E/(K_m + E)`` per molecule (Lon degrades tagged proteins
+whatever they are; Gur & Sauer 2008, Genes Dev 22:2267).
+
 ``counted_<tag>`` (the sum the counter equals) remains an observable, read by no rate: it
 restores the counter after whole-molecule rounding or MIGRATE (:func:`counters`).
 """
@@ -32,8 +37,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bioxen.errors import CompileError
 from bioxen.roles import Role
 from bioxen.rules import Builder, sum_patterns
+
+PARAMETERS = ("parts.protease.self_tagged", "parts.protease.pulse")
 
 
 # C/(C² + ε²) stands for 1/C: C·C/(C² + ε²) = 1 to within (ε/C)², below 1e-12 for every count of
@@ -133,3 +141,21 @@ def _proteolysis_role(b: Builder, protein: str, tag: str) -> Role:
     """The role of the proteolysis of ``protein`` (a monomer carrying degron ``tag``)."""
     made = b.role_of(protein)
     return Role("proteolysis", vm=made.vm, gene=made.gene, degron=tag)
+
+
+def self_tagged(protease: dict) -> bool:
+    """Whether each protease ends in its own VM's degron (parts library ``protease.self_tagged``)."""
+    return _switch(protease, "self_tagged")
+
+
+def pulsed(protease: dict) -> bool:
+    """Whether DESTROY_VM induces the protease as a pulse (``protease.pulse``, :mod:`bioxen.rules.pulse`)."""
+    return _switch(protease, "pulse")
+
+
+def _switch(protease: dict, key: str) -> bool:
+    """A design switch of the parts library's ``protease`` section: 1 on, 0 off."""
+    level = protease[key].value
+    if level not in (0, 1):
+        raise CompileError(f"parts library protease.{key} is {level:g}; expected 1 (on) or 0 (off)")
+    return level == 1

@@ -32,12 +32,14 @@ PARTS = {
                              "controller_threshold", "controller_K", "controller_hill", "controller_length",
                              "controller_initiation", "controller_mrna_decay", "controller_protein_decay"},
     "srna": {"pairing", "decay", "paired_decay", "excess", "leak"},
-    "protease": {"length", "kcat", "Km", "max_transcription", "leak"},
+    "protease": {"length", "kcat", "Km", "max_transcription", "leak", "self_tagged", "pulse", "pulse_repressor_K",
+                 "pulse_repressor_hill", "pulse_repressor_length", "pulse_dose"},
     "genetic_code": {"uga_decoding", "host_uga_stops", "readthrough_extension", "readthrough_defective"},
     "atp_guard": {"max_transcription", "hill", "repressor_K", "repressor_hill", "length"},
     "reporter": {"max_transcription", "length", "maturation"},
     "clock": {"max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript", "length",
               "gate_hill"},
+    "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak"},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 from Bio import SeqIO
@@ -21,29 +21,47 @@ from bioxen.chassis import load_chassis
 from bioxen.errors import CompileError
 from bioxen.genome import read_genome
 from bioxen.ir import Design, GuestVM, IsolationParts, SimulationPlan
+from bioxen.backend.model import hypervisor_genes
+from bioxen.parts import load_parts
+from bioxen.rna import HOST_ANTI_SD
 
 PDT1 = "AANKNEENTNEVPTFMLNAGQANYAFA"   # M. florum tmRNA tag (PARAMETERS.md)
-PDT2 = "AANKNEENTNEVPTFMLNAGQANYAWK"   # pdt2 of compiler/data/parts/isolation.yaml
 THREE_TO_ONE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
                  "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
                  "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V"}
 
 
-def make_parts(pool="o1", genetic_code="recode", sd="GTGGTG", anti_sd="ACACCACTA",
+@dataclass(frozen=True)
+class TerminusParts(IsolationParts):
+    """Isolation parts that say where their degron goes (the parts library's tag ``terminus``)."""
+
+    tag_terminus: str = "C"
+
+
+def make_parts(pool="o1", genetic_code="recode", sd="GTGGTG", anti_sd="TCACACCACTA",
                utr="TAAGTGGTGTAAACAAA") -> IsolationParts:
-    """Hand-made isolation parts: a 17-nt UTR holding a 6-nt SD, its sRNA, pdt1."""
+    """Hand-made isolation parts: a 17-nt UTR holding a 6-nt SD, an 11-nt anti-SD, its sRNA, pdt1."""
     return IsolationParts(pool=pool, sd=sd, anti_sd=anti_sd, utr=utr,
                           srna=reverse_complement(utr[-12:] + "ATG"), srna_energy=-20.0,
-                          tag_name="pdt1", tag=PDT1, protease="mf_lon_1", genetic_code=genetic_code)
+                          tag_name="pdt1", tag=PDT1, protease="mf_lon", genetic_code=genetic_code)
+
+
+def with_tag(parts: IsolationParts, name: str) -> IsolationParts:
+    """``parts`` with degron ``name`` of the parts library (its peptide, protease and terminus)."""
+    tag = {t.name: t for t in load_parts("isolation").tags}[name]
+    fields = {f: getattr(parts, f) for f in IsolationParts.__dataclass_fields__}
+    fields.update(tag_name=tag.name, tag=tag.peptide, protease=tag.protease)
+    return TerminusParts(**fields, tag_terminus=tag.terminus)
 
 
 def make_vm(genome, parts, vm_id="vm1") -> GuestVM:
     return GuestVM(vm_id, genome, None, "gene", 0.2, 50, None, None, parts=parts)
 
 
-def make_design(*vms) -> Design:
+def make_design(*vms, gate="mrna") -> Design:
+    """A design of ``vms`` with the parts library (self-tagged, pulsed proteases) and gate kind ``gate``."""
     return Design("test", load_chassis("ecoli_mg1655"), {}, tuple(vms),
-                  SimulationPlan(360.0, 73, "ode", None), ())
+                  SimulationPlan(360.0, 73, "ode", None), (), parts=load_parts("isolation"), gate=gate)
 
 
 def cds_features(record):
@@ -135,7 +153,7 @@ def test_tags_are_annotated_with_their_protease(syn3a_recoded):
     for feature in tags[:20]:
         assert str(feature.extract(syn3a_recoded.seq).translate(table=11)) == PDT1
         note = feature.qualifiers["note"][0]
-        assert "pdt1" in note and "mf_lon_1" in note
+        assert "pdt1" in note and "mf_lon" in note and "C-terminus" in note
 
 
 # --- suppressor and native genetic codes ------------------------------------------------
@@ -306,7 +324,7 @@ def test_anticodons_of_syn3a_trnas_match_their_amino_acids(syn3a):
 def hypervisor(syn3a, tmp_path_factory):
     overlap = read_genome(write_overlap_genbank(tmp_path_factory.mktemp("ovl") / "OVL00001.1.gb"))
     vm1 = make_vm(syn3a, make_parts(pool="o1", genetic_code="suppressor"), "vm1")
-    vm2 = make_vm(overlap, make_parts(pool="o2", genetic_code="recode", anti_sd="ACTCCACCA"), "vm2")
+    vm2 = make_vm(overlap, make_parts(pool="o2", genetic_code="recode", anti_sd="TCACTCCACCA"), "vm2")
     vm3 = make_vm(overlap, make_parts(pool="host", genetic_code="recode"), "vm3")
     return make_design(vm1, vm2, vm3), hypervisor_image(make_design(vm1, vm2, vm3))
 
@@ -316,6 +334,7 @@ def test_hypervisor_has_one_cassette_per_part(hypervisor):
     tags = {f.qualifiers["locus_tag"][0] for f in record.features}
     assert tags == {"hv_vm1_orrna", "hv_vm2_orrna", "hv_vm1_srna", "hv_vm2_srna", "hv_vm3_srna",
                     "hv_vm1_protease", "hv_vm2_protease", "hv_vm3_protease", "hv_vm1_trna_trp",
+                    "hv_vm1_pulse_repressor", "hv_vm2_pulse_repressor", "hv_vm3_pulse_repressor",
                     "hv_vm1_reporter", "hv_vm2_reporter", "hv_vm3_reporter"}
     for tag in tags:   # promoter first, terminator last, contiguous
         cassette = [f for f in record.features if f.qualifiers["locus_tag"][0] == tag]
@@ -328,11 +347,12 @@ def test_orthogonal_rrna_ends_in_its_pools_anti_sd(hypervisor):
     design, record = hypervisor
     rrnas = by_tag(record.features, "rRNA")
     library = load_part_sequences()
+    n = len(HOST_ANTI_SD)
     for vm in design.vms[:2]:
         rrna = str(rrnas[f"hv_{vm.id}_orrna"].extract(record.seq))
-        assert rrna[-9:] == vm.parts.anti_sd
-        assert rrna[:-9] == library["rrsB_16S"].sequence[:-9] and len(rrna) == 1541
-    assert library["rrsB_16S"].sequence.endswith("ACCTCCTTA")
+        assert rrna[-n:] == vm.parts.anti_sd and len(vm.parts.anti_sd) == n == 11
+        assert rrna[:-n] == library["rrsB_16S"].sequence[:-n] and len(rrna) == 1541
+    assert library["rrsB_16S"].sequence.endswith(HOST_ANTI_SD)
 
 
 def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
@@ -343,11 +363,13 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
     promoters = [f for f in record.features if f.type == "promoter"]
     assert {f.qualifiers["label"][0] for f in promoters} == \
         {"J23100", "pTet (BBa_R0040)", "pLas (BBa_R0079)"}
-    proteases = by_tag(record.features, "CDS")
-    for vm in design.vms:
-        feature = proteases[f"hv_{vm.id}_protease"]
-        assert set(str(feature.extract(record.seq))) == {"N"} and len(feature) == 2355
-        assert "sequence not in BioXen's parts data" in feature.qualifiers["note"][0]
+    assert "N" not in str(record.seq)          # a missing part is not written as a run of N
+    missing = by_tag(record.features, "misc_feature")
+    for vm in design.vms:   # mf-Lon's CDS is not in BioXen's data: only its self-tag and stop are written
+        feature = missing[f"hv_{vm.id}_protease"]
+        assert str(feature.extract(record.seq)) == back_translate(PDT1) + "TAA"
+        assert "sequence not in BioXen's data" in feature.qualifiers["note"][0]
+        assert "AE017263" in feature.qualifiers["note"][0]
     trna = by_tag(record.features, "tRNA")
     assert set(trna) == {"hv_vm1_trna_trp"}
     assert str(trna["hv_vm1_trna_trp"].extract(record.seq)) == \
@@ -358,7 +380,10 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
 def test_part_sequences_are_sourced_or_marked_missing():
     library = load_part_sequences()
     assert set(library) == {"pTet", "pLas", "J23100", "B0034", "B0015", "E0040", "rrsB_16S",
-                            "mf_lon"}
+                            "mf_lon", "tevp", "tvmvp", "ppvp", "sbmvp", "summvp", "hrv3cp", "hcv_ns3p",
+                            "PhlF", "pPhlF", "phlO"}
+    # every VM protease of the parts library has its DNA or is marked missing (issue 20's BOM)
+    assert {t.protease for t in load_parts("isolation").tags} <= set(library)
     for part in library.values():
         assert part.source or part.sequence is None
         if part.sequence is None:
@@ -367,6 +392,8 @@ def test_part_sequences_are_sourced_or_marked_missing():
             assert set(part.sequence) <= set("ACGT")
     assert len(library["B0015"].sequence) == 129 and len(library["pTet"].sequence) == 54
     assert len(library["E0040"].sequence) == 720
+    assert len(library["PhlF"].sequence) == 603 and len(library["pPhlF"].sequence) == 66   # Cello
+    assert library["pPhlF"].sequence.endswith(library["phlO"].sequence)
 
 
 # --- the VMs' fluorescent reporters ------------------------------------------------------
@@ -375,9 +402,8 @@ def test_part_sequences_are_sourced_or_marked_missing():
 def reporters(tmp_path_factory):
     """Two VMs with their own pool, UTR and degron (pdt1, pdt2), and their hypervisor image."""
     overlap = read_genome(write_overlap_genbank(tmp_path_factory.mktemp("rep") / "OVL00001.1.gb"))
-    second = replace(make_parts(pool="o2", anti_sd="ACTCCACCA", sd="GGAGTG",
-                                utr="TAAGGAGTGTAAACATC"),
-                     tag_name="pdt2", tag=PDT2, protease="mf_lon_2")
+    second = with_tag(make_parts(pool="o2", anti_sd="TCACTCCACCA", sd="GGAGTG", utr="TAAGGAGTGTAAACATC"),
+                      "pdt2")   # TEVp site + F, at the N-terminus
     design = make_design(make_vm(overlap, make_parts(), "vm1"), make_vm(overlap, second, "vm2"))
     return design, hypervisor_image(design)
 
@@ -411,7 +437,8 @@ def test_reporter_makes_gfp_plus_the_vms_degron_under_table_11(reporters):
     for vm in design.vms:
         made = str(cds[vm.id].extract(record.seq).translate(table=11))
         assert made.endswith("*") and "*" not in made[:-1], vm.id
-        assert made[:-1] == gfp + vm.parts.tag, vm.id
+        expected = gfp + vm.parts.tag if vm.id == "vm1" else "M" + vm.parts.tag + gfp[1:]
+        assert made[:-1] == expected, vm.id
         assert cds[vm.id].qualifiers["translation"] == [made[:-1]]
         assert cds[vm.id].qualifiers["transl_table"] == ["11"]
         assert vm.parts.tag_name in cds[vm.id].qualifiers["note"][0]
@@ -486,3 +513,95 @@ def test_images_write_and_read_back_as_genbank(syn3a_recoded, hypervisor, overla
         assert again.annotations["molecule_type"] == "DNA"
         _same_features(record, again)
     assert syn3a_recoded.id == "vm1_image" and syn3a_recoded.annotations["topology"] == "circular"
+
+
+# --- N-terminal degrons, self-tagged pulsed proteases, ribosome gates (issue 19) ----------
+
+def test_n_terminal_degron_follows_the_start_codon_and_keeps_the_model_length(overlap_genome):
+    parts = with_tag(make_parts(), "pdt2")
+    assert parts.tag_terminus == "N" and parts.tag == "ENLYFQF" and parts.protease == "tevp"
+    c_image = vm_image(make_vm(overlap_genome, make_parts()))
+    n_image = vm_image(make_vm(overlap_genome, parts))
+    c_made = {f.qualifiers["locus_tag"][0]: str(f.extract(c_image.seq).translate(table=11))
+              for f in cds_features(c_image)}
+    tags = by_tag(n_image.features, "misc_feature")
+    for feature in cds_features(n_image):
+        locus = feature.qualifiers["locus_tag"][0]
+        made = str(feature.extract(n_image.seq).translate(table=11))
+        body = c_made[locus][:-len(PDT1) - 1]          # the protein without pdt1 and the stop
+        assert made == "M" + parts.tag + body[1:] + "*", locus     # M-[TEV site]-F-rest
+        assert len(made) - 1 == len(c_made[locus]) - 1 - len(PDT1) + len(parts.tag)   # same n as the model
+        cds = str(feature.extract(n_image.seq))
+        assert str(tags[locus].extract(n_image.seq)) == cds[3:3 + 3 * len(parts.tag)]
+        assert "N-terminus" in tags[locus].qualifiers["note"][0] and "tevp" in tags[locus].qualifiers["note"][0]
+
+
+@pytest.fixture(scope="module")
+def issue19_hypervisor(tmp_path_factory):
+    """Two VMs, pdt1 (C, mf-Lon) and pdt2 (N, TEVp), ribosome-gated, with the parts library's
+    self-tagged pulsed proteases."""
+    overlap = read_genome(write_overlap_genbank(tmp_path_factory.mktemp("i19") / "OVL00001.1.gb"))
+    second = with_tag(make_parts(pool="o2", anti_sd="TCACTCCACCA", sd="GGAGTG", utr="TAAGGAGTGTAAACATC"), "pdt2")
+    vm1 = replace(make_vm(overlap, make_parts(), "vm1"), antigate_transcription=4.0)
+    design = make_design(vm1, make_vm(overlap, second, "vm2"), gate="ribosome")
+    return design, hypervisor_image(design)
+
+
+def test_self_tagged_proteases_are_the_tags_own_and_missing_cds_are_not_n(issue19_hypervisor):
+    design, record = issue19_hypervisor
+    assert "N" not in str(record.seq)
+    missing = by_tag(record.features, "misc_feature")
+    vm1, vm2 = design.vms
+    assert str(missing["hv_vm1_protease"].extract(record.seq)) == back_translate(PDT1) + "TAA"
+    assert str(missing["hv_vm2_protease"].extract(record.seq)) == "ATG" + back_translate("ENLYFQF")
+    assert missing["hv_vm1_protease"].qualifiers["label"] == ["mf_lon (CDS missing)"]
+    assert missing["hv_vm2_protease"].qualifiers["label"] == ["tevp (CDS missing)"]
+    assert "TEV protease" in missing["hv_vm2_protease"].qualifiers["note"][0]
+    assert "after this start codon" in missing["hv_vm2_protease"].qualifiers["note"][0]
+
+
+def test_pulsed_protease_promoter_carries_phlf_operator_and_phlf_is_made(issue19_hypervisor):
+    design, record = issue19_hypervisor
+    library = load_part_sequences()
+    for vm in design.vms:
+        cassette = [f for f in record.features if f.qualifiers["locus_tag"][0] == f"hv_{vm.id}_protease"]
+        assert [f.type for f in cassette[:3]] == ["promoter", "protein_bind", "regulatory"]
+        assert str(cassette[1].extract(record.seq)) == library["phlO"].sequence
+        assert library["phlO"].sequence in library["pPhlF"].sequence
+        phlf = by_tag(record.features, "CDS")[f"hv_{vm.id}_pulse_repressor"]
+        made = str(phlf.extract(record.seq).translate(table=11))
+        assert made.endswith("*") and len(made) - 1 == 200 == load_parts("isolation").protease[
+            "pulse_repressor_length"].value
+        assert f"pulse_repressor_protease_{vm.id}" in phlf.qualifiers["product"][0]
+    # the model's protein genes of each VM (bioxen.backend.model.hypervisor_genes) and the image's
+    model = set(hypervisor_genes(design))
+    written = {f.qualifiers["locus_tag"][0] for f in record.features if f.type in ("CDS", "misc_feature")}
+    for vm in design.vms:
+        assert {f"protease_{vm.id}", f"pulse_repressor_protease_{vm.id}", f"reporter_{vm.id}"} <= model
+        assert {f"hv_{vm.id}_protease", f"hv_{vm.id}_pulse_repressor", f"hv_{vm.id}_reporter"} <= written
+    assert len(written) == len(model) == 3 * len(design.vms)
+
+
+def test_ribosome_gate_cassettes_replace_the_srna_gate(issue19_hypervisor):
+    design, record = issue19_hypervisor
+    tags = {f.qualifiers["locus_tag"][0] for f in record.features}
+    assert not any(t.endswith("_srna") for t in tags)
+    assert {"hv_vm1_gate", "hv_vm2_gate", "hv_vm1_antigate"} <= tags and "hv_vm2_antigate" not in tags
+    rnas = {f.qualifiers["label"][0]: str(f.extract(record.seq)) for f in record.features if f.type == "ncRNA"}
+    vm1 = design.vms[0]
+    assert vm1.parts.sd in rnas["gate RNA vm1"]
+    assert rnas["anti-gate RNA vm1"] == reverse_complement(rnas["gate RNA vm1"])
+    assert _round_trip(record).seq == record.seq
+
+
+def test_issue19_hypervisor_is_valid_sbol3_with_and_without_self_tags(issue19_hypervisor):
+    design, record = issue19_hypervisor
+    assert validation_errors(to_sbol3([record], namespace="https://bioxen.dev/test")) == []
+    q = dict(design.parts.protease)   # the protease of BioXen before issue 19: untagged, not pulsed
+    q.update(self_tagged=replace(q["self_tagged"], value=0), pulse=replace(q["pulse"], value=0))
+    plain = hypervisor_image(replace(design, parts=replace(design.parts, protease=q)))
+    cassette = [f for f in plain.features if f.qualifiers["locus_tag"][0] == "hv_vm2_protease"]
+    assert [f.type for f in cassette] == ["promoter", "regulatory", "terminator"]    # no CDS, no N
+    assert "TEV protease" in cassette[1].qualifiers["note"][0] and "N" not in str(plain.seq)
+    assert not any(t.endswith("pulse_repressor") for t in {f.qualifiers["locus_tag"][0] for f in plain.features})
+    assert validation_errors(to_sbol3([plain], namespace="https://bioxen.dev/test")) == []

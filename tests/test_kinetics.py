@@ -100,7 +100,10 @@ def test_faster_rna_polymerase_scales_every_unit_and_the_gate_srna(tmp_path):
     assert _parameters(reference, "w_") == _parameters(default, "w_")     # 50 nt/s is the chassis's
     w_default, w_doubled = _parameters(default, "w_vm1_"), _parameters(doubled, "w_vm1_")
     assert len(w_default) == 7 and w_doubled == {k: 2 * v for k, v in w_default.items()}
-    assert _parameters(doubled, "w_sRNA_vm1")["w_sRNA_vm1"] == 2 * _parameters(default, "w_sRNA_vm1")["w_sRNA_vm1"]
+    # the gates are sized on the scaled transcription: the ribosome gate (default) and the sRNA gate
+    for gate in ("w_gate_vm1", "w_antigate_vm1"):
+        assert _parameters(doubled, gate)[gate] == pytest.approx(2 * _parameters(default, gate)[gate], rel=1e-12)
+    assert doubled.design.vms[0].srna_transcription == 2 * default.design.vms[0].srna_transcription
 
 
 def _aa_made_per_min(build, rr) -> float:

@@ -30,10 +30,11 @@ def plot_ids(page: str) -> list[str]:
     return re.findall(r'<div id="(plot-[a-z]+)" class="plotly-graph-div"', page)
 
 
-def _two_vms(tmp_path, genome, control="", scheduler=""):
+def _two_vms(tmp_path, genome, control="", scheduler="", gate=None):
     return write_policy(tmp_path / "two.yaml", f"""
 schema_version: 1
 {scheduler}
+{"" if gate is None else f"isolation: {{gate: {gate}}}"}
 vms:
   - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
   - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
@@ -103,10 +104,13 @@ def test_metrics_measure_what_happened(ran):
 
 
 def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path, synthetic_genbank):
+    # the sRNA gate's ring (under the default ribosome gate the repressors' proteome share is 1.65
+    # times the external clock's, not 2: tests/test_context_switch.py measures that gate's turns)
     external, _ = _metrics(_two_vms(tmp_path, synthetic_genbank,
-                                    scheduler="scheduler: {policy: round_robin, quantum: 30 min}"))
+                                    scheduler="scheduler: {policy: round_robin, quantum: 30 min}", gate="mrna"))
     internal, table = _metrics(_two_vms(tmp_path, synthetic_genbank, scheduler="scheduler: {policy: round_robin, "
-                                                                               "quantum: 30 min, clock: internal}"))
+                                                                               "quantum: 30 min, clock: internal}",
+                                        gate="mrna"))
     print(f"tax external {external['hypervisor_tax']}, internal {internal['hypervisor_tax']}")
     for key in ("ribosomes", "energy", "proteome"):
         assert internal["hypervisor_tax"][key] > 2 * external["hypervisor_tax"][key], key
@@ -127,25 +131,6 @@ def test_another_vms_protease_is_counted_as_cross_contamination(tmp_path, synthe
     after = destroyed["isolation"]["simulated"]["vm1"]["degraded_by_other_proteases"]
     print(f"vm1 proteins degraded by vm2's protease per protein made: {before:.2e} -> {after:.2e}")
     assert after > 10 * before
-
-
-def test_report_sweeps_vms_until_the_host_stops(ran):
-    out, _ = ran
-    result = runner.invoke(app, ["report", str(out), "--sweep", "6"])
-    assert result.exit_code == 0, result.output
-    scaling = json.loads((out / "metrics.json").read_text())["scalability"]
-    growth = [p["growth_rate_per_min"] for p in scaling["points"]]
-    flux = [p["per_vm_flux"] for p in scaling["points"]]
-    print(f"sweep: growth {np.round(growth, 4)}, per-VM flux {np.round(flux)}; stops {scaling['stops']}")
-    assert all(b < a for a, b in zip(growth, growth[1:])) and all(b < a for a, b in zip(flux, flux[1:]))
-    assert growth[0] < scaling["host_alone_growth_rate_per_min"]
-    # the parts library has degron tags for four VMs: the fifth cannot be built
-    assert len(growth) == 4 and scaling["stops"]["vms"] == 5 and "degron tags" in scaling["stops"]["reason"]
-    assert scaling["growth_fit"]["slope"] < 0 and 0 <= scaling["growth_fit"]["r2"] <= 1
-    assert "host stops at 5" in result.output
-    page = (out / "report.html").read_text()
-    assert_self_contained(page)
-    assert plot_ids(page) == ["plot-timecourses", "plot-crosstalk", "plot-scaling"]
 
 
 def test_report_needs_a_build(tmp_path):

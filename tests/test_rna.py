@@ -8,8 +8,9 @@ import RNA
 
 from bioxen import rna
 from bioxen.errors import BioxenError
-from bioxen.rna import (BETA, HOST_ANTI_SD, DesignRefused, crosstalk, design_pools, design_srna,
-                        dissociation_constant, duplex_energy, srna_crosstalk)
+from bioxen.rna import (BETA, FOLD_MATCH, HOST_ANTI_SD, HOST_SD, MAX_SEQUESTRATION, ON_TARGET_WINDOW, DesignRefused,
+                        crosstalk, design_pools, design_srna, dissociation_constant, duplex_energy, leak_ratios,
+                        spacer_length, srna_crosstalk, unfolding_cost)
 
 START_CODONS = ("ATG", "GTG", "TTG")
 
@@ -41,7 +42,7 @@ def test_host_shine_dalgarno_pairs_host_anti_sd_strongly():
 
 def test_complementary_beats_mismatched_and_rna_letters_equal_dna():
     assert duplex_energy("AAGGAGGT", HOST_ANTI_SD) < duplex_energy("AACCACCT", HOST_ANTI_SD) - 5
-    assert duplex_energy("AGGAGG", "ACCUCCUUA") == duplex_energy("aggagg", HOST_ANTI_SD)
+    assert duplex_energy("AGGAGG", "UCACCUCCUUA") == duplex_energy("aggagg", HOST_ANTI_SD)
     assert duplex_energy("AAAAAA", "AAAAAAAAA") == 0.0  # no favourable duplex: unpaired reference
 
 
@@ -54,6 +55,31 @@ def test_crosstalk_strength_is_relative_to_host_on_host():
     energy, strength = crosstalk(["AGGAGG", "ACCCTG"], [HOST_ANTI_SD, "ACAGGGTTA"])
     assert strength[0][0] == 1.0
     assert strength[1][1] == pytest.approx(math.exp(-BETA * (energy[1][1] - energy[0][0])))
+    # a UTR fold F_i costs class i on every pool: S_ij = exp(-BETA ((E_ij + F_i) - (E_00 + F_0)))
+    folded_energy, folded = crosstalk(["AGGAGG", "ACCCTG"], [HOST_ANTI_SD, "ACAGGGTTA"], [1.0, 4.0])
+    assert np.array_equal(folded_energy, energy) and folded[0][0] == 1.0
+    assert folded[1] == pytest.approx(strength[1] * math.exp(-BETA * 3.0))
+    assert folded[1][1] / folded[1][0] == pytest.approx(strength[1][1] / strength[1][0])   # ratios unchanged
+
+
+def test_unfolding_cost_is_the_footprint_opening_of_the_utr_fold():
+    """F = MFE with SD..AUG held unpaired - free MFE (ViennaRNA), written out again here: a
+    leader arm complementary to the SD folds a hairpin that costs several kcal/mol to open;
+    A/C/U flanks cost little; and the leader may refold on its own once the 30S sits there."""
+    sd = "GTCCAGTCCA"
+    hairpin, open_ = "TCTGGACCTC" + sd + "TTTAT", "TCTACTACAC" + sd + "TTTAT"
+    for utr in (hairpin, open_):
+        message = (utr + "ATG").replace("T", "U")
+        free = RNA.fold(message)[1]
+        held = RNA.fold_compound(message)
+        for k in range(utr.index(sd) + 1, len(message) + 1):
+            held.hc_add_up(k)
+        assert unfolding_cost(utr, sd) == pytest.approx(max(held.mfe()[1] - free, 0.0), abs=0.006)
+    assert unfolding_cost(hairpin, sd) > 5 and unfolding_cost(open_, sd) < 2
+    leader_hairpin = "GGGGAAACCCC" + sd + "TTTAT"      # folds on itself, outside the footprint
+    assert unfolding_cost(leader_hairpin, sd) < 1 and RNA.fold((leader_hairpin + "ATG").replace("T", "U"))[1] < -3
+    with pytest.raises(ValueError, match="not in the UTR"):
+        unfolding_cost(open_, "AAGGAGGT")
 
 
 def test_three_vms_get_orthogonal_pools():
@@ -62,10 +88,57 @@ def test_three_vms_get_orthogonal_pools():
     assert strength[0][0] == 1.0
     assert min(_ratios(strength)) >= 100
     assert len({pair.anti_sd for pair in pairs}) == 4
+    assert pairs[0].sd == HOST_SD == _reverse_complement(HOST_ANTI_SD[2:10])  # 16S nt 1534-1541
     for i, pair in enumerate(pairs):
-        assert pair.energy == energy[i][i]
-        assert abs(pair.energy - pairs[0].energy) <= 2.0  # o-ribosomes initiate like host ones
-        assert pair.sd == _reverse_complement(pair.anti_sd[:8])
+        assert pair.energy == energy[i][i] and pair.fold == unfolding_cost(pair.utr, pair.sd)
+        # o-ribosomes initiate like host ones: the total (duplex + UTR fold) within FOLD_MATCH
+        assert abs(pair.total - pairs[0].total) <= FOLD_MATCH + 1e-9
+        assert strength[i][i] == pytest.approx(math.exp(-BETA * (pair.total - pairs[0].total)))
+        assert pairs[0].energy - MAX_SEQUESTRATION <= pair.energy <= pairs[0].energy + ON_TARGET_WINDOW
+        assert len(pair.anti_sd) == 11 and pair.anti_sd[0] + pair.anti_sd[-1] == "TA"  # nt 1532, 1542 kept
+        if i:
+            assert pair.sd == _reverse_complement(pair.anti_sd[:10])  # o-SDs pair nt 1532-1541
+
+
+def test_sequestered_o_sds_leak_far_less_than_the_unpaired_reference_allowed_before():
+    """An SD that pairs no anti-SD still initiates at the unpaired reference (0 kcal/mol). Without
+    sequestration, o-pairs no stronger than the host's + window leaked at >= 1/590 of their own
+    rate. Now each o-SD pairs 6-7 kcal/mol more strongly than the host pair and its UTR's hairpin
+    costs about as much, on every pool: on a pool it does not pair, class i initiates at
+    exp(BETA E_ii) of its own rate (a leak ratio up to exp(BETA (MAX_SEQUESTRATION - E_00)),
+    ~5,600), while host mRNAs, unsequestered, still reach every o-pool at >= 1/240 of the host
+    pair (the isolation ratio, both directions, <= exp(BETA (FOLD_MATCH - E_00)) ~ 270)."""
+    pairs, energy, strength = design_pools(3)
+    leaks, ratios = leak_ratios(strength), _ratios(strength)
+    print(f"\nleak ratios {[round(r) for r in leaks]}, both directions {[round(r) for r in ratios]}, "
+          f"duplexes {[p.energy for p in pairs]}, UTR folds {[p.fold for p in pairs]}")
+    for i, pair in enumerate(pairs[1:], start=1):
+        assert pair.energy <= pairs[0].energy - 5 and pair.fold >= 5          # sequestered
+        assert pair.utr[:10] != pairs[0].utr[:10]
+        unpaired = [j for j in range(4) if j != i and energy[i][j] == 0.0]
+        assert unpaired                                                         # pairs nothing there
+        for j in unpaired:   # the off-target ribosome pays the fold without the pairing gain
+            assert strength[i][j] == pytest.approx(math.exp(-BETA * (pair.fold - pairs[0].total)))
+    assert pairs[0].fold < 3
+    assert min(leaks) >= 1000 > 590                                             # measured 1,401
+    assert max(leaks) <= math.exp(BETA * (MAX_SEQUESTRATION - energy[0][0]))
+    assert 100 <= min(ratios) and max(ratios) <= math.exp(BETA * (FOLD_MATCH - energy[0][0]))
+
+
+def test_eight_pools_are_mutually_orthogonal_above_the_default_min_ratio():
+    """Eight VMs on eight pools: each SD reaches the policy's default min_ratio (100) against the
+    host and every other pool, in both directions (its SD on their anti-SD, theirs on its)."""
+    start = time.perf_counter()
+    pairs, energy, strength = design_pools(8, min_ratio=100.0)
+    took = time.perf_counter() - start
+    assert len({pair.anti_sd for pair in pairs}) == len({pair.sd for pair in pairs}) == 9
+    for i in range(1, 9):
+        for j in range(9):
+            if j != i:
+                assert strength[i][i] >= 100 * max(strength[i][j], strength[j][i]), (i, j)
+    assert min(leak_ratios(strength)) >= 300                                   # measured 332
+    print(f"\n8 pools: smallest on/off ratio {min(_ratios(strength)):.0f}, smallest leak ratio "
+          f"{min(leak_ratios(strength)):.0f}, {took:.1f} s (screen included)")
 
 
 def test_impossible_isolation_is_refused_with_the_ratio_reached():
@@ -81,7 +154,9 @@ def test_impossible_isolation_is_refused_with_the_ratio_reached():
 def test_utrs_carry_their_sd_spaced_from_the_start_codon_and_no_other_start():
     pairs, _, _ = design_pools(3)
     for pair in pairs:
-        assert pair.utr.endswith(pair.sd + pair.utr[-7:])  # 7-nt spacer to ATG
+        spacer = spacer_length(pair.sd)
+        assert pair.utr.endswith(pair.sd + pair.utr[-spacer:])
+        assert spacer + len(pair.sd) == 7 + 8  # the 16S on the host register: 7 nt from its nt 1534 to ATG
         message = pair.utr + "ATG"
         assert not any(message[k:k + 3] in START_CODONS for k in range(len(pair.utr)))
         assert "ATG" not in pair.utr
@@ -89,14 +164,15 @@ def test_utrs_carry_their_sd_spaced_from_the_start_codon_and_no_other_start():
     for a in pairs:
         for b in pairs:
             if a is not b:  # leaders and spacers differ, not only SDs
-                assert a.utr[:10] != b.utr[:10] and a.utr[-7:] != b.utr[-7:]
+                assert a.utr[:10] != b.utr[:10] and a.utr[-5:] != b.utr[-5:]
 
 
 def test_srna_covers_sd_and_start_codon_and_pairs_its_own_utr_far_better():
     pairs, _, _ = design_pools(3)
     srna = design_srna(pairs[1].utr)
     target = _reverse_complement(srna)
-    assert len(srna) == 24 and target.endswith(pairs[1].sd + pairs[1].utr[-7:] + "ATG")
+    spacer = spacer_length(pairs[1].sd)
+    assert len(srna) == 24 and target.endswith(pairs[1].sd + pairs[1].utr[-spacer:] + "ATG")
     energy, worst_row_gap, worst_column_gap = _srna_gaps(pairs)
     print(f"\nsRNA dG matrix (kcal/mol):\n{np.round(energy, 1)}\n"
           f"smallest own-vs-other gap: {min(worst_row_gap, worst_column_gap):.1f} kcal/mol")
@@ -138,10 +214,12 @@ def test_report_design_matrices_and_timing():
     print(f"\nfirst call (candidate screen): {first_call:.2f} s; cached calls: "
           + ", ".join(f"n={n} {t * 1000:.0f} ms" for n, t in timings.items()))
     for name, pair in zip(["host", "o1", "o2", "o3"], pairs):
-        print(f"{name:>4}: SD {pair.sd} anti-SD {pair.anti_sd} UTR {pair.utr} dG {pair.energy:.1f}")
+        print(f"{name:>4}: SD {pair.sd} anti-SD {pair.anti_sd} UTR {pair.utr} dG {pair.energy:.1f} "
+              f"fold {pair.fold:.1f} total {pair.total:.1f}")
     with np.printoptions(precision=3, suppress=True, linewidth=120):
         print(f"E (kcal/mol):\n{energy}\nS:\n{strength}")
-    print("on/off ratios:", [round(r) for r in _ratios(strength)])
+    print("on/off ratios:", [round(r) for r in _ratios(strength)], "leak ratios:",
+          [round(r) for r in leak_ratios(strength)])
     assert set(timings) == set(range(7))  # speed is reported here, not asserted (noisy machines)
 
 
@@ -159,6 +237,7 @@ def test_the_screen_is_kept_on_disk_and_computed_again_when_unreadable(tmp_path,
     rna._screen.cache_clear()
     again = design_pools(2)
     assert again[0] == first[0] and np.array_equal(again[2], first[2])
-    screen = rna._screen(rna.HOST_ANTI_SD, rna.MUTABLE_POSITIONS, rna.SD_SPAN, rna.ON_TARGET_WINDOW, rna.SCREEN_SIZE)
+    screen = rna._screen(rna.HOST_ANTI_SD, rna.HOST_SD, rna.MUTABLE_POSITIONS, rna.SD_SPAN, rna.ON_TARGET_WINDOW,
+                         rna.SCREEN_SIZE, rna.SCREEN_SAMPLE)
     assert not screen.energy.flags.writeable
     rna._screen.cache_clear()

@@ -28,7 +28,7 @@ from conftest import synthetic_policy
 BACKEND = Path(__file__).resolve().parents[1] / "compiler" / "backend"
 
 # sbml.py's prefix tables before roles (first match wins): the reference the roles must reproduce
-OLD_MONOMER_SBO = (("mRNA_", 250), ("rRNA_", 250), ("sRNA_", 250), ("RNA_", 250),
+OLD_MONOMER_SBO = (("mRNA_", 250), ("rRNA_", 250), ("sRNA_", 250), ("RNA_", 250), ("gate_", 250), ("antigate_", 250),
                    ("ribosomal_protein", 252), ("ribosome_inventory", 245), ("stalled_ribosome", 296),
                    ("ribosome", 296), ("protein_", 252), ("defective_protein", 252),
                    ("fluorescent_", 252), ("clock_repressor", 252), ("energy", 247), ("nutrient", 247))
@@ -45,7 +45,8 @@ def _old_sbo(name: str, table, default: int) -> int:
 
 def _old_owned_by(monomer: str, vm: str) -> bool:
     return monomer.startswith((f"mRNA_{vm}_", f"protein_{vm}_", f"RNA_{vm}_")) or monomer in (
-        f"sRNA_{vm}", f"mRNA_reporter_{vm}", f"protein_reporter_{vm}", f"fluorescent_reporter_{vm}")
+        f"sRNA_{vm}", f"gate_{vm}", f"antigate_{vm}", f"mRNA_reporter_{vm}", f"protein_reporter_{vm}",
+        f"fluorescent_reporter_{vm}")
 
 
 def _old_ribosomes(monomers) -> int:

@@ -7,9 +7,14 @@ GenBank record each: a chromosome and its plasmids stay apart), gene by gene:
   native CDS, recoded for the host when ``genetic_code == "recode"`` (every
   in-frame codon that the genome's table reads differently from table 11 gets
   E. coli's preferred codon for the genome's amino acid: for table 4 that is
-  TGA -> TGG; the start codon is kept), then the degron tag (back-translated
-  with E. coli's preferred codons, see PREFERRED_CODON), then the stop TAA,
-  which tables 4 and 11 both read as stop. A minus-strand gene's
+  TGA -> TGG; the start codon is kept), with the VM's degron tag (back-translated
+  with E. coli's preferred codons, see PREFERRED_CODON) where its ``terminus``
+  puts it: a C-terminal tag (pdt1, the M. florum tmRNA tag) just before the stop,
+  an N-terminal one (a viral protease's cleavage site ending in the F that its
+  cut exposes as an N-degron) just after the start codon, so the protein is
+  M-[site]-F-rest; then the stop TAA, which tables 4 and 11 both read as stop.
+  Either way the protein is the mature codons - 1 + the tag's length, as the model
+  has it. A minus-strand gene's
   cassette is written reverse-complemented, so the UTR lies just 3' of the
   CDS in genome coordinates and just 5' of its start codon on its own strand;
 * refactoring rule (after Chan, Kosuri & Endy 2005 Mol Syst Biol 1:2005.0018,
@@ -42,16 +47,23 @@ GenBank record each: a chromosome and its plasmids stay apart), gene by gene:
   does not carry it; the source feature lists each deletion and where it was.
 
 :func:`hypervisor_image` writes one cassette (promoter, gene, terminator
-B0015) per hypervisor part: each orthogonal pool's o-16S rRNA (E. coli 16S
-whose 3' anti-SD is the pool's; constitutive J23100), each VM's gate sRNA
-(pTet, aTc-inducible) and protease (pLas, 3OC12-HSL-inducible, RBS B0034)
-and, for ``genetic_code == "suppressor"``, the VM's own UGA-reading tRNA-Trp
-(J23100), and each VM's fluorescent reporter (J23100, the VM's 5' UTR, GFP
-BBa_E0040 whose stops give way to the VM's degron tag and TAA, as the VM's own
-genes are built). Part DNA comes from ``bioxen/data/parts/dna/sequences.yaml``; a part whose
-sequence BioXen does not have is a run of N with a note saying so. All VMs'
-gates share pTet and all proteases pLas: VM-specific commands need one
-orthogonal inducible promoter per VM, which the parts data does not have yet.
+B0015) per hypervisor part, for the genes the model has (:mod:`bioxen.backend.model`):
+each orthogonal pool's o-16S rRNA (E. coli 16S whose 3' anti-SD is the pool's;
+constitutive J23100); each VM's gates (policy ``isolation.gate``): its gate sRNA
+(pTet, aTc-inducible) and/or its ribosome-gate RNA (pTet) with the constitutive
+anti-gate RNA (J23100); its protease, the one its degron tag names (pLas,
+3OC12-HSL-inducible, RBS B0034), ending or starting in the VM's own tag when the
+parts library's ``protease.self_tagged`` is on, its promoter followed by the PhlF
+operator when ``protease.pulse`` is on, and then the VM's PhlF pulse repressor
+(pLas, B0034, PhlF of Cello); for ``genetic_code == "suppressor"`` the VM's own
+UGA-reading tRNA-Trp (J23100); and each VM's fluorescent reporter (J23100, the
+VM's 5' UTR, GFP BBa_E0040 tagged like the VM's own genes). Part DNA comes from
+``bioxen/data/parts/dna/sequences.yaml``; a protease whose CDS BioXen does not
+have is written without it (no run of N): a misc_feature where it goes says so
+and where to get it (the bill of materials lists it). All VMs' gates share pTet,
+all proteases and pulse repressors pLas, and all proteases the PhlF operator:
+VM-specific commands need one orthogonal inducible promoter (and one orthogonal
+pulse repressor) per VM, which the parts data does not have yet.
 """
 from __future__ import annotations
 
@@ -72,9 +84,10 @@ from bioxen.rna import HOST_ANTI_SD
 from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
                                    spans_origin, unrefactorable)
 from bioxen.genome.records import Gene, Genome
+from bioxen.backend.model import gates_of
 from bioxen.ir import Design, GuestVM, IsolationParts
 from bioxen.parts import PART_SEQUENCES
-from bioxen.rules import Quantity
+from bioxen.rules import Quantity, proteolysis, pulse
 
 STOP = "TAA"                      # a stop in table 11 and in table 4
 
@@ -118,6 +131,31 @@ def back_translate(peptide: str) -> str:
     return "".join(PREFERRED_CODON[residue] for residue in peptide)
 
 
+TERMINI = ("C", "N")
+
+
+def tag_terminus(parts: IsolationParts) -> str:
+    """Where the VM's degron sits on its proteins, "C" or "N" (the parts library's tag ``terminus``,
+    carried by :class:`~bioxen.ir.IsolationParts`)."""
+    if parts.tag_terminus not in TERMINI:
+        raise CompileError(f"degron tag {parts.tag_name} has terminus '{parts.tag_terminus}'; expected C or N")
+    return parts.tag_terminus
+
+
+def tagged(body: str, tag: str, terminus: str) -> tuple[str, int]:
+    """A CDS from ``body`` (start codon first, no stop) with the degron ``tag`` back-translated
+    after the start codon (terminus N) or before the stop (C), then TAA; and where the tag's DNA
+    starts in it.
+
+    >>> tagged("ATGAAA", "F", "N"), tagged("ATGAAA", "F", "C")
+    (('ATGTTTAAATAA', 3), ('ATGAAATTTTAA', 6))
+    """
+    dna = back_translate(tag)
+    if terminus == "N":
+        return body[:3] + dna + body[3:] + STOP, 3
+    return body + dna + STOP, len(body)
+
+
 def protein(cds: str, table: int) -> str:
     """What a ribosome makes of ``cds`` under ``table``: initiator Met, no final stop."""
     translated = str(Seq(cds).translate(table=table)).rstrip("*")
@@ -135,11 +173,18 @@ class Cassette:
     gene: Gene
     utr: str
     cds: str
-    tag_length: int       # nt of tag DNA just before the stop codon
+    tag_length: int       # nt of tag DNA (after the start codon or before the stop codon)
     recoded: int          # codons changed for the host
     replaced: bool        # the UTR replaced the native upstream window (else inserted)
     layout: GeneLayout | None = None   # where its exons lie (None: one simple part)
     provenance: str = ""               # where a spliced gene's exons came from
+    tag_start: int | None = None       # where the tag's DNA starts in cds (None: just before the stop)
+
+    @property
+    def tag_span(self) -> tuple[int, int]:
+        """[a, b) of the tag's DNA in :attr:`dna`."""
+        start = len(self.cds) - len(STOP) - self.tag_length if self.tag_start is None else self.tag_start
+        return len(self.utr) + start, len(self.utr) + start + self.tag_length
 
     @property
     def dna(self) -> str:
@@ -184,15 +229,15 @@ def gene_table(gene: Gene, genome: Genome) -> int:
 
 def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
              layout: GeneLayout | None = None, provenance: str = "") -> Cassette:
-    """The cassette for one CDS: UTR, (recoded) mature body, tag, TAA."""
+    """The cassette for one CDS: UTR, (recoded) mature body with the degron at its terminus, TAA."""
     native, table = genome.gene_sequence(gene), gene_table(gene, genome)
     codons = [native[i:i + 3] for i in range(0, len(native) - 3, 3)]
     body = codons[:1] + [host_codon(c, table) if parts.genetic_code == "recode" else c
                          for c in codons[1:]]
-    tag = back_translate(parts.tag)
     recoded = sum(a != b for a, b in zip(codons, body))
-    return Cassette(gene, parts.utr, "".join(body) + tag + STOP, len(tag), recoded, replaced, layout,
-                    provenance)
+    cds, tag_start = tagged("".join(body), parts.tag, tag_terminus(parts))
+    return Cassette(gene, parts.utr, cds, 3 * len(parts.tag), recoded, replaced, layout, provenance,
+                    tag_start)
 
 
 # --- layout of the guest genome -------------------------------------------------------
@@ -464,10 +509,10 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.strand
     span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
     table = HOST_TABLE if parts.genetic_code in ("recode", "native") else gene_table(gene, genome)
-    tag_end = total - len(STOP)
     how = "replaces the native" if c.replaced else "inserted before the native"
+    terminus = tag_terminus(parts)
     notes = [f"refactored for the host: genetic code {parts.genetic_code}, "
-             f"{c.recoded} codon(s) recoded, tag {parts.tag_name}, stop {STOP}"]
+             f"{c.recoded} codon(s) recoded, tag {parts.tag_name} at the {terminus}-terminus, stop {STOP}"]
     features = [
         SeqFeature(span(utr, total), type="CDS", qualifiers={
             "locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
@@ -479,12 +524,10 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
             "note": [f"BioXen 5' UTR of pool {parts.pool}; {how} {utr} bp upstream"]}),
     ]
     if c.tag_length:
-        features.append(SeqFeature(span(tag_end - c.tag_length, tag_end), type="misc_feature",
+        features.append(SeqFeature(span(*c.tag_span), type="misc_feature",
                                    qualifiers={"locus_tag": [gene.locus_tag],
                                                "so_term": ["SO:0001955"],  # protein_stability_element
-                                               "note": [
-                                       f"degron tag {parts.tag_name} ({parts.tag}), recognised "
-                                       f"by protease {parts.protease}"]}))
+                                               "note": [degron_note(parts)]}))
     sd_at = c.utr.find(parts.sd) if parts.sd else -1
     if sd_at >= 0:
         sd = span(sd_at, sd_at + len(parts.sd))
@@ -492,6 +535,15 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
             "regulatory_class": ["ribosome_binding_site"], "locus_tag": [gene.locus_tag],
             "note": [f"orthogonal Shine-Dalgarno {parts.sd} of ribosome pool {parts.pool}"]}))
     return features
+
+
+def degron_note(parts: IsolationParts) -> str:
+    """What a VM's degron is and how it works, for its features."""
+    if tag_terminus(parts) == "N":
+        return (f"degron tag {parts.tag_name} ({parts.tag}) at the N-terminus, after the start codon: "
+                f"protease {parts.protease} cuts before its last residue, whose exposed "
+                f"{parts.tag[-1]} is an N-degron for ClpS-ClpAP")
+    return f"degron tag {parts.tag_name} ({parts.tag}) at the C-terminus, recognised by protease {parts.protease}"
 
 
 def _vm_record(vm: GuestVM, plan: _Plan, dna: str, features: list, deleted: list[str], number: int = 0) -> SeqRecord:
@@ -514,8 +566,9 @@ def _vm_record(vm: GuestVM, plan: _Plan, dna: str, features: list, deleted: list
         annotations={"molecule_type": "DNA", "topology": genome.topology,
                      "comment": "Every CDS carries the VM's 5' UTR right before its start codon "
                                 "(replacing the native upstream bases when they are free "
-                                "intergenic DNA, inserted otherwise), its degron tag and the stop "
-                                "TAA; overlapping genes are separated by duplicating shared bases "
+                                "intergenic DNA, inserted otherwise), its degron tag (after the "
+                                "start codon or before the stop, by the tag's terminus) and the "
+                                "stop TAA; overlapping genes are separated by duplicating shared bases "
                                 "(Chan, Kosuri & Endy 2005). A spliced gene is written as its "
                                 "mature sequence where its first exon lay (its note gives each "
                                 "exon's native place); knocked-out genes are deleted (listed in "
@@ -556,17 +609,21 @@ class PartSequence:
     reason: str
 
     def dna(self) -> str:
-        return self.sequence if self.sequence is not None else "N" * self.placeholder_length
+        """The part's DNA; a part BioXen lacks has none to write (no run of N stands in for it)."""
+        if self.sequence is None:
+            raise CompileError(f"part {self.key} ({self.name}) has no sequence in BioXen's parts data: "
+                               f"{self.reason}", at(PART_SEQUENCES))
+        return self.sequence
 
     def note(self) -> str:
         if self.sequence is None:
-            return f"sequence not in BioXen's parts data: {self.what}; {self.reason}"
+            return f"sequence not in BioXen's data: {self.name}, {self.what}; {self.reason}"
         return f"{self.name}: {self.what} (source: {self.source})"
 
 
 def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
-    """The hypervisor's part DNA, by key (pTet, pLas, J23100, B0034, B0015, E0040, rrsB_16S,
-    mf_lon)."""
+    """The hypervisor's part DNA, by key (promoters, RBS, terminator, GFP, 16S rRNA, PhlF and
+    its operator, and one CDS per protease of the parts library, keyed by the protease's name)."""
     try:
         parts = YAML(typ="safe").load(Path(path).read_text())["parts"]
     except (OSError, KeyError, TypeError) as exc:
@@ -581,7 +638,7 @@ def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
 
 @dataclass(frozen=True)
 class Piece:
-    """One feature's worth of a hypervisor cassette."""
+    """One feature's worth of a hypervisor cassette (``dna`` may be empty: a place, not a part)."""
 
     type: str
     label: str
@@ -595,15 +652,17 @@ def library_piece(part: PartSequence, type_: str, label: str, **extra: str) -> P
 
 
 def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> str:
-    """E. coli 16S rRNA with its 3' anti-SD (ACCTCCTTA) replaced by the pool's."""
+    """E. coli 16S rRNA with its 3' anti-SD (the host's, :data:`bioxen.rna.HOST_ANTI_SD`)
+    replaced by the pool's."""
     body = library["rrsB_16S"].dna()
-    if library["rrsB_16S"].sequence is not None and not body.endswith(HOST_ANTI_SD):
-        raise CompileError(f"the 16S rRNA in the parts data does not end in {HOST_ANTI_SD}")
+    if not body.endswith(HOST_ANTI_SD):
+        raise CompileError(f"the 16S rRNA in the parts data does not end in {HOST_ANTI_SD}", at(PART_SEQUENCES))
     return body[:-len(HOST_ANTI_SD)] + parts.anti_sd
 
 
-def _transcribed(promoter: Piece, gene: list[Piece], library) -> list[Piece]:
-    return [promoter, *gene, library_piece(library["B0015"], "terminator", "B0015")]
+def _transcribed(promoter: Piece | list[Piece], gene: list[Piece], library) -> list[Piece]:
+    promoters = promoter if isinstance(promoter, list) else [promoter]
+    return [*promoters, *gene, library_piece(library["B0015"], "terminator", "B0015")]
 
 
 def orrna_cassette(vm: GuestVM, library) -> list[Piece]:
@@ -631,12 +690,109 @@ def srna_cassette(vm: GuestVM, library) -> list[Piece]:
     return _transcribed(promoter, [gene], library)
 
 
-def protease_cassette(vm: GuestVM, library) -> list[Piece]:
-    parts, lon = vm.parts, library["mf_lon"]
-    rbs = library_piece(library["B0034"], "regulatory", "B0034",
-                        regulatory_class="ribosome_binding_site")
-    gene = library_piece(lon, "CDS", f"{parts.protease}", transl_table=str(HOST_TABLE),
-                         product=f"{parts.protease}: mf-Lon protease recognising {parts.tag_name}")
+def gate_rna(parts: IsolationParts) -> str:
+    """The ribosome-gate RNA of a VM (DNA): its 5' UTR, which holds the pool's SD in the context
+    the VM's mRNAs present it in (:mod:`bioxen.rules.ribosome_gate` binds the gate at the
+    pool SD's on-target strength and K_d; it defines no sequence of its own)."""
+    return parts.utr
+
+
+def ribosome_gate_cassettes(vm: GuestVM, library) -> list[tuple[str, list[Piece]]]:
+    """The VM's ribosome-gate RNA (pTet, induced on PAUSE_VM) and, if the model has one, its
+    constitutive anti-gate RNA (J23100), as (locus tag suffix, pieces)."""
+    parts, gate = vm.parts, gate_rna(vm.parts)
+    held = (f"carries the Shine-Dalgarno {parts.sd} of pool {parts.pool} and holds its free o-ribosomes "
+            f"(bioxen.rules.ribosome_gate, gate_{vm.id}); induced (aTc) to pause VM {vm.id}. A: its "
+            "sequence is the VM's 5' UTR, which the model's binding constants describe; the rules "
+            "module defines no gate RNA sequence")
+    cassettes = [("gate", _transcribed(
+        library_piece(library["pTet"], "promoter", "pTet (BBa_R0040)"),
+        [Piece("ncRNA", f"gate RNA {vm.id}", gate, held,
+               (("ncRNA_class", "other"), ("product", f"ribosome-gate RNA of VM {vm.id}")))], library))]
+    if vm.antigate_transcription > 0:
+        anti = reverse_complement(gate)
+        cassettes.append(("antigate", _transcribed(
+            library_piece(library["J23100"], "promoter", "J23100"),
+            [Piece("ncRNA", f"anti-gate RNA {vm.id}", anti,
+                   f"constitutive anti-gate RNA of VM {vm.id} (antigate_{vm.id}): antisense to the "
+                   f"gate RNA, titrates it so that RESUME_VM releases the pool at once; J23100 stands "
+                   f"in for a promoter of {vm.antigate_transcription:.3g} molecules/min",
+                   (("ncRNA_class", "antisense_RNA"), ("product", f"anti-gate RNA of VM {vm.id}")))],
+            library)))
+    return cassettes
+
+
+@dataclass(frozen=True)
+class ProteaseDesign:
+    """How the parts library builds every VM's protease gene (``protease.self_tagged``,
+    ``protease.pulse``; both off without a parts library)."""
+
+    self_tagged: bool
+    pulse: bool
+
+
+def protease_design(design: Design) -> ProteaseDesign:
+    if design.parts is None:
+        return ProteaseDesign(False, False)
+    q = design.parts.protease
+    return ProteaseDesign(proteolysis.self_tagged(q), proteolysis.pulsed(q))
+
+
+def _protease_promoter(vm: GuestVM, library, how: ProteaseDesign) -> list[Piece]:
+    promoter = library_piece(library["pLas"], "promoter", "pLas (BBa_R0079)")
+    if not how.pulse:
+        return [promoter]
+    operator = library["phlO"]
+    return [promoter, Piece(
+        "protein_bind", "phlO", operator.dna(),
+        f"{operator.note()}; with pLas before it, the hybrid promoter of protease_{vm.id}: induced "
+        f"with DESTROY_VM {vm.id} and shut by the PhlF that the same inducer makes "
+        f"({pulse.repressor_name(f'protease_{vm.id}')}, bioxen.rules.pulse)",
+        (("bound_moiety", "PhlF"),))]
+
+
+def protease_cassette(vm: GuestVM, library, how: ProteaseDesign = ProteaseDesign(False, False)) -> list[Piece]:
+    """The VM's protease (the one its degron tag names), self-tagged as the VM's own genes are
+    when ``how.self_tagged``; a CDS BioXen lacks is not written: a misc_feature holding the tag's
+    DNA (else the RBS's note) says where it goes and where to get it."""
+    parts = vm.parts
+    if parts.protease not in library:
+        raise CompileError(f"protease {parts.protease} of degron tag {parts.tag_name} has no entry in the "
+                           "parts' DNA data", at(PART_SEQUENCES),
+                           hint=f"add a part keyed {parts.protease} (its sequence, or null with a reason)")
+    enzyme, terminus = library[parts.protease], tag_terminus(parts)
+    rbs = library_piece(library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
+    label, product = parts.protease, f"{parts.protease} ({enzyme.name}), recognising {parts.tag_name}"
+    tag_note = (f"; its own VM's degron {parts.tag_name} ({parts.tag}) at the {terminus}-terminus, so it "
+                f"is one of its own substrates" if how.self_tagged else "")
+    if enzyme.sequence is not None:
+        body = coding_body(enzyme.sequence)
+        cds = tagged(body, parts.tag, terminus)[0] if how.self_tagged else body + STOP
+        gene = Piece("CDS", label, cds, enzyme.note() + tag_note,
+                     (("codon_start", "1"), ("transl_table", str(HOST_TABLE)), ("product", product),
+                      ("translation", protein(cds, HOST_TABLE))))
+    elif how.self_tagged:   # the tag's DNA is all there is to write: it says where the CDS goes
+        known = "ATG" + back_translate(parts.tag) if terminus == "N" else back_translate(parts.tag) + STOP
+        where = ("after this start codon and tag (the CDS without its start codon)" if terminus == "N"
+                 else "before this tag and stop (the CDS without its stop codon)")
+        gene = Piece("misc_feature", f"{label} (CDS missing)", known,
+                     f"{enzyme.note()}. The {enzyme.name} goes {where}{tag_note}", (("product", product),))
+    else:                   # nothing of it to write (a feature of no length is no SBOL3 Range): the RBS says so
+        rbs = Piece(rbs.type, rbs.label, rbs.dna, f"{rbs.note}; the {enzyme.name} ({product}) goes right "
+                    f"after this RBS: {enzyme.note()}", rbs.qualifiers)
+        return _transcribed(_protease_promoter(vm, library, how), [rbs], library)
+    return _transcribed(_protease_promoter(vm, library, how), [rbs, gene], library)
+
+
+def pulse_repressor_cassette(vm: GuestVM, library) -> list[Piece]:
+    """The PhlF gene that ends the VM's protease pulse: the protease's inducible promoter (same
+    inducer), B0034, PhlF, B0015."""
+    name = pulse.repressor_name(f"protease_{vm.id}")
+    phlf = library["PhlF"]
+    gene = library_piece(phlf, "CDS", f"PhlF {vm.id}", codon_start="1", transl_table=str(HOST_TABLE),
+                         product=f"PhlF, pulse repressor of protease_{vm.id} (model gene {name})",
+                         translation=protein(phlf.dna(), HOST_TABLE))
+    rbs = library_piece(library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
     promoter = library_piece(library["pLas"], "promoter", "pLas (BBa_R0079)")
     return _transcribed(promoter, [rbs, gene], library)
 
@@ -664,19 +820,20 @@ def coding_body(cds: str) -> str:
 
 
 def reporter_cassette(vm: GuestVM, library, rate: Quantity | None = None) -> list[Piece]:
-    """The VM's GFP reporter, built like the VM's genes: its UTR, then GFP + degron + TAA.
+    """The VM's GFP reporter, built like the VM's genes: its UTR, then GFP with the VM's degron
+    at its terminus, and TAA.
 
     ``rate`` is the model's reporter transcription (``reporter.max_transcription``).
     """
-    parts, gfp = vm.parts, library["E0040"]
-    cds = coding_body(gfp.dna()) + back_translate(parts.tag) + STOP
+    parts, gfp, terminus = vm.parts, library["E0040"], tag_terminus(vm.parts)
+    cds = tagged(coding_body(gfp.dna()), parts.tag, terminus)[0]
     sd = f", holding its Shine-Dalgarno {parts.sd}" if parts.sd else ""
     utr = Piece("5'UTR", f"5' UTR {vm.id}", parts.utr,
                 f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}){sd}; the gate sRNA "
                 f"of VM {vm.id} pairs with it and the start codon, so PAUSE_VM gates the reporter")
+    where = "its stop codons replaced by" if terminus == "C" else "after its start codon,"
     gene = Piece("CDS", f"GFP-{parts.tag_name} {vm.id}", cds,
-                 f"{gfp.note()}; its stop codons replaced by degron tag {parts.tag_name} "
-                 f"({parts.tag}, recognised by protease {parts.protease}) and {STOP}",
+                 f"{gfp.note()}; {where} {degron_note(parts)}; stop {STOP}",
                  (("codon_start", "1"), ("transl_table", str(HOST_TABLE)),
                   ("product", f"fluorescent reporter of VM {vm.id} (GFP-{parts.tag_name})"),
                   ("translation", protein(cds, HOST_TABLE))))
@@ -695,16 +852,24 @@ def _reporter_promoter(vm: GuestVM, library, rate: Quantity | None) -> Piece:
 
 
 def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:
-    """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool."""
+    """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool; then per VM
+    the genes the model has (:func:`bioxen.backend.model.gates_of` says which gates)."""
     rate = design.parts.reporter.get("max_transcription") if design.parts else None
+    how = protease_design(design)
     cassettes, pools = [], set()
     for vm in design.vms:
         if vm.parts.pool != "host" and vm.parts.pool not in pools:
             pools.add(vm.parts.pool)
             cassettes.append((f"hv_{vm.id}_orrna", orrna_cassette(vm, library)))
     for vm in design.vms:
-        cassettes.append((f"hv_{vm.id}_srna", srna_cassette(vm, library)))
-        cassettes.append((f"hv_{vm.id}_protease", protease_cassette(vm, library)))
+        gates = gates_of(design, vm)
+        if gates.srna:
+            cassettes.append((f"hv_{vm.id}_srna", srna_cassette(vm, library)))
+        if gates.ribosome:
+            cassettes += [(f"hv_{vm.id}_{what}", pieces) for what, pieces in ribosome_gate_cassettes(vm, library)]
+        cassettes.append((f"hv_{vm.id}_protease", protease_cassette(vm, library, how)))
+        if how.pulse:
+            cassettes.append((f"hv_{vm.id}_pulse_repressor", pulse_repressor_cassette(vm, library)))
         if vm.parts.genetic_code == "suppressor":
             cassettes.append((f"hv_{vm.id}_trna_trp", trna_cassette(vm, library)))
         cassettes.append((f"hv_{vm.id}_reporter", reporter_cassette(vm, library, rate)))
@@ -729,6 +894,6 @@ def hypervisor_image(design: Design, library: dict[str, PartSequence] | None = N
             offset += len(piece.dna)
     return SeqRecord(Seq("".join(pieces)), id=f"{design.name}_hypervisor",
                      name=f"{design.name}_hv"[:16],
-                     description=f"BioXen hypervisor genes of design {design.name}: o-rRNA, gate "
-                                 f"sRNA, protease, UGA tRNA and reporter cassettes",
+                     description=f"BioXen hypervisor genes of design {design.name}: o-rRNA, gates, "
+                                 f"protease, pulse repressor, UGA tRNA and reporter cassettes",
                      features=features, annotations={"molecule_type": "DNA", "topology": "linear"})

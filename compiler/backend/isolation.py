@@ -1,16 +1,23 @@
 """Isolation report (DIR/isolation.json): the cross-talk matrix and every VM's parts.
 
-Initiation strength of SD class i on pool j is ``exp(-beta (dG_ij - dG_00))``
+Initiation strength of SD class i on pool j is ``exp(-beta ((dG_ij + F_i) - (dG_00 + F_0)))``
 (Salis, Mirsky & Voigt 2009, Nat Biotech 27:946), dG the ViennaRNA duplex
-energy of the SD with the pool's 16S anti-SD; class and pool 0 are the host's.
-A VM's isolation ratio is its on-target strength over the largest off-target
-one: its SD on any other pool, or any other SD on its pool.
+energy of the SD with the pool's 16S anti-SD, F_i the unfolding cost of class i's 5' UTR
+(:func:`bioxen.rna.unfolding_cost`); class and pool 0 are the host's. A VM's isolation ratio
+is its on-target strength over the largest off-target one: its SD on any other pool, or any
+other SD on its pool; its leak ratio only the first (what sets the share of its proteins made
+elsewhere). An SD that pairs nothing initiates at its class's ``unpaired_strength``, so no
+leak ratio exceeds ``leak_ratio_bound`` and, host mRNAs being unsequestered, no isolation
+ratio exceeds ``ratio_bound`` (docs/virtualization.md, "Isolation").
 """
 from __future__ import annotations
+
+import math
 
 from bioxen.backend.images import refactoring_warnings
 from bioxen.ir import Design
 from bioxen.passes.isolate import isolation_ratios
+from bioxen.rna import FOLD_MATCH, MAX_SEQUESTRATION, leak_ratios, unfolding_cost
 
 
 def design_warnings(design: Design) -> list[str]:
@@ -25,14 +32,50 @@ def design_warnings(design: Design) -> list[str]:
         warnings.append(f"VMs {', '.join(on_host)} share the host 5' UTR, so their gate sRNAs are the same "
                         "and would gate each other (and host mRNAs with that UTR); the model gates each "
                         "VM's own mRNAs only")
-    return warnings + refactoring_warnings(design)
+    return warnings + _cutoff_warnings(design) + refactoring_warnings(design)
+
+
+def _cutoff_warnings(design: Design) -> list[str]:
+    """Off-target initiation of the VMs' mRNAs the matrix predicts but the policy's
+    ``crosstalk_cutoff`` leaves out of the model (simulated isolation would read too high)."""
+    crosstalk = design.crosstalk
+    if crosstalk is None:
+        return []
+    hidden = [(crosstalk.strength[i][j] / crosstalk.strength[i][i], crosstalk.sd_classes[i], pool)
+              for vm in design.vms for i in [crosstalk.sd_classes.index(vm.parts.pool)]
+              for j, pool in enumerate(crosstalk.pools)
+              if j != i and crosstalk.strength[i][j] < design.crosstalk_cutoff]
+    if not hidden:
+        return []
+    share, sd_class, pool = max(hidden)
+    return [f"isolation.crosstalk_cutoff {design.crosstalk_cutoff:g} leaves {len(hidden)} off-target initiation(s) "
+            f"of VM mRNAs out of the model (largest: SD class {sd_class} on pool {pool}, {share:.2g} of its own "
+            f"pool's): simulated isolation reads higher than the cross-talk matrix gives; lower the cut-off "
+            f"(default 1e-6 keeps them all)"]
+
+
+def ratio_bound(crosstalk) -> float:
+    """The largest isolation ratio (both directions) a pool can have: host mRNAs carry no
+    sequestering UTR, so they initiate on every o-pool at least at the unpaired reference,
+    exp(beta dG_00) of the host pair, while its own mRNAs initiate within FOLD_MATCH of it."""
+    return math.exp(crosstalk.beta * (-crosstalk.energy[0][0] + FOLD_MATCH))
+
+
+def leak_ratio_bound(crosstalk) -> float:
+    """The largest leak ratio a VM's mRNAs can have: on a pool they do not pair they initiate at
+    exp(beta dG_ii) of their own rate, dG_ii at most MAX_SEQUESTRATION below dG_00."""
+    return math.exp(crosstalk.beta * (MAX_SEQUESTRATION - crosstalk.energy[0][0]))
 
 
 def isolation_report(design: Design) -> dict:
     crosstalk = design.crosstalk
     if crosstalk is None:
         return {"vms": {}}
+    strength, energy = crosstalk.strength, crosstalk.energy
+    # an SD class on a pool it does not pair: its own strength times exp(beta dG_ii)
+    unpaired = [strength[i][i] * math.exp(crosstalk.beta * energy[i][i]) for i in range(len(strength))]
     ratios = isolation_ratios(crosstalk)
+    leaks = dict(zip(crosstalk.pools[1:], (float(r) for r in leak_ratios(strength))))
     library = design.parts
     vms = {}
     for vm in design.vms:
@@ -41,6 +84,9 @@ def isolation_report(design: Design) -> dict:
         vms[vm.id] = {
             "pool": parts.pool, "sd": parts.sd, "anti_sd": parts.anti_sd, "utr": parts.utr,
             "isolation_ratio": ratio, "isolation": None if ratio is None else 1 - 1 / ratio,
+            "leak_ratio": leaks.get(parts.pool),
+            "utr_unfolding_kcal_per_mol": unfolding_cost(parts.utr, parts.sd),
+            "initiation_vs_host": strength[crosstalk.pools.index(parts.pool)][crosstalk.pools.index(parts.pool)],
             "srna": parts.srna, "srna_energy_kcal_per_mol": parts.srna_energy,
             "tag": {"name": parts.tag_name, "peptide": parts.tag}, "protease": parts.protease,
             "genetic_code": parts.genetic_code,
@@ -49,8 +95,12 @@ def isolation_report(design: Design) -> dict:
     used = range(len(design.vms))
     return {
         "bioxen_isolation": 1,
-        "model": {"strength": "exp(-beta (dG_ij - dG_host,host))", "beta_mol_per_kcal": crosstalk.beta,
-                  "energies": "ViennaRNA duplex, 37 C", "source": "Salis, Mirsky & Voigt 2009 Nat Biotech 27:946"},
+        "model": {"strength": "exp(-beta ((dG_ij + F_i) - (dG_host,host + F_host)))",
+                  "beta_mol_per_kcal": crosstalk.beta,
+                  "energies": "ViennaRNA duplex, 37 C; F: unfolding cost of the class's 5' UTR + AUG (ViennaRNA MFE)",
+                  "source": "Salis, Mirsky & Voigt 2009 Nat Biotech 27:946",
+                  "unpaired_strength": unpaired, "ratio_bound": ratio_bound(crosstalk),
+                  "leak_ratio_bound": leak_ratio_bound(crosstalk)},
         "min_ratio": design.min_isolation,
         "sd_classes": list(crosstalk.sd_classes), "pools": list(crosstalk.pools),
         "sd": list(crosstalk.sd), "anti_sd": list(crosstalk.anti_sd),

@@ -13,9 +13,10 @@ from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
+from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
 from bioxen.rules import (Builder, Quantity, clock, control, controller, energy, expression, growth, guard,
-                          proteolysis, ribosomes, srna, sum_patterns)
+                          proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -52,6 +53,9 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
     genes = {}
     for vm in design.vms:
         genes[f"protease_{vm.id}"] = (f"protein_protease_{vm.id}",)
+        if proteolysis.pulsed(design.parts.protease):
+            repressor = pulse.repressor_name(f"protease_{vm.id}")
+            genes[repressor] = (f"protein_{repressor}",)
         genes[f"reporter_{vm.id}"] = (f"protein_reporter_{vm.id}", f"fluorescent_reporter_{vm.id}")
         if vm.controller and vm.pool == "orthogonal":
             genes[f"controller_{vm.parts.pool}"] = (f"protein_controller_{vm.parts.pool}",)
@@ -137,12 +141,23 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
 
 
 def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
-    """The VM's protease gene behind an inducible promoter, translated on host ribosomes."""
+    """The VM's protease gene behind an inducible promoter, translated on host ribosomes. With
+    ``protease.self_tagged`` it ends in the VM's degron (one of its own substrates, so it clears
+    itself with the VM); with ``protease.pulse`` DESTROY_VM also induces a repressor that shuts the
+    promoter once the VM is cleared (:mod:`bioxen.rules.pulse`)."""
     q, guest = design.parts.protease, design.chassis.guest
+    tagged = proteolysis.self_tagged(q)
     spec = GeneSpec(name=f"protease_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
-                    threshold=guest["transcription_threshold"].value, length=q["length"].value,
-                    mrna_decay=guest["mrna_decay"].value, product_kind="protease")
-    made = expression.gene(b, spec, factor=control.inducible(b, f"protease_{vm.id}", destroy, q["leak"].value))
+                    threshold=guest["transcription_threshold"].value,
+                    length=q["length"].value + (len(vm.parts.tag) if tagged else 0),
+                    mrna_decay=guest["mrna_decay"].value, tag=vm.parts.tag_name if tagged else None,
+                    product_kind="protease")
+    activity = control.inducible(b, f"protease_{vm.id}", destroy, q["leak"].value)
+    if proteolysis.pulsed(q):
+        activity = activity * pulse.pulse_generator(
+            b, f"protease_{vm.id}", destroy, q, pulse.protease_pulse_transcription(design, vm),
+            guest["transcription_threshold"].value, guest["mrna_decay"].value)
+    made = expression.gene(b, spec, factor=activity)
     return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
 
 
@@ -190,19 +205,60 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
         q = design.parts.orthogonal_ribosomes
         repression = controller.feedback_controller(b, vm.parts.pool, q, create) if vm.controller else None
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, q, licence=create, repression=repression)
-    kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
     # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
     # when the clock says it is not the VM's turn
     open_ = (1 - pause) * (1 - destroy) * (1 if clocked is None else 1 - clocked)
     closed = b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
-    srna.gate(b, vm.id, vm.srna_transcription, design.chassis.guest["transcription_threshold"].value,
-              kd, design.parts.srna, closed, gated)
+    srna_free = _gates(b, vm, design, closed, gated)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
-                        f"sRNA_free_{vm.id}", protease.name,
+                        srna_free, protease.name,
                         f"{vm.id}_ribosomes_translating" if proteins or untagged else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "")
     return outputs, ((counter, proteins), reporter["tagged"]), protease
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The gates a VM gets (policy ``isolation.gate``): the gate sRNA on its mRNAs and/or the gate
+    RNA on its pool's free o-ribosomes."""
+
+    srna: bool
+    ribosome: bool
+
+
+GATES = {"mrna": Gates(True, False), "ribosome": Gates(False, True), "both": Gates(True, True)}
+
+
+def gates_of(design: Design, vm: GuestVM) -> Gates:
+    """The VM's gates. A VM on host ribosomes has no pool of its own to hold: it keeps the sRNA gate."""
+    return GATES[design.gate] if vm.pool == "orthogonal" else GATES["mrna"]
+
+
+def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated) -> str:
+    """The VM's gates, all closed by ``closed``; returns the free gate sRNA's observable ("" without)."""
+    threshold = design.chassis.guest["transcription_threshold"].value
+    gates = gates_of(design, vm)
+    if gates.ribosome:
+        made = ribosome_gate.GateTranscription(vm.gate_transcription, vm.antigate_transcription, threshold)
+        ribosome_gate.gate(b, vm.id, made, _gate_binding(b, design, vm), design.parts.ribosome_gate,
+                           design.parts.srna, closed)
+    if not gates.srna:
+        return ""
+    kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
+    srna.gate(b, vm.id, vm.srna_transcription, threshold, kd, design.parts.srna, closed, gated)
+    return f"sRNA_free_{vm.id}"
+
+
+def _gate_binding(b: Builder, design: Design, vm: GuestVM) -> ribosome_gate.GateBinding:
+    """The ribosome gate's binding to its pool: the gate RNA carries the pool's o-SD unstructured, so
+    it binds a free o-ribosome at k_b x the bare SD's strength (:func:`bioxen.passes.parameterize.
+    gate_strength`; the VM's mRNAs pay their UTR's sequestering fold, the gate does not) and leaves it
+    at k_on x K_d, K_d from the ViennaRNA duplex of the SD with the pool's anti-SD."""
+    crosstalk, pool = design.crosstalk, vm.parts.pool
+    k = crosstalk.pools.index(pool)
+    kd = rna.dissociation_constant(crosstalk.energy[k][k]) * MOLECULES_PER_MOLAR
+    return ribosome_gate.GateBinding(pool, b.model.parameters["k_b"].value * gate_strength(design, vm), kd)
 
 
 def _proteolysis(b: Builder, design: Design, made: list) -> None:
@@ -212,6 +268,10 @@ def _proteolysis(b: Builder, design: Design, made: list) -> None:
     counted = {vm.parts.tag_name: tagged[0] for vm, (_, tagged, _) in zip(design.vms, made)}
     substrates = {vm.parts.tag_name: tagged[1] for vm, (_, tagged, _) in zip(design.vms, made)}
     enzymes = {vm.id: protease for vm, (_, _, protease) in zip(design.vms, made)}
+    if proteolysis.self_tagged(library.protease):   # each protease: a substrate of its own tag
+        for vm, protease in zip(design.vms, enzymes.values()):
+            tag = vm.parts.tag_name
+            substrates[tag] = [*substrates[tag], protease.reaction_pattern.complex_patterns[0].monomer_patterns[0]]
     proteolysis.degradation(b, substrates, counted, enzymes, recognition, library.protease["kcat"],
                             library.protease["Km"])
 

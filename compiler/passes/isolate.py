@@ -2,8 +2,11 @@
 
 Each VM on an orthogonal pool gets an SD:anti-SD pair chosen by
 :func:`bioxen.rna.design_pools` (ViennaRNA duplex energies, Boltzmann
-initiation strengths) so that cross-binding is smallest; a VM on host
-ribosomes keeps the host pair. Every VM gets a gate sRNA against its 5' UTR,
+initiation strengths) so that cross-binding is smallest, and a 5' UTR whose
+fold sequesters its stronger-than-host SD (the strengths include that
+unfolding cost, so its mRNAs initiate like host mRNAs on its own pool and pay
+the cost without the pairing on every other); a VM on host ribosomes keeps
+the host pair. Every VM gets a gate sRNA against its 5' UTR,
 and the degron tag and protease of its slot in the parts library. The design
 is refused when a VM's on-target initiation strength is not at least
 ``min_isolation`` times every off-target one.
@@ -57,7 +60,8 @@ def isolate(design: Design) -> Design:
         parts = IsolationParts(
             pool=crosstalk.pools[k], sd=pair.sd, anti_sd=pair.anti_sd, utr=pair.utr, srna=srna,
             srna_energy=rna.duplex_energy(srna, pair.utr + "ATG"), tag_name=tag.name, tag=tag.peptide,
-            protease=tag.protease, genetic_code=vm.genetic_code or "native")
+            protease=tag.protease, genetic_code=vm.genetic_code or "native",
+            tag_terminus=tag.terminus)
         vms.append(replace(vm, parts=parts))
     return replace(design, vms=tuple(vms), crosstalk=crosstalk)
 

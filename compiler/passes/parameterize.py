@@ -20,6 +20,12 @@ Per gene (molecules per cell, minutes):
   MRNA_EXCESS times the transcription above.
 * a VM's induced gate sRNA is transcribed at ``excess`` times the VM's total mRNA
   transcription, so that it titrates every VM mRNA when induced (Levine et al. 2007).
+* a VM on an orthogonal pool gets a ribosome-gate RNA and its anti-gate
+  (:mod:`bioxen.rules.ribosome_gate`, :func:`gate_transcription`). With w_1 the transcription
+  that makes free gate RNA, w_1·sat/(δ_g + λ), bind free o-ribosomes as fast as the VM's free
+  mRNAs, Σ e_u·w_u·sat/(d_m + λ), do (the gate binds at k_b·s, s the pool SD's on-target
+  strength), the anti-gate is transcribed at ``ribosome_gate.antigate``·w_1 and the induced gate
+  at (``excess`` + ``antigate``)·w_1, so that ``excess``·w_1 of it is left over the anti-gate.
 
 A VM's own kinetics (policy ``kinetics:``; an absent key keeps the chassis's guest value):
 
@@ -60,7 +66,8 @@ from bioxen.quantity import value
 PARAMETERS = ("chassis.parameters.gmax", "chassis.parameters.K_gamma", "chassis.parameters.M",
               "chassis.parameters.k_b", "chassis.parameters.k_u", "chassis.parameters.w_rR",
               "chassis.parameters.theta_rR", "chassis.guest.transcription_threshold", "chassis.guest.mrna_decay",
-              "chassis.guest.protein_decay", "parts.srna.excess", "parts.orthogonal_ribosomes.orrna_threshold")
+              "chassis.guest.protein_decay", "parts.srna.excess", "parts.orthogonal_ribosomes.orrna_threshold",
+              "parts.ribosome_gate.excess", "parts.ribosome_gate.antigate", "parts.ribosome_gate.decay")
 
 STRENGTH_RANGE = (0.01, 100.0)
 # A VM on an orthogonal pool is transcribed as if its mRNAs could hold this many times its
@@ -207,9 +214,26 @@ def parameterize(design: Design) -> Design:
         units = _faster_transcription(units, _transcription_factor(design, vm))
         srna = value(design.parts.srna["excess"]) * sum(u.max_transcription for u in units
                                                         if u.coding and not set(u.locus_tags) <= set(native))
+        gate, antigate = gate_transcription(design, vm, units, ref)
         vms.append(replace(vm, units=tuple(units), orrna_transcription=orrna.get(vm.id, 0.0),
-                           srna_transcription=srna))
+                           srna_transcription=srna, gate_transcription=gate, antigate_transcription=antigate))
     return replace(design, vms=tuple(vms), pool_sizing=sizing)
+
+
+def gate_transcription(design: Design, vm: GuestVM, units: list[ExpressionUnit],
+                       ref: ReferenceState) -> tuple[float, float]:
+    """(induced gate, constitutive anti-gate) transcription of the VM's ribosome gate, molecules/min
+    at saturating energy: (``excess`` + ``antigate``) and ``antigate`` times w_1, the transcription
+    whose free RNA binds free o-ribosomes as fast as the VM's free mRNAs do at the reference state
+    (free RNAs: transcribed over decay and dilution; the gate binds at k_b·s, an mRNA at k_b·e_u).
+    (0, 0) for a VM on host ribosomes, which has no pool to hold."""
+    if vm.pool != "orthogonal":
+        return 0.0, 0.0
+    q, native = design.parts.ribosome_gate, set(unrefactorable(vm.genome))
+    load = sum(u.initiation_strength * u.max_transcription for u in units
+               if u.coding and not set(u.locus_tags) <= native) / (vm.mrna_decay + ref.growth_rate)
+    w_1 = (value(q["decay"]) + ref.growth_rate) * load / gate_strength(design, vm)
+    return (value(q["excess"]) + value(q["antigate"])) * w_1, value(q["antigate"]) * w_1
 
 
 def _without_excess(units: list[ExpressionUnit], native: dict[str, str]) -> list[ExpressionUnit]:
@@ -254,6 +278,19 @@ def _on_target(design: Design, vm: GuestVM) -> float:
         return 1.0
     k = design.crosstalk.pools.index(vm.parts.pool)
     return design.crosstalk.strength[k][k]
+
+
+def gate_strength(design: Design, vm: GuestVM) -> float:
+    """Initiation strength of a VM's gate RNA on its own pool, relative to host SD on host ribosomes:
+    the gate carries the pool's o-SD unstructured, so it binds as the SD's duplex alone gives (Salis
+    et al. 2009: an unstructured SD pays no unfolding), exp(BETA F) times the VM's mRNAs, whose
+    UTR sequesters the same SD in a hairpin costing F (:func:`bioxen.rna.unfolding_cost`)."""
+    from bioxen.rna import unfolding_cost
+
+    strength = _on_target(design, vm)
+    if design.crosstalk is None or vm.parts is None:
+        return strength
+    return strength * math.exp(design.crosstalk.beta * unfolding_cost(vm.parts.utr, vm.parts.sd))
 
 
 def pool_sizing(design: Design) -> PoolSizing:

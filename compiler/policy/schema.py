@@ -157,8 +157,13 @@ class Scheduler(Strict):
 class Isolation(Strict):
     parts: FileName = Field("isolation", description="parts library (shipped with bioxen, or a path)")
     min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
-    crosstalk_cutoff: float = Field(1e-3, ge=0, description="off-target initiation strengths (host:host = 1) "
-                                                            "at or above this are simulated")
+    crosstalk_cutoff: float = Field(1e-6, ge=0, description="off-target initiation strengths (host:host = 1) "
+                                                            "at or above this are simulated; the default is below "
+                                                            "the weakest the design makes (>= 1.5e-4), so none is hidden")
+    gate: Literal["ribosome", "mrna", "both"] = Field(
+        "ribosome", description="how PAUSE_VM (and DESTROY_VM, the round-robin clock) stops a VM's translation: "
+                                "a gate RNA holding its pool's free o-ribosomes (ribosome), a gate sRNA "
+                                "titrating its mRNAs (mrna), or both")
 
 
 class Host(Strict):

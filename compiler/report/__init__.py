@@ -45,11 +45,26 @@ def policy_of(build_dir: Path) -> Path | None:
     return None
 
 
+def hypervisor_gene_count(build_dir: Path, spec) -> dict:
+    """The hypervisor's own genes in a build: its protein genes (``spec.hypervisor``: proteases,
+    reporters, controllers, ATP guard, clock repressors) and its RNA genes (o-rRNAs and gate
+    RNAs, by their roles in locus_map.json), each list sorted."""
+    from bioxen.buildspec import read_json
+
+    roles = read_json(build_dir / "locus_map.json").get("monomer_roles", {})
+    orrna = sorted(r["gene"] for r in roles.values() if r.get("kind") == "rrna" and r.get("pool") != "host")
+    gates = sorted(name for name, r in roles.items() if r.get("kind") == "srna")
+    proteins = sorted(spec.hypervisor or {})
+    return {"protein_genes": proteins, "rna_genes": orrna + gates, "protein": len(proteins),
+            "rna": len(orrna) + len(gates), "orrna": len(orrna), "gate_rna": len(gates)}
+
+
 def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
                  host_alone_doubling: float | None = None, sweep: int = 0, progress=None):
     """metrics.json and report.html for a build (and its results); returns (metrics, rows)."""
     from bioxen.outdir import check_out_file, staged_files
     from bioxen.report.html import render
+    from bioxen.report.profile import read_profile
     from bioxen.runtime.simulate import read_build
 
     build_dir = Path(build_dir)
@@ -66,6 +81,7 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
         alone = host_alone(pipeline.load(policy), float(table["time_min"].iloc[-1]))
         host_alone_doubling = float(alone["doubling_time_min"].iloc[-1])
     metrics = compute(table, spec, isolation, host_alone_doubling)
+    metrics["hypervisor_genes"] = hypervisor_gene_count(build_dir, spec)
     scaling = None
     if sweep and policy is not None:
         from bioxen.report.scaling import sweep as run_sweep
@@ -75,7 +91,7 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
     rows = comparison(metrics, scaling)
     metrics["against_seed"] = [{"metric": a, "seed": b, "bioxen": c} for a, b, c in rows]
     png = "results.png" if (build_dir / "results.png").is_file() else None
-    page = render(build_dir.name, table, spec, metrics, rows, isolation, scaling, png)
+    page = render(build_dir.name, table, spec, metrics, rows, isolation, scaling, png, read_profile(build_dir))
     with staged_files(*written) as (metrics_file, page_file):
         metrics_file.write_text(json.dumps(metrics, indent=1), encoding="utf-8")
         page_file.write_text(page, encoding="utf-8")

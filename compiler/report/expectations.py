@@ -37,17 +37,48 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
         ("isolation", "above 99%", f"cross-talk matrix {_percent(iso['min_matrix'])}, "
                                    f"simulated {_percent(iso['min_simulated'])} (worst VM)"),
     ]
+    genes = metrics.get("hypervisor_genes")    # bioxen.report.hypervisor_gene_count
+    if genes is not None:
+        rows.append(("hypervisor genes", "about 100", f"{genes['protein']} protein genes + {genes['rna']} RNA genes, "
+                                                      f"burden {_percent(tax['ribosomes'])} of translating ribosomes"))
     if scaling and scaling["points"]:
-        stops = scaling["stops"]
-        last = scaling["points"][-1]["vms"]
-        rows.append(("VMs per host", "at most 3-4",
-                     f"host stops at {stops['vms']} ({stops['reason']})" if stops
-                     else f"still growing at {last} (the sweep's end)"))
-        fit = scaling["growth_fit"]
-        rows.append(("degradation as VMs are added", "linear",
-                     f"growth rate vs VMs: slope {fit['slope']:.2e} /min per VM, R² {fit['r2']:.3f}"
-                     if fit["slope"] is not None else "too few points"))
+        rows += _scaling_rows(scaling)
     else:
         rows.append(("VMs per host", "at most 3-4", "not swept (bioxen report DIR --sweep N)"))
+        rows.append(("resource contention threshold", "at most 3-4 VMs", "not swept"))
         rows.append(("degradation as VMs are added", "linear", "not swept"))
     return rows
+
+
+def _vms(count: int) -> str:
+    return f"{count} VM{'s' if count != 1 else ''}"
+
+
+def _first(found: int | None, last: int) -> str:
+    return _vms(found) if found is not None else f"not within 1-{last}"
+
+
+def _scaling_rows(scaling: dict) -> list[tuple[str, str, str]]:
+    """The sweep's rows (:func:`bioxen.report.scaling.sweep`): how many VMs, where contention
+    starts and which criterion breaks, and how growth, per-VM translation and isolation scale."""
+    stops, last = scaling["stops"], scaling["points"][-1]["vms"]
+    built = (f"{last} simulated; stops at {stops['vms']} ({stops['reason']})" if stops
+             else f"still growing at {last} (the sweep's end)")
+    found, limits = scaling["contention"], scaling["contention"]["criteria"]
+    first = found["first_broken"]
+    threshold = (f"{_vms(found['threshold_vms'])} ({', '.join(found['broken_at_threshold'])} first); "
+                 if found["threshold_vms"] is not None else f"none within 1-{last}; ")
+    threshold += (f"growth < {limits['growth_below_fraction_of_host_alone']:.0%} of the host alone: "
+                  f"{_first(first['growth'], last)}; fairness error > {limits['fairness_error_above']:.0%}: "
+                  f"{_first(first['fairness'], last)}; isolation < {limits['isolation_below']:.0%}: "
+                  f"{_first(first['isolation'], last)}")
+    growth, loss, exponent = scaling["growth_fit"], scaling["isolation_loss_fit"], scaling["per_vm_flux_exponent"]
+    if growth["slope"] is None:
+        scales = "too few points"
+    else:
+        scales = (f"growth rate {growth['slope']:+.2e} /min per VM (R² {growth['r2']:.3f}); "
+                  + (f"per-VM translation ∝ N^{exponent:.2f}; " if exponent is not None else "")
+                  + (f"isolation loss {loss['slope']:+.2e} per VM" if loss["slope"] is not None else ""))
+    return [("VMs per host", "at most 3-4", built),
+            ("resource contention threshold", "at most 3-4 VMs", threshold),
+            ("degradation as VMs are added", "linear", scales.rstrip("; "))]

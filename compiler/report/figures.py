@@ -5,7 +5,9 @@ translation per VM, ribosome pools, each VM's share of the VMs' translating ribo
 energy and host growth. Each VM is one legend entry; a click hides or shows all of its traces.
 Every timed command is a dashed vertical line (hover the triangle under it for what it was), and
 each measured context switch (:func:`bioxen.runtime.summary.context_switches`: from the command
-to <10% or back to 90% of the VM's flux) a band in the VM's colour.
+to <10% or back to 90% of the VM's flux) a band in the VM's colour. A second time-course figure
+shows each VM's cross-contamination: the share of its proteins made on other pools and the share
+degraded by other VMs' proteases.
 """
 from __future__ import annotations
 
@@ -120,6 +122,38 @@ def timecourses(table: pd.DataFrame, spec: BuildSpec | dict, switches=()) -> go.
     _mark_commands(figure, spec.control, switches, colours)
     figure.update_layout(template=TEMPLATE, height=240 * len(PANELS), hovermode="x unified",
                          margin={"t": 40}, legend={"title": {"text": "click: hide/show"}, "groupclick": "togglegroup"})
+    return figure
+
+
+ISOLATION_PANELS = (("offtarget_flux", "made on other pools (host or other VMs' ribosomes)", ""),
+                    ("foreign_proteolysis", "degraded by other VMs' proteases", " degraded"))
+
+
+def isolation_timecourses(table: pd.DataFrame, spec: BuildSpec | dict, switches=()) -> go.Figure | None:
+    """Per VM over time, the share of its translation made on other pools and the share degraded
+    by other VMs' proteases (% of the proteins it makes per minute: what metrics.json's isolation
+    averages over the run's second half). None for a table without these columns."""
+    spec = coerce(spec)
+    needed = [column for column, _, _ in ISOLATION_PANELS] + ["translation_flux"]
+    vms = [vm for vm in spec.vms if all(f"{vm}_{column}" in table for column in needed)]
+    if not vms:
+        return None
+    colours = vm_colours(spec.vms)
+    figure = make_subplots(rows=len(ISOLATION_PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           subplot_titles=[f"{title}, % of the VM's translation" for _, title, _ in ISOLATION_PANELS])
+    for vm in vms:
+        made = table[f"{vm}_translation_flux"]
+        for row, (column, _, suffix) in enumerate(ISOLATION_PANELS, 1):
+            share = 100 * table[f"{vm}_{column}"] / made.where(made > 0)
+            figure.add_trace(_line(table["time_min"], share, vm + suffix, vm, colours[vm], legend=row == 1),
+                             row=row, col=1)
+    for row in range(1, len(ISOLATION_PANELS) + 1):
+        figure.update_yaxes(title_text="%", rangemode="tozero", row=row, col=1)
+    figure.update_xaxes(title_text="time (min)", row=len(ISOLATION_PANELS), col=1)
+    _mark_commands(figure, spec.control, switches, colours)
+    figure.update_layout(template=TEMPLATE, height=520, hovermode="x unified", margin={"t": 60},
+                         title={"text": "isolation over time (simulated cross-contamination)"},
+                         legend={"groupclick": "togglegroup"})
     return figure
 
 

@@ -28,6 +28,7 @@ def plot_figures(table: pd.DataFrame, spec: BuildSpec | dict, metrics: dict, iso
     """The report's figures by name (those with data); ``spec``: the build's, or outputs.json's JSON object."""
     switches = metrics.get("context_switch_min", {}).get("each", [])
     found = {"timecourses": figures.timecourses(table, spec, switches),
+             "isolation": figures.isolation_timecourses(table, spec, switches),
              "crosstalk": figures.crosstalk(isolation), "scaling": figures.scaling(scaling)}
     return {name: figure for name, figure in found.items() if figure is not None}
 
@@ -43,8 +44,11 @@ def plot_divs(plots: dict, name: str) -> str:
 
 
 def render(name: str, table: pd.DataFrame, spec: BuildSpec, metrics: dict, rows, isolation: dict | None,
-           scaling: dict | None, png: str | None = None) -> str:
-    """The page. ``png``: the name of the static figure beside the report, if there is one."""
+           scaling: dict | None, png: str | None = None, profile: dict | None = None) -> str:
+    """The page. ``png``: the name of the static figure beside the report, if there is one;
+    ``profile``: the build's profile.json (:mod:`bioxen.report.profile`), shown in a section of its own."""
+    from bioxen.report.profile import profile_html
+
     plots = plot_divs(plot_figures(table, spec, metrics, isolation, scaling), name)
     where = f" (here: <code>{html.escape(png)}</code>, in this report's directory)" if png else ""
     table_rows = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
@@ -58,6 +62,7 @@ table{{border-collapse:collapse}}pre{{background:#f6f6f6;padding:1em;overflow:au
 <h2>Against the founding expectations</h2>
 <p>The seed's figures are expectations, not measurements; this is a comparison, not a verdict.</p>
 <table><tr><th>metric</th><th>seed expects</th><th>BioXen measured</th></tr>{table_rows}</table>
+{profile_html(profile)}
 <h2>Plots</h2>
 <p>{PNG_NOTE.format(where=where)}</p>
 {plots}

@@ -18,6 +18,9 @@ Measured over the second half of the run (``window``), unless said otherwise:
   intended share of the translating ribosomes.
 * growth: the host's growth rate and doubling time at the end; burden against the host
   alone when given.
+* destroy (over the whole run): per DESTROY_VM, minutes until the VM's proteins fall below 1%
+  of their level at the command, and from then to the end each other VM's proteins degraded
+  by other VMs' proteases per protein it makes (:func:`after_destroy`).
 """
 from __future__ import annotations
 
@@ -169,6 +172,39 @@ def viability(table: pd.DataFrame, intended: dict[str, float]) -> dict:
                        >= STARVED_SHARE * share).mean()) for vm, share in intended.items()}
 
 
+CLEARED_BELOW = 0.01   # a destroyed VM is cleared once its proteins fall below 1% of their level at DESTROY
+
+
+def after_destroy(table: pd.DataFrame, spec: BuildSpec) -> dict:
+    """Per DESTROY_VM: minutes until the VM's proteins fall below 1% of their level at the
+    command (``cleared_min``, None if never), and from then to the end of the run, each other
+    VM's proteins degraded by other VMs' proteases per protein it makes (time integrals of
+    ``<vm>_foreign_proteolysis`` over ``<vm>_translation_flux``; None if not cleared). The
+    foreign column counts every other VM's protease, so this bounds the destroyed VM's
+    protease's share from above (the others are uninduced: ~5e-5 of synthesis)."""
+    found = {}
+    for entry in spec.control:
+        vm, at = entry.vm, entry.at_min
+        if entry.command != "DESTROY_VM" or table["time_min"].iloc[-1] <= at:
+            continue
+        total = table[f"{vm}_protein_total"]
+        level = float(total[table["time_min"] <= at].iloc[-1])
+        cleared = table[(table["time_min"] >= at) & (total <= CLEARED_BELOW * level)]
+        start = float(cleared["time_min"].iloc[0]) if len(cleared) else None
+        after = table[table["time_min"] >= start] if start is not None else table.iloc[:0]
+
+        def ratio(other: str) -> float | None:
+            t, made = after["time_min"], after[f"{other}_translation_flux"]
+            made = float(np.trapezoid(made, t)) if len(after) > 1 else 0.0
+            return float(np.trapezoid(after[f"{other}_foreign_proteolysis"], t)) / made if made > 0 else None
+        degraded = {other: ratio(other) for other in spec.vms if other != vm}
+        known = [v for v in degraded.values() if v is not None]
+        found[vm] = {"at_min": float(at), "protein_at_destroy": level,
+                     "cleared_min": None if start is None else start - float(at),
+                     "neighbour_degradation": degraded, "max_neighbour_degradation": max(known) if known else None}
+    return found
+
+
 def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict | None = None,
             host_alone_doubling: float | None = None) -> dict:
     """Every metric of one run (a JSON-ready dict); ``spec``: the build's, or outputs.json's JSON object."""
@@ -193,6 +229,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
                                         for s in switches]},
         "fairness": fairness(window, intended),
         "isolation": isolation(window, isolation_report, vms),
+        "destroy": after_destroy(table, spec),
         "viability": viability(table, intended),
         "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
                    "host_alone_doubling_time_min": host_alone_doubling,

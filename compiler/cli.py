@@ -175,7 +175,10 @@ def _refused_format_warnings(out: Path) -> None:
 
 def _isolation_table(design) -> Table:
     """The cross-talk matrix (initiation strength of each SD class on each pool) and isolation per VM."""
+    import numpy as np
+
     from bioxen.passes.isolate import isolation_ratios
+    from bioxen.rna import leak_ratios
 
     crosstalk = design.crosstalk
     users = {vm.parts.pool: vm.id for vm in design.vms if vm.pool == "orthogonal"}
@@ -185,12 +188,17 @@ def _isolation_table(design) -> Table:
     for pool in crosstalk.pools:
         table.add_column(label(pool), justify="right")
     table.add_column("on/off", justify="right")
+    table.add_column("own mRNAs: on/off", justify="right")
     ratios = isolation_ratios(crosstalk)
+    # the VM's own mRNAs on its pool over their best other pool (the row's ratio); on/off takes the
+    # worse of both directions (a pool's ribosomes also read other classes' mRNAs)
+    leaks = dict(zip(crosstalk.sd_classes[1:], (float(r) for r in leak_ratios(np.array(crosstalk.strength)))))
     for i, sd_class in enumerate(crosstalk.sd_classes):
         cells = [f"{v:.3g}" for v in crosstalk.strength[i]]
-        ratio = ratios.get(sd_class)
+        ratio, leak = ratios.get(sd_class), leaks.get(sd_class)
         table.add_row(f"{label(sd_class)} {crosstalk.sd[i]}", *cells,
-                      "" if ratio is None else f"{ratio:,.0f}x ({1 - 1 / ratio:.2%})")
+                      "" if ratio is None else f"{ratio:,.0f}x ({1 - 1 / ratio:.2%})",
+                      "" if leak is None or ratio is None else f"{leak:,.0f}x ({1 - 1 / leak:.2%})")
     return table
 
 

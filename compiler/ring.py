@@ -14,9 +14,10 @@ ribosome binding at quasi-steady state, k bound ribosomes per free mRNA)::
     dP_i/dt        = k·(γ/L)·m_i - (δ + λ)·P_i
 
 and chooses the repressors' degradation δ (the strength of their ssrA-variant
-tag) so that the period is M × quantum. VM k's gate sRNA promoter is repressed by
-its node's repressor with threshold K_g, chosen so that the gate is open (sRNA
-transcription below the VM's mRNA transcription) for 1/M of the period. In the
+tag) so that the period is M × quantum. VM k's gate promoter is repressed by its
+node's repressor with threshold K_g, chosen so that the gate is open for 1/M of the
+period: the sRNA gate while its sRNA transcription is below the VM's mRNA
+transcription, the ribosome gate while its gate RNA's is below its anti-gate's. In the
 whole cell, growth slows under the guests' burden, so the period runs longer
 than designed where dilution λ is a large part of δ + λ.
 """
@@ -128,13 +129,15 @@ def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
                      f"(quanta of {shortest / nodes:.0f} to {longest / nodes:.0f} min); {period:g} min asked")
 
 
-def gate_threshold(cycle: LimitCycle, nodes: int, excess: float, hill: float) -> float:
+def gate_threshold(cycle: LimitCycle, nodes: int, opening: float, hill: float) -> float:
     """K_g of a gate promoter that lets its VM run for 1/nodes of the period.
 
-    The gate is open while its sRNA transcription, ``excess`` times the VM's mRNA
-    transcription when fully on, is below the mRNA's: 1/(1 + (P/K_g)^h) < 1/excess,
-    that is P > K_g·(excess - 1)^(1/h). P exceeds its (1 - 1/nodes) quantile for
-    1/nodes of the period.
+    The gate is open while the clock's closure 1/(1 + (P/K_g)^h) is below ``opening``
+    (:func:`bioxen.passes.clock.gate_opening`: where the gate RNA's induced transcription
+    falls to what titrates it), that is P > K_g·(1/opening - 1)^(1/h). P exceeds its
+    (1 - 1/nodes) quantile for 1/nodes of the period.
     """
-    opening = float(np.quantile(cycle.repressor[0], 1 - 1 / nodes))
-    return opening / (excess - 1) ** (1 / hill)
+    if not 0 < opening < 1:
+        raise ValueError(f"a gate opens at a closure between 0 and 1, not {opening:g}")
+    released = float(np.quantile(cycle.repressor[0], 1 - 1 / nodes))
+    return released / (1 / opening - 1) ** (1 / hill)

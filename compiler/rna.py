@@ -502,13 +502,17 @@ def _foreign_pairing(sd: str, spacer: str, own: int, anti_sds: tuple[str, ...]) 
     return max(added, default=0.0)
 
 
-class _NoUtr(DesignRefused):
-    """No 5' UTR found for the pool at ``index`` (0 = host)."""
+class _NoUtr(Exception):
+    """No 5' UTR found for the pool at ``index`` (0 = host): an internal signal of the pool search,
+    which tries another pool or raises :class:`DesignRefused` (:meth:`refused`)."""
 
     def __init__(self, index: int, sd: str):
-        super().__init__(f"no 5' UTR around SD {sd} passes the codon, structure, initiation and "
-                         f"sRNA-specificity filters", hint="ask for fewer pools")
-        self.index = index
+        super().__init__(index, sd)
+        self.index, self.sd = index, sd
+
+    def refused(self) -> DesignRefused:
+        return DesignRefused(f"no 5' UTR around SD {self.sd} passes the codon, structure, initiation and "
+                             "sRNA-specificity filters", hint="ask for fewer pools")
 
 
 def _scored_flanks(rng: random.Random, sd: str, arms: list[str], draws: int):
@@ -606,7 +610,7 @@ def design_pools(n: int, min_ratio: float = 100.0) -> tuple[list[SdPair], np.nda
             break
         except _NoUtr as missing:
             if missing.index == 0:
-                raise
+                raise missing.refused() from None
             excluded |= {chosen[missing.index - 1]}
     else:
         raise DesignRefused(f"no 5' UTRs found for {n} pools after {MAX_UTR_RETRIES} choices",

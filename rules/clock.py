@@ -10,9 +10,9 @@ minutes::
     m_i ⇌ m_i:R → m_i + R + P_i                                           (as every host gene)
     P_i → ∅        at  δ
 
-A VM's gate sRNA promoter is repressed by its node's repressor: the clock
-closes the VM's gate at level ``1/(1 + (P/K_g)^h)`` and releases it while the
-repressor is high. Kinetics in the parts library (``clock``); δ, K_g and the
+A VM's gate promoter (its gate sRNA's, its ribosome gate RNA's, or both) is
+repressed by its node's repressor: the clock closes the VM's gate at level
+``1/(1 + (P/K_g)^h)`` and releases it while the repressor is high. Kinetics in the parts library (``clock``); δ, K_g and the
 RBS strength are designed by :mod:`bioxen.passes.clock`.
 """
 from __future__ import annotations

@@ -96,6 +96,23 @@ def write_policy(path: Path, text: str) -> Path:
     return path
 
 
+def two_vm_policy(path: Path, genome, until: float, points: int, control: str = "", scheduler: str = "",
+                  gate: str | None = None) -> Path:
+    """Two VMs of ``genome`` (recoded, orthogonal pools at share 0.15 each), with an optional
+    ``control:``/``scheduler:`` block and ``isolation.gate``, simulated ``until`` minutes."""
+    isolation = "" if gate is None else f"isolation: {{gate: {gate}}}"
+    return write_policy(path, f"""
+schema_version: 1
+{scheduler}
+{isolation}
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+{control}
+simulate: {{until: {until:g} min, points: {points}}}
+""")
+
+
 def synthetic_policy(directory: Path, name: str, body: str) -> Path:
     """A policy over a synthetic genome written beside it; ``body`` names the genome ``{genome}``."""
     genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
@@ -117,8 +134,8 @@ vms:
 
 @pytest.fixture(scope="session")
 def syn3a_three_vms_gene(shared, tmp_path_factory) -> dict:
-    """models/policies/syn3a_three_vms.yaml at gene resolution (three whole Syn3A genomes: 9,743
-    species, 29,083 reactions), compiled once by ``bioxen compile --formats all``: {"policy": its
+    """models/policies/syn3a_three_vms.yaml at gene resolution (three whole Syn3A genomes: 8,393
+    species, 25,030 reactions under the ribosome gate), compiled once by ``bioxen compile --formats all``: {"policy": its
     policy, "build": the build directory, "output": what the command printed}."""
     from ruamel.yaml import YAML
     from typer.testing import CliRunner
@@ -194,9 +211,11 @@ def _keep_text_encoding():
 LONGEST_FIRST = (
     "test_genome_scale_clients.py",   # three Syn3A VMs: compile, bngsim 2 h, libRoadRunner load (~3 min)
     "test_notebook.py",               # both notebooks (~3 min)
+    "test_scaling.py",                # 8 Syn3A VMs, the sweep to 8 VMs (~2-3 min)
     "test_api.py", "test_sweep.py", "test_scheduler.py", "test_syn3a.py", "test_output_safety.py",
     "test_readme.py", "test_hostile_inputs.py", "test_engines.py", "test_hostile_runtime.py", "test_api_fuzz.py",
-    "test_cluster.py", "test_language.py", "test_install.py", "test_report.py",
+    "test_cluster.py", "test_language.py", "test_install.py", "test_report.py", "test_profile.py",
+    "test_context_switch.py", "test_destroy.py",
 )
 
 

@@ -15,7 +15,7 @@ from bioxen.passes.isolate import isolate
 from bioxen.passes.select_genes import select_genes
 from bioxen.report.metrics import compute
 from bioxen.runtime.simulate import Outputs, simulate_sbml
-from conftest import ROOT, write_policy
+from conftest import ROOT, two_vm_policy
 
 SWITCH = """control:
   - {at: 200 min, command: PAUSE_VM, vm: vm2}
@@ -23,16 +23,7 @@ SWITCH = """control:
 
 
 def _two_vms(tmp_path, genome, gate: str | None, control: str = SWITCH):
-    isolation = "" if gate is None else f"isolation: {{gate: {gate}}}"
-    return write_policy(tmp_path / f"two_{gate}.yaml", f"""
-schema_version: 1
-{isolation}
-vms:
-  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-{control}
-simulate: {{until: 300 min, points: 601}}
-""")
+    return two_vm_policy(tmp_path / f"two_{gate}.yaml", genome, 300, 601, control, gate=gate)
 
 
 def _run(policy):

@@ -122,7 +122,7 @@ def test_nfsim_xml_runs_in_nfsim_where_network_free_simulation_applies(tmp_path)
 
 def test_formats_beyond_their_readers_reach_are_refused_under_all_and_named(small_policy, tmp_path, monkeypatch):
     """model.cps and model.ant come from COPASI's and libAntimony's own SBML readers, which grow
-    faster than the network: past their limits (set low here, on a 176-reaction design) ``all``
+    faster than the network: past their limits (set low here, on a 172-reaction design) ``all``
     lists them as refused with the reason, and naming one fails before the tool starts, writing
     nothing."""
     from bioxen.backend import antimony, copasi
@@ -136,7 +136,7 @@ def test_formats_beyond_their_readers_reach_are_refused_under_all_and_named(smal
     assert result.exit_code == 0, result.output
     refused = json.loads((out / "manifest.json").read_text())["formats_refused"]
     assert set(refused) == {"nfsim", "copasi", "antimony"}
-    assert refused["copasi"].startswith("COPASI: 176 reactions is more than its SBML reader handles")
+    assert refused["copasi"].startswith("COPASI: 172 reactions is more than its SBML reader handles")
     assert "limit 150" in refused["antimony"]
     assert not (out / "model.cps").exists() and not (out / "model.ant").exists()
     assert build_problems(out, exact=True) == []

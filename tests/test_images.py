@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 from Bio import SeqIO
@@ -31,13 +31,6 @@ THREE_TO_ONE = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln
                  "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V"}
 
 
-@dataclass(frozen=True)
-class TerminusParts(IsolationParts):
-    """Isolation parts that say where their degron goes (the parts library's tag ``terminus``)."""
-
-    tag_terminus: str = "C"
-
-
 def make_parts(pool="o1", genetic_code="recode", sd="GTGGTG", anti_sd="TCACACCACTA",
                utr="TAAGTGGTGTAAACAAA") -> IsolationParts:
     """Hand-made isolation parts: a 17-nt UTR holding a 6-nt SD, an 11-nt anti-SD, its sRNA, pdt1."""
@@ -49,9 +42,7 @@ def make_parts(pool="o1", genetic_code="recode", sd="GTGGTG", anti_sd="TCACACCAC
 def with_tag(parts: IsolationParts, name: str) -> IsolationParts:
     """``parts`` with degron ``name`` of the parts library (its peptide, protease and terminus)."""
     tag = {t.name: t for t in load_parts("isolation").tags}[name]
-    fields = {f: getattr(parts, f) for f in IsolationParts.__dataclass_fields__}
-    fields.update(tag_name=tag.name, tag=tag.peptide, protease=tag.protease)
-    return TerminusParts(**fields, tag_terminus=tag.terminus)
+    return replace(parts, tag_name=tag.name, tag=tag.peptide, protease=tag.protease, tag_terminus=tag.terminus)
 
 
 def make_vm(genome, parts, vm_id="vm1") -> GuestVM:

@@ -12,7 +12,7 @@ from bioxen.cli import app
 from bioxen.frontend import read_design
 from bioxen.report.metrics import compute
 from bioxen.runtime.simulate import Outputs, simulate_sbml
-from conftest import write_policy
+from conftest import two_vm_policy
 
 runner = CliRunner()
 
@@ -31,16 +31,7 @@ def plot_ids(page: str) -> list[str]:
 
 
 def _two_vms(tmp_path, genome, control="", scheduler="", gate=None):
-    return write_policy(tmp_path / "two.yaml", f"""
-schema_version: 1
-{scheduler}
-{"" if gate is None else f"isolation: {{gate: {gate}}}"}
-vms:
-  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-{control}
-simulate: {{until: 600 min, points: 601}}
-""")
+    return two_vm_policy(tmp_path / "two.yaml", genome, 600, 601, control, scheduler, gate)
 
 
 def _metrics(policy):
@@ -72,7 +63,7 @@ def test_run_ends_with_the_comparison_and_writes_the_report(ran):
     page = (out / "report.html").read_text()
     assert_self_contained(page)
     # the time courses (flux, pools, shares, energy, growth) and the cross-talk heatmap
-    assert plot_ids(page) == ["plot-timecourses", "plot-crosstalk"]
+    assert plot_ids(page) == ["plot-timecourses", "plot-isolation", "plot-crosstalk"]
     assert "results.png" in page and (out / "results.png").is_file()    # the static figure for papers
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"hypervisor_tax", "context_switch_min", "fairness", "isolation", "viability", "growth",
@@ -146,7 +137,7 @@ def test_the_time_courses_mark_the_commands_and_group_each_vms_traces(ran):
     read = lambda name: json.loads((out / name).read_text())   # noqa: E731
     plots = plot_figures(pd.read_csv(out / "results.csv"), read("outputs.json"), read("metrics.json"),
                          read("isolation.json"), None)
-    assert list(plots) == ["timecourses", "crosstalk"]
+    assert list(plots) == ["timecourses", "isolation", "crosstalk"]
     figure = plots["timecourses"]
     traces = {trace.name: trace for trace in figure.data}
     # one legend entry per VM hides or shows every trace of that VM

@@ -194,7 +194,7 @@ def test_the_report_renders_offline_without_errors_and_its_plots_respond(browser
     browser.page("Page.navigate", url=report.as_uri())
     browser.wait_for("Page.loadEventFired")
     plots = _plots(browser)
-    assert [p["id"] for p in plots] == ["plot-timecourses", "plot-crosstalk", "plot-scaling"], plots
+    assert [p["id"] for p in plots] == ["plot-timecourses", "plot-isolation", "plot-crosstalk", "plot-scaling"], plots
     for plot in plots:
         assert plot["laidOut"] and plot["data"] > 0 and plot["drawn"] > 0, plot
     assert browser.evaluate("document.querySelectorAll('#plot-crosstalk g.hm image').length") == 1

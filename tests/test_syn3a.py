@@ -108,4 +108,6 @@ def test_three_syn3a_vms_are_isolated_and_destroy_spares_the_others(genome_path,
     after = {vm: rr[f"{vm}_protein_total"] / before[vm] for vm in before}
     print(result.output, after)
     assert after["vm2"] < 0.01
-    assert abs(after["vm1"] - 1) < 0.05 and abs(after["vm3"] - 1) < 0.05
+    # spared: the others lose nothing to vm2's protease; they gain a little from what vm2 no longer
+    # uses (energy, host ribosomes its mRNAs took): +5.3% in an hour under the ribosome gate
+    assert all(0.99 < after[vm] < 1.10 for vm in ("vm1", "vm3")), after

@@ -16,6 +16,7 @@ from bioxen.backend.formats import FormatRefused
 from bioxen.backend.vcell import SIMULATION, VCML_NS, vcml_text, write_vcml
 from bioxen.frontend import read_design
 from bioxen.ir import SimulationPlan
+from bioxen.rules.ribosome_gate import gate_name
 from conftest import write_policy, write_synthetic_genbank
 
 UNTIL = 60.0
@@ -81,7 +82,7 @@ def test_vcml_runs_in_vcell_as_written_and_matches_roadrunner(paused, tmp_path, 
     species, theirs, worst = _against_roadrunner((out / "model.xml").read_text(), header, vcell)
     print(f"model.vcml in VCell vs libRoadRunner over {len(species)} species: worst {worst:.1e}")
     assert worst < 1e-6
-    paused_gate = species.index("sRNA_vm1")   # the PAUSE event fired in VCell: the gate sRNA rises
+    paused_gate = species.index(gate_name("vm1"))   # the PAUSE event fired in VCell: the gate RNA rises
     assert theirs[-1, paused_gate] > 10 * theirs[29, paused_gate] + 1
 
 
@@ -172,7 +173,7 @@ def test_vcells_sbml_importer_accepts_model_xml_and_solves_it_like_roadrunner(pa
     species, theirs, worst = _against_roadrunner(sbml, header, vcell)
     print(f"VCell (SBML import) vs libRoadRunner over {len(species)} species and {len(vcell)} times: worst {worst:.1e}")
     assert worst < 1e-4
-    paused_gate = species.index("sRNA_vm1")
+    paused_gate = species.index(gate_name("vm1"))
     assert theirs[-1, paused_gate] > 10 * theirs[29, paused_gate] + 1
 
 

@@ -19,7 +19,8 @@ from bioxen.quantity import value
 
 PARAMETERS = ("parts.clock.mrna_decay", "parts.clock.proteins_per_transcript", "parts.clock.length",
               "parts.clock.max_transcription", "parts.clock.leak", "parts.clock.repression_K", "parts.clock.hill",
-              "parts.clock.gate_hill", "parts.srna.excess")
+              "parts.clock.gate_hill", "parts.srna.excess", "parts.ribosome_gate.excess",
+              "parts.ribosome_gate.antigate")
 
 
 def _kinetics(design: Design) -> tuple[RingKinetics, float]:
@@ -44,6 +45,20 @@ def _kinetics(design: Design) -> tuple[RingKinetics, float]:
     return kinetics, strength
 
 
+def gate_opening(design: Design) -> float:
+    """The clock's closure of a VM's gate below which the VM runs: the sRNA gate's induced
+    transcription (``srna.excess`` times the VM's mRNA transcription) falls below the mRNA's it
+    titrates, at 1/excess; the ribosome gate's (``excess + antigate`` units) below its anti-gate's
+    (``antigate`` units), at antigate/(excess + antigate). A VM with both gates runs when both are
+    open; a VM on host ribosomes keeps the sRNA gate (as :func:`bioxen.backend.model.gates_of`).
+    The ring has one gate threshold: the VMs' lowest opening."""
+    srna = 1 / value(design.parts.srna["excess"])
+    q = design.parts.ribosome_gate
+    ribosome = value(q["antigate"]) / (value(q["excess"]) + value(q["antigate"])) if q else srna
+    chosen = {"mrna": srna, "ribosome": ribosome, "both": min(srna, ribosome)}[design.gate]
+    return min(chosen if vm.pool == "orthogonal" else srna for vm in design.vms)
+
+
 def design_clock(design: Design) -> Design:
     clock = design.clock
     if clock is None:
@@ -56,8 +71,7 @@ def design_clock(design: Design) -> Design:
         raise CompileError(f"round_robin quantum {clock.quantum:g} min: {exc}",
                            hint="choose a quantum in the range given, or the external clock") from None
     cycle = limit_cycle(kinetics, nodes, degradation)
-    threshold = gate_threshold(cycle, nodes, value(design.parts.srna["excess"]),
-                               value(design.parts.clock["gate_hill"]))
+    threshold = gate_threshold(cycle, nodes, gate_opening(design), value(design.parts.clock["gate_hill"]))
     initial = tuple((float(cycle.mrna[i, 0]), float(cycle.repressor[i, 0])) for i in range(nodes))
     return replace(design, clock=replace(
         clock, degradation=degradation, initiation_strength=strength, gate_threshold=threshold,

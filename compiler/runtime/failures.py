@@ -76,6 +76,9 @@ def time_in(*texts: str) -> float | None:
     return None
 
 
+HUGE = 1e100    # a finite parameter this large is named beside non-finite ones (their likely cause)
+
+
 def _named(values: Mapping[str, float]) -> tuple[list[str], tuple[str, float] | None]:
     """The non-finite entries, and the largest finite one in magnitude."""
     bad = [name for name, value in values.items() if not math.isfinite(value)]
@@ -84,7 +87,9 @@ def _named(values: Mapping[str, float]) -> tuple[list[str], tuple[str, float] | 
 
 
 def suspects(parameters: Mapping[str, float], species: Mapping[str, float]) -> str:
-    """Every non-finite parameter and species, or else the largest of each in magnitude."""
+    """Every non-finite parameter and species, or else the largest of each in magnitude. Non-finite
+    values derived from a huge but finite one (an engine that reports derived values) are followed
+    by the largest finite parameter, their likely cause."""
     parts = []
     for kind, values in (("parameter", parameters), ("species", species)):
         bad, _ = _named(values)
@@ -92,6 +97,9 @@ def suspects(parameters: Mapping[str, float], species: Mapping[str, float]) -> s
             more = f" (and {len(bad) - SHOWN} more)" if len(bad) > SHOWN else ""
             parts.append(f"non-finite {kind} {', '.join(f'{n} = {values[n]}' for n in bad[:SHOWN])}{more}")
     if parts:
+        _, largest = _named(parameters)
+        if largest is not None and abs(largest[1]) >= HUGE:
+            parts.append(f"largest parameter {largest[0]} = {largest[1]:.3g}")
         return "; ".join(parts)
     for kind, values in (("parameter", parameters), ("species", species)):
         _, largest = _named(values)

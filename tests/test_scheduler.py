@@ -30,8 +30,13 @@ simulate: {{until: {until:g} min, points: {int(until) + 1}}}
 
 def _simulate(build, until):
     spec = outputs_spec(build)
-    return simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs(spec["host"], spec["vms"]),
-                         until, int(until) + 1)
+    return simulate_sbml(libsbml.writeSBMLToString(build.sbml), Outputs.from_spec(spec), until, int(until) + 1)
+
+
+def _ribosome_shares(table) -> np.ndarray:
+    """Each VM's share of the VMs' translating ribosomes over ``table``'s rows."""
+    time = np.array([table[f"{vm}_ribosomes_translating"].to_numpy() for vm in VMS]).sum(axis=1)
+    return time / time.sum()
 
 
 @pytest.mark.parametrize("quantum", [30.0, 60.0, 90.0])
@@ -41,8 +46,10 @@ def test_round_robin_gives_each_vm_its_turn_and_a_fair_share(tmp_path, synthetic
     table = _simulate(build, until)
     late = table[table["time_min"] >= until - 9 * quantum]
     flux = np.array([late[f"{vm}_translation_flux"].to_numpy() for vm in VMS])
-    shares = flux.sum(axis=1) / flux.sum()
-    print(f"quantum {quantum:g} min: shares {np.round(shares, 3)}")
+    # fair = equal ribosome time (the report's fairness): the VMs' proteins differ in length (vm1's
+    # C-terminal pdt1 tag is 27 aa, vm2's and vm3's N-degrons 7 aa), so proteins per minute may not
+    shares = _ribosome_shares(late)
+    print(f"quantum {quantum:g} min: ribosome-time shares {np.round(shares, 3)}")
     assert np.all(np.abs(shares - 1 / 3) < 0.05 / 3)  # within ±5% of 1/3
     leaders = []
     for turn in range(9):
@@ -114,8 +121,8 @@ def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic
     assert 0.5 < (period / 3) / quantum < 2
     window = table[(table["time_min"] >= start) & (table["time_min"] < end)]
     flux = np.array([window[f"{vm}_translation_flux"].to_numpy() for vm in VMS])
-    shares = flux.sum(axis=1) / flux.sum()
-    print(f"  shares of o-ribosome translation over three periods {np.round(shares, 3)}, peak/trough "
+    shares = _ribosome_shares(window)   # equal ribosome time, as above
+    print(f"  shares of o-ribosome time over three periods {np.round(shares, 3)}, peak/trough "
           f"{np.round(flux.max(axis=1) / flux.min(axis=1), 1)}")
     assert np.all(np.abs(shares - 1 / 3) < 0.05 / 3)
     assert np.all(flux.max(axis=1) > 3 * flux.min(axis=1))

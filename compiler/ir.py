@@ -221,3 +221,20 @@ class Design:
         values = self.chassis.values()
         values.update({k: v for k, v in self.host_overrides.items() if v is not None})
         return values
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The gates a VM gets (policy ``isolation.gate``): the gate sRNA on its mRNAs and/or the gate
+    RNA on its pool's free o-ribosomes."""
+
+    srna: bool
+    ribosome: bool
+
+
+GATES = {"mrna": Gates(True, False), "ribosome": Gates(False, True), "both": Gates(True, True)}
+
+
+def gates_of(design: Design, vm: GuestVM) -> Gates:
+    """The VM's gates. A VM on host ribosomes has no pool of its own to hold: it keeps the sRNA gate."""
+    return GATES[design.gate] if vm.pool == "orthogonal" else GATES["mrna"]

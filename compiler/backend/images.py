@@ -84,8 +84,7 @@ from bioxen.rna import HOST_ANTI_SD
 from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
                                    spans_origin, unrefactorable)
 from bioxen.genome.records import Gene, Genome
-from bioxen.backend.model import gates_of
-from bioxen.ir import Design, GuestVM, IsolationParts
+from bioxen.ir import Design, GuestVM, IsolationParts, gates_of
 from bioxen.parts import PART_SEQUENCES
 from bioxen.rules import Quantity, proteolysis, pulse
 
@@ -853,7 +852,7 @@ def _reporter_promoter(vm: GuestVM, library, rate: Quantity | None) -> Piece:
 
 def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:
     """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool; then per VM
-    the genes the model has (:func:`bioxen.backend.model.gates_of` says which gates)."""
+    the genes the model has (:func:`bioxen.ir.gates_of` says which gates)."""
     rate = design.parts.reporter.get("max_transcription") if design.parts else None
     how = protease_design(design)
     cassettes, pools = [], set()

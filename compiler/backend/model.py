@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bioxen import rna
 from bioxen.genome.layout import unrefactorable
-from bioxen.ir import Design, GuestVM
+from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
@@ -216,23 +216,6 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
                         f"{vm.id}_ribosomes_translating" if proteins or untagged else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "")
     return outputs, ((counter, proteins), reporter["tagged"]), protease
-
-
-@dataclass(frozen=True)
-class Gates:
-    """The gates a VM gets (policy ``isolation.gate``): the gate sRNA on its mRNAs and/or the gate
-    RNA on its pool's free o-ribosomes."""
-
-    srna: bool
-    ribosome: bool
-
-
-GATES = {"mrna": Gates(True, False), "ribosome": Gates(False, True), "both": Gates(True, True)}
-
-
-def gates_of(design: Design, vm: GuestVM) -> Gates:
-    """The VM's gates. A VM on host ribosomes has no pool of its own to hold: it keeps the sRNA gate."""
-    return GATES[design.gate] if vm.pool == "orthogonal" else GATES["mrna"]
 
 
 def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bioxen.errors import CompileError
-from bioxen.ir import Design
+from bioxen.ir import Design, gates_of
 from bioxen.passes.parameterize import reference_state
 from bioxen.ring import RingKinetics, design_degradation, gate_threshold, limit_cycle
 from bioxen.quantity import value
@@ -50,13 +50,13 @@ def gate_opening(design: Design) -> float:
     transcription (``srna.excess`` times the VM's mRNA transcription) falls below the mRNA's it
     titrates, at 1/excess; the ribosome gate's (``excess + antigate`` units) below its anti-gate's
     (``antigate`` units), at antigate/(excess + antigate). A VM with both gates runs when both are
-    open; a VM on host ribosomes keeps the sRNA gate (as :func:`bioxen.backend.model.gates_of`).
-    The ring has one gate threshold: the VMs' lowest opening."""
+    open; which gates a VM has is :func:`bioxen.ir.gates_of`. The ring has one gate threshold: the
+    VMs' lowest opening."""
     srna = 1 / value(design.parts.srna["excess"])
     q = design.parts.ribosome_gate
     ribosome = value(q["antigate"]) / (value(q["excess"]) + value(q["antigate"])) if q else srna
-    chosen = {"mrna": srna, "ribosome": ribosome, "both": min(srna, ribosome)}[design.gate]
-    return min(chosen if vm.pool == "orthogonal" else srna for vm in design.vms)
+    return min(min(([srna] if gates.srna else []) + ([ribosome] if gates.ribosome else []))
+               for gates in (gates_of(design, vm) for vm in design.vms))
 
 
 def design_clock(design: Design) -> Design:

@@ -80,7 +80,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                      yaml_location(policy_path, tree, ("isolation", "parts"), key_itself=False))
     inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
               InputFile("chassis", chassis.source, chassis.sha256),
-              InputFile("parts", parts.source, parts.sha256)]
+              InputFile("parts", parts.source, parts.sha256), *_cello_inputs()]
     vms, errors = [], []
     for index, spec in enumerate(policy.vms):
         where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
@@ -168,7 +168,7 @@ def input_files(policy: str | Path | Mapping, text: str | None = None,
         base = policy_path.resolve().parent
         inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
                   _hashed("chassis", find_chassis(policy.host.chassis, base)),
-                  _hashed("parts", find_parts(policy.isolation.parts, base))]
+                  _hashed("parts", find_parts(policy.isolation.parts, base)), *_cello_inputs()]
         for spec in policy.vms:
             if spec.expression_table:
                 inputs.append(_hashed(f"{spec.id}.expression_table", _data_file(spec.expression_table, base)))
@@ -182,6 +182,13 @@ def input_files(policy: str | Path | Mapping, text: str | None = None,
         return design_name(policy_path, policy), tuple(inputs)
     except Exception:     # noqa: BLE001 - any doubt: read the design, which reports it properly
         return None
+
+
+def _cello_inputs() -> list[InputFile]:
+    """Cello's parts files, when found: the wiring pass reads them (:mod:`bioxen.cello`)."""
+    from bioxen.cello import cello_files
+
+    return [_hashed(f"cello.{name}", path) for name, path in cello_files()]
 
 
 def _hashed(role: str, path: Path) -> InputFile:

@@ -191,6 +191,48 @@ class RingClock:
 
 
 @dataclass(frozen=True)
+class CommandInput:
+    """How one command reaches one VM in the cell (the ``wiring`` pass): the inducers a user adds
+    together, and the promoter that then fires the command's genes (a sensor's output promoter, or
+    the output promoter of a decoder gate)."""
+
+    vm: str
+    command: str                      # "pause", "destroy" or "create" (bioxen.commands.COMMANDS)
+    inducers: tuple[str, ...]         # Cello sensor names (bioxen.cello), added together
+    promoter: str                     # the promoter part driving the command's genes
+    gate: str | None = None           # the decoder gate (repressor) whose output that promoter is
+    shared_with: tuple[tuple[str, str], ...] = ()   # other (vm, command) the same inducers also fire
+
+
+@dataclass(frozen=True)
+class DecoderGate:
+    """A NOR/NOT gate of the command decoder: a Cello repressor behind its input promoters (in
+    tandem); its output is the repressor's own promoter."""
+
+    repressor: str                    # Cello repressor name, e.g. "PhlF"
+    inputs: tuple[tuple[str, str], ...]   # ("sensor", sensor name) or ("gate", repressor name)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """The hypervisor's command inputs and repressors, assigned from sourced parts (the ``wiring``
+    pass): which sensors (or decoder outputs) carry each (VM, command), the decoder's gates, and
+    which Cello repressor each repressor gene of the model is (by model gene name: pulse
+    repressors, ring nodes, controllers, the ATP guard)."""
+
+    inputs: tuple[CommandInput, ...] = ()
+    decoder: tuple[DecoderGate, ...] = ()
+    repressors: tuple[tuple[str, str], ...] = ()   # (model gene, Cello repressor)
+    notes: tuple[str, ...] = ()                    # what could not be made orthogonal, and why
+
+    def input_of(self, vm: str, command: str) -> CommandInput | None:
+        return next((i for i in self.inputs if i.vm == vm and i.command == command), None)
+
+    def repressor_of(self, gene: str) -> str | None:
+        return dict(self.repressors).get(gene)
+
+
+@dataclass(frozen=True)
 class SimulationPlan:
     until: float           # min
     points: int
@@ -216,6 +258,7 @@ class Design:
     clock: RingClock | None = None         # round robin on the internal clock
     scheduler: str = "fair_share"          # policy scheduler: fair_share, priority or round_robin
     pool_sizing: PoolSizing = PoolSizing({}, 0.0, 1.0)   # how pools are sized (parameterize)
+    wiring: Wiring | None = None           # command inputs, decoder and repressor assignment (wiring pass)
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

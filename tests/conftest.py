@@ -15,6 +15,9 @@ from Bio import SeqIO
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BIOXEN_SHARED", ROOT.parent / "shared"))
+# The reference data set up as the README says (Cello's parts, read by every design with a
+# hypervisor, among them), for session fixtures too; tests of life without it remove it themselves.
+os.environ.setdefault("BIOXEN_DATA_PATH", str(SHARED / "data"))
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,8 @@ from bioxen.errors import BioxenError, DataError, at
 
 MINIMAL_CELL = ("https://raw.githubusercontent.com/Luthey-Schulten-Lab/Minimal_Cell/"
                 "9d931397b199c0ddc074b2fc3ebb31ffd8ff6283/")   # the commit that added the FBAm files
+CELLO_UCF = ("https://raw.githubusercontent.com/CIDARLAB/Cello-UCF/"
+             "222827d30a28730404f0601d64f63436354fee9d/")   # the commit the reference data was read at
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,25 @@ REFERENCE_DATA = {data.name: data for data in (
         "a table compiled from both papers' data; no public file holds it, and the mRNA counts come "
         "from a repository that states no licence, so BioXen neither ships nor downloads it",
         None),
+    *(ReferenceData(
+        name, f"parts/cello/{filename}", what, size, sha256,
+        "Nielsen AAK et al. (2016) Genetic circuit design automation. Science 352:aac7341" + extra,
+        "the Cello-UCF repository states no licence, so BioXen does not redistribute its files",
+        CELLO_UCF + folder + filename)
+      for name, filename, folder, size, sha256, what, extra in (
+        ("cello-eco1-ucf", "Eco1C2G2T2.UCF.json", "files/v2/ucf/Eco/", 2_610_352,
+         "76eb83f7b9ba3707e2a3cdfd4b2fafa9b9189c9a4a53e2c5a59fec7f29432689",
+         "Cello user constraint file Eco1C2G2T2 (E. coli NEB 10-beta): TetR-family repressor NOT/NOR gates "
+         "with DNA and Hill response functions, terminators, ribozyme insulators", ""),
+        ("cello-eco2-ucf", "Eco2C1G3T1.UCF.json", "files/v2/ucf/Eco/", 929_971,
+         "38ca446e883288e753ed3a7482e44f717e54ef65dcd8876d1a6d4c632c2a6d60",
+         "Cello user constraint file Eco2C1G3T1 (E. coli MG1655 with landing pads): a second gate set", ""),
+        ("cello-marionette-sensors", "Eco2C1G3T1.input.json", "files/v2/input/Eco/", 5_575,
+         "40dd7532a8889fc521debd8d1683c7700b27b31092edf6855df1a47c0c230802",
+         "the seven Marionette inducible sensors of Cello's Eco2C1G3T1 set: promoter DNA and ymin/ymax (RPU)",
+         "; Meyer AJ et al. (2019) Escherichia coli 'Marionette' strains with 12 highly optimized "
+         "small-molecule sensors. Nat Chem Biol 15:196"),
+      )),
 )}
 
 
@@ -92,7 +113,8 @@ def data_cache_dir() -> Path:
 
 def known(name: str) -> ReferenceData | None:
     """The reference data set a name or file name means, if any."""
-    return REFERENCE_DATA.get(name) or next((d for d in REFERENCE_DATA.values() if d.filename == name), None)
+    return REFERENCE_DATA.get(name) or next((d for d in REFERENCE_DATA.values()
+                                             if name in (d.filename, Path(d.filename).name)), None)
 
 
 def _places(base_dir, directories) -> list[tuple[str, Path]]:

@@ -19,7 +19,7 @@ STAGES = (
     ("base", ("bioxen", "bioxen.errors", "bioxen.units", "bioxen.names", "bioxen.progress", "bioxen.outdir",
               "bioxen.quantity", "bioxen.pools", "bioxen.commands", "bioxen.buildspec", "bioxen.formats",
               "bioxen.display", "bioxen.env", "bioxen.roles")),
-    ("front end", ("bioxen.datafile", "bioxen.table", "bioxen.chassis", "bioxen.parts", "bioxen.genome",
+    ("front end", ("bioxen.datafile", "bioxen.table", "bioxen.chassis", "bioxen.parts", "bioxen.cello", "bioxen.genome",
                    "bioxen.policy", "bioxen.data")),
     ("IR", ("bioxen.ir", "bioxen.frontend", "bioxen.cache")),
     ("passes", ("bioxen.passes", "bioxen.rna", "bioxen.ring")),

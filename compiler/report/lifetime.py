@@ -54,7 +54,6 @@ import bisect
 import itertools
 import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,23 +126,12 @@ class Repeat:
 
 
 def direct_repeats(sequence: str, min_length: int = MIN_REPEAT) -> list[Repeat]:
-    """Every maximal exact direct repeat pair of at least ``min_length`` bp (a part used n times
-    gives n(n-1)/2 pairs, as the calculator counts them)."""
-    seq = sequence.upper()
-    seeds = defaultdict(list)
-    for i in range(len(seq) - min_length + 1):
-        seeds[seq[i:i + min_length]].append(i)
-    found = []
-    for starts in seeds.values():
-        for a, i in enumerate(starts):
-            for j in starts[a + 1:]:
-                if i > 0 and seq[i - 1] == seq[j - 1]:
-                    continue                       # not left-maximal: counted from further left
-                length = min_length
-                while j + length < len(seq) and seq[i + length] == seq[j + length]:
-                    length += 1
-                found.append(Repeat(i, j, length))
-    return sorted(found, key=lambda r: (r.first, r.second))
+    """Every maximal exact direct repeat pair of at least ``min_length`` bp, as sequence QA finds
+    them (:func:`bioxen.backend.sequence_qa.direct_repeats`; a part used n times gives n(n-1)/2
+    pairs, as the calculator counts them)."""
+    from bioxen.backend.sequence_qa import direct_repeats as found
+
+    return [Repeat(*pair) for pair in found(sequence.upper(), min_length)]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from bioxen.report.expectations import comparison
-from bioxen.report.metrics import compute
+from bioxen.report.dna import dna_metrics
+from bioxen.report.metrics import compute, intended_shares
 
 
 
@@ -82,6 +83,8 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
         host_alone_doubling = float(alone["doubling_time_min"].iloc[-1])
     metrics = compute(table, spec, isolation, host_alone_doubling)
     metrics["hypervisor_genes"] = hypervisor_gene_count(build_dir, spec)
+    metrics["dna"] = dna_metrics(build_dir, metrics["growth"], intended_shares(spec),
+                                 {vm: v.get("pool") for vm, v in (isolation or {}).get("vms", {}).items()})
     scaling = None
     if sweep and policy is not None:
         from bioxen.report.scaling import sweep as run_sweep

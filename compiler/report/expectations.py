@@ -41,6 +41,13 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
     if genes is not None:
         rows.append(("hypervisor genes", "about 100", f"{genes['protein']} protein genes + {genes['rna']} RNA genes, "
                                                       f"burden {_percent(tax['ribosomes'])} of translating ribosomes"))
+    life = (metrics.get("dna") or {}).get("lifetime")      # bioxen.report.dna
+    if life is not None:
+        hours = life["half_life"]["hours"]
+        rows.append(("mean time between failures", "24-48 h of continuous operation",
+                     f"{'> 10,000' if hours > 1e4 else f'{hours:,.1f}'} h until half a culture has lost the "
+                     f"hypervisor (burden {_percent(life['burden'])}, {life['mu_per_generation']:.2g} "
+                     "loss-of-function mutations per cell per generation)"))
     if scaling and scaling["points"]:
         rows += _scaling_rows(scaling)
     else:

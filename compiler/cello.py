@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from Bio.Seq import Seq
+
 from bioxen.data.reference import find_data_file
 from bioxen.errors import PartsError, at
 
@@ -46,7 +48,8 @@ SENSOR_CHEMISTRY = {
     "Cuma_sensor": ("cumate", "CymR"), "Van_sensor": ("vanillate", "VanR"),
     "OHC14_sensor": ("3OHC14:1-HSL", "CinR"), "Nar_sensor": ("naringenin", "TtgR"),
 }
-SAME_OPERATOR = {"AmeRs": "AmeR"}    # a variant that binds its parent's operator (pAmeR in both files)
+SAME_OPERATOR = {"AmeRs": "AmeR"}
+REPEAT_BP = 16     # the shortest repeat sequence QA reports (bioxen.backend.sequence_qa)    # a variant that binds its parent's operator (pAmeR in both files)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,21 @@ class Part:
     kind: str
     dna: str
     source: str     # the file it was read in, with the Cello-UCF commit
+
+
+def _repeated(dna: str, other: str, same: bool, k: int = REPEAT_BP) -> bool:
+    """Whether ``other`` holds a k-mer of ``dna`` (``same``: other is dna, a k-mer seen twice)."""
+    seen: set[str] = set()
+    for i in range(len(dna) - k + 1):
+        if same and dna[i:i + k] in seen:
+            return True
+        seen.add(dna[i:i + k])
+    return not same and any(other[i:i + k] in seen for i in range(len(other) - k + 1))
+
+
+def shares_stretch(dna: str, other: str, k: int = REPEAT_BP) -> bool:
+    """Whether two parts share a k-bp stretch on either strand (a repeat wherever both are written)."""
+    return _repeated(dna, other, same=False) or _repeated(dna, str(Seq(other).reverse_complement()), same=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,18 @@ class Sensor:
         return self.ymin / self.ymax
 
     @property
+    def repeats_itself(self) -> bool:
+        """Whether its promoter repeats a 16-bp stretch of itself (PTet's two tet operators): a
+        direct repeat in any construct that carries it."""
+        return _repeated(self.promoter.dna, self.promoter.dna, same=True)
+
+    @property
+    def palindromic(self) -> bool:
+        """Whether its promoter holds a 16-bp inverted repeat (PTac's lac operator): written twice,
+        once on each strand, the two copies then share it as a direct repeat."""
+        return _repeated(self.promoter.dna, str(Seq(self.promoter.dna).reverse_complement()), same=False)
+
+    @property
     def source(self) -> str:
         return f"Marionette sensor {self.name} ({self.promoter.source}; {MARIONETTE_CITATION})"
 
@@ -128,8 +158,11 @@ class CelloLibrary:
         return sorted(self.sensors.values(), key=lambda s: (s.leak, -s.ymax))
 
     def gate_repressors(self, sensors: list[Sensor] | tuple[Sensor, ...] = ()) -> list[Repressor]:
-        """Repressors usable as gates beside ``sensors``: none that regulates one of them."""
-        taken = {s.regulator for s in sensors}
+        """Repressors usable as gates: none that regulates a sensor. The chassis carries every
+        sensor's regulator (a Marionette strain has them in its genome, used or not), so a CymR or
+        VanR gate would sit repressed by the chassis's own CymR or VanR. ``sensors``: further
+        sensors whose regulators to exclude (a library's own are always excluded)."""
+        taken = {s.regulator for s in (*self.sensors.values(), *sensors)}
         return [r for r in self.repressors.values() if r.name not in taken]
 
 

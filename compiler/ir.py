@@ -205,6 +205,41 @@ class CommandInput:
 
 
 @dataclass(frozen=True)
+class SensorPart:
+    """A sourced inducible sensor the wiring uses: its promoter's activity without and with its
+    inducer (RPU, Cello's Marionette data)."""
+
+    name: str                         # Cello sensor name, e.g. "aTc_sensor"
+    inducer: str                      # the small molecule, e.g. "aTc"
+    promoter: str                     # its output promoter part
+    ymin: float                       # RPU, uninduced
+    ymax: float                       # RPU, fully induced
+    source: str = ""
+
+    @property
+    def leak(self) -> float:
+        return self.ymin / self.ymax
+
+
+@dataclass(frozen=True)
+class RepressorPart:
+    """A sourced repressor gate the wiring assigns: its Cello response (RPU in, RPU out:
+    ``ymin + (ymax - ymin)/(1 + (x/K)^n)``), its protein length and its output promoter."""
+
+    name: str                         # Cello repressor name, e.g. "PhlF"
+    ymax: float
+    ymin: float
+    K: float                          # RPU of input for half repression
+    n: float
+    length: float                     # aa, from its CDS
+    promoter: str                     # its output promoter part, e.g. "pPhlF"
+    source: str = ""
+
+    def response(self, x: float) -> float:
+        return self.ymin + (self.ymax - self.ymin) / (1.0 + (max(x, 0.0) / self.K) ** self.n)
+
+
+@dataclass(frozen=True)
 class DecoderGate:
     """A NOR/NOT gate of the command decoder: a Cello repressor behind its input promoters (in
     tandem); its output is the repressor's own promoter."""
@@ -224,6 +259,14 @@ class Wiring:
     decoder: tuple[DecoderGate, ...] = ()
     repressors: tuple[tuple[str, str], ...] = ()   # (model gene, Cello repressor)
     notes: tuple[str, ...] = ()                    # what could not be made orthogonal, and why
+    sensors: tuple[SensorPart, ...] = ()           # every sensor an input uses
+    parts: tuple[RepressorPart, ...] = ()          # every repressor assigned (decoder and genes)
+
+    def sensor(self, name: str) -> SensorPart:
+        return next(s for s in self.sensors if s.name == name)
+
+    def part(self, repressor: str) -> RepressorPart:
+        return next(r for r in self.parts if r.name == repressor)
 
     def input_of(self, vm: str, command: str) -> CommandInput | None:
         return next((i for i in self.inputs if i.vm == vm and i.command == command), None)

@@ -55,6 +55,7 @@ class _PartsFile(_Strict):
     reporter: dict[str, SourcedQuantity]
     clock: dict[str, SourcedQuantity]
     ribosome_gate: dict[str, SourcedQuantity]
+    decoder: dict[str, SourcedQuantity]
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -83,6 +84,7 @@ POSITIVE = {
     "reporter": ("length",),
     "clock": ("repression_K", "hill", "length", "gate_hill"),
     "ribosome_gate": ("excess",),
+    "decoder": ("rpu_transcription", "repressor_decay"),
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
 
@@ -122,6 +124,7 @@ class PartsLibrary:
     source: str
     sha256: str
     ribosome_gate: dict[str, Quantity] = field(default_factory=dict)   # the gate RNA on a VM's pool
+    decoder: dict[str, Quantity] = field(default_factory=dict)   # the command decoder's gates
 
 
 def find_parts(name: str, base_dir: Path | None = None) -> Path:
@@ -148,4 +151,5 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         quantities(parsed.reporter), quantities(parsed.clock),
         tuple(Tag(t.name, t.peptide, t.protease, t.source, t.terminus) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
-        str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate))
+        str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate),
+        decoder=quantities(parsed.decoder))

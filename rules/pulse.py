@@ -74,8 +74,9 @@ def vm_protein_estimate(share: float, translating: float, elongation: float, len
     return share * translating * elongation / length / (growth_rate + protein_decay)
 
 
-def protease_pulse_transcription(design, vm) -> float:
-    """w_R of a VM's protease pulse (:class:`bioxen.ir.Design`, its :class:`~bioxen.ir.GuestVM`):
+def protease_pulse_transcription(design, vm, q: dict[str, Quantity] | None = None) -> float:
+    """w_R of a VM's protease pulse (:class:`bioxen.ir.Design`, its :class:`~bioxen.ir.GuestVM`;
+    ``q``: the protease section with the VM's pulse repressor, default the parts library's):
     the pulse ends when the protease made is ``pulse_dose`` times the VM's proteins at most
     (:func:`vm_protein_estimate`, at the chassis reference state).
 
@@ -86,7 +87,8 @@ def protease_pulse_transcription(design, vm) -> float:
     """
     from bioxen.passes.parameterize import reference_state
 
-    ref, q, guest = reference_state(design), design.parts.protease, design.chassis.guest
+    ref, guest = reference_state(design), design.chassis.guest
+    q = design.parts.protease if q is None else q     # the pulse repressor's own length, when wired
     free = ref.free_ribosomes * (1 - sum(v.ribosome_share for v in design.vms)) ** 2
     coding = [u for u in vm.units if u.coding and u.max_transcription > 0]
     proteins = 0.0

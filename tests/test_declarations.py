@@ -40,6 +40,7 @@ PARTS = {
     "clock": {"max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript", "length",
               "gate_hill"},
     "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak"},
+    "decoder": {"rpu_transcription", "repressor_decay"},
 }
 
 

@@ -14,9 +14,10 @@ from Bio.SeqRecord import SeqRecord
 
 from bioxen.backend import images
 from bioxen.genome.trna import anticodon
-from bioxen.backend.images import (back_translate, host_codon, hypervisor_image,
+from bioxen.backend.images import (back_translate, host_codon, hypervisor_image, hypervisor_records,
                                    load_part_sequences, vm_image)
 from bioxen.backend.sbol import to_sbol3, validation_errors
+from bioxen.cello import load_cello
 from bioxen.chassis import load_chassis
 from bioxen.errors import CompileError
 from bioxen.genome import read_genome
@@ -312,35 +313,49 @@ def test_anticodons_of_syn3a_trnas_match_their_amino_acids(syn3a):
 # --- the hypervisor ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hypervisor(syn3a, tmp_path_factory):
+def hypervisor_set(syn3a, tmp_path_factory):
+    """Three VMs (two orthogonal pools, one suppressor) and hypervisor.gb's records: the core
+    construct, then one o-16S record per orthogonal pool."""
     overlap = read_genome(write_overlap_genbank(tmp_path_factory.mktemp("ovl") / "OVL00001.1.gb"))
     vm1 = make_vm(syn3a, make_parts(pool="o1", genetic_code="suppressor"), "vm1")
     vm2 = make_vm(overlap, make_parts(pool="o2", genetic_code="recode", anti_sd="TCACTCCACCA"), "vm2")
     vm3 = make_vm(overlap, make_parts(pool="host", genetic_code="recode"), "vm3")
-    return make_design(vm1, vm2, vm3), hypervisor_image(make_design(vm1, vm2, vm3))
+    design = make_design(vm1, vm2, vm3)
+    return design, hypervisor_records(design)
 
 
-def test_hypervisor_has_one_cassette_per_part(hypervisor):
-    _, record = hypervisor
-    tags = {f.qualifiers["locus_tag"][0] for f in record.features}
+@pytest.fixture(scope="module")
+def hypervisor(hypervisor_set):
+    design, records = hypervisor_set
+    return design, records[0]
+
+
+def test_hypervisor_has_one_cassette_per_part(hypervisor_set):
+    design, records = hypervisor_set         # the core, then one o-16S record per orthogonal pool
+    assert [r.id for r in records] == ["test_hypervisor", "test_orrna_o1", "test_orrna_o2"]
+    tags = {f.qualifiers["locus_tag"][0] for r in records for f in r.features}
     assert tags == {"hv_vm1_orrna", "hv_vm2_orrna", "hv_vm1_srna", "hv_vm2_srna", "hv_vm3_srna",
                     "hv_vm1_protease", "hv_vm2_protease", "hv_vm3_protease", "hv_vm1_trna_trp",
                     "hv_vm1_pulse_repressor", "hv_vm2_pulse_repressor", "hv_vm3_pulse_repressor",
                     "hv_vm1_reporter", "hv_vm2_reporter", "hv_vm3_reporter"}
-    for tag in tags:   # promoter first, terminator last, contiguous
-        cassette = [f for f in record.features if f.qualifiers["locus_tag"][0] == tag]
+    for tag in tags:   # promoter first, terminator last (5'->3' on the cassette's strand), contiguous
+        cassette = [f for r in records for f in r.features if f.qualifiers["locus_tag"][0] == tag]
         assert cassette[0].type == "promoter" and cassette[-1].type == "terminator"
-        assert all(a.location.end == b.location.start for a, b in zip(cassette, cassette[1:]))
+        assert len({f.location.strand for f in cassette}) == 1
+        placed = sorted(cassette, key=lambda f: int(f.location.start))
+        assert all(a.location.end == b.location.start for a, b in zip(placed, placed[1:]))
         assert all(f.qualifiers["label"] and f.qualifiers["note"] for f in cassette)
 
 
-def test_orthogonal_rrna_ends_in_its_pools_anti_sd(hypervisor):
-    design, record = hypervisor
-    rrnas = by_tag(record.features, "rRNA")
+def test_orthogonal_rrna_ends_in_its_pools_anti_sd(hypervisor_set):
+    design, records = hypervisor_set
+    records = {r.id: r for r in records}
+    rrnas = {f"hv_{vm.id}_orrna": records[f"test_orrna_{vm.parts.pool}"] for vm in design.vms[:2]}
     library = load_part_sequences()
     n = len(HOST_ANTI_SD)
     for vm in design.vms[:2]:
-        rrna = str(rrnas[f"hv_{vm.id}_orrna"].extract(record.seq))
+        record = rrnas[f"hv_{vm.id}_orrna"]
+        rrna = str(by_tag(record.features, "rRNA")[f"hv_{vm.id}_orrna"].extract(record.seq))
         assert rrna[-n:] == vm.parts.anti_sd and len(vm.parts.anti_sd) == n == 11
         assert rrna[:-n] == library["rrsB_16S"].sequence[:-n] and len(rrna) == 1541
     assert library["rrsB_16S"].sequence.endswith(HOST_ANTI_SD)
@@ -352,8 +367,11 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
     for vm in design.vms:
         assert str(srnas[f"hv_{vm.id}_srna"].extract(record.seq)) == vm.parts.srna
     promoters = [f for f in record.features if f.type == "promoter"]
-    assert {f.qualifiers["label"][0] for f in promoters} == \
-        {"J23100", "pTet (BBa_R0040)", "pLas (BBa_R0079)"}
+    cello = {r.promoter.name for r in load_cello().repressors.values()}
+    labels = {f.qualifiers["label"][0] for f in promoters}   # no wiring: the shared stand-ins fire commands
+    anderson = {p.key for p in images.library_parts(load_part_sequences(), "promoter", "Anderson constitutive")}
+    assert {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} <= labels <= {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} | cello | anderson
+    assert "J23100" in anderson
     assert "N" not in str(record.seq)          # a missing part is not written as a run of N
     missing = by_tag(record.features, "misc_feature")
     for vm in design.vms:   # mf-Lon's CDS is not in BioXen's data: only its self-tag and stop are written
@@ -370,7 +388,7 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
 
 def test_part_sequences_are_sourced_or_marked_missing():
     library = load_part_sequences()
-    assert set(library) == {"pTet", "pLas", "J23100", "B0034", "B0015", "E0040", "rrsB_16S",
+    assert set(library) >= {"pTet", "pLas", "J23100", "B0034", "B0015", "E0040", "rrsB_16S",
                             "mf_lon", "tevp", "tvmvp", "ppvp", "sbmvp", "summvp", "hrv3cp", "hcv_ns3p",
                             "PhlF", "pPhlF", "phlO"}
     # every VM protease of the parts library has its DNA or is marked missing (issue 20's BOM)
@@ -423,9 +441,10 @@ def test_one_reporter_per_vm(reporters, hypervisor):
 
 def test_reporter_makes_gfp_plus_the_vms_degron_under_table_11(reporters):
     design, record = reporters
-    gfp = str(Seq(load_part_sequences()["E0040"].sequence).translate(table=11)).rstrip("*")
+    colours = images.reporters(design, load_part_sequences())
     cds = _reporter_cds(record)
     for vm in design.vms:
+        gfp = str(Seq(colours[vm.id].body).translate(table=11))
         made = str(cds[vm.id].extract(record.seq).translate(table=11))
         assert made.endswith("*") and "*" not in made[:-1], vm.id
         expected = gfp + vm.parts.tag if vm.id == "vm1" else "M" + vm.parts.tag + gfp[1:]
@@ -438,15 +457,17 @@ def test_reporter_makes_gfp_plus_the_vms_degron_under_table_11(reporters):
 
 def test_reporter_sits_behind_the_vms_utr_where_its_gate_pairs(reporters):
     design, record = reporters
-    seq, cds = str(record.seq), _reporter_cds(record)
+    cds = _reporter_cds(record)
     utrs = by_tag(record.features, "5'UTR")
-    for vm in design.vms:
-        start = int(cds[vm.id].location.start)
-        utr = utrs[f"hv_{vm.id}_reporter"]
-        assert seq[start - len(vm.parts.utr):start] == vm.parts.utr
-        assert int(utr.location.end) == start and str(utr.extract(record.seq)) == vm.parts.utr
-        assert vm.parts.sd in vm.parts.utr
-        assert reverse_complement(vm.parts.srna) in seq[start - len(vm.parts.utr):start + 3]
+    for vm in design.vms:   # read on the cassette's own strand (a cassette may lie on either)
+        utr, gene = utrs[f"hv_{vm.id}_reporter"], cds[vm.id]
+        assert utr.location.strand == gene.location.strand
+        start, end = min(int(utr.location.start), int(gene.location.start)), max(int(utr.location.end),
+                                                                                 int(gene.location.end))
+        message = record.seq[start:end] if utr.location.strand == 1 else record.seq[start:end].reverse_complement()
+        assert str(message) == vm.parts.utr + str(gene.extract(record.seq))    # the UTR right before the CDS
+        assert str(utr.extract(record.seq)) == vm.parts.utr and vm.parts.sd in vm.parts.utr
+        assert reverse_complement(vm.parts.srna) in str(message)[:len(vm.parts.utr) + 3]
     assert design.vms[0].parts.utr != design.vms[1].parts.utr
 
 
@@ -463,7 +484,8 @@ def test_hypervisor_with_reporters_is_valid_sbol3(reporters):
     doc = to_sbol3([record], namespace="https://bioxen.dev/test")
     assert validation_errors(doc) == []
     names = {f.name for c in doc.objects if hasattr(c, "features") for f in c.features}
-    assert {"GFP-pdt1 vm1", "GFP-pdt2 vm2", "5' UTR vm1", "5' UTR vm2"} <= names
+    labels = {f.qualifiers["label"][0] for f in _reporter_cds(record).values()}
+    assert labels | {"5' UTR vm1", "5' UTR vm2"} <= names and "GFP-pdt1 vm1" in labels
 
 
 def test_suppressor_vm_without_a_uga_trna_is_refused(overlap_genome):
@@ -544,11 +566,13 @@ def test_self_tagged_proteases_are_the_tags_own_and_missing_cds_are_not_n(issue1
     missing = by_tag(record.features, "misc_feature")
     vm1, vm2 = design.vms
     assert str(missing["hv_vm1_protease"].extract(record.seq)) == back_translate(PDT1) + "TAA"
-    assert str(missing["hv_vm2_protease"].extract(record.seq)) == "ATG" + back_translate("ENLYFQF")
     assert missing["hv_vm1_protease"].qualifiers["label"] == ["mf_lon (CDS missing)"]
-    assert missing["hv_vm2_protease"].qualifiers["label"] == ["tevp (CDS missing)"]
-    assert "TEV protease" in missing["hv_vm2_protease"].qualifiers["note"][0]
-    assert "after this start codon" in missing["hv_vm2_protease"].qualifiers["note"][0]
+    assert "before this tag and stop" in missing["hv_vm1_protease"].qualifiers["note"][0]
+    # TEVp's CDS is in the parts data: written whole, its own VM's N-terminal degron after the start
+    tevp = by_tag(record.features, "CDS")["hv_vm2_protease"]
+    assert "hv_vm2_protease" not in missing and "TEV protease" in tevp.qualifiers["note"][0]
+    made = str(tevp.extract(record.seq).translate(table=11))
+    assert made.startswith("M" + vm2.parts.tag) and made.endswith("*") and "*" not in made[:-1]
 
 
 def test_pulsed_protease_promoter_carries_phlf_operator_and_phlf_is_made(issue19_hypervisor):
@@ -557,6 +581,7 @@ def test_pulsed_protease_promoter_carries_phlf_operator_and_phlf_is_made(issue19
     for vm in design.vms:
         cassette = [f for f in record.features if f.qualifiers["locus_tag"][0] == f"hv_{vm.id}_protease"]
         assert [f.type for f in cassette[:3]] == ["promoter", "protein_bind", "regulatory"]
+        assert cassette[1].qualifiers["bound_moiety"] == ["PhlF"]   # no wiring pass: the model's PhlF pulse
         assert str(cassette[1].extract(record.seq)) == library["phlO"].sequence
         assert library["phlO"].sequence in library["pPhlF"].sequence
         phlf = by_tag(record.features, "CDS")[f"hv_{vm.id}_pulse_repressor"]
@@ -591,8 +616,8 @@ def test_issue19_hypervisor_is_valid_sbol3_with_and_without_self_tags(issue19_hy
     q = dict(design.parts.protease)   # the protease of BioXen before issue 19: untagged, not pulsed
     q.update(self_tagged=replace(q["self_tagged"], value=0), pulse=replace(q["pulse"], value=0))
     plain = hypervisor_image(replace(design, parts=replace(design.parts, protease=q)))
-    cassette = [f for f in plain.features if f.qualifiers["locus_tag"][0] == "hv_vm2_protease"]
+    cassette = [f for f in plain.features if f.qualifiers["locus_tag"][0] == "hv_vm1_protease"]
     assert [f.type for f in cassette] == ["promoter", "regulatory", "terminator"]    # no CDS, no N
-    assert "TEV protease" in cassette[1].qualifiers["note"][0] and "N" not in str(plain.seq)
+    assert "Mesoplasma florum Lon" in cassette[1].qualifiers["note"][0] and "N" not in str(plain.seq)
     assert not any(t.endswith("pulse_repressor") for t in {f.qualifiers["locus_tag"][0] for f in plain.features})
     assert validation_errors(to_sbol3([plain], namespace="https://bioxen.dev/test")) == []

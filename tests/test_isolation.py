@@ -236,12 +236,14 @@ def test_design_dna_is_written_and_valid_sbol3(tmp_path, synthetic_genbank):
     out = tmp_path / "out"
     result = runner.invoke(app, ["compile", str(_three(tmp_path, synthetic_genbank)), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("vm_vm1.gb", "vm_vm2.gb", "vm_vm3.gb", "hypervisor.gb", "design.nt"):
+    for name in ("vm_vm1.gb", "vm_vm2.gb", "vm_vm3.gb", "hypervisor.gb", "bom.csv", "design.nt"):
         assert (out / name).is_file(), name
     document = sbol3.Document()
     document.read(str(out / "design.nt"), file_format=sbol3.SORTED_NTRIPLES)
     assert validation_errors(document) == []
-    assert len([o for o in document.objects if isinstance(o, sbol3.Component)]) == 5
+    # hypervisor.gb: the core construct and one o-16S record per orthogonal pool
+    hypervisor = (out / "hypervisor.gb").read_text().count("\nLOCUS") + 1
+    assert len([o for o in document.objects if isinstance(o, sbol3.Component)]) == 4 + hypervisor
 
 
 def test_tag_counters_equal_the_proteins_they_count_in_ode_and_ssa(three_vm_build):
@@ -345,7 +347,10 @@ def test_three_syn3a_vms_stay_isolated_as_the_crosstalk_matrix_predicts(syn3a_th
                      f"proteases {simulated['degraded_by_other_proteases']:.4%}; "
                      f"matrix {measured['matrix'][vm.id]:.3%}")
         assert simulated["made_on_other_pools"] == pytest.approx(predicted, rel=0.1)
-        assert simulated["degraded_by_other_proteases"] < 1e-3
+        # other VMs' proteases at rest, uninduced: their promoters leak as the Marionette sensors
+        # measure (0.23% for the tightest, wired straight; 0.06-0.2% behind a buffer), not the 0.1%
+        # the parts library assumed before the sensors were sourced (issue 20): 0.17% at most
+        assert simulated["degraded_by_other_proteases"] < 2e-3
         assert simulated["isolation"] >= 0.995
         # nothing the matrix predicts is cut off: every pool costs at least the unpaired floor
         assert min(strength[i][j] for j in range(len(strength)) if j != i) >= design.crosstalk_cutoff

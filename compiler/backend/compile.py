@@ -22,7 +22,8 @@ from bioxen.backend.bngnet import to_net
 from bioxen.backend.copasi import write_cps
 from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
-from bioxen.backend.images import hypervisor_image, vm_images
+from bioxen.backend.bom import write_bom
+from bioxen.backend.images import hypervisor_constructs, vm_images
 from bioxen.backend.sbol import SBOL3_FILE, to_sbol3, write_sbol3
 from bioxen.outdir import MANIFEST, file_hashes, replacing_dir
 from bioxen.backend.isolation import isolation_report
@@ -275,12 +276,34 @@ def _write_design_dna(design: Design, directory: Path) -> None:
     if not design.vms:
         return
     images = [vm_images(vm) for vm in design.vms]   # one record per replicon
-    hypervisor = hypervisor_image(design)
+    constructs = hypervisor_constructs(design)      # the core, then one o-16S record per pool
+    hypervisor = [construct.record() for construct in constructs]
     for vm, records in zip(design.vms, images):
         SeqIO.write(records, directory / f"vm_{vm.id}.gb", "genbank")
     SeqIO.write(hypervisor, directory / "hypervisor.gb", "genbank")
-    records = [record for replicons in images for record in replicons] + [hypervisor]
+    write_bom(design, constructs, directory / "bom.csv")
+    _write_sequence_qa(hypervisor, images, directory / "sequence_qa.json")
+    records = [record for replicons in images for record in replicons] + hypervisor
     write_sbol3(to_sbol3(records, design_name=design.name), directory / SBOL3_FILE)
+
+
+def _write_sequence_qa(hypervisor: list, images: list, path: Path) -> None:
+    """sequence_qa.json: every finding of the hypervisor's constructs (repeats within and across
+    them, sites of the Golden Gate standard, homopolymers, GC windows, N), and counts of the same
+    checks on each VM image (a native genome's own repeats and GC stretches are many)."""
+    from collections import Counter
+    from dataclasses import asdict
+
+    from bioxen.backend.sequence_qa import check_construct, check_constructs
+
+    findings = check_constructs(hypervisor)
+    images_found = {record.id: dict(Counter(f.kind for f in check_construct(record)))
+                    for replicons in images for record in replicons}
+    path.write_text(json.dumps({
+        "settings": {"min_repeat_bp": 16, "standard": "golden_gate (BsaI, BsmBI)", "homopolymer_bp": 8,
+                     "gc_window_bp": 50, "gc_range": [0.25, 0.75]},
+        "host": "not checked: the chassis names no host genome sequence",
+        "findings": [asdict(f) for f in findings], "vm_images": images_found}, indent=1))
 
 
 def _write_bngl(build: Build, directory: Path) -> None:

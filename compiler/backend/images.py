@@ -46,30 +46,37 @@ GenBank record each: a chromosome and its plasmids stay apart), gene by gene:
 * a knocked-out gene (policy ``knockouts:``) is deleted: the DNA one would order
   does not carry it; the source feature lists each deletion and where it was.
 
-:func:`hypervisor_image` writes one cassette (promoter, gene, terminator
-B0015) per hypervisor part, for the genes the model has (:mod:`bioxen.backend.model`):
-each orthogonal pool's o-16S rRNA (E. coli 16S whose 3' anti-SD is the pool's;
-constitutive J23100); each VM's gates (policy ``isolation.gate``): its gate sRNA
-(pTet, aTc-inducible) and/or its ribosome-gate RNA (pTet) with the constitutive
-anti-gate RNA (J23100); its protease, the one its degron tag names (pLas,
-3OC12-HSL-inducible, RBS B0034), ending or starting in the VM's own tag when the
-parts library's ``protease.self_tagged`` is on, its promoter followed by the PhlF
-operator when ``protease.pulse`` is on, and then the VM's PhlF pulse repressor
-(pLas, B0034, PhlF of Cello); for ``genetic_code == "suppressor"`` the VM's own
-UGA-reading tRNA-Trp (J23100); and each VM's fluorescent reporter (J23100, the
-VM's 5' UTR, GFP BBa_E0040 tagged like the VM's own genes). Part DNA comes from
-``bioxen/data/parts/dna/sequences.yaml``; a protease whose CDS BioXen does not
-have is written without it (no run of N): a misc_feature where it goes says so
-and where to get it (the bill of materials lists it). All VMs' gates share pTet,
-all proteases and pulse repressors pLas, and all proteases the PhlF operator:
-VM-specific commands need one orthogonal inducible promoter (and one orthogonal
-pulse repressor) per VM, which the parts data does not have yet.
+The hypervisor (:func:`hypervisor_records`, written to hypervisor.gb) is a core construct and one
+record per orthogonal pool's o-16S rRNA (E. coli 16S whose 3' anti-SD is the pool's; the o-16S
+genes differ only there, so two in one construct would be a 1.5-kb repeat; their homology to each
+other and to the host's rrn operons is for the sequence QA to report). The core holds one cassette
+(promoter, gene, terminator) per gene the model has (:func:`bioxen.backend.model.hypervisor_genes`)
+and per gate RNA: each VM's PAUSE actuators (its ribosome-gate RNA, the pool's SD between unfolded
+A/C/U spacers, and/or its gate sRNA) behind the promoter ``design.wiring`` gives its PAUSE (a
+Marionette sensor's promoter or a decoder gate's output; without a wiring pass the shared
+stand-ins pTet and pLas), its anti-gate; its protease (B0034, the CDS its degron tag names, self-
+tagged) behind DESTROY's promoter and its pulse repressor's operator, and that repressor (a Cello
+gate repressor, ``wiring.repressor_of``) behind the same promoter; its UGA tRNA; its reporter (a
+distinct fluorescent protein while colours last, else one recoded synonymously); the command
+decoder's gates, the pools' feedback controllers, the ring oscillator's nodes and the ATP guard as
+Cello repressor cassettes (ribozyme, RBS, CDS, terminator). Constitutive promoters are J23100 and
+the output promoters of Cello repressors the design does not make; terminators B0015 and Cello's.
+Among equivalent parts the layout (:class:`Construct`) takes the first that repeats no 16-mer
+already in the construct, and writes a cassette on the bottom strand when that avoids a direct
+repeat (a DESTROY promoter driving both protease and pulse repressor is then an inverted repeat).
+Part DNA comes from ``bioxen/data/parts/dna/sequences.yaml`` and Cello's reference data
+(:mod:`bioxen.cello`); a part BioXen lacks is written without DNA (no run of N): its place is
+noted, and the bill of materials (:mod:`bioxen.backend.bom`) lists it as missing.
 """
 from __future__ import annotations
 
+import random
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import RNA
 
 from Bio.Data.CodonTable import unambiguous_dna_by_id
 from Bio.Seq import Seq, reverse_complement
@@ -77,16 +84,20 @@ from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
+from bioxen.backend.model import hypervisor_genes
+from bioxen.cello import CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello
 from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
 from bioxen.passes.genetic_code import HOST_TABLE
-from bioxen.rna import HOST_ANTI_SD
+from bioxen.rna import FLANK_ALPHABET, HOST_ANTI_SD, LEADER_LENGTH, spacer_length
 from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
                                    spans_origin, unrefactorable)
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts, gates_of
 from bioxen.parts import PART_SEQUENCES
 from bioxen.rules import Quantity, proteolysis, pulse
+from bioxen.rules.clock import node_gene
+from bioxen.rules.decoder import gene_name as decoder_gene
 
 STOP = "TAA"                      # a stop in table 11 and in table 4
 
@@ -98,6 +109,15 @@ PREFERRED_CODON = {
     "A": "GCG", "C": "TGC", "D": "GAT", "E": "GAA", "F": "TTT", "G": "GGC", "H": "CAT",
     "I": "ATT", "K": "AAA", "L": "CTG", "M": "ATG", "N": "AAC", "P": "CCG", "Q": "CAG",
     "R": "CGC", "S": "AGC", "T": "ACC", "V": "GTG", "W": "TGG", "Y": "TAT",
+}
+# The second most used codon of each amino acid in the same table (read through
+# python_codon_tables.get_codons_table("e_coli_316407"), which packages those Kazusa CSVs; ties
+# broken by the table's order; M and W have one codon): for a second copy of a peptide that must
+# not repeat the first's DNA (a reporter's degron beside its protease's self-tag).
+ALTERNATE_CODON = {
+    "A": "GCC", "C": "TGT", "D": "GAC", "E": "GAG", "F": "TTC", "G": "GGT", "H": "CAC",
+    "I": "ATC", "K": "AAG", "L": "TTA", "M": "ATG", "N": "AAT", "P": "CCA", "Q": "CAA",
+    "R": "CGT", "S": "AGT", "T": "ACG", "V": "GTT", "W": "TGG", "Y": "TAC",
 }
 
 
@@ -117,17 +137,17 @@ def host_codon(codon: str, table: int) -> str:
     return PREFERRED_CODON[meaning]
 
 
-def back_translate(peptide: str) -> str:
-    """DNA for a peptide with E. coli's preferred codons.
+def back_translate(peptide: str, codons: dict[str, str] = PREFERRED_CODON) -> str:
+    """DNA for a peptide with E. coli's preferred codons (or ``codons``, e.g. :data:`ALTERNATE_CODON`).
 
-    >>> back_translate("AANW")
-    'GCGGCGAACTGG'
+    >>> back_translate("AANW"), back_translate("AANW", ALTERNATE_CODON)
+    ('GCGGCGAACTGG', 'GCCGCCAATTGG')
     """
-    unknown = sorted(set(peptide) - set(PREFERRED_CODON))
+    unknown = sorted(set(peptide) - set(codons))
     if unknown:
         raise CompileError(f"degron tag '{peptide}' has letters that are not amino acids: "
                            f"{', '.join(unknown)}")
-    return "".join(PREFERRED_CODON[residue] for residue in peptide)
+    return "".join(codons[residue] for residue in peptide)
 
 
 TERMINI = ("C", "N")
@@ -141,7 +161,7 @@ def tag_terminus(parts: IsolationParts) -> str:
     return parts.tag_terminus
 
 
-def tagged(body: str, tag: str, terminus: str) -> tuple[str, int]:
+def tagged(body: str, tag: str, terminus: str, codons: dict[str, str] = PREFERRED_CODON) -> tuple[str, int]:
     """A CDS from ``body`` (start codon first, no stop) with the degron ``tag`` back-translated
     after the start codon (terminus N) or before the stop (C), then TAA; and where the tag's DNA
     starts in it.
@@ -149,7 +169,7 @@ def tagged(body: str, tag: str, terminus: str) -> tuple[str, int]:
     >>> tagged("ATGAAA", "F", "N"), tagged("ATGAAA", "F", "C")
     (('ATGTTTAAATAA', 3), ('ATGAAATTTTAA', 6))
     """
-    dna = back_translate(tag)
+    dna = back_translate(tag, codons)
     if terminus == "N":
         return body[:3] + dna + body[3:] + STOP, 3
     return body + dna + STOP, len(body)
@@ -606,6 +626,7 @@ class PartSequence:
     placeholder_length: int
     source: str
     reason: str
+    colour: str = ""          # a fluorescent protein's colour (``colour:`` in the file)
 
     def dna(self) -> str:
         """The part's DNA; a part BioXen lacks has none to write (no run of N stands in for it)."""
@@ -621,8 +642,8 @@ class PartSequence:
 
 
 def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
-    """The hypervisor's part DNA, by key (promoters, RBS, terminator, GFP, 16S rRNA, PhlF and
-    its operator, and one CDS per protease of the parts library, keyed by the protease's name)."""
+    """The hypervisor's part DNA, by key (promoters, RBS, terminator, fluorescent proteins, 16S rRNA,
+    PhlF and its operator, and one CDS per protease of the parts library, keyed by the protease's name)."""
     try:
         parts = YAML(typ="safe").load(Path(path).read_text())["parts"]
     except (OSError, KeyError, TypeError) as exc:
@@ -631,94 +652,421 @@ def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
     return {key: PartSequence(
         key, str(p["name"]), str(p["kind"]), flat(p.get("what")),
         "".join(p["sequence"].split()).upper() if p.get("sequence") else None,
-        int(p.get("placeholder_length", 0)), flat(p.get("source")), flat(p.get("reason")))
+        int(p.get("placeholder_length", 0)), flat(p.get("source")), flat(p.get("reason")),
+        flat(p.get("colour") or p.get("color")))
         for key, p in parts.items()}
+
+
+STATUSES = ("sourced", "designed", "recoded", "chassis", "missing")   # of a part, in the bill of materials
 
 
 @dataclass(frozen=True)
 class Piece:
-    """One feature's worth of a hypervisor cassette (``dna`` may be empty: a place, not a part)."""
+    """One feature's worth of a hypervisor cassette: its DNA, where that DNA comes from
+    (``source``) and its ``status`` in the bill of materials (:data:`STATUSES`)."""
 
     type: str
     label: str
     dna: str
     note: str
     qualifiers: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+    status: str = "sourced"
+    expected_length: int = 0      # nt of a missing part (no DNA written)
+
+    @property
+    def length(self) -> int:
+        return len(self.dna) or self.expected_length
+
+    def noted(self, extra: str) -> "Piece":
+        return replace(self, note=f"{self.note}; {extra}")
 
 
 def library_piece(part: PartSequence, type_: str, label: str, **extra: str) -> Piece:
-    return Piece(type_, label, part.dna(), part.note(), tuple(extra.items()))
+    status, source = ("sourced", part.source) if part.sequence is not None else ("missing", part.reason)
+    return Piece(type_, label, part.dna() if part.sequence is not None else "", part.note(),
+                 tuple(extra.items()), source, status)
 
 
-def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> str:
-    """E. coli 16S rRNA with its 3' anti-SD (the host's, :data:`bioxen.rna.HOST_ANTI_SD`)
-    replaced by the pool's."""
-    body = library["rrsB_16S"].dna()
-    if not body.endswith(HOST_ANTI_SD):
-        raise CompileError(f"the 16S rRNA in the parts data does not end in {HOST_ANTI_SD}", at(PART_SEQUENCES))
-    return body[:-len(HOST_ANTI_SD)] + parts.anti_sd
+def cello_piece(part: Part, type_: str, label: str, what: str, **extra: str) -> Piece:
+    """A part read in Cello's reference data (:mod:`bioxen.cello`)."""
+    source = f"Cello part {part.name} ({part.source}); {CELLO_CITATION}"
+    return Piece(type_, label, part.dna, f"{what} (source: {source})", tuple(extra.items()), source)
 
 
-def _transcribed(promoter: Piece | list[Piece], gene: list[Piece], library) -> list[Piece]:
-    promoters = promoter if isinstance(promoter, list) else [promoter]
-    return [*promoters, *gene, library_piece(library["B0015"], "terminator", "B0015")]
+@dataclass(frozen=True)
+class Choice:
+    """Equivalent parts for one place of a cassette: the layout takes the first that repeats
+    nothing already in the construct (``optional``: none at all if every one would)."""
+
+    options: tuple[Piece, ...]
+    optional: bool = False
 
 
-def orrna_cassette(vm: GuestVM, library) -> list[Piece]:
-    parts, rrna = vm.parts, orthogonal_rrna(vm.parts, library)
-    gene = Piece("rRNA", f"o-16S {parts.pool}", rrna,
-                 f"16S rRNA of ribosome pool {parts.pool}: {library['rrsB_16S'].note()}; its 3' "
-                 f"anti-SD {HOST_ANTI_SD} replaced by {parts.anti_sd}",
-                 (("product", f"16S ribosomal RNA, orthogonal pool {parts.pool}"),))
-    promoter = library_piece(library["J23100"], "promoter", "J23100")
-    promoter = Piece(promoter.type, promoter.label, promoter.dna,
-                     f"{promoter.note}; STAND-IN: the model transcribes the o-rRNA from the host rRNA "
-                     f"promoter (rrnB P1, growth-regulated) at {vm.orrna_transcription:.0f} molecules/min "
-                     "at saturating energy; that promoter's sequence is not in BioXen's parts data",
-                     promoter.qualifiers)
-    return _transcribed(promoter, [gene], library)
+# --- laying cassettes out without repeats -----------------------------------------------
+
+REPEAT = 16     # bp: the shortest direct repeat the layout avoids (bioxen.backend.sequence_qa's default)
 
 
-def srna_cassette(vm: GuestVM, library) -> list[Piece]:
-    parts = vm.parts
-    gene = Piece("ncRNA", f"gate sRNA {vm.id}", parts.srna,
-                 f"gate sRNA of VM {vm.id}, antisense to its 5' UTR and start codon; "
-                 f"induced (aTc) to pause the VM",
-                 (("ncRNA_class", "antisense_RNA"), ("product", f"gate sRNA of VM {vm.id}")))
-    promoter = library_piece(library["pTet"], "promoter", "pTet (BBa_R0040)")
-    return _transcribed(promoter, [gene], library)
+# What a synthesis vendor or a Golden Gate assembly refuses in a part (bioxen.backend.sequence_qa:
+# HOMOPOLYMER_ERROR and the golden_gate standard's BsaI and BsmBI sites, both strands): among parts
+# that repeat nothing, the layout takes one without these.
+REFUSED = re.compile(r"A{10}|C{10}|G{10}|T{10}|GGTCTC|GAGACC|CGTCTC|GAGACG")
+
+
+def kmers(dna: str, k: int = REPEAT) -> set[str]:
+    return {dna[i:i + k] for i in range(len(dna) - k + 1)}
+
+
+def oriented(dna: str, strand: int) -> str:
+    return dna if strand == 1 else reverse_complement(dna)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A cassette as laid out: its pieces 5'->3' on its own strand, from ``start`` of the record."""
+
+    locus_tag: str
+    strand: int
+    pieces: tuple[Piece, ...]
+    start: int
+
+    @property
+    def dna(self) -> str:
+        return "".join(p.dna for p in self.pieces)
+
+    def spans(self) -> list[tuple[Piece, FeatureLocation]]:
+        """Each non-empty piece with its place in the record."""
+        total, cursor, found = len(self.dna), 0, []
+        for piece in self.pieces:
+            a, b = cursor, cursor + len(piece.dna)
+            cursor = b
+            if a == b:
+                continue
+            found.append((piece, FeatureLocation(self.start + a, self.start + b, 1) if self.strand == 1
+                          else FeatureLocation(self.start + total - b, self.start + total - a, -1)))
+        return found
+
+
+class Construct:
+    """One record being laid out: each cassette goes on the top strand, or on the bottom strand
+    when that leaves no direct repeat of :data:`REPEAT` bp where the top would (a part used on both
+    strands is an inverted repeat: a warning of the QA, where a direct one recombines out)."""
+
+    def __init__(self, id: str, name: str, description: str, avoid: frozenset[str] = frozenset()):
+        """``avoid``: k-mers of other records of the same cell (their choosable parts) to keep out too."""
+        self.id, self.name, self.description = id, name, description
+        self.placed: list[Placed] = []
+        self._kmers: set[str] = set()
+        self._avoid = avoid
+        self._length = 0
+
+    def _resolve(self, slots, strand: int) -> tuple[list[Piece], int]:
+        seen, chosen, clashes, tail = self._kmers | self._avoid, [], 0, ""
+        for slot in slots:     # each piece with the cassette's last REPEAT - 1 nt before it: junctions count
+            options = slot.options if isinstance(slot, Choice) else (slot,)
+            scored = [(len(kmers(oriented(tail + p.dna, strand)) & seen), bool(REFUSED.search(tail + p.dna)), i, p)
+                      for i, p in enumerate(options)]
+            clash, _, _, piece = min(scored, key=lambda s: s[:3]) if scored else (0, 0, 0, None)
+            if piece is None or (clash and isinstance(slot, Choice) and slot.optional):
+                continue
+            clashes += clash
+            chosen.append(piece)
+            seen |= kmers(oriented(tail + piece.dna, strand))
+            tail = (tail + piece.dna)[-(REPEAT - 1):]
+        return chosen, clashes
+
+    def add(self, locus_tag: str, slots: list) -> Placed:
+        """Place one cassette (pieces and :class:`Choice` s, 5'->3' on its own strand)."""
+        (chosen, clashes), strand = self._resolve(slots, 1), 1
+        if clashes:
+            flipped = self._resolve(slots, -1)
+            if flipped[1] < clashes:
+                (chosen, clashes), strand = flipped, -1
+        placed = Placed(locus_tag, strand, tuple(chosen), self._length)
+        self._kmers |= kmers(oriented(placed.dna, strand))
+        self._length += len(placed.dna)
+        self.placed.append(placed)
+        return placed
+
+    def part_kmers(self, skip: tuple[str, ...] = ("rRNA",)) -> set[str]:
+        """Top-strand k-mers of every placed piece but those of types ``skip``."""
+        return {k for placed in self.placed for piece in placed.pieces if piece.type not in skip
+                for k in kmers(oriented(piece.dna, placed.strand))}
+
+    def record(self) -> SeqRecord:
+        features = []
+        for placed in self.placed:
+            for piece, location in placed.spans():
+                qualifiers = {"label": [piece.label], "locus_tag": [placed.locus_tag], "note": [piece.note]}
+                qualifiers.update({key: [value] for key, value in piece.qualifiers})
+                features.append(SeqFeature(location, type=piece.type, qualifiers=qualifiers))
+        dna = "".join(oriented(p.dna, p.strand) for p in self.placed)
+        return SeqRecord(Seq(dna), id=self.id, name=self.name[:16], description=self.description,
+                         features=features, annotations={"molecule_type": "DNA", "topology": "linear"})
+
+
+# --- the parts a design's cassettes choose from -----------------------------------------
+
+OPERATOR_LENGTH = 30    # nt: the 3' stretch of a Cello output promoter taken as its repressor's operator
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The parts of one design's hypervisor: BioXen's part DNA, Cello's gates and sensors, which
+    Cello repressor each repressor gene of the model is, and the equivalent parts to pick among."""
+
+    library: dict[str, PartSequence]
+    cello: CelloLibrary
+    repressors: dict[str, str]          # model gene -> Cello repressor
+    assigned_here: tuple[str, ...]      # genes given a repressor here (no wiring pass named one)
+    reused: tuple[str, ...]             # genes whose repressor an earlier gene has (their CDS is recoded)
+    constitutive: tuple[Piece, ...]
+    terminators: tuple[Piece, ...]
+    ribozymes: tuple[Piece, ...]
+
+    def repressor(self, gene: str) -> Repressor | None:
+        name = self.repressors.get(gene)
+        return self.cello.repressors.get(name) if name else None
+
+    def promoter(self, name: str) -> tuple[Part, str]:
+        """A Cello promoter by its part name, and what it is."""
+        for sensor in self.cello.sensors.values():
+            if sensor.promoter.name == name:
+                return sensor.promoter, (f"output promoter of the Marionette sensor {sensor.name}, induced by "
+                                         f"{sensor.inducer} ({sensor.regulator} is the chassis's; "
+                                         f"{sensor.ymin:g}-{sensor.ymax:g} RPU; {MARIONETTE_CITATION})")
+        for repressor in self.cello.repressors.values():
+            if repressor.promoter.name == name:
+                return repressor.promoter, f"output promoter of Cello's {repressor.name} gate ({repressor.gate})"
+        raise CompileError(f"promoter {name} is neither a Cello sensor's nor a Cello gate's output promoter",
+                           hint="the wiring pass names promoters of bioxen.cello's parts")
+
+
+def repressor_genes(design: Design) -> list[str]:
+    """The model's repressor genes (decoder gates, pulse repressors, ring nodes, controllers, the ATP guard)."""
+    return [gene for gene in hypervisor_genes(design)
+            if not gene.startswith(("protease_", "reporter_"))]
+
+
+def assign_repressors(design: Design, cello: CelloLibrary) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The wiring pass's repressor of each repressor gene; without a wiring pass every pulse
+    repressor is PhlF (as the model then has it: the parts library's protease.pulse_repressor_*);
+    a gene otherwise unassigned takes the next Cello gate repressor unused, in Cello's file order."""
+    wiring = design.wiring
+    assigned = {gene: wiring.repressor_of(gene) for gene in repressor_genes(design)
+                if wiring is not None and wiring.repressor_of(gene)}
+    if wiring is None:
+        assigned.update({gene: "PhlF" for gene in repressor_genes(design) if gene.startswith("pulse_repressor_")})
+    used = set(assigned.values()) | {g.repressor for g in (wiring.decoder if wiring else ())}
+    free = [r.name for r in cello.gate_repressors(tuple(cello.sensors.values())) if r.name not in used]
+    here = [gene for gene in repressor_genes(design) if gene not in assigned]
+    assigned.update(zip(here, free))
+    return assigned, tuple(gene for gene in here if gene in assigned)
+
+
+def library_parts(library: dict[str, PartSequence], kind: str, what: str = "") -> list[PartSequence]:
+    """Parts of BioXen's parts data of ``kind`` with DNA (and ``what`` in their description)."""
+    return [p for p in library.values() if p.kind == kind and p.sequence is not None and what in p.what]
+
+
+def catalogue(design: Design, library: dict[str, PartSequence]) -> Catalogue:
+    cello = load_cello()
+    repressors, here = assign_repressors(design, cello)     # the decoder's gates are model genes too
+    idle = [r for r in cello.gate_repressors(tuple(cello.sensors.values())) if r.name not in repressors.values()]
+    anderson = [library_piece(p, "promoter", p.key) for p in library_parts(library, "promoter", "Anderson constitutive")]
+    constitutive = tuple(sorted(anderson, key=lambda p: p.label != "J23100")) + tuple(
+        cello_piece(r.promoter, "promoter", r.promoter.name,
+                    f"output promoter of Cello's {r.name} gate, constitutive here: this design makes no "
+                    f"{r.name}, so it fires at the gate's unrepressed output, {r.response.ymax:.3g} RPU")
+        for r in idle)
+    terminators = tuple(sorted((library_piece(p, "terminator", p.key) for p in library_parts(library, "terminator")),
+                               key=lambda p: p.label != "B0015")) + tuple(
+        cello_piece(t, "terminator", t.name, "terminator measured by Cello") for t in cello.terminators)
+    ribozymes = tuple(cello_piece(r, "misc_RNA", r.name, "self-cleaving ribozyme insulator: cuts off the "
+                                  "5' leader so that translation does not depend on the promoter upstream",
+                                  product="ribozyme insulator") for r in cello.ribozymes)
+    first: dict[str, str] = {}
+    reused = tuple(gene for gene, name in repressors.items() if first.setdefault(name, gene) != gene)
+    return Catalogue(library, cello, repressors, here, reused, constitutive, terminators, ribozymes)
+
+
+def operator(repressor: Repressor, why: str) -> Piece:
+    """The repressor's operator: the 3' :data:`OPERATOR_LENGTH` nt of its Cello output promoter,
+    placed after another promoter to make it repressible."""
+    part = repressor.promoter
+    return cello_piece(Part(part.name, "operator", part.dna[-OPERATOR_LENGTH:], part.source), "protein_bind",
+                       f"{repressor.name} operator",
+                       f"{repressor.name} operator, {why}. A: taken as the 3' {OPERATOR_LENGTH} nt of "
+                       f"{part.name} (for pPhlF exactly the stretch after Cello's lower-case core; where the "
+                       "operator lies in the other promoters is not read); that it alone binds the repressor "
+                       "and represses when placed after another promoter is not measured in BioXen's sources",
+                       bound_moiety=repressor.name)
+
+
+def _terminators(cat: Catalogue, first: Part | None = None) -> Choice:
+    own = [t for t in cat.terminators if first is not None and t.label == first.name]
+    return Choice(tuple(own) + tuple(t for t in cat.terminators if t not in own))
+
+
+def _constitutive(cat: Catalogue, why: str) -> Choice:
+    return Choice(tuple(p.noted(why) for p in cat.constitutive))
+
+
+def _missing(part: PartSequence, label: str) -> Piece:
+    """A part BioXen has no DNA for: no feature, only a row of the bill of materials."""
+    return Piece("CDS", label, "", part.note(), (), part.reason, "missing", part.placeholder_length)
+
+
+# --- RNAs BioXen designs ----------------------------------------------------------------
+
+GATE_FLANK = 8      # nt of A/C/U on each side of the gate RNA's SD
+
+
+def unstructured(sd: str, seed: str, left: int, right: int, draws: int = 200) -> str:
+    """``sd`` between A/C/U flanks (:data:`bioxen.rna.FLANK_ALPHABET`) of ``left`` and ``right`` nt,
+    the draw (seeded by ``seed``) whose RNA folds least (ViennaRNA MFE nearest 0), without a run of
+    four or a start codon, so that the SD is as free as the model takes it."""
+    rng, best = random.Random(f"{seed}:{sd}"), None
+
+    def flank(n: int) -> str:
+        return "".join(rng.choice(FLANK_ALPHABET) for _ in range(n))
+
+    for _ in range(draws):
+        dna = flank(left) + sd + flank(right)
+        if re.search(r"(.)\1{3}", dna) or "ATG" in dna:
+            continue
+        energy = RNA.fold(dna.replace("T", "U"))[1]
+        if best is None or energy > best[0]:
+            best = (energy, dna)
+        if energy == 0:
+            break
+    if best is None:
+        raise CompileError(f"no unstructured context found for the Shine-Dalgarno {sd}")
+    return best[1]
 
 
 def gate_rna(parts: IsolationParts) -> str:
-    """The ribosome-gate RNA of a VM (DNA): its 5' UTR, which holds the pool's SD in the context
-    the VM's mRNAs present it in (:mod:`bioxen.rules.ribosome_gate` binds the gate at the
-    pool SD's on-target strength and K_d; it defines no sequence of its own)."""
-    return parts.utr
+    """The ribosome-gate RNA of a VM (DNA): the pool's SD between short A/C/U spacers, unfolded, as
+    :func:`bioxen.passes.parameterize.gate_strength` takes it (the bare o-SD's binding, no fold to
+    pay); it holds no start codon, so a bound o-ribosome makes nothing."""
+    return unstructured(parts.sd, "gate", GATE_FLANK, GATE_FLANK)
 
 
-def ribosome_gate_cassettes(vm: GuestVM, library) -> list[tuple[str, list[Piece]]]:
-    """The VM's ribosome-gate RNA (pTet, induced on PAUSE_VM) and, if the model has one, its
-    constitutive anti-gate RNA (J23100), as (locus tag suffix, pieces)."""
-    parts, gate = vm.parts, gate_rna(vm.parts)
-    held = (f"carries the Shine-Dalgarno {parts.sd} of pool {parts.pool} and holds its free o-ribosomes "
-            f"(bioxen.rules.ribosome_gate, gate_{vm.id}); induced (aTc) to pause VM {vm.id}. A: its "
-            "sequence is the VM's 5' UTR, which the model's binding constants describe; the rules "
-            "module defines no gate RNA sequence")
-    cassettes = [("gate", _transcribed(
-        library_piece(library["pTet"], "promoter", "pTet (BBa_R0040)"),
-        [Piece("ncRNA", f"gate RNA {vm.id}", gate, held,
-               (("ncRNA_class", "other"), ("product", f"ribosome-gate RNA of VM {vm.id}")))], library))]
-    if vm.antigate_transcription > 0:
-        anti = reverse_complement(gate)
-        cassettes.append(("antigate", _transcribed(
-            library_piece(library["J23100"], "promoter", "J23100"),
-            [Piece("ncRNA", f"anti-gate RNA {vm.id}", anti,
-                   f"constitutive anti-gate RNA of VM {vm.id} (antigate_{vm.id}): antisense to the "
-                   f"gate RNA, titrates it so that RESUME_VM releases the pool at once; J23100 stands "
-                   f"in for a promoter of {vm.antigate_transcription:.3g} molecules/min",
-                   (("ncRNA_class", "antisense_RNA"), ("product", f"anti-gate RNA of VM {vm.id}")))],
-            library)))
-    return cassettes
+def controller_utr(parts: IsolationParts) -> str:
+    """A 5' UTR for the pool's feedback controller (translated by the pool's o-ribosomes): a
+    leader, the pool's SD and the spacer to the start codon (:func:`bioxen.rna.spacer_length`),
+    unfolded; distinct from the VMs' UTRs and the gate RNA (no repeat)."""
+    return unstructured(parts.sd, "controller", LEADER_LENGTH, spacer_length(parts.sd))
+
+
+def designed_rna(type_: str, label: str, dna: str, note: str, **extra: str) -> Piece:
+    return Piece(type_, label, dna, f"{note} (source: BioXen design)", tuple(extra.items()),
+                 "BioXen design", "designed")
+
+
+# --- cassettes --------------------------------------------------------------------------
+
+# Without a wiring pass every VM's PAUSE shares pTet and every DESTROY pLas (the build before issue 20)
+COMMAND_STAND_IN = {"pause": ("pTet", "pTet (BBa_R0040)", "aTc"), "destroy": ("pLas", "pLas (BBa_R0079)", "3OC12-HSL")}
+
+
+def command_promoter(design: Design, vm: GuestVM, command: str, cat: Catalogue) -> Piece:
+    """The promoter that fires ``command`` for ``vm``: its input in ``design.wiring`` (a Marionette
+    sensor's promoter or a decoder gate's output), else the shared stand-in."""
+    entry = design.wiring.input_of(vm.id, command) if design.wiring is not None else None
+    if entry is None:
+        key, label, inducer = COMMAND_STAND_IN[command]
+        return library_piece(cat.library[key], "promoter", label).noted(
+            f"fires {command.upper()}_VM of VM {vm.id} ({inducer}); STAND-IN shared by every VM: no "
+            "wiring pass gave this command an input of its own")
+    part, what = cat.promoter(entry.promoter)
+    inducers = " + ".join(cat.cello.sensors[s].inducer if s in cat.cello.sensors else s for s in entry.inducers)
+    shared = (f"; the same inducers also fire {', '.join(f'{c} of {v}' for v, c in entry.shared_with)}"
+              if entry.shared_with else "")
+    gate = f" (decoder gate {entry.gate})" if entry.gate else ""
+    return cello_piece(part, "promoter", part.name, f"{what}{gate}; fires {command.upper()}_VM of VM "
+                       f"{vm.id} when {inducers} is added{shared}")
+
+
+def clock_node(design: Design, vm: GuestVM) -> int | None:
+    clock = design.clock
+    return clock.node_of[clock.turns.index(vm.id)] if clock is not None and vm.id in clock.turns else None
+
+
+def pause_promoters(design: Design, vm: GuestVM, cat: Catalogue) -> list[Piece]:
+    """PAUSE's promoter and, on the internal clock, the operator of the VM's ring node."""
+    promoters, node = [command_promoter(design, vm, "pause", cat)], clock_node(design, vm)
+    repressor = cat.repressor(node_gene(node)) if node is not None else None
+    if repressor is not None:
+        promoters.append(operator(repressor, f"of ring node {node_gene(node)}: the ring's repressor shuts VM "
+                                  f"{vm.id}'s gate promoter, so the VM runs while it is high (bioxen.rules.clock)"))
+    return promoters
+
+
+def repressor_slots(cat: Catalogue, gene: str, role: str, rbs: Piece | None = None) -> list:
+    """A Cello repressor gene: ribozyme insulator (its gate's own first, none if every one would
+    repeat), RBS, CDS, terminator; a gene no repressor is left for is listed as missing."""
+    r = cat.repressor(gene)
+    if r is None:
+        return [Piece("CDS", f"repressor {gene} (missing)", "", f"no orthogonal Cello repressor is left for "
+                      f"{gene} ({role}): every gate repressor is taken", (), "none", "missing",
+                      603)]   # nt: PhlF's CDS, the length the parts library gives a pulse repressor
+    own = tuple(p for p in cat.ribozymes if p.label == r.ribozyme.name)
+    ribozymes = Choice(own + tuple(p for p in cat.ribozymes if p not in own), optional=True)
+    if rbs is None:
+        rbs = cello_piece(r.rbs, "regulatory", f"RBS {r.rbs.name}", f"RBS of Cello's {r.gate} gate",
+                          regulatory_class="ribosome_binding_site")
+        if gene in cat.reused:      # a second copy of a gate: another RBS where its own would repeat
+            rbs = Choice((rbs,) + tuple(library_piece(p, "regulatory", p.key, regulatory_class="ribosome_binding_site")
+                                        for p in library_parts(cat.library, "ribosome_binding_site")))
+    note = f"{r.name}, {role} (model gene {gene}; response {r.response.ymin:.3g}-{r.response.ymax:.3g} RPU, " \
+           f"K {r.response.K:.3g}, n {r.response.n:.3g})" + (" assigned by the image writer: no wiring pass "
+                                                            "named it" if gene in cat.assigned_here else "")
+    cds = cello_piece(r.cds, "CDS", f"{r.name} {gene}", note, codon_start="1", transl_table=str(HOST_TABLE),
+                      product=f"{r.name}, {role} (model gene {gene})", translation=protein(r.cds.dna, HOST_TABLE))
+    if gene in cat.reused:
+        cds = recoded_repressor(cds, gene, cat)
+    return [ribozymes, rbs, cds, _terminators(cat, r.terminator)]
+
+
+def recoded_repressor(cds: Piece, gene: str, cat: Catalogue) -> Piece:
+    """A second copy of a Cello repressor CDS (the wiring reused its repressor), synonymously
+    diversified against the first (:func:`bioxen.backend.sequence_qa.diversify_cds`)."""
+    from bioxen.backend.sequence_qa import diversify_cds
+
+    name = cat.repressors[gene]
+    first = next(g for g, n in cat.repressors.items() if n == name)
+    dna = diversify_cds(cds.dna, [cds.dna], seed=cat.reused.index(gene))
+    return replace(cds, dna=dna, status="recoded",
+                   note=f"{cds.note}; synonymously recoded (bioxen.backend.sequence_qa.diversify_cds): the "
+                        f"design reuses {name}, whose first copy is {first}'s")
+
+
+def gate_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    parts = vm.parts
+    gate = designed_rna("ncRNA", f"gate RNA {vm.id}", gate_rna(parts),
+                        f"ribosome-gate RNA of VM {vm.id}: the Shine-Dalgarno {parts.sd} of pool {parts.pool} "
+                        f"between A/C/U spacers, unfolded (MFE ~0), as bioxen.rules.ribosome_gate binds it "
+                        f"(gate_{vm.id}, the bare o-SD's strength); induced to pause VM {vm.id}",
+                        ncRNA_class="other", product=f"ribosome-gate RNA of VM {vm.id}")
+    return [*pause_promoters(design, vm, cat), gate, _terminators(cat)]
+
+
+def antigate_slots(vm: GuestVM, cat: Catalogue) -> list:
+    anti = designed_rna("ncRNA", f"anti-gate RNA {vm.id}", reverse_complement(gate_rna(vm.parts)),
+                        f"constitutive anti-gate RNA of VM {vm.id} (antigate_{vm.id}): antisense to the gate "
+                        f"RNA, titrates it so that RESUME_VM releases the pool at once",
+                        ncRNA_class="antisense_RNA", product=f"anti-gate RNA of VM {vm.id}")
+    why = f"the model makes the anti-gate at {vm.antigate_transcription:.3g} molecules/min"
+    return [_constitutive(cat, why), anti, _terminators(cat)]
+
+
+def srna_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    gene = designed_rna("ncRNA", f"gate sRNA {vm.id}", vm.parts.srna,
+                        f"gate sRNA of VM {vm.id}, antisense to its 5' UTR and start codon; induced to pause the VM",
+                        ncRNA_class="antisense_RNA", product=f"gate sRNA of VM {vm.id}")
+    return [*pause_promoters(design, vm, cat), gene, _terminators(cat)]
 
 
 @dataclass(frozen=True)
@@ -737,74 +1085,75 @@ def protease_design(design: Design) -> ProteaseDesign:
     return ProteaseDesign(proteolysis.self_tagged(q), proteolysis.pulsed(q))
 
 
-def _protease_promoter(vm: GuestVM, library, how: ProteaseDesign) -> list[Piece]:
-    promoter = library_piece(library["pLas"], "promoter", "pLas (BBa_R0079)")
-    if not how.pulse:
-        return [promoter]
-    operator = library["phlO"]
-    return [promoter, Piece(
-        "protein_bind", "phlO", operator.dna(),
-        f"{operator.note()}; with pLas before it, the hybrid promoter of protease_{vm.id}: induced "
-        f"with DESTROY_VM {vm.id} and shut by the PhlF that the same inducer makes "
-        f"({pulse.repressor_name(f'protease_{vm.id}')}, bioxen.rules.pulse)",
-        (("bound_moiety", "PhlF"),))]
+def destroy_promoters(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesign) -> list[Piece]:
+    """DESTROY's promoter and, for a pulsed protease, the operator of the VM's pulse repressor."""
+    promoters = [command_promoter(design, vm, "destroy", cat)]
+    gene = pulse.repressor_name(f"protease_{vm.id}")
+    repressor = cat.repressor(gene) if how.pulse else None
+    if repressor is not None:
+        promoters.append(operator(repressor, f"with the DESTROY promoter before it, the hybrid promoter of "
+                                  f"protease_{vm.id}: induced with DESTROY_VM {vm.id} and shut by the "
+                                  f"{repressor.name} that the same inducer makes ({gene}, bioxen.rules.pulse)"))
+    return promoters
 
 
-def protease_cassette(vm: GuestVM, library, how: ProteaseDesign = ProteaseDesign(False, False)) -> list[Piece]:
-    """The VM's protease (the one its degron tag names), self-tagged as the VM's own genes are
-    when ``how.self_tagged``; a CDS BioXen lacks is not written: a misc_feature holding the tag's
-    DNA (else the RBS's note) says where it goes and where to get it."""
-    parts = vm.parts
+def protease_gene(vm: GuestVM, cat: Catalogue, how: ProteaseDesign) -> list[Piece]:
+    """The VM's protease CDS (the one its degron tag names), self-tagged as the VM's own genes are
+    when ``how.self_tagged``; a CDS BioXen lacks is a row of the bill of materials, and its
+    self-tag's DNA (a misc_feature) says where it goes."""
+    parts, library = vm.parts, cat.library
     if parts.protease not in library:
         raise CompileError(f"protease {parts.protease} of degron tag {parts.tag_name} has no entry in the "
                            "parts' DNA data", at(PART_SEQUENCES),
                            hint=f"add a part keyed {parts.protease} (its sequence, or null with a reason)")
     enzyme, terminus = library[parts.protease], tag_terminus(parts)
-    rbs = library_piece(library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
     label, product = parts.protease, f"{parts.protease} ({enzyme.name}), recognising {parts.tag_name}"
     tag_note = (f"; its own VM's degron {parts.tag_name} ({parts.tag}) at the {terminus}-terminus, so it "
                 f"is one of its own substrates" if how.self_tagged else "")
     if enzyme.sequence is not None:
         body = coding_body(enzyme.sequence)
         cds = tagged(body, parts.tag, terminus)[0] if how.self_tagged else body + STOP
-        gene = Piece("CDS", label, cds, enzyme.note() + tag_note,
-                     (("codon_start", "1"), ("transl_table", str(HOST_TABLE)), ("product", product),
-                      ("translation", protein(cds, HOST_TABLE))))
-    elif how.self_tagged:   # the tag's DNA is all there is to write: it says where the CDS goes
-        known = "ATG" + back_translate(parts.tag) if terminus == "N" else back_translate(parts.tag) + STOP
-        where = ("after this start codon and tag (the CDS without its start codon)" if terminus == "N"
-                 else "before this tag and stop (the CDS without its stop codon)")
-        gene = Piece("misc_feature", f"{label} (CDS missing)", known,
-                     f"{enzyme.note()}. The {enzyme.name} goes {where}{tag_note}", (("product", product),))
-    else:                   # nothing of it to write (a feature of no length is no SBOL3 Range): the RBS says so
-        rbs = Piece(rbs.type, rbs.label, rbs.dna, f"{rbs.note}; the {enzyme.name} ({product}) goes right "
-                    f"after this RBS: {enzyme.note()}", rbs.qualifiers)
-        return _transcribed(_protease_promoter(vm, library, how), [rbs], library)
-    return _transcribed(_protease_promoter(vm, library, how), [rbs, gene], library)
+        return [Piece("CDS", label, cds, enzyme.note() + tag_note,
+                      (("codon_start", "1"), ("transl_table", str(HOST_TABLE)), ("product", product),
+                       ("translation", protein(cds, HOST_TABLE))), enzyme.source)]
+    missing = _missing(enzyme, f"{label} CDS")
+    if not how.self_tagged:
+        return [missing]
+    known = "ATG" + back_translate(parts.tag) if terminus == "N" else back_translate(parts.tag) + STOP
+    where = ("after this start codon and tag (the CDS without its start codon)" if terminus == "N"
+             else "before this tag and stop (the CDS without its stop codon)")
+    tag = Piece("misc_feature", f"{label} (CDS missing)", known,
+                f"{enzyme.note()}. The {enzyme.name} goes {where}{tag_note}", (("product", product),),
+                f"degron {parts.tag_name} of BioXen's parts library, back-translated", "designed")
+    return [tag, missing] if terminus == "N" else [missing, tag]
 
 
-def pulse_repressor_cassette(vm: GuestVM, library) -> list[Piece]:
-    """The PhlF gene that ends the VM's protease pulse: the protease's inducible promoter (same
-    inducer), B0034, PhlF, B0015."""
-    name = pulse.repressor_name(f"protease_{vm.id}")
-    phlf = library["PhlF"]
-    gene = library_piece(phlf, "CDS", f"PhlF {vm.id}", codon_start="1", transl_table=str(HOST_TABLE),
-                         product=f"PhlF, pulse repressor of protease_{vm.id} (model gene {name})",
-                         translation=protein(phlf.dna(), HOST_TABLE))
-    rbs = library_piece(library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
-    promoter = library_piece(library["pLas"], "promoter", "pLas (BBa_R0079)")
-    return _transcribed(promoter, [rbs, gene], library)
+def protease_slots(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesign) -> list:
+    rbs = library_piece(cat.library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
+    gene = protease_gene(vm, cat, how)
+    if not any(p.type == "CDS" and p.dna for p in gene):
+        enzyme = cat.library[vm.parts.protease]
+        rbs = rbs.noted(f"the {enzyme.name} goes right after this RBS: {enzyme.note()}")
+    return [*destroy_promoters(design, vm, cat, how), rbs, *gene, _terminators(cat)]
 
 
-def trna_cassette(vm: GuestVM, library) -> list[Piece]:
+def pulse_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    """The repressor that ends the VM's protease pulse, behind the protease's own inducible promoter."""
+    gene = pulse.repressor_name(f"protease_{vm.id}")
+    return [command_promoter(design, vm, "destroy", cat),
+            *repressor_slots(cat, gene, f"pulse repressor of protease_{vm.id}")]
+
+
+def trna_slots(vm: GuestVM, cat: Catalogue) -> list:
     trna = uga_trna(vm.genome)
     if trna is None:
         raise CompileError(f"genome {vm.genome.accession} has no tRNA-Trp with anticodon UCA",
                            at(vm.genome.source), hint="use genetic_code: recode for this VM")
     gene = Piece("tRNA", f"tRNA-Trp(UCA) {vm.id}", vm.genome.gene_sequence(trna),
-                 f"{trna.locus_tag} of {vm.genome.accession}: tRNA-Trp with anticodon UCA, "
-                 f"reads UGA as Trp", (("product", "tRNA-Trp"), ("gene", trna.name)))
-    return _transcribed(library_piece(library["J23100"], "promoter", "J23100"), [gene], library)
+                 f"{trna.locus_tag} of {vm.genome.accession}: tRNA-Trp with anticodon UCA, reads UGA as Trp "
+                 f"(source: {vm.genome.accession})", (("product", "tRNA-Trp"), ("gene", trna.name)),
+                 f"{vm.genome.accession} {trna.locus_tag}")
+    return [_constitutive(cat, "the suppressor tRNA is made constitutively"), gene, _terminators(cat)]
 
 
 def coding_body(cds: str) -> str:
@@ -818,81 +1167,221 @@ def coding_body(cds: str) -> str:
     return cds
 
 
-def reporter_cassette(vm: GuestVM, library, rate: Quantity | None = None) -> list[Piece]:
-    """The VM's GFP reporter, built like the VM's genes: its UTR, then GFP with the VM's degron
-    at its terminus, and TAA.
+@dataclass(frozen=True)
+class Reporter:
+    """The fluorescent protein a VM's reporter is made of: its coding body (no stop), its part,
+    and how it was recoded (``recoded_from``: the VM whose reporter it overlaps spectrally)."""
 
-    ``rate`` is the model's reporter transcription (``reporter.max_transcription``).
-    """
-    parts, gfp, terminus = vm.parts, library["E0040"], tag_terminus(vm.parts)
-    cds = tagged(coding_body(gfp.dna()), parts.tag, terminus)[0]
+    name: str
+    body: str
+    part: PartSequence
+    recoded_from: str | None = None
+
+
+def fluorescent_proteins(library: dict[str, PartSequence]) -> list[PartSequence]:
+    """One fluorescent protein CDS of the parts data per colour (the first listed; GFP E0040 first)."""
+    found = [p for p in library.values() if p.kind == "CDS" and p.sequence is not None
+             and (p.colour or "fluorescent" in f"{p.name} {p.what}".lower())]
+    by_colour: dict[str, PartSequence] = {}
+    for part in sorted(found, key=lambda p: p.key != "E0040"):
+        by_colour.setdefault(part.colour or part.key, part)
+    return list(by_colour.values())
+
+
+def reporters(design: Design, library: dict[str, PartSequence]) -> dict[str, Reporter]:
+    """A distinct fluorescent protein per VM while colours last; then a colour again, its CDS
+    synonymously diversified (:func:`bioxen.backend.sequence_qa.diversify_cds`) so that the two
+    copies do not repeat."""
+    proteins, chosen = fluorescent_proteins(library), {}
+    if not proteins:
+        raise CompileError("no fluorescent protein with DNA in the parts data", at(PART_SEQUENCES))
+    first_user: dict[str, str] = {}
+    for i, vm in enumerate(design.vms):
+        part = proteins[i % len(proteins)]
+        name = "GFP" if part.key == "E0040" else part.key
+        body = coding_body(part.dna())
+        if part.key in first_user:
+            from bioxen.backend.sequence_qa import diversify_cds
+            earlier = [r.body for r in chosen.values()]
+            body = coding_body(diversify_cds(body + STOP, earlier, seed=i))
+            chosen[vm.id] = Reporter(name, body, part, first_user[part.key])
+        else:
+            first_user[part.key] = vm.id
+            chosen[vm.id] = Reporter(name, body, part)
+    return chosen
+
+
+def reporter_slots(vm: GuestVM, cat: Catalogue, reporter: Reporter, rate: Quantity | None) -> list:
+    """The VM's reporter, built like the VM's genes: its UTR, then the fluorescent protein with the
+    VM's degron at its terminus (second-choice codons, so that it does not repeat the protease's
+    self-tag), and TAA. ``rate``: the model's reporter transcription (``reporter.max_transcription``)."""
+    parts, terminus = vm.parts, tag_terminus(vm.parts)
+    cds = tagged(reporter.body, parts.tag, terminus, ALTERNATE_CODON)[0]
     sd = f", holding its Shine-Dalgarno {parts.sd}" if parts.sd else ""
-    utr = Piece("5'UTR", f"5' UTR {vm.id}", parts.utr,
-                f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}){sd}; the gate sRNA "
-                f"of VM {vm.id} pairs with it and the start codon, so PAUSE_VM gates the reporter")
+    utr = designed_rna("5'UTR", f"5' UTR {vm.id}", parts.utr,
+                       f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}){sd}; the VM's gate "
+                       f"holds its pool, so PAUSE_VM gates the reporter")
     where = "its stop codons replaced by" if terminus == "C" else "after its start codon,"
-    gene = Piece("CDS", f"GFP-{parts.tag_name} {vm.id}", cds,
-                 f"{gfp.note()}; {where} {degron_note(parts)}; stop {STOP}",
+    recoded = (f"; synonymously recoded (bioxen.backend.sequence_qa.diversify_cds): spectrally overlapping "
+               f"with {reporter.recoded_from}" if reporter.recoded_from else "")
+    gene = Piece("CDS", f"{reporter.name}-{parts.tag_name} {vm.id}", cds,
+                 f"{reporter.part.note()}; {where} {degron_note(parts)} (E. coli's second-choice codons); "
+                 f"stop {STOP}{recoded}",
                  (("codon_start", "1"), ("transl_table", str(HOST_TABLE)),
-                  ("product", f"fluorescent reporter of VM {vm.id} (GFP-{parts.tag_name})"),
-                  ("translation", protein(cds, HOST_TABLE))))
-    return _transcribed(_reporter_promoter(vm, library, rate), [utr, gene], library)
-
-
-def _reporter_promoter(vm: GuestVM, library, rate: Quantity | None) -> Piece:
-    promoter = library_piece(library["J23100"], "promoter", "J23100")
+                  ("product", f"fluorescent reporter of VM {vm.id} ({reporter.name}-{parts.tag_name})"),
+                  ("translation", protein(cds, HOST_TABLE))),
+                 reporter.part.source, "recoded" if reporter.recoded_from else "sourced")
     level = f"{rate.value:g} {rate.units}" if rate is not None else "a constant rate"
-    return Piece(promoter.type, promoter.label, promoter.dna,
-                 f"{promoter.note}; STAND-IN for a constitutive promoter: the model transcribes "
-                 f"the reporter at {level} times VM {vm.id}'s licence (CREATE and not DESTROY), "
-                 "a switch of the model with no DNA in this image. J23100 is the only Anderson "
-                 "promoter in BioXen's parts data and the strongest of the family; a weaker "
-                 "member would suit a low constant rate better", promoter.qualifiers)
+    why = (f"STAND-IN for a constitutive promoter: the model transcribes the reporter at {level} times "
+           f"VM {vm.id}'s licence (CREATE and not DESTROY), a switch of the model with no DNA in this image")
+    return [_constitutive(cat, why), utr, gene, _terminators(cat)]
 
 
-def hypervisor_cassettes(design: Design, library) -> list[tuple[str, list[Piece]]]:
-    """(locus tag, pieces) of every hypervisor cassette, o-rRNAs first, one per pool; then per VM
-    the genes the model has (:func:`bioxen.ir.gates_of` says which gates)."""
-    rate = design.parts.reporter.get("max_transcription") if design.parts else None
-    how = protease_design(design)
-    cassettes, pools = [], set()
-    for vm in design.vms:
-        if vm.parts.pool != "host" and vm.parts.pool not in pools:
-            pools.add(vm.parts.pool)
-            cassettes.append((f"hv_{vm.id}_orrna", orrna_cassette(vm, library)))
-    for vm in design.vms:
-        gates = gates_of(design, vm)
-        if gates.srna:
-            cassettes.append((f"hv_{vm.id}_srna", srna_cassette(vm, library)))
-        if gates.ribosome:
-            cassettes += [(f"hv_{vm.id}_{what}", pieces) for what, pieces in ribosome_gate_cassettes(vm, library)]
-        cassettes.append((f"hv_{vm.id}_protease", protease_cassette(vm, library, how)))
-        if how.pulse:
-            cassettes.append((f"hv_{vm.id}_pulse_repressor", pulse_repressor_cassette(vm, library)))
-        if vm.parts.genetic_code == "suppressor":
-            cassettes.append((f"hv_{vm.id}_trna_trp", trna_cassette(vm, library)))
-        cassettes.append((f"hv_{vm.id}_reporter", reporter_cassette(vm, library, rate)))
+def controller_slots(pool: str, vm: GuestVM, cat: Catalogue) -> list:
+    """The pool's feedback controller (bioxen.rules.controller): a repressor translated by the
+    pool's o-ribosomes (a BioXen UTR with the pool's SD), repressing the pool's o-rRNA gene."""
+    utr = designed_rna("5'UTR", f"5' UTR controller {pool}", controller_utr(vm.parts),
+                       f"BioXen 5' UTR with the Shine-Dalgarno {vm.parts.sd} of pool {pool}: the pool's own "
+                       "o-ribosomes translate the controller")
+    return [_constitutive(cat, f"the model transcribes controller_{pool} constitutively (times the licence)"),
+            *repressor_slots(cat, f"controller_{pool}", f"feedback controller of pool {pool}'s o-rRNA", utr)]
+
+
+def guard_slots(cat: Catalogue) -> list:
+    why = ("STAND-IN for the low-energy sensing promoter of bioxen.rules.guard: BioXen's parts data has no "
+           "ATP-responsive promoter; the repressor's operator belongs before each guarded VM promoter")
+    return [_constitutive(cat, why), *repressor_slots(cat, "atp_guard", "ATP guard repressor")]
+
+
+def clock_slots(node: int, nodes: int, cat: Catalogue, design: Design) -> list:
+    """Ring node ``node``: transcribed from the output promoter of the previous node's repressor."""
+    previous = cat.repressor(node_gene((node - 1) % nodes))
+    slots = repressor_slots(cat, node_gene(node), f"ring oscillator node {node} (degraded at "
+                            f"{design.clock.degradation:.3g}/min by the ssrA-variant degron the clock pass "
+                            "sizes; that tag's DNA is not in BioXen's parts data)")
+    if previous is None:
+        return [_constitutive(cat, f"STAND-IN: node {node - 1} has no repressor"), *slots]
+    promoter = cello_piece(previous.promoter, "promoter", previous.promoter.name,
+                           f"output promoter of Cello's {previous.name} gate: ring node {node_gene(node)} is "
+                           f"repressed by node {node_gene((node - 1) % nodes)} ({previous.name})")
+    return [promoter, *slots]
+
+
+def decoder_slots(gate, cat: Catalogue) -> list:
+    """A NOR/NOT gate of the command decoder: its input promoters in tandem, then the Cello gate."""
+    promoters = []
+    for kind, name in gate.inputs:
+        part = (cat.cello.sensors[name].promoter if kind == "sensor" else cat.cello.repressors[name].promoter)
+        promoters.append(cello_piece(part, "promoter", part.name, f"input of decoder gate {gate.repressor} "
+                                     f"({kind} {name})"))
+    return [*promoters, *repressor_slots(cat, decoder_gene(gate.repressor), "command decoder gate")]
+
+
+def orrna_slots(pool: str, vm: GuestVM, cat: Catalogue, design: Design) -> list:
+    parts, rrna = vm.parts, orthogonal_rrna(vm.parts, cat.library)
+    source = cat.library["rrsB_16S"]
+    gene = Piece("rRNA", f"o-16S {pool}", rrna,
+                 f"16S rRNA of ribosome pool {pool}: {source.note()}; its 3' anti-SD {HOST_ANTI_SD} replaced "
+                 f"by {parts.anti_sd}", (("product", f"16S ribosomal RNA, orthogonal pool {pool}"),),
+                 f"{source.source}; anti-SD by BioXen", "designed")
+    why = (f"STAND-IN: the model transcribes the o-rRNA from the host rRNA promoter (rrnB P1, growth-regulated) "
+           f"at {vm.orrna_transcription:.0f} molecules/min at saturating energy; that promoter's sequence is "
+           "not in BioXen's parts data")
+    promoters: list = [_constitutive(cat, why)]
+    controller = cat.repressor(f"controller_{pool}")
+    if controller is not None and f"controller_{pool}" in hypervisor_genes(design):
+        promoters.append(operator(controller, f"the pool's feedback controller (controller_{pool}) represses "
+                                  "the o-rRNA gene (bioxen.rules.controller)"))
+    return [*promoters, gene, _terminators(cat)]
+
+
+def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> str:
+    """E. coli 16S rRNA with its 3' anti-SD (the host's, :data:`bioxen.rna.HOST_ANTI_SD`)
+    replaced by the pool's."""
+    body = library["rrsB_16S"].dna()
+    if not body.endswith(HOST_ANTI_SD):
+        raise CompileError(f"the 16S rRNA in the parts data does not end in {HOST_ANTI_SD}", at(PART_SEQUENCES))
+    return body[:-len(HOST_ANTI_SD)] + parts.anti_sd
+
+
+def vm_cassettes(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesign,
+                 reporter: Reporter, rate: Quantity | None) -> list[tuple[str, list]]:
+    """(locus tag, slots) of one VM's genes: its gates (:func:`bioxen.ir.gates_of`), protease,
+    pulse repressor, UGA tRNA and reporter."""
+    gates, cassettes = gates_of(design, vm), []
+    if gates.srna:
+        cassettes.append((f"hv_{vm.id}_srna", srna_slots(design, vm, cat)))
+    if gates.ribosome:
+        cassettes.append((f"hv_{vm.id}_gate", gate_slots(design, vm, cat)))
+        if vm.antigate_transcription > 0:
+            cassettes.append((f"hv_{vm.id}_antigate", antigate_slots(vm, cat)))
+    cassettes.append((f"hv_{vm.id}_protease", protease_slots(design, vm, cat, how)))
+    if how.pulse:
+        cassettes.append((f"hv_{vm.id}_pulse_repressor", pulse_slots(design, vm, cat)))
+    if vm.parts.genetic_code == "suppressor":
+        cassettes.append((f"hv_{vm.id}_trna_trp", trna_slots(vm, cat)))
+    cassettes.append((f"hv_{vm.id}_reporter", reporter_slots(vm, cat, reporter, rate)))
     return cassettes
 
 
-def hypervisor_image(design: Design, library: dict[str, PartSequence] | None = None) -> SeqRecord:
-    """The hypervisor's own genes for every VM of ``design``, one cassette per part."""
+def pools_of(design: Design) -> dict[str, GuestVM]:
+    """Each orthogonal pool and the first VM on it."""
+    pools: dict[str, GuestVM] = {}
+    for vm in design.vms:
+        if vm.parts.pool != "host":
+            pools.setdefault(vm.parts.pool, vm)
+    return pools
+
+
+def core_cassettes(design: Design, cat: Catalogue) -> list[tuple[str, list]]:
+    """(locus tag, slots) of every cassette of the core construct: the decoder's gates, each VM's
+    genes, the pools' controllers, the ring's nodes and the ATP guard."""
+    rate = design.parts.reporter.get("max_transcription") if design.parts else None
+    how, genes, colours = protease_design(design), hypervisor_genes(design), reporters(design, cat.library)
+    cassettes = [(f"hv_{decoder_gene(g.repressor)}", decoder_slots(g, cat))
+                 for g in (design.wiring.decoder if design.wiring else ())]
+    for vm in design.vms:
+        cassettes += vm_cassettes(design, vm, cat, how, colours[vm.id], rate)
+    cassettes += [(f"hv_controller_{pool}", controller_slots(pool, vm, cat))
+                  for pool, vm in pools_of(design).items() if f"controller_{pool}" in genes]
+    if design.clock is not None:
+        cassettes += [(f"hv_{node_gene(i)}", clock_slots(i, design.clock.nodes, cat, design))
+                      for i in range(design.clock.nodes)]
+    if "atp_guard" in genes:
+        cassettes.append(("hv_atp_guard", guard_slots(cat)))
+    return cassettes
+
+
+def hypervisor_constructs(design: Design, library: dict[str, PartSequence] | None = None) -> list[Construct]:
+    """The hypervisor's constructs laid out: the core (every gene but the o-16S rRNAs), then one
+    record per orthogonal pool's o-16S rRNA (two o-16S genes, which differ only in their anti-SD,
+    would be a 1.5-kb repeat in one construct)."""
     missing = [Diagnostic(f"VM '{vm.id}' has no isolation parts", vm.location)
                for vm in design.vms if vm.parts is None]
     if missing:
         raise CompileError.collected(missing)
     library = load_part_sequences() if library is None else library
-    pieces, features, offset = [], [], 0
-    for locus_tag, cassette in hypervisor_cassettes(design, library):
-        for piece in cassette:
-            location = FeatureLocation(offset, offset + len(piece.dna), 1)
-            qualifiers = {"label": [piece.label], "locus_tag": [locus_tag], "note": [piece.note]}
-            qualifiers.update({key: [value] for key, value in piece.qualifiers})
-            features.append(SeqFeature(location, type=piece.type, qualifiers=qualifiers))
-            pieces.append(piece.dna)
-            offset += len(piece.dna)
-    return SeqRecord(Seq("".join(pieces)), id=f"{design.name}_hypervisor",
-                     name=f"{design.name}_hv"[:16],
-                     description=f"BioXen hypervisor genes of design {design.name}: o-rRNA, gates, "
-                                 f"protease, pulse repressor, UGA tRNA and reporter cassettes",
-                     features=features, annotations={"molecule_type": "DNA", "topology": "linear"})
+    cat = catalogue(design, library)
+    core = Construct(f"{design.name}_hypervisor", f"{design.name}_hv"[:16],
+                     f"BioXen hypervisor genes of design {design.name}: command decoder, gates, proteases, "
+                     "pulse repressors, UGA tRNAs, reporters, controllers, ring oscillator and ATP guard")
+    for locus_tag, slots in core_cassettes(design, cat):
+        core.add(locus_tag, slots)
+    constructs = [core]
+    for pool, vm in pools_of(design).items():   # each avoids the other records' parts, but for the o-16S
+        taken = frozenset().union(*(c.part_kmers() for c in constructs))
+        record = Construct(f"{design.name}_orrna_{pool}", f"orrna_{pool}"[:16],
+                           f"BioXen o-16S rRNA of ribosome pool {pool} (design {design.name})", taken)
+        record.add(f"hv_{vm.id}_orrna", orrna_slots(pool, vm, cat, design))
+        constructs.append(record)
+    return constructs
+
+
+def hypervisor_records(design: Design, library: dict[str, PartSequence] | None = None) -> list[SeqRecord]:
+    """hypervisor.gb's records: the core construct, then one o-16S rRNA record per orthogonal pool."""
+    return [construct.record() for construct in hypervisor_constructs(design, library)]
+
+
+def hypervisor_image(design: Design, library: dict[str, PartSequence] | None = None) -> SeqRecord:
+    """The hypervisor's core construct (:func:`hypervisor_records` has the o-16S records too)."""
+    return hypervisor_records(design, library)[0]

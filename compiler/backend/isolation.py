@@ -23,10 +23,14 @@ from bioxen.rna import FOLD_MATCH, MAX_SEQUESTRATION, leak_ratios, unfolding_cos
 def design_warnings(design: Design) -> list[str]:
     """What the built DNA would do that the model does not (shared parts)."""
     warnings = []
-    if len(design.vms) > 1:
-        warnings.append("every VM's gate sRNA is behind pTet and every protease behind pLas: in the built DNA "
-                        "one inducer pauses or destroys all VMs at once; the model's per-VM commands assume "
-                        "one orthogonal inducible promoter per VM, which BioXen's parts data lacks")
+    if len(design.vms) > 1 and design.wiring is None:
+        warnings.append("Cello's parts data was not found, so every VM's gates are behind pTet and every "
+                        "protease behind pLas: in the built DNA one inducer pauses or destroys all VMs at once "
+                        "(the model's per-VM commands assume one input each); `bioxen data fetch "
+                        "cello-eco1-ucf`, `cello-eco2-ucf` and `cello-marionette-sensors`, or BIOXEN_DATA_PATH, "
+                        "give each (VM, command) its own inducer or a decoded address")
+    if design.wiring is not None:
+        warnings += list(design.wiring.notes)
     on_host = [vm.id for vm in design.vms if vm.pool == "host"]
     if len(on_host) > 1:
         warnings.append(f"VMs {', '.join(on_host)} share the host 5' UTR, so their gate sRNAs are the same "

@@ -15,8 +15,8 @@ from bioxen.names import mangle
 from bioxen.passes.genetic_code import host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
-from bioxen.rules import (Builder, Quantity, clock, control, controller, energy, expression, growth, guard,
-                          proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
+from bioxen.rules import (Builder, Quantity, clock, control, controller, decoder, energy, expression, growth,
+                          guard, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -63,6 +63,8 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:
         genes.update({clock.node_gene(i): (clock.repressor_name(i),) for i in range(design.clock.nodes)})
+    for gate in design.wiring.decoder if design.wiring else ():
+        genes[decoder.gene_name(gate.repressor)] = (f"protein_{decoder.gene_name(gate.repressor)}",)
     return genes
 
 
@@ -140,8 +142,9 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
             "tagged": [made["protein_pattern"], mature(tag=parts.tag_name)], "translating": made["translating"]}
 
 
-def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
-    """The VM's protease gene behind an inducible promoter, translated on host ribosomes. With
+def _protease(b: Builder, vm: GuestVM, design: Design, destroy: decoder.CommandSignal):
+    """The VM's protease gene behind DESTROY's promoter (its sensor's or decoder gate's, with their
+    measured leak; without wiring an inducible promoter of the parts' leak), translated on host ribosomes. With
     ``protease.self_tagged`` it ends in the VM's degron (one of its own substrates, so it clears
     itself with the VM); with ``protease.pulse`` DESTROY_VM also induces a repressor that shuts the
     promoter once the VM is cleared (:mod:`bioxen.rules.pulse`)."""
@@ -152,24 +155,27 @@ def _protease(b: Builder, vm: GuestVM, design: Design, destroy):
                     length=q["length"].value + (len(vm.parts.tag) if tagged else 0),
                     mrna_decay=guest["mrna_decay"].value, tag=vm.parts.tag_name if tagged else None,
                     product_kind="protease")
-    activity = control.inducible(b, f"protease_{vm.id}", destroy, q["leak"].value)
+    activity = destroy.activity if destroy.wired else \
+        control.inducible(b, f"protease_{vm.id}", destroy.activity, q["leak"].value)
     if proteolysis.pulsed(q):
+        repressor = decoder.pulse_parts(design, vm.id, destroy.wired)
         activity = activity * pulse.pulse_generator(
-            b, f"protease_{vm.id}", destroy, q, pulse.protease_pulse_transcription(design, vm),
+            b, f"protease_{vm.id}", destroy.activity, repressor, pulse.protease_pulse_transcription(design, vm, repressor),
             guest["transcription_threshold"].value, guest["mrna_decay"].value)
     made = expression.gene(b, spec, factor=activity)
     return b.observable(f"protease_level_{vm.id}", made["protein_pattern"])
 
 
-def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
+def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], signals: dict,
               guarded=None, clocked=None) -> tuple[VmOutputs, list, object]:
-    """Every unit of the VM, its pool, gate and protease. ``guarded``: the ATP guard's
+    """Every unit of the VM, its pool, gate and protease. ``signals``: its PAUSE and DESTROY
+    (:func:`bioxen.rules.decoder.command_signals`); ``guarded``: the ATP guard's
     repression, applied to the VM's non-essential genes (lower-priority VMs only);
     ``clocked``: the round-robin clock's closure of the VM's gate."""
     create = control.inducer(b, "create", vm.id, 0.0 if vm.dormant else 1.0)
-    destroy = control.inducer(b, "destroy", vm.id)
-    pause = control.inducer(b, "pause", vm.id)
-    licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy), "dimensionless")
+    destroy, pause = signals[(vm.id, "destroy")], signals[(vm.id, "pause")]
+    # the licence is a model switch (no DNA): it reads DESTROY's logical level
+    licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy.fired), "dimensionless")
     proteins, untagged, elongations, gated, translating, lengths, essential = [], [], [], [], [], [], []
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
@@ -207,9 +213,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, q, licence=create, repression=repression)
     # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
     # when the clock says it is not the VM's turn
-    open_ = (1 - pause) * (1 - destroy) * (1 if clocked is None else 1 - clocked)
+    open_ = (1 - pause.activity) * (1 - destroy.activity) * (1 if clocked is None else 1 - clocked)
     closed = b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
-    srna_free = _gates(b, vm, design, closed, gated)
+    srna_free = _gates(b, vm, design, closed, gated, pause.wired)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
                         srna_free, protease.name,
@@ -218,18 +224,19 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...],
     return outputs, ((counter, proteins), reporter["tagged"]), protease
 
 
-def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated) -> str:
-    """The VM's gates, all closed by ``closed``; returns the free gate sRNA's observable ("" without)."""
+def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated, wired: bool = False) -> str:
+    """The VM's gates, all closed by ``closed``; returns the free gate sRNA's observable ("" without).
+    ``wired``: ``closed`` carries its promoters' measured leak, so the gates add none."""
     threshold = design.chassis.guest["transcription_threshold"].value
     gates = gates_of(design, vm)
     if gates.ribosome:
         made = ribosome_gate.GateTranscription(vm.gate_transcription, vm.antigate_transcription, threshold)
-        ribosome_gate.gate(b, vm.id, made, _gate_binding(b, design, vm), design.parts.ribosome_gate,
-                           design.parts.srna, closed)
+        ribosome_gate.gate(b, vm.id, made, _gate_binding(b, design, vm),
+                           decoder.sensed(design.parts.ribosome_gate, wired), design.parts.srna, closed)
     if not gates.srna:
         return ""
     kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
-    srna.gate(b, vm.id, vm.srna_transcription, threshold, kd, design.parts.srna, closed, gated)
+    srna.gate(b, vm.id, vm.srna_transcription, threshold, kd, decoder.sensed(design.parts.srna, wired), closed, gated)
     return f"sRNA_free_{vm.id}"
 
 
@@ -294,7 +301,8 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
     guarded = _atp_guard(b, design)
     clocked = _clock(b, design)
     top = max((vm.priority for vm in design.vms), default=0)
-    made = [_guest_vm(b, vm, design, pools, guarded if vm.priority < top else None, clocked.get(vm.id))
+    signals = decoder.command_signals(b, design)
+    made = [_guest_vm(b, vm, design, pools, signals, guarded if vm.priority < top else None, clocked.get(vm.id))
             for vm in design.vms]
     if made:
         _proteolysis(b, design, made)

@@ -4,9 +4,11 @@ from bioxen.passes.genetic_code import resolve_genetic_code
 from bioxen.passes.isolate import isolate
 from bioxen.passes.parameterize import parameterize
 from bioxen.passes.select_genes import select_genes
+from bioxen.passes.wiring import wire_commands
 
 PIPELINE = (("select_genes", select_genes), ("resolve_genetic_code", resolve_genetic_code),
-            ("isolate", isolate), ("parameterize", parameterize), ("design_clock", design_clock))
+            ("isolate", isolate), ("parameterize", parameterize), ("wire_commands", wire_commands),
+            ("design_clock", design_clock))
 
 
 
@@ -17,4 +19,4 @@ def run_passes(design):
     return design
 
 
-__all__ = ["PIPELINE", "run_passes", "select_genes", "resolve_genetic_code", "isolate", "parameterize", "design_clock"]
+__all__ = ["PIPELINE", "run_passes", "select_genes", "resolve_genetic_code", "isolate", "parameterize", "wire_commands", "design_clock"]

@@ -75,6 +75,9 @@ def test_lifetime_falls_with_a_repeat_and_with_burden_and_reaches_the_report(tmp
     assert "rmd" in [s["kind"] for s in worse["top_sites"]]
     assert clean["bom"] == {"parts": 2, "by_status": {"missing": 1, "sourced": 1}, "missing": ["mf_lon"]}
     assert clean["sequence_qa"]["errors"] == 1
+    sens = heavier["lifetime"]["sensitivity"]
+    assert sens["limited_by"] == "burden" and sens["half_life_without_burden_hours"] > 100 * heavier["lifetime"]["half_life"]["hours"]
+    assert 0 < sens["largest_burden_for_24_h"] < 0.9
     page = dna_html(repeated)
     assert "Hypervisor DNA" in page and "mf_lon" in page and "24-48 h" in page and "rmd" in page
 

@@ -24,7 +24,7 @@ from Bio.Seq import Seq
 from Bio.SeqFeature import FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 
-from bioxen.report.lifetime import mtbf
+from bioxen.report.lifetime import FOUNDING_MTBF_HOURS, half_life, mtbf
 
 QA_FILE, BOM_FILE, HYPERVISOR_FILE = "sequence_qa.json", "bom.csv", "hypervisor.gb"
 STOCHASTIC = {"population": 1e9, "dilution": 1000, "runs": 20, "seed": 0}
@@ -71,7 +71,10 @@ def lifetime_metrics(records: list[SeqRecord], growth: dict, shares: dict[str, f
         return None
     burden, doubling = found
     design = mtbf(records, burden, doubling)
-    stochastic = mtbf(records, burden, doubling, method="stochastic", **STOCHASTIC)
+    try:
+        stochastic = mtbf(records, burden, doubling, method="stochastic", **STOCHASTIC).half_life.to_dict()
+    except ValueError as exc:       # a culture too long-lived to passage step by step
+        stochastic = {"skipped": str(exc)}
     total = sum(shares.values()) or 1.0
     per_vm = {}
     for vm, share in shares.items():
@@ -83,9 +86,29 @@ def lifetime_metrics(records: list[SeqRecord], growth: dict, shares: dict[str, f
                           "half_life_generations": life.half_life.generations,
                           "top_sites": [s.to_dict() for _, s in life.top(3)]}
     summary = design.to_dict()
-    summary["stochastic_half_life"] = stochastic.half_life.to_dict()
+    summary["stochastic_half_life"] = stochastic
+    summary["sensitivity"] = sensitivity(design.mu, burden, doubling)
     summary["per_vm"] = per_vm
     return summary
+
+
+def sensitivity(mu: float, burden: float, doubling_min: float) -> dict:
+    """What shortens the lifetime: the half-life with no burden (mutation alone) and with the
+    loss-of-function rate halved, and the largest burden that still keeps the founding document's
+    24 h (bisection; None if even a burden-free construct falls short)."""
+    low = FOUNDING_MTBF_HOURS[0]
+    free = half_life(mu, 0.0, doubling_min).hours
+    halved = half_life(mu / 2, burden, doubling_min).hours
+    bound = None
+    if free >= low:
+        a, b = 0.0, 0.999
+        for _ in range(60):
+            middle = (a + b) / 2
+            a, b = (middle, b) if half_life(mu, middle, doubling_min).hours >= low else (a, middle)
+        bound = a
+    return {"half_life_without_burden_hours": free, "half_life_with_half_the_mutation_rate_hours": halved,
+            "largest_burden_for_24_h": bound,
+            "limited_by": "burden" if free > 10 * half_life(mu, burden, doubling_min).hours else "mutation"}
 
 
 def read_qa(build_dir: Path) -> dict | None:
@@ -155,7 +178,13 @@ def dna_html(dna: dict | None) -> str:
             f"generation (EFM calculator rates), burden {life['burden']:.1%} of growth; half the culture has lost "
             f"the hypervisor after {_hours(life['half_life']['hours'])} "
             f"({life['half_life']['generations']:,.0f} generations; stochastic serial passage: "
-            f"{_hours(life['stochastic_half_life']['hours'])}); founding expectation {low:g}-{high:g} h.</p>")
+            f"{_hours(life['stochastic_half_life'].get('hours'))}); founding expectation {low:g}-{high:g} h.</p>")
+        sens = life["sensitivity"]
+        bound = sens["largest_burden_for_24_h"]
+        out.append(f"<p>Limited by {esc(sens['limited_by'])}: without the burden the half-life would be "
+                   f"{_hours(sens['half_life_without_burden_hours'])}, with half the mutation rate "
+                   f"{_hours(sens['half_life_with_half_the_mutation_rate_hours'])}; 24 h needs a burden of at most "
+                   + ("-" if bound is None else f"{bound:.1%}") + ".</p>")
         rows = "".join(f"<tr><td>{esc(vm)}</td><td>{v['mu_per_generation']:.3g}</td><td>{v['burden']:.1%}</td>"
                        f"<td>{_hours(v['half_life_hours'])}</td></tr>" for vm, v in life["per_vm"].items())
         if rows:

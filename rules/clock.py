@@ -6,20 +6,27 @@ promoter repressed by the previous node's repressor; each repressor carries a
 degron (an ssrA variant, degraded by host ClpXP at δ). Molecules per cell,
 minutes::
 
-    ∅ → m_i        at  w·a/(θ + a)·(ε + (1 - ε)/(1 + (P_{i-1}/K)^n))     (i - 1 taken round the ring)
+    ∅ → m_i        at  w·a/(θ + a)·(ε_{i-1} + (1 - ε_{i-1})/(1 + (P_{i-1}/K)^n_{i-1}))   (i - 1 round the ring)
     m_i ⇌ m_i:R → m_i + R + P_i                                           (as every host gene)
     P_i → ∅        at  δ
 
-A VM's gate promoter (its gate sRNA's, its ribosome gate RNA's, or both) is
-repressed by its node's repressor: the clock closes the VM's gate at level
-``1/(1 + (P/K_g)^h)`` and releases it while the repressor is high. Kinetics in the parts library (``clock``); δ, K_g and the
-RBS strength are designed by :mod:`bioxen.passes.clock`.
+Node i's gene sits behind node i - 1's repressor's promoter, so n_{i-1} and ε_{i-1} are that
+repressor's on its own promoter: a designed ring's nodes are the Cello repressors the wiring
+assigned (one per node, with their sources; bioxen.passes.clock does not pass them yet: with Cello's measured n and leaks the ring is not yet fair), else every node
+is the parts library's repressor (``clock``). A VM's gate promoter (its gate sRNA's, its
+ribosome gate RNA's, or both) is repressed by its node's repressor: the clock closes the VM's
+gate at level ``1/(1 + (P/K_g)^h)`` and releases it while the repressor is high. K, w and the
+mRNA constants are the parts library's; δ, K_g and the RBS strength are designed by
+:mod:`bioxen.passes.clock`.
 """
 from __future__ import annotations
 
+from bioxen.ring import node_gene
 from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity, expression
 from bioxen.rules.expression import GeneSpec
+
+__all__ = ["PARAMETERS", "gate_closure", "node_gene", "repressor_name", "ring"]   # node_gene: bioxen.ring's
 
 PARAMETERS = ("parts.clock.repression_K", "parts.clock.hill", "parts.clock.leak", "parts.clock.max_transcription",
               "parts.clock.length", "parts.clock.mrna_decay", "parts.clock.gate_hill")
@@ -30,26 +37,26 @@ def repressor_name(node: int) -> str:
     return f"clock_repressor_{node}"
 
 
-def node_gene(node: int) -> str:
-    """``clock_<node>``, the model's name of one ring node's gene."""
-    return f"clock_{node}"
-
-
 def ring(b: Builder, nodes: int, q: dict[str, Quantity], degradation: float, strength: float,
-         transcription_threshold: float, initial=()) -> list:
+         transcription_threshold: float, initial=(), parts=()) -> list:
     """The ring's genes; returns each node's repressor observable. ``initial``: (free mRNA,
-    repressor) per node at the start."""
+    repressor) per node at the start; ``parts``: each node's repressor constants (objects with
+    its ``hill`` and ``leak`` on its own promoter), or none for the parts library's at every node."""
+    if parts and len(parts) != nodes:
+        raise ValueError(f"a ring of {nodes} nodes given {len(parts)} repressors")
     repressors = [b.monomer(repressor_name(i), role=Role("repressor", gene=node_gene(i))) for i in range(nodes)]
     levels = [b.observable(f"{repressor_name(i)}_level", r()) for i, r in enumerate(repressors)]
-    K, n = b.parameter("clock_K", q["repression_K"]), b.parameter("clock_hill", q["hill"])
-    leak = b.parameter("clock_leak", q["leak"])
+    K = b.parameter("clock_K", q["repression_K"])
+    hill = [b.parameter(f"clock_hill_{i}", p.hill if p else q["hill"]) for i, p in enumerate(parts or [None] * nodes)]
+    leak = [b.parameter(f"clock_leak_{i}", p.leak if p else q["leak"]) for i, p in enumerate(parts or [None] * nodes)]
     delta = b.parameter("clock_degradation", degradation, "1/min", "BioXen design: period = nodes x quantum")
     for i, repressor in enumerate(repressors):
         spec = GeneSpec(name=node_gene(i), locus_tags=(), max_transcription=q["max_transcription"].value,
                         threshold=transcription_threshold, length=q["length"].value,
                         initiation_strength=strength, mrna_decay=q["mrna_decay"].value)
         activity = b.expression(f"promoter_activity_clock_{i}",
-                                leak + (1 - leak) / (1 + (levels[i - 1] / K) ** n), "dimensionless")
+                                leak[i - 1] + (1 - leak[i - 1]) / (1 + (levels[i - 1] / K) ** hill[i - 1]),
+                                "dimensionless")
         made = expression.gene(b, spec, product=repressor, factor=activity)
         b.rule(f"decay_{repressor_name(i)}", repressor() >> None, delta, role=Role("decay", gene=spec.name))
         if i < len(initial):
@@ -59,9 +66,13 @@ def ring(b: Builder, nodes: int, q: dict[str, Quantity], degradation: float, str
     return levels
 
 
-def gate_closure(b: Builder, vm: str, level, threshold: float, q: dict[str, Quantity]):
+def gate_closure(b: Builder, vm: str, level, threshold: float, q: dict[str, Quantity], part=None):
     """How far the clock closes the VM's gate (0 open to 1 closed) while its node's repressor
-    is at ``level``."""
+    is at ``level``. ``part``: the node's repressor constants (its gate
+    promoters' ``gate_hill`` and designed ``gate_threshold``), or None for ``threshold`` and the
+    parts library's gate Hill coefficient."""
+    if part is not None:
+        threshold = part.gate_threshold
     K = b.parameter(f"clock_gate_K_{vm}", threshold, "molecules", "BioXen design: open for 1/nodes of the period")
-    h = b.parameter(f"clock_gate_hill_{vm}", q["gate_hill"])
+    h = b.parameter(f"clock_gate_hill_{vm}", part.gate_hill if part is not None else q["gate_hill"])
     return b.expression(f"clock_gate_{vm}", 1 / (1 + (level / K) ** h), "dimensionless")

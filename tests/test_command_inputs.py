@@ -191,3 +191,19 @@ def test_a_command_fires_only_for_its_vm(cells, vms, vm, command):
         assert late[cell.protease[v]] < 2 * base_late[cell.protease[v]] + 1, v
         direct_destroy = command == "destroy" and cell.wiring.input_of(vm, command).gate is None
         assert abs(change[v]) < (DESTROY_BURDEN_LIMIT if direct_destroy else OTHERS_LIMIT), (v, change[v])
+
+
+def test_the_report_shows_each_command_and_the_decoder(designs):
+    from bioxen.backend.isolation import wiring_report
+    from bioxen.report.dna import commands_html
+
+    report = wiring_report(designs[4])
+    assert len(report["inputs"]) == 8 and len(report["decoder"]) == 5
+    assert {g["logic"] for g in report["decoder"]} == {"NOT", "NOR"}
+    decoded_inputs = [i for i in report["inputs"] if i["gate"]]
+    assert len(decoded_inputs) == 3 and all(i["leak"] < 0.02 for i in decoded_inputs)   # the gates' OFF/ON
+    leaky = [i for i in report["inputs"] if not i["gate"] and i["leak"] > 0.01]   # said in the notes, and shown
+    assert leaky and all(any(f"{i['vm']} {i['command']}" in n for n in report["notes"]) for i in leaky)
+    page = commands_html(report)
+    assert "<h2>Commands</h2>" in page and "NOR" in page and "cumate" in page
+    assert wiring_report(replace(designs[3], wiring=None)) is None and commands_html(None) == ""

@@ -96,7 +96,10 @@ def test_metrics_measure_what_happened(ran):
 
 def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path, synthetic_genbank):
     # the sRNA gate's ring (under the default ribosome gate the repressors' proteome share is 1.65
-    # times the external clock's, not 2: tests/test_context_switch.py measures that gate's turns)
+    # times the external clock's: tests/test_context_switch.py measures that gate's turns). Since
+    # issue 20 both designs also carry each VM's sourced command parts (pulse repressors on host
+    # ribosomes, measured sensor leaks), and the ring is designed for the loaded cell (bioxen.ring):
+    # measured 1.44x in proteome (was 2x), the ring still the larger tax in every resource
     external, _ = _metrics(_two_vms(tmp_path, synthetic_genbank,
                                     scheduler="scheduler: {policy: round_robin, quantum: 30 min}", gate="mrna"))
     internal, table = _metrics(_two_vms(tmp_path, synthetic_genbank, scheduler="scheduler: {policy: round_robin, "
@@ -104,7 +107,7 @@ def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path,
                                         gate="mrna"))
     print(f"tax external {external['hypervisor_tax']}, internal {internal['hypervisor_tax']}")
     for key in ("ribosomes", "energy", "proteome"):
-        assert internal["hypervisor_tax"][key] > 2 * external["hypervisor_tax"][key], key
+        assert internal["hypervisor_tax"][key] > 1.3 * external["hypervisor_tax"][key], key
     for metrics in (external, internal):
         assert metrics["fairness"]["intended"] == {"vm1": 0.5, "vm2": 0.5}
         assert metrics["fairness"]["max_abs_error"] < 0.1

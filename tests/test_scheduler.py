@@ -119,6 +119,7 @@ def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic
           f"{period / 3:.1f} min; peaks {[(round(t), vm) for t, vm in peaks]}")
     assert order == list(VMS) * 3          # each VM peaks once per period, in turn
     assert 0.5 < (period / 3) / quantum < 2
+    assert abs(period / ring.period - 1) < 0.15     # the ring is designed at the guests' burdened state
     window = table[(table["time_min"] >= start) & (table["time_min"] < end)]
     flux = np.array([window[f"{vm}_translation_flux"].to_numpy() for vm in VMS])
     shares = _ribosome_shares(window)   # equal ribosome time, as above

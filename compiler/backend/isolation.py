@@ -71,6 +71,28 @@ def leak_ratio_bound(crosstalk) -> float:
     return math.exp(crosstalk.beta * (MAX_SEQUESTRATION - crosstalk.energy[0][0]))
 
 
+def wiring_report(design: Design) -> dict | None:
+    """How each (VM, command) reaches the cell (the wiring pass): the inducers, the promoter that
+    fires, the decoder's gates with their inputs, the repressor of every repressor gene."""
+    wiring = design.wiring
+    if wiring is None:
+        return None
+    sensors = {s.name: s for s in wiring.sensors}
+    parts = {p.name: p for p in wiring.parts}
+    return {
+        "inputs": [{"vm": i.vm, "command": i.command, "inducers": [sensors[n].inducer for n in i.inducers],
+                    "sensors": list(i.inducers), "promoter": i.promoter, "gate": i.gate,
+                    "leak": (parts[i.gate].ymin / parts[i.gate].ymax) if i.gate else sensors[i.inducers[0]].leak,
+                    "shared_with": [list(x) for x in i.shared_with]} for i in wiring.inputs],
+        "decoder": [{"repressor": g.repressor, "promoter": parts[g.repressor].promoter,
+                     "inputs": [{"kind": k, "name": n} for k, n in g.inputs],
+                     "logic": "NOT" if len(g.inputs) == 1 else "NOR"} for g in wiring.decoder],
+        "repressors": {gene: r for gene, r in wiring.repressors},
+        "sensors": {s.name: {"inducer": s.inducer, "promoter": s.promoter, "ymin_rpu": s.ymin, "ymax_rpu": s.ymax,
+                             "source": s.source} for s in wiring.sensors},
+        "notes": list(wiring.notes)}
+
+
 def isolation_report(design: Design) -> dict:
     crosstalk = design.crosstalk
     if crosstalk is None:
@@ -111,6 +133,7 @@ def isolation_report(design: Design) -> dict:
         "energy_kcal_per_mol": [list(r) for r in crosstalk.energy],
         "initiation_strength": [list(r) for r in crosstalk.strength],
         "vms": vms,
+        "commands": wiring_report(design),
         "warnings": design_warnings(design),
         "protease_recognition": {
             "proteases": [library.tags[i].protease for i in used], "tags": [library.tags[i].name for i in used],

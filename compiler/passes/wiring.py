@@ -40,6 +40,7 @@ from bioxen.ir import (
     Wiring,
 )
 from bioxen.quantity import value
+from bioxen.ring import node_gene
 
 WIRED = ("destroy", "pause")   # the commands with actuator DNA, the leak-sensitive one first
 # a direct input leaking more than this is named in the notes: measured on three Syn3A VMs, the
@@ -55,7 +56,7 @@ def pulse_gene(vm: str) -> str:
 
 
 def clock_gene(node: int) -> str:
-    return f"clock_{node}"
+    return node_gene(node)
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,12 @@ def _direct(vms, sensors: list[Sensor], buffers: int) -> tuple[dict, list[_Gate]
 
 
 def _decoder_plan(vms, sensors: list[Sensor], p: int) -> tuple[dict, list[_Gate]]:
-    """Codewords and gates for a pair group of p sensors (those of widest dynamic range: a NOT
-    gate needs its input's OFF far below its K and its ON far above)."""
+    """Codewords and gates for a pair group of p sensors: those of widest dynamic range (a NOT gate
+    needs its input's OFF far below its K and its ON far above, and a NOR gate fed by a weak sensor
+    cannot hold its output off: with naringenin's 0.22 RPU in the group, a guarded single fired at
+    18% beside the pair). The tightest singles carry the spare DESTROYs (a leaky protease promoter
+    degrades its VM all the time), the rest PAUSE: with four VMs two PAUSEs fall to the leakiest
+    sensors (naringenin 4.5%, cumate 8%), and their VMs hold part of their pool at rest."""
     group = sorted(sensors, key=lambda s: -s.ymax / s.ymin)[:p]
     singles = [s.name for s in sensors if s not in group]          # tightest first
     grouped = [s.name for s in sorted(group, key=lambda s: (s.leak, -s.ymax))]

@@ -195,3 +195,31 @@ def dna_html(dna: dict | None) -> str:
         if top:
             out.append(f"<p>What shortens it most:</p><ul>{top}</ul>")
     return "\n".join(out)
+
+
+def commands_html(commands: dict | None) -> str:
+    """The report's section on how commands reach the cell (isolation.json ``commands``)."""
+    import html
+
+    if not commands:
+        return ""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(i['vm'])}</td><td>{esc(i['command'].upper())}</td><td>{esc(' + '.join(i['inducers']))}</td>"
+        f"<td>{esc(i['promoter'])}</td><td>{esc(i['gate'] or 'direct')}</td><td>{i['leak']:.2%}</td>"
+        f"<td>{esc(', '.join(f'{v} {c}' for v, c in i['shared_with']) or '-')}</td></tr>" for i in commands["inputs"])
+    out = ["<h2>Commands</h2>",
+           "<p>How each command reaches the cell (Marionette sensors and Cello gates; docs/dna.md). Leak: the "
+           "firing promoter's activity uninduced over induced.</p>",
+           "<table><tr><th>VM</th><th>command</th><th>add</th><th>fires promoter</th><th>through gate</th>"
+           f"<th>leak</th><th>also fires</th></tr>{rows}</table>"]
+    if commands["decoder"]:
+        gates = "".join(
+            f"<tr><td>{esc(g['repressor'])}</td><td>{esc(g['logic'])}</td>"
+            f"<td>{esc(', '.join(('sensor ' if x['kind'] == 'sensor' else 'gate ') + x['name'] for x in g['inputs']))}</td>"
+            f"<td>{esc(g['promoter'])}</td></tr>" for g in commands["decoder"])
+        out.append("<p>Gates (Cello repressors; output = the repressor's promoter, on when the repressor is absent):</p>"
+                   f"<table><tr><th>repressor</th><th>logic</th><th>inputs</th><th>output promoter</th></tr>{gates}</table>")
+    if commands["notes"]:
+        out.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in commands["notes"]) + "</ul>")
+    return "\n".join(out)

@@ -47,7 +47,7 @@ def render(name: str, table: pd.DataFrame, spec: BuildSpec, metrics: dict, rows,
            scaling: dict | None, png: str | None = None, profile: dict | None = None) -> str:
     """The page. ``png``: the name of the static figure beside the report, if there is one;
     ``profile``: the build's profile.json (:mod:`bioxen.report.profile`), shown in a section of its own."""
-    from bioxen.report.dna import dna_html
+    from bioxen.report.dna import commands_html, dna_html
     from bioxen.report.profile import profile_html
 
     plots = plot_divs(plot_figures(table, spec, metrics, isolation, scaling), name)
@@ -64,6 +64,7 @@ table{{border-collapse:collapse}}pre{{background:#f6f6f6;padding:1em;overflow:au
 <p>The seed's figures are expectations, not measurements; this is a comparison, not a verdict.</p>
 <table><tr><th>metric</th><th>seed expects</th><th>BioXen measured</th></tr>{table_rows}</table>
 {profile_html(profile)}
+{commands_html((isolation or {}).get("commands"))}
 {dna_html(metrics.get("dna"))}
 <h2>Plots</h2>
 <p>{PNG_NOTE.format(where=where)}</p>

@@ -20,7 +20,8 @@ so its burden is simulated) behind its input promoters in tandem, their RPU summ
     decoded actuator: activity = x_g / y_max,g
 
 K_g in molecules is Cello's K (RPU) times the gate's own steady-state repressor per RPU of input
-at the chassis reference state, ``c·s·y/(λ + δ_g)`` (s the promoters' energy saturation, y the
+in the cell the guests load (:func:`bioxen.passes.clock.loaded_host`: host growth and free
+ribosomes under the guests' shares), ``c·s·y/(λ + δ_g)`` (s the promoters' energy saturation, y the
 proteins one transcript yields, :func:`bioxen.rules.pulse.proteins_per_transcript`): at that state
 the gate reproduces Cello's measured transfer function whatever c is; c sets its burden and noise.
 Each command's logical level (``command_fired_<cmd>_<vm>``: the decoder's NOT/NOR as 1 - x and
@@ -59,7 +60,8 @@ def command_signals(b: Builder, design: Design) -> dict[tuple[str, str], Command
     decoder; {(vm, command): signal}. Without wiring each intent is its own signal."""
     intents = {(vm.id, c): control.inducer(b, c, vm.id) for vm in design.vms for c in WIRED}
     wiring = design.wiring
-    if wiring is None:
+    if wiring is None or {i.vm for i in wiring.inputs} != {vm.id for vm in design.vms}:
+        # no wiring, or one of another design's VMs (a design whose VMs were changed after the passes)
         return {key: CommandSignal(i, i, False) for key, i in intents.items()}
     levels = {s.name: b.expression(f"inducer_level_{s.name}",
                                    1 - product(1, *(1 - intents[(i.vm, i.command)] for i in wiring.inputs
@@ -92,15 +94,16 @@ def _sensor(b: Builder, sensor, level):
 
 
 def rpu_per_repressor(design: Design, length: float) -> float:
-    """Steady-state repressor molecules per RPU of a decoder gate's input at the chassis
-    reference state: ``c·s·y/(λ + δ)`` (module doc)."""
+    """Steady-state repressor molecules per RPU of a decoder gate's input in the cell the guests
+    load: ``c·s·y/(λ + δ)`` (module doc)."""
+    from bioxen.passes.clock import loaded_host
     from bioxen.passes.parameterize import reference_state
 
     ref, q = reference_state(design), design.parts.decoder
-    free = ref.free_ribosomes * (1 - sum(v.ribosome_share for v in design.vms)) ** 2   # as the pulse's sizing
+    free, growth = loaded_host(design)     # where the gates run
     made = pulse.proteins_per_transcript(free, ref.k_b, ref.k_u, ref.elongation, length,
-                                         design.chassis.guest["mrna_decay"].value, ref.growth_rate)
-    return q["rpu_transcription"].value * ref.saturation * made / (ref.growth_rate + q["repressor_decay"].value)
+                                         design.chassis.guest["mrna_decay"].value, growth)
+    return q["rpu_transcription"].value * ref.saturation * made / (growth + q["repressor_decay"].value)
 
 
 def resting_inputs(wiring: Wiring) -> dict[str, float]:
@@ -138,13 +141,14 @@ def _gate(b: Builder, design: Design, gate, rpu: dict):
 
 def _start(b: Builder, made: dict, name: str, resting: float, per_rpu: float, design: Design) -> None:
     """A gate's initial repressor and free mRNA at rest (``resting`` RPU of input): its steady
-    state at the chassis reference state, as :func:`rpu_per_repressor` (mRNA: transcription over
+    state in the loaded cell, as :func:`rpu_per_repressor` (mRNA: transcription over
     decay and dilution)."""
+    from bioxen.passes.clock import loaded_host
     from bioxen.passes.parameterize import reference_state
 
-    ref = reference_state(design)
+    ref, (_, growth) = reference_state(design), loaded_host(design)
     transcription = design.parts.decoder["rpu_transcription"].value * ref.saturation * resting
-    b.initial(made["mrna"](rib=None), b.parameter(f"initial_mRNA_{name}", transcription / (ref.mrna_decay + ref.growth_rate),
+    b.initial(made["mrna"](rib=None), b.parameter(f"initial_mRNA_{name}", transcription / (ref.mrna_decay + growth),
                                                   "molecules"))
     b.initial(made["protein_pattern"], b.parameter(f"initial_protein_{name}", resting * per_rpu, "molecules"))
 

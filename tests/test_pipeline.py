@@ -56,7 +56,9 @@ def test_the_quick_key_hashes_exactly_what_read_design_records(name, genome_path
 
 def test_the_quick_key_of_a_fasta_genome_includes_its_annotation(fasta_policy):
     design = read_design(fasta_policy)
-    assert [i.role for i in design.inputs] == ["policy", "chassis", "parts", "vm1.genome", "vm1.annotation"]
+    assert [i.role for i in design.inputs] == ["policy", "chassis", "parts", "cello.Eco1C2G2T2.UCF.json",
+                                               "cello.Eco2C1G3T1.UCF.json", "cello.Eco2C1G3T1.input.json",
+                                               "vm1.genome", "vm1.annotation"]
     assert input_files(fasta_policy) == (design.name, design.inputs)
     variant = fasta_policy.read_text().replace("share: 0.2", "share: 0.3")
     assert input_files(fasta_policy, variant) == (design.name, read_design(fasta_policy, variant).inputs)

@@ -84,15 +84,21 @@ def node_constants(design: Design) -> tuple[tuple[str, Quantity, Quantity, Quant
     return tuple(constants)
 
 
+def loaded_host(design: Design) -> tuple[float, float]:
+    """(free host ribosomes, growth rate /min) of the chassis with the guests holding their shares:
+    the host grows about as its share, and its free ribosomes fall faster, as the share to the
+    power FREE_RIBOSOME_EXPONENT (both measured in the whole cell, see the constant). Genes sized
+    for where they run (the ring, the command decoder's gates) are sized at this state."""
+    ref = reference_state(design)
+    host_share = 1 - sum(vm.ribosome_share for vm in design.vms)
+    return ref.free_ribosomes * host_share ** FREE_RIBOSOME_EXPONENT, ref.growth_rate * host_share
+
+
 def _kinetics(design: Design, constants) -> tuple[RingKinetics, float]:
     """The ring genes' reduced kinetics, and the RBS strength that gives them."""
     ref, q = reference_state(design), {k: value(v) for k, v in design.parts.clock.items()}
-    # The guests take their shares of the ribosomes: the host grows about as its share, and its
-    # free ribosomes fall faster, as the share to the power FREE_RIBOSOME_EXPONENT (both measured
-    # in the whole cell, see the constant). The ring is sized at that burdened state, where it runs.
-    host_share = 1 - sum(vm.ribosome_share for vm in design.vms)
-    free = ref.free_ribosomes * host_share ** FREE_RIBOSOME_EXPONENT
-    lam, decay, yield_ = ref.growth_rate * host_share, q["mrna_decay"], q["proteins_per_transcript"]
+    free, lam = loaded_host(design)      # the ring is sized at the burdened state, where it runs
+    decay, yield_ = q["mrna_decay"], q["proteins_per_transcript"]
     per_ribosome = ref.elongation / q["length"]
     if per_ribosome <= yield_ * lam:
         raise CompileError(f"the chassis cannot make {yield_:g} ring repressors per transcript "

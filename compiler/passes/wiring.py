@@ -245,14 +245,18 @@ def _assign_buffers(gates: list[_Gate], sensors: dict[str, Sensor], candidates: 
 
 
 def _shared(vms, sensors: list[Sensor]) -> tuple[dict, list[str]]:
-    """Fallback: DESTROY on its own tightest sensors, PAUSE shared round the rest (a PAUSE that
-    also pauses another VM is a milder failure than one that destroys it)."""
-    own = min(len(vms), len(sensors))
-    codewords = {(vm, "destroy"): (sensors[k % len(sensors)].name,) for k, vm in enumerate(vms)}
-    rest = sensors[own:] or sensors
-    codewords.update({(vm, "pause"): (rest[k % len(rest)].name,) for k, vm in enumerate(vms)})
-    return codewords, [(f"{2 * len(vms)} (VM, command) pairs share {len(sensors)} sensors: an inducer fires "
-                        "every command wired to it (CommandInput.shared_with)")]
+    """Fallback: commands shared by groups of VMs, never a PAUSE and a DESTROY on one sensor. PAUSE
+    groups take the tightest half of the sensors (a PAUSE sensor's leak holds part of its VMs' pools
+    at rest, so unequal leaks are unequal shares), DESTROY groups the rest; VMs are dealt round the
+    groups. A shared inducer fires every VM it addresses (CommandInput.shared_with)."""
+    ranked = sorted(sensors, key=lambda s: (s.repeats_itself, s.leak, -s.ymax))
+    half = (len(ranked) + 1) // 2
+    pause, destroy = ranked[:half], ranked[half:] or ranked[:half]
+    codewords = {(vm, "pause"): (pause[k % len(pause)].name,) for k, vm in enumerate(vms)}
+    codewords.update({(vm, "destroy"): (destroy[k % len(destroy)].name,) for k, vm in enumerate(vms)})
+    return codewords, [(f"{2 * len(vms)} (VM, command) pairs share {len(sensors)} sensors: PAUSE in "
+                        f"{min(len(pause), len(vms))} groups, DESTROY in {min(len(destroy), len(vms))}; an "
+                        "inducer fires every command wired to it (CommandInput.shared_with)")]
 
 
 def _other_genes(design: Design) -> list[str]:
@@ -342,8 +346,10 @@ def wire_commands(design: Design) -> Design:
         shared = tuple(k for k, w in codewords.items() if w == word and k != (vm, command))
         inputs.append(CommandInput(vm, command, word, promoter, gate, shared))
     others, reuse_notes = _repressors(design, library, used, list(ids.values()))
-    notes = ["CREATE_VM has no actuator DNA: the transcription licence is a model switch", *notes, *reuse_notes]
-    notes += [f"decoder gate {ids[g]} ON/OFF {m:.3g} at steady state (Cello responses)" for g, m in margin.items()]
+    # (CREATE_VM has no actuator DNA: its transcription licence is a model switch, docs/dna.md)
+    notes = [*notes, *reuse_notes]
+    notes += [f"decoder gate {ids[g]} ON/OFF only {m:.3g} at steady state (Cello responses)"
+              for g, m in margin.items() if m < MIN_BUFFER_MARGIN / 3]
     notes += [f"{i.vm} {i.command}: {library.sensors[i.inducers[0]].inducer} sensor leaks "
               f"{library.sensors[i.inducers[0]].leak:.1%} (ymin/ymax), its actuator runs at that level uninduced"
               for i in inputs if not i.gate and library.sensors[i.inducers[0]].leak > LEAK_NOTE]

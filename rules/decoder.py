@@ -38,6 +38,12 @@ from bioxen.rules import Builder, control, expression, product, pulse
 from bioxen.rules.expression import GeneSpec
 
 PARAMETERS = ("parts.decoder.rpu_transcription", "parts.decoder.repressor_decay")
+# A: the gates' repressors are made to 1/DESIGN_MARGIN times the level Cello's K implies at the
+# loaded operating point (a stronger RBS), so that a cell more loaded than that estimate (fewer free
+# ribosomes, slower growth, as guests grow in) still holds each gate's output at its measured OFF:
+# at 1 (sized at the estimate) the buffered DESTROYs of three Syn3A VMs leaked more protease as the
+# VMs grew in (vm2's resting protease 30 -> 280 molecules over 7 h).
+DESIGN_MARGIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,9 @@ def _gate(b: Builder, design: Design, gate, rpu: dict):
     made = expression.gene(b, spec, factor=x_in)
     level = b.observable(f"{name}_level", made["protein_pattern"])
     per_rpu = rpu_per_repressor(design, part.length)
-    K = b.parameter(f"{name}_K", part.K * per_rpu, "molecules",
-                    f"Cello K {part.K:.4g} RPU x {per_rpu:.4g} repressors per RPU (bioxen.rules.decoder)")
+    K = b.parameter(f"{name}_K", part.K * per_rpu * DESIGN_MARGIN, "molecules",
+                    f"Cello K {part.K:.4g} RPU x {per_rpu:.4g} repressors per RPU x design margin "
+                    f"{DESIGN_MARGIN:g} (bioxen.rules.decoder)")
     n = b.parameter(f"{name}_hill", part.n, "dimensionless", part.source)
     ymin = b.parameter(f"{name}_ymin", part.ymin, "dimensionless", f"RPU: {part.source}")
     ymax = b.parameter(f"{name}_ymax", part.ymax, "dimensionless", f"RPU: {part.source}")

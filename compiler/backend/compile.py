@@ -289,16 +289,24 @@ def _write_design_dna(design: Design, directory: Path) -> None:
 
 def _write_sequence_qa(hypervisor: list, images: list, path: Path) -> None:
     """sequence_qa.json: every finding of the hypervisor's constructs (repeats within and across
-    them, sites of the Golden Gate standard, homopolymers, GC windows, N), and counts of the same
-    checks on each VM image (a native genome's own repeats and GC stretches are many)."""
-    from collections import Counter
+    them, sites of the Golden Gate standard, homopolymers, GC windows, N), and per VM image its
+    Golden Gate sites and N (its repeats are not listed: every refactored gene carries its pool's
+    5' UTR and its VM's degron, so a genome image holds hundreds of copies of each by design)."""
     from dataclasses import asdict
 
-    from bioxen.backend.sequence_qa import check_construct, check_constructs
+    from Bio.Restriction import RestrictionBatch
+
+    from bioxen.backend.sequence_qa import ASSEMBLY_STANDARDS, check_constructs
 
     findings = check_constructs(hypervisor)
-    images_found = {record.id: dict(Counter(f.kind for f in check_construct(record)))
-                    for replicons in images for record in replicons}
+    enzymes = RestrictionBatch(list(ASSEMBLY_STANDARDS["golden_gate"]))
+    images_found = {}
+    for replicons in images:
+        for record in replicons:
+            linear = record.annotations.get("topology") != "circular"
+            sites = enzymes.search(record.seq, linear=linear)
+            images_found[record.id] = {"sites": {str(e): len(v) for e, v in sites.items()},
+                                       "N": str(record.seq).upper().count("N")}
     path.write_text(json.dumps({
         "settings": {"min_repeat_bp": 16, "standard": "golden_gate (BsaI, BsmBI)", "homopolymer_bp": 8,
                      "gc_window_bp": 50, "gc_range": [0.25, 0.75]},

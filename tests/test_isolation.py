@@ -189,7 +189,9 @@ def test_destroy_clears_the_vm_within_two_hours_and_spares_the_others(three_vm_b
     print(f"vm2 below 1% after {result[done, 0] - 3000:.1f} min, vm1 then {result[done, 1] / vm1:.2%} "
           f"and at 60 min {result[-1, 1] / vm1:.2%} of before")
     assert result[-1, 2] < 0.01 * vm2 and done > 0
-    assert np.all(np.abs(result[:done + 1, 1] / vm1 - 1) < 0.05)
+    # vm1 loses nothing to vm2's protease; it gains what vm2 no longer uses (+7% by the time vm2 is
+    # cleared, its DESTROY buffered: about +5% an hour after a DESTROY wired straight to a sensor)
+    assert np.all(result[:done + 1, 1] / vm1 > 0.99) and np.all(result[:done + 1, 1] / vm1 < 1.10)
     assert rr["transcription_licence_vm2"] == 0
 
 

@@ -38,11 +38,12 @@ from bioxen.rules import Builder, control, expression, product, pulse
 from bioxen.rules.expression import GeneSpec
 
 PARAMETERS = ("parts.decoder.rpu_transcription", "parts.decoder.repressor_decay")
-# A: the gates' repressors are made to 1/DESIGN_MARGIN times the level Cello's K implies at the
-# loaded operating point (a stronger RBS), so that a cell more loaded than that estimate (fewer free
-# ribosomes, slower growth, as guests grow in) still holds each gate's output at its measured OFF:
-# at 1 (sized at the estimate) the buffered DESTROYs of three Syn3A VMs leaked more protease as the
-# VMs grew in (vm2's resting protease 30 -> 280 molecules over 7 h).
+# A: each gate's K in molecules is set at DESIGN_MARGIN times what Cello's K implies at the loaded
+# operating point, i.e. the gate is taken to hold its output OFF with a quarter of the repressor the
+# estimate gives (as a stronger RBS would, 4x; the model does not charge that RBS's extra burden), so
+# that a cell more loaded than the estimate (fewer free ribosomes, slower growth, as guests grow in)
+# still holds each gate's output at its measured OFF: at 1 the buffered DESTROYs of three Syn3A VMs
+# leaked more protease as the VMs grew in (vm2's resting protease 30 -> 280 molecules over 7 h).
 DESIGN_MARGIN = 0.25
 
 

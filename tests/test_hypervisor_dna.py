@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from Bio.Seq import reverse_complement
 
 from bioxen.backend.bom import COLUMNS, write_bom
 from bioxen.backend.images import REPEAT, hypervisor_constructs, vm_images
@@ -14,7 +15,7 @@ from bioxen.cello import load_cello
 from bioxen.frontend import read_design
 from bioxen.passes import run_passes
 
-from conftest import ROOT
+from conftest import ROOT, write_policy, write_synthetic_genbank
 
 
 def cassette_of(gene: str) -> str:
@@ -248,3 +249,39 @@ def test_vms_beyond_the_colours_get_a_recoded_copy(three_vms):
     assert "spectrally overlapping with vm1" in cds["hv_vm2_reporter"].qualifiers["note"][0]
     statuses = {p.label: p.status for placed in construct.placed for p in placed.pieces}
     assert statuses[cds["hv_vm2_reporter"].qualifiers["label"][0]] == "recoded"
+
+
+def test_a_shared_pause_sensor_is_written_once_with_a_ribozyme_before_each_gate_rna(tmp_path):
+    """Five VMs: one sensor pauses them all (the wiring's fallback). Its promoter is written once,
+    in one cassette whose transcript a different Cello ribozyme cuts before each VM's gate RNA
+    (Lou et al. 2012), so each gate RNA is released on its own; each gate RNA keeps its VM's locus
+    tag, and the promoter's note says the model transcribes each at the promoter's rate."""
+    genome = write_synthetic_genbank(tmp_path / "SYN00001.1.gb", genes=2, with_rna=False)
+    vms = "\n".join(f"  - {{id: vm{i}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.02}}}}"
+                    for i in range(1, 6))
+    design = run_passes(read_design(write_policy(tmp_path / "five.yaml", f"schema_version: 1\nvms:\n{vms}\n")))
+    pause = {i.promoter for i in design.wiring.inputs if i.command == "pause"}
+    assert len(pause) == 1 and all(i.shared_with for i in design.wiring.inputs)
+    core = hypervisor_constructs(design)[0].record()
+    promoter = load_cello().sensors[next(i.inducers[0] for i in design.wiring.inputs
+                                         if i.command == "pause")].promoter
+    sequence = str(core.seq)
+    assert sequence.count(promoter.dna) + sequence.count(reverse_complement(promoter.dna)) == 1
+    ends = [f.location for f in core.features if f.qualifiers["locus_tag"][0].startswith("hv_pause_")]
+    start, end = min(e.start for e in ends), max(e.end for e in ends)
+    cassette = sorted((f for f in core.features if start <= f.location.start and f.location.end <= end),
+                      key=lambda f: f.location.start)
+    if cassette[0].location.strand == -1:
+        cassette.reverse()
+    kinds = [f.type for f in cassette]
+    assert kinds == ["promoter"] + ["misc_RNA", "ncRNA"] * 5 + ["terminator"], kinds
+    assert cassette[0].qualifiers["label"] == [promoter.name]
+    assert "one transcript" in cassette[0].qualifiers["note"][0] and "rate" in cassette[0].qualifiers["note"][0]
+    ribozymes = [f.qualifiers["label"][0] for f in cassette[1::2][:5]]
+    assert len(set(ribozymes)) == 5 and set(ribozymes) <= {r.name for r in load_cello().ribozymes}
+    for k, vm in enumerate(design.vms):
+        ribozyme, rna = cassette[1 + 2 * k], cassette[2 + 2 * k]
+        assert rna.qualifiers["label"] == [f"gate RNA {vm.id}"]
+        assert ribozyme.qualifiers["locus_tag"] == rna.qualifiers["locus_tag"] == [f"hv_{vm.id}_gate"]
+        assert ribozyme.location.strand == rna.location.strand
+    assert not [f for f in core.features if f.type == "promoter" and f.qualifiers["label"] == [promoter.name]][1:]

@@ -54,10 +54,13 @@ other and to the host's rrn operons is for the sequence QA to report). The core 
 and per gate RNA: each VM's PAUSE actuators (its ribosome-gate RNA, the pool's SD between unfolded
 A/C/U spacers, and/or its gate sRNA) behind the promoter ``design.wiring`` gives its PAUSE (a
 Marionette sensor's promoter or a decoder gate's output; without a wiring pass the shared
-stand-ins pTet and pLas), its anti-gate; its protease (B0034, the CDS its degron tag names, self-
-tagged) behind DESTROY's promoter and its pulse repressor's operator, and that repressor (a Cello
-gate repressor, ``wiring.repressor_of``) behind the same promoter; its UGA tRNA; its reporter (a
-distinct fluorescent protein while colours last, else one recoded synonymously); the command
+stand-ins pTet and pLas; a sensor the wiring shares among VMs' PAUSE is written once, its
+transcript cut by a ribozyme before each VM's gate RNA: :func:`shared_pause_slots`), its
+anti-gate; its protease (B0034, the CDS its degron tag names, self-tagged) behind DESTROY's
+promoter and its pulse repressor's operator, and that repressor (a Cello gate repressor,
+``wiring.repressor_of``) behind the same promoter; its UGA tRNA; its reporter (a distinct
+fluorescent protein while colours last, recoded synonymously where its CDS would repeat an
+earlier reporter's); the command
 decoder's gates, the pools' feedback controllers, the ring oscillator's nodes and the ATP guard as
 Cello repressor cassettes (ribozyme, RBS, CDS, terminator). Constitutive promoters are J23100 and
 the output promoters of Cello repressors the design does not make; terminators B0015 and Cello's.
@@ -85,7 +88,8 @@ from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
 from bioxen.backend.model import hypervisor_genes
-from bioxen.cello import CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello
+from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello,
+                          shares_stretch)
 from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
 from bioxen.passes.genetic_code import HOST_TABLE
@@ -1043,14 +1047,18 @@ def recoded_repressor(cds: Piece, gene: str, cat: Catalogue) -> Piece:
                         f"design reuses {name}, whose first copy is {first}'s")
 
 
-def gate_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+def gate_piece(vm: GuestVM) -> Piece:
+    """The VM's ribosome-gate RNA."""
     parts = vm.parts
-    gate = designed_rna("ncRNA", f"gate RNA {vm.id}", gate_rna(parts),
+    return designed_rna("ncRNA", f"gate RNA {vm.id}", gate_rna(parts),
                         f"ribosome-gate RNA of VM {vm.id}: the Shine-Dalgarno {parts.sd} of pool {parts.pool} "
                         f"between A/C/U spacers, unfolded (MFE ~0), as bioxen.rules.ribosome_gate binds it "
                         f"(gate_{vm.id}, the bare o-SD's strength); induced to pause VM {vm.id}",
                         ncRNA_class="other", product=f"ribosome-gate RNA of VM {vm.id}")
-    return [*pause_promoters(design, vm, cat), gate, _terminators(cat)]
+
+
+def gate_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    return [*pause_promoters(design, vm, cat), gate_piece(vm), _terminators(cat)]
 
 
 def antigate_slots(vm: GuestVM, cat: Catalogue) -> list:
@@ -1062,11 +1070,76 @@ def antigate_slots(vm: GuestVM, cat: Catalogue) -> list:
     return [_constitutive(cat, why), anti, _terminators(cat)]
 
 
-def srna_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
-    gene = designed_rna("ncRNA", f"gate sRNA {vm.id}", vm.parts.srna,
+def srna_piece(vm: GuestVM) -> Piece:
+    """The VM's gate sRNA."""
+    return designed_rna("ncRNA", f"gate sRNA {vm.id}", vm.parts.srna,
                         f"gate sRNA of VM {vm.id}, antisense to its 5' UTR and start codon; induced to pause the VM",
                         ncRNA_class="antisense_RNA", product=f"gate sRNA of VM {vm.id}")
-    return [*pause_promoters(design, vm, cat), gene, _terminators(cat)]
+
+
+def srna_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    return [*pause_promoters(design, vm, cat), srna_piece(vm), _terminators(cat)]
+
+
+# --- a PAUSE sensor shared by several VMs: one promoter, ribozymes between the gate RNAs ---------
+
+RIBOZYME_INSULATORS = ("Lou C, Stanton B, Chen YJ, Munsky B, Voigt CA (2012) Ribozyme-based insulator parts "
+                       "buffer synthetic circuits from genetic context. Nat Biotechnol 30:1137-1142")
+
+
+def pause_rnas(design: Design, vm: GuestVM) -> list[tuple[str, Piece]]:
+    """(locus tag, RNA) of the VM's PAUSE actuators: its gate sRNA and/or ribosome-gate RNA."""
+    gates = gates_of(design, vm)
+    return ([(f"hv_{vm.id}_srna", srna_piece(vm))] if gates.srna else []) + (
+        [(f"hv_{vm.id}_gate", gate_piece(vm))] if gates.ribosome else [])
+
+
+def shared_pauses(design: Design, cat: Catalogue) -> dict[str, list[GuestVM]]:
+    """The VMs whose PAUSE one sensor fires for them all (``CommandInput.shared_with``, the wiring's
+    fallback beyond four VMs), by the locus tag of the one cassette that carries their gate RNAs.
+    A VM whose gate promoter carries its own operator (a ring node's) keeps its own cassette; a
+    cassette holds at most one RNA per distinct ribozyme of Cello's data (more VMs: another
+    cassette, the promoter once more)."""
+    groups: dict[tuple, list[GuestVM]] = {}
+    for vm in design.vms:
+        entry = design.wiring.input_of(vm.id, "pause") if design.wiring is not None else None
+        if entry is not None and entry.shared_with and len(pause_promoters(design, vm, cat)) == 1:
+            groups.setdefault((entry.promoter, entry.inducers), []).append(vm)
+    shared: dict[str, list[GuestVM]] = {}
+    for (_, inducers), vms in groups.items():
+        chunks, rnas = [[]], 0
+        for vm in vms:
+            count = len(pause_rnas(design, vm))
+            if rnas + count > len(cat.ribozymes) and chunks[-1]:
+                chunks, rnas = chunks + [[]], 0
+            chunks[-1].append(vm)
+            rnas += count
+        name = f"hv_pause_{'_'.join(inducers)}"
+        for k, chunk in enumerate(chunks):
+            if len(chunk) > 1:
+                shared[name if len(chunks) == 1 else f"{name}_{k + 1}"] = chunk
+    return shared if len(cat.ribozymes) > 1 else {}
+
+
+def shared_pause_slots(design: Design, vms: list[GuestVM], cat: Catalogue) -> list:
+    """One cassette for the PAUSE of ``vms``, all fired by one sensor: its promoter once, then each
+    VM's gate RNA(s), each behind a different self-cleaving ribozyme insulator of Cello's data, then
+    a terminator. Each ribozyme cuts the transcript at its own 5' end (Lou et al. 2012), so every
+    gate RNA is released on its own; the model is unchanged: it transcribes each VM's gate RNA at
+    the sensor promoter's rate (one transcript, cut into one gate RNA per VM)."""
+    rnas = [item for vm in vms for item in pause_rnas(design, vm)]
+    released = (f"one transcript for the PAUSE of VMs {', '.join(vm.id for vm in vms)}, cut by a ribozyme "
+                f"before each of its {len(rnas)} gate RNAs; the model transcribes each VM's gate RNA at this "
+                "promoter's rate (one transcript, cut into one RNA per VM)")
+    slots: list = [command_promoter(design, vms[0], "pause", cat).noted(released)]
+    for (tag, rna), ribozyme in zip(rnas, cat.ribozymes):
+        why = (f"releases {rna.label} with its own 5' end: it cleaves off the transcript upstream, the "
+               f"gate RNA of the VM before it or the promoter's leader ({RIBOZYME_INSULATORS}). A: the "
+               f"ribozyme's 3' hairpin left at the RNA's 5' end and the next ribozyme's 5' part at its 3' "
+               "end do not pair with its Shine-Dalgarno (not computed)")
+        slots += [replace(ribozyme.noted(why), qualifiers=ribozyme.qualifiers + (("locus_tag", tag),)),
+                  replace(rna, qualifiers=rna.qualifiers + (("locus_tag", tag),))]
+    return [*slots, _terminators(cat)]
 
 
 @dataclass(frozen=True)
@@ -1170,12 +1243,14 @@ def coding_body(cds: str) -> str:
 @dataclass(frozen=True)
 class Reporter:
     """The fluorescent protein a VM's reporter is made of: its coding body (no stop), its part,
-    and how it was recoded (``recoded_from``: the VM whose reporter it overlaps spectrally)."""
+    and how it was recoded (``recoded_from``: the VM whose reporter it overlaps spectrally or
+    repeats a stretch of; ``why``: which of the two)."""
 
     name: str
     body: str
     part: PartSequence
     recoded_from: str | None = None
+    why: str = ""
 
 
 def fluorescent_proteins(library: dict[str, PartSequence]) -> list[PartSequence]:
@@ -1189,9 +1264,10 @@ def fluorescent_proteins(library: dict[str, PartSequence]) -> list[PartSequence]
 
 
 def reporters(design: Design, library: dict[str, PartSequence]) -> dict[str, Reporter]:
-    """A distinct fluorescent protein per VM while colours last; then a colour again, its CDS
-    synonymously diversified (:func:`bioxen.backend.sequence_qa.diversify_cds`) so that the two
-    copies do not repeat."""
+    """A distinct fluorescent protein per VM while colours last; then a colour again. A CDS that
+    would repeat an earlier reporter's (the same colour again, or a related protein: ECFP E0020 and
+    SYFP2 K864100 share 21 bp) is synonymously diversified
+    (:func:`bioxen.backend.sequence_qa.diversify_cds`) against every earlier reporter."""
     proteins, chosen = fluorescent_proteins(library), {}
     if not proteins:
         raise CompileError("no fluorescent protein with DNA in the parts data", at(PART_SEQUENCES))
@@ -1201,13 +1277,15 @@ def reporters(design: Design, library: dict[str, PartSequence]) -> dict[str, Rep
         name = "GFP" if part.key == "E0040" else part.key
         body = coding_body(part.dna())
         if part.key in first_user:
-            from bioxen.backend.sequence_qa import diversify_cds
-            earlier = [r.body for r in chosen.values()]
-            body = coding_body(diversify_cds(body + STOP, earlier, seed=i))
-            chosen[vm.id] = Reporter(name, body, part, first_user[part.key])
+            earlier, why = first_user[part.key], f"spectrally overlapping with {first_user[part.key]}"
         else:
             first_user[part.key] = vm.id
-            chosen[vm.id] = Reporter(name, body, part)
+            earlier = next((v for v, r in chosen.items() if shares_stretch(body, r.body)), None)
+            why = f"its DNA shares a {REPEAT}-bp stretch with {earlier}'s {chosen[earlier].name}" if earlier else ""
+        if earlier is not None:
+            from bioxen.backend.sequence_qa import diversify_cds
+            body = coding_body(diversify_cds(body + STOP, [r.body for r in chosen.values()], seed=i))
+        chosen[vm.id] = Reporter(name, body, part, earlier, why)
     return chosen
 
 
@@ -1222,8 +1300,8 @@ def reporter_slots(vm: GuestVM, cat: Catalogue, reporter: Reporter, rate: Quanti
                        f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}){sd}; the VM's gate "
                        f"holds its pool, so PAUSE_VM gates the reporter")
     where = "its stop codons replaced by" if terminus == "C" else "after its start codon,"
-    recoded = (f"; synonymously recoded (bioxen.backend.sequence_qa.diversify_cds): spectrally overlapping "
-               f"with {reporter.recoded_from}" if reporter.recoded_from else "")
+    recoded = (f"; synonymously recoded (bioxen.backend.sequence_qa.diversify_cds): {reporter.why}"
+               if reporter.recoded_from else "")
     gene = Piece("CDS", f"{reporter.name}-{parts.tag_name} {vm.id}", cds,
                  f"{reporter.part.note()}; {where} {degron_note(parts)} (E. coli's second-choice codons); "
                  f"stop {STOP}{recoded}",
@@ -1305,14 +1383,16 @@ def orthogonal_rrna(parts: IsolationParts, library: dict[str, PartSequence]) -> 
 
 
 def vm_cassettes(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesign,
-                 reporter: Reporter, rate: Quantity | None) -> list[tuple[str, list]]:
-    """(locus tag, slots) of one VM's genes: its gates (:func:`bioxen.ir.gates_of`), protease,
-    pulse repressor, UGA tRNA and reporter."""
+                 reporter: Reporter, rate: Quantity | None, own_pause: bool = True) -> list[tuple[str, list]]:
+    """(locus tag, slots) of one VM's genes: its gates (:func:`bioxen.ir.gates_of`; not when
+    ``own_pause`` is False: a shared PAUSE cassette carries them), protease, pulse repressor, UGA
+    tRNA and reporter."""
     gates, cassettes = gates_of(design, vm), []
-    if gates.srna:
+    if gates.srna and own_pause:
         cassettes.append((f"hv_{vm.id}_srna", srna_slots(design, vm, cat)))
     if gates.ribosome:
-        cassettes.append((f"hv_{vm.id}_gate", gate_slots(design, vm, cat)))
+        if own_pause:
+            cassettes.append((f"hv_{vm.id}_gate", gate_slots(design, vm, cat)))
         if vm.antigate_transcription > 0:
             cassettes.append((f"hv_{vm.id}_antigate", antigate_slots(vm, cat)))
     cassettes.append((f"hv_{vm.id}_protease", protease_slots(design, vm, cat, how)))
@@ -1340,8 +1420,11 @@ def core_cassettes(design: Design, cat: Catalogue) -> list[tuple[str, list]]:
     how, genes, colours = protease_design(design), hypervisor_genes(design), reporters(design, cat.library)
     cassettes = [(f"hv_{decoder_gene(g.repressor)}", decoder_slots(g, cat))
                  for g in (design.wiring.decoder if design.wiring else ())]
+    shared = shared_pauses(design, cat)
+    cassettes += [(tag, shared_pause_slots(design, vms, cat)) for tag, vms in shared.items()]
+    together = {vm.id for vms in shared.values() for vm in vms}
     for vm in design.vms:
-        cassettes += vm_cassettes(design, vm, cat, how, colours[vm.id], rate)
+        cassettes += vm_cassettes(design, vm, cat, how, colours[vm.id], rate, vm.id not in together)
     cassettes += [(f"hv_controller_{pool}", controller_slots(pool, vm, cat))
                   for pool, vm in pools_of(design).items() if f"controller_{pool}" in genes]
     if design.clock is not None:

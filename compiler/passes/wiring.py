@@ -96,6 +96,13 @@ def verify(wiring: Wiring) -> list[str]:
     return errors
 
 
+def _ranked(sensors: list[Sensor]) -> list[Sensor]:
+    """Sensors whose promoter holds no internal repeat first (:attr:`bioxen.cello.Sensor.repeats_itself`:
+    PTet's two tet operators, a direct repeat in any DNA that carries it), then tightest (lowest
+    leak), then strongest."""
+    return sorted(sensors, key=lambda s: (s.repeats_itself, s.leak, -s.ymax))
+
+
 def _pair_group(sensors: int, needed: int) -> int | None:
     """The smallest pair group p (>= 2) whose S + C(p, 2) outputs cover ``needed``; None if none."""
     return next((p for p in range(2, sensors + 1) if sensors + comb(p, 2) >= needed), None)
@@ -116,7 +123,7 @@ def _direct(vms, sensors: list[Sensor], buffers: int) -> tuple[dict, list[_Gate]
     growth) for the second repressor to clear, rules/decoder.py); PAUSE cannot. At most ``buffers``
     buffers. A directly wired DESTROY sensor is written twice (its protease and its pulse
     repressor, one on each strand), so it should not be palindromic (PTac's lac operator)."""
-    ranked = sorted(sensors, key=lambda s: (s.repeats_itself, s.leak, -s.ymax))[:2 * len(vms)]
+    ranked = _ranked(sensors)[:2 * len(vms)]
     leaky = [s for s in ranked if s.leak > LEAK_BUFFER][::-1][:min(len(vms), max(0, buffers))]
     rest = [s for s in ranked if s not in leaky]
     direct = sorted(rest, key=lambda s: (s.palindromic, s.leak))[:len(vms) - len(leaky)]
@@ -246,13 +253,17 @@ def _assign_buffers(gates: list[_Gate], sensors: dict[str, Sensor], candidates: 
 
 def _shared(vms, sensors: list[Sensor]) -> tuple[dict, list[str]]:
     """Fallback when neither sensors nor gates can address every (VM, command): every VM's DESTROY on
-    the tightest sensor and every PAUSE on the next, never a PAUSE and a DESTROY on one sensor. One
-    inducer then fires that command in every VM (CommandInput.shared_with), as the model shows.
+    one sensor and every PAUSE on another, never a PAUSE and a DESTROY on one sensor. One inducer
+    then fires that command in every VM (CommandInput.shared_with), as the model shows. The two
+    sensors are picked as :func:`_direct` picks them: the two tightest whose promoter repeats
+    nothing of itself (:func:`_ranked`), DESTROY on the one that is not palindromic (its promoter is
+    written before every VM's protease and pulse repressor, on both strands), else the tighter.
     Groups of VMs on different sensors would address fewer VMs at once, but the sensors' unequal
     leaks make unequal shares at rest (measured on eight synthetic VMs: fairness error 11-16% with
     PAUSE in four groups and DESTROY in three, within 5% on one sensor each)."""
-    ranked = sorted(sensors, key=lambda s: (s.leak, -s.ymax))
-    destroy, pause = ranked[0], ranked[1]
+    two = _ranked(sensors)[:2]
+    destroy = min(two, key=lambda s: (s.palindromic, s.leak))
+    pause = next(s for s in two if s is not destroy)
     codewords = {(vm, "pause"): (pause.name,) for vm in vms}
     codewords.update({(vm, "destroy"): (destroy.name,) for vm in vms})
     return codewords, [(f"{2 * len(vms)} (VM, command) pairs exceed what {len(sensors)} sensors and the "

@@ -23,7 +23,7 @@ from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
 from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
-from bioxen.parts import find_parts, load_parts
+from bioxen.parts import find_parts, load_parts, set_constants
 from bioxen.policy.load import read_policy, yaml_location
 from bioxen.policy.schema import Policy
 from bioxen.table import read_expression_table
@@ -78,6 +78,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                        yaml_location(policy_path, tree, ("host", "chassis"), key_itself=False))
     parts = _located(lambda: load_parts(policy.isolation.parts, base),
                      yaml_location(policy_path, tree, ("isolation", "parts"), key_itself=False))
+    parts = _parts_settings(policy, parts, tree, policy_path)
     inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
               InputFile("chassis", chassis.source, chassis.sha256),
               InputFile("parts", parts.source, parts.sha256), *_cello_inputs()]
@@ -216,6 +217,16 @@ def _kinetics_errors(vm: str, kinetics: Kinetics, chassis, where) -> list[Diagno
                        hint=f"add {name} to the chassis's guest: section, or drop the key")
             for key, name in _KINETICS_KEYS.items()
             if getattr(kinetics, key) is not None and name not in chassis.guest]
+
+
+def _parts_settings(policy, parts, tree, path: Path):
+    """The parts library with the constants the policy's ``isolation.set`` gives
+    (:func:`bioxen.parts.set_constants`). They are part of the policy, whose hash is the
+    build's first input, so a build compiled without them is never reused."""
+    if not policy.isolation.set:
+        return parts
+    return set_constants(parts, policy.isolation.set, path.name, lambda name, key_itself: yaml_location(
+        path, tree, ("isolation", "set", name), key_itself=key_itself))
 
 
 # Policy host keys -> the chassis parameters each sets (first) and needs.

@@ -13,6 +13,7 @@ from bioxen.genome.records import Genome
 from bioxen.parts import PartsLibrary
 from bioxen.policy.schema import Kinetics as PolicyKinetics
 from bioxen.pools import PoolSizing
+from bioxen.quantity import Quantity
 from bioxen.table import ExpressionTable
 
 
@@ -167,6 +168,20 @@ def node_of_turn(turn: int, nodes: int) -> int:
 
 
 @dataclass(frozen=True)
+class RingNode:
+    """One ring node's repressor as the ``clock`` pass designed it (:mod:`bioxen.ring`): the Cello
+    repressor the wiring assigned ("" for the parts library's), its Hill n and leak on its own
+    promoter (measured), and its VMs' gate promoters' Hill coefficient and threshold (designed)."""
+
+    repressor: str
+    hill: Quantity
+    leak: Quantity
+    gate_hill: Quantity
+    gate_threshold: float                # molecules of repressor, half repression of a gate promoter
+    initiation_strength: float = 1.0     # its RBS, relative to an average host RBS
+
+
+@dataclass(frozen=True)
 class RingClock:
     """Round robin on the internal clock: a ring oscillator whose phases release the VMs' gates
     in turn (:mod:`bioxen.ring`). The front end sets the schedule (:meth:`for_turns`: the
@@ -178,10 +193,11 @@ class RingClock:
     nodes: int = 0                       # repressor genes in the ring (odd)
     node_of: tuple[int, ...] = ()        # the ring node that releases each VM of ``turns``
     degradation: float = 0.0             # 1/min, the repressors' degron
-    initiation_strength: float = 1.0     # the repressors' RBS, relative to an average host RBS
-    gate_threshold: float = 0.0          # molecules of repressor, half repression of a gate promoter
+    initiation_strength: float = 1.0     # the repressors' RBS, relative to an average host RBS (node 0's; parts: each)
+    gate_threshold: float = 0.0          # molecules of repressor, half repression of the first VM's gate (parts: each)
     period: float = 0.0                  # min, as designed at the chassis reference state
     initial: tuple[tuple[float, float], ...] = ()   # (free mRNA, repressor) of each node at the start
+    parts: tuple[RingNode, ...] = ()     # each node's repressor, node 0 first (none: the parts library's)
 
     @classmethod
     def for_turns(cls, quantum: float, turns: tuple[str, ...]) -> "RingClock":

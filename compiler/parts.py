@@ -7,7 +7,12 @@ matrix. The parts' DNA, with sources, is ``bioxen/data/parts/dna/sequences.yaml`
 """
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -16,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bioxen.chassis import declared_keys, lacking
 from bioxen.data import shipped
-from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors
-from bioxen.errors import Diagnostic, PartsError
+from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
+from bioxen.errors import Diagnostic, Location, PartsError, PolicyError
 from bioxen.quantity import Quantity
+from bioxen.units import minutes
 
 DEFAULT_DIR = shipped("parts")
 PART_SEQUENCES = DEFAULT_DIR / "dna" / "sequences.yaml"     # the DNA of the parts, with sources
@@ -87,6 +93,19 @@ POSITIVE = {
     "decoder": ("rpu_transcription", "repressor_decay"),
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
+# Design switches: 1 on, 0 off (read by bioxen.rules.proteolysis).
+SWITCHES = {"protease": ("self_tagged", "pulse")}
+
+
+def _range_errors(path: Path, tree, group: str, values: dict[str, float], what: str) -> list[Diagnostic]:
+    """Values of one section out of their physical range, or a switch neither 0 nor 1, located in ``tree``."""
+    errors = sign_errors(path, tree, group, values, POSITIVE.get(group, ()), FRACTIONS.get(group, ()), what=what)
+    for key in SWITCHES.get(group, ()):
+        if key in values and values[key] not in (0, 1) and values[key] >= 0:
+            loc = (group, key, "value") if isinstance(tree.get(group, {}).get(key), dict) else (group, key)
+            errors.append(Diagnostic(f"invalid {what}: {group}.{key} is a design switch: 1 (on) or 0 (off), "
+                                     f"not {values[key]:g}", yaml_location(path, tree, loc, key_itself=False)))
+    return errors
 
 
 def _parts_errors(path: Path, tree, parsed: _PartsFile) -> list[Diagnostic]:
@@ -94,8 +113,7 @@ def _parts_errors(path: Path, tree, parsed: _PartsFile) -> list[Diagnostic]:
     errors = lacking("parts library", path, tree, declared_keys("parts"), parsed)
     for group in SECTIONS:
         values = {k: q.value for k, q in getattr(parsed, group).items()}
-        errors += sign_errors(path, tree, group, values, POSITIVE.get(group, ()), FRACTIONS.get(group, ()),
-                              what="parts library")
+        errors += _range_errors(path, tree, group, values, "parts library")
     return errors
 
 
@@ -153,3 +171,109 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate),
         decoder=quantities(parsed.decoder))
+
+
+# -- single constants set by a policy (isolation.set) -------------------------------------------
+
+_NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(.*?)\s*$")
+# A rate's time word, in its unit's denominator: molecules/min, 1/min, 1/(molecule*min).
+_PER_TIME = re.compile(r"^(.*/\(?(?:[^()/]*\*)?)([A-Za-z]+)(\)?)$")
+
+
+class _Refused(ValueError):
+    """A setting the library refuses: the message, a hint, and whether its key (not its value) is wrong."""
+
+    def __init__(self, message: str, hint: str | None = None, key_itself: bool = False):
+        super().__init__(message)
+        self.hint, self.key_itself = hint, key_itself
+
+
+def set_constants(library: PartsLibrary, settings: Mapping[str, float | str], origin: str,
+                  where: Callable[[str, bool], Location]) -> PartsLibrary:
+    """``library`` with single constants set (a policy's ``isolation.set``: ``"section.key"`` ->
+    a number in the library's units, or ``"value unit"``). A set constant keeps its units; its
+    source says ``origin`` set it and what it was. ``where(name, key_itself)`` locates a setting's
+    key or value; every refused setting is reported together (PolicyError).
+
+    >>> lib = load_parts()
+    >>> q = set_constants(lib, {"protease.max_transcription": "300 molecules/h"}, "p.yaml",
+    ...                   lambda *_: None).protease["max_transcription"]
+    >>> q.value, q.units, q.source.startswith("policy p.yaml: set by the user (was ")
+    (5.0, 'molecules/min', True)
+    """
+    errors, sections = [], {}
+    for name, given in settings.items():
+        section, _, key = name.partition(".")
+        try:
+            constant = _set_one(library, section, key, given, origin)
+        except _Refused as refused:
+            errors.append(Diagnostic(f"isolation.set {name}: {refused}", where(name, refused.key_itself), refused.hint))
+            continue
+        sections.setdefault(section, dict(getattr(library, section)))[key] = constant
+    if errors:
+        raise PolicyError.collected(errors)
+    return dataclasses.replace(library, **sections)
+
+
+def _set_one(library: PartsLibrary, section: str, key: str, given, origin: str) -> Quantity:
+    """The constant ``section.key`` of ``library`` set to ``given``, checked as the library checks its own."""
+    old = _constant(library, section, key)
+    number = _in_units(given, old.units)
+    problems = _range_errors(Path(origin), {}, section, {key: number}, "value")
+    if problems:
+        raise _Refused(problems[0].message.removeprefix(f"invalid value: {section}.{key} "),
+                       hint=f"the library's value is {old.value:g} {old.units}")
+    return Quantity(number, old.units, f"policy {origin}: set by the user (was {old.value:g} {old.units}: {old.source})")
+
+
+def _constant(library: PartsLibrary, section: str, key: str) -> Quantity:
+    """The library's constant ``section.key``, or _Refused listing what there is."""
+    if not key:
+        named = [f"{s}.{section}" for s in SECTIONS if section in getattr(library, s)]
+        raise _Refused("a constant is named section.key" + (f" (did you mean '{named[0]}'?)" if named else ""),
+                       hint=f"sections of single constants: {', '.join(SECTIONS)}", key_itself=True)
+    if section not in SECTIONS:
+        close = difflib.get_close_matches(section, SECTIONS, n=1)
+        raise _Refused(f"the parts library has no section '{section}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                       hint=f"sections of single constants: {', '.join(SECTIONS)} (tags and recognition are "
+                            "not single constants: give a library of your own in isolation.parts)", key_itself=True)
+    constants = getattr(library, section)
+    if key not in constants:
+        close = difflib.get_close_matches(key, list(constants), n=1)
+        raise _Refused(f"parts library '{library.name}' ({library.source}) has no constant {section}.{key}"
+                       + (f" (did you mean '{section}.{close[0]}'?)" if close else ""),
+                       hint=f"{section}'s constants: {', '.join(constants)}", key_itself=True)
+    return constants[key]
+
+
+def _in_units(given, units: str) -> float:
+    """``given`` (a number in ``units``, or "value unit") as a finite number in ``units``."""
+    example = f"e.g. 2.5 (in {units}) or '2.5 {units}'"
+    if isinstance(given, bool) or not isinstance(given, (int, float, str)):
+        raise _Refused(f"expected a number or 'value unit', not {type(given).__name__}", hint=example)
+    if isinstance(given, str):
+        match = _NUMBER_AND_UNIT.match(given)
+        if not match or not match.group(2):
+            raise _Refused(f"cannot read {given[:60]!r}: expected a number and the unit {units!r}", hint=example)
+        given = float(match.group(1)) * _unit_factor(match.group(2), units)
+    if not math.isfinite(given):
+        raise _Refused(f"{given} is not a finite number", hint=example)
+    return float(given)
+
+
+def _unit_factor(unit: str, units: str) -> float:
+    """What a value in ``unit`` is multiplied by to be in the library's ``units``: 1 for the same
+    unit; for a rate, another time unit of :func:`bioxen.units.minutes` (``molecules/h`` for
+    ``molecules/min``: 1/60)."""
+    unit, units = re.sub(r"\s+", "", unit), re.sub(r"\s+", "", units)
+    if unit == units:
+        return 1.0
+    given, wanted = _PER_TIME.match(unit), _PER_TIME.match(units)
+    if given and wanted and (given.group(1), given.group(3)) == (wanted.group(1), wanted.group(3)):
+        try:
+            return minutes(f"1 {wanted.group(2)}") / minutes(f"1 {given.group(2)}")
+        except ValueError:
+            pass
+    per_time = " (a rate: any time unit of s, min, h, d in its denominator)" if wanted else ""
+    raise _Refused(f"unit {unit!r} is not the library's {units!r}{per_time}",
+                   hint=f"give the value in {units}, e.g. '2.5 {units}'")

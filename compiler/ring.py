@@ -8,27 +8,32 @@ turn in every period is idle.
 
 The compiler sizes the ring on a reduced model of its genes in the cell the guests
 burden (:mod:`bioxen.passes.clock`; free mRNA m_i and repressor P_i, molecules per cell,
-minutes; ribosome binding at quasi-steady state, k bound ribosomes per free mRNA)::
+minutes; ribosome binding at quasi-steady state, k_i bound ribosomes per free mRNA of node i)::
 
-    (1 + k)·dm_i/dt = w·s·(ε_{i-1} + (1 - ε_{i-1})/(1 + (P_{i-1}/K)^n_{i-1})) - (d_m + λ(1 + k))·m_i
-    dP_i/dt        = k·(γ/L)·m_i - (δ + λ)·P_i
+    (1 + k_i)·dm_i/dt = w·s·(ε_{i-1} + (1 - ε_{i-1})/(1 + (P_{i-1}/K)^n_{i-1})) - (d_m + λ(1 + k_i))·m_i
+    dP_i/dt          = k_i·(γ/L)·m_i - (δ + λ)·P_i
 
 Node i's gene is transcribed from the promoter of node i - 1's repressor, so it
 answers with that repressor's Hill coefficient n_{i-1} and that promoter's leak
 ε_{i-1}: the ring's nodes may be different repressors (Cello's, :mod:`bioxen.cello`),
-each with its own n and ε. The compiler chooses the repressors' common degradation δ
-(the strength of their ssrA-variant tag) so that the period is M × quantum. VM k's gate
-promoter is repressed by its node's repressor with threshold K_g of that node, chosen so
-that the gate is open for 1/M of the period: the sRNA gate while its sRNA transcription
-is below the VM's mRNA transcription, the ribosome gate while its gate RNA's is below its
-anti-gate's. In the whole cell the ring's own burden and its VMs' turns slow growth and
-cut the free ribosomes below the design's estimate, so the repressors swing lower and the
-period runs shorter than designed (7-13% with three VMs at 0.15 of the ribosomes each);
-different repressors answer that differently, so the VMs' turns differ in length.
+each with its own n and ε. A ring of Cello repressors gets each node's RBS (k_i) so that its
+steady state sits where every promoter answers most steeply (:func:`steepest_levels`):
+shallow, leaky repressors oscillate only there. The compiler chooses the repressors' common
+degradation δ (the strength of their ssrA-variant tag) so that the period is M × quantum.
+VM k's gate promoter is repressed by its node's repressor with threshold K_g of that node:
+the sRNA gate opens while its sRNA transcription is below the VM's mRNA transcription, the
+ribosome gate while its gate RNA's is below its anti-gate's, and the VM translates as far as
+the titrating RNA is left over (:func:`titrated_opening`). K_g is chosen so that each VM gets
+the same ribosome time (:func:`fair_gate_thresholds`): a steep repressor's gate snaps open, a
+shallow one's opens softly, so gates open for equal times would not do. In the whole cell the
+ring's own burden and its VMs' turns slow growth and cut the free ribosomes below the design's
+estimate, so the repressors swing lower and the period runs shorter than designed (7-13% with
+three VMs at 0.15 of the ribosomes each); the thresholds are designed over a band of such
+operating points.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,6 +52,8 @@ MAX_DEGRADATION = 1.0       # 1/min: a repressor half-life of 42 s, beyond any d
 GRID_POINTS = 10
 SETTLE_PERIODS, MEASURED_PERIODS = 8, 4
 SAMPLES_PER_PERIOD = 400
+LEVEL_SCALES = (1.0, 0.5, 0.25, 2.0)   # a Cello ring's node levels, times its steepest point's (design_ring)
+ONSET_STEPS = 5             # bisections of the ring's Hopf point in log(δ + λ): within 1/32 of a grid step
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,57 @@ class RingKinetics:
     bound: float            # k, ribosomes per free mRNA
     elongation: float       # γ/L, proteins per bound ribosome per min
     growth: float           # λ, 1/min
+    level: tuple[float, ...] | None = None   # molecules: each node's repressor fully derepressed, if set
 
     def per_node(self, nodes: int) -> tuple[np.ndarray, np.ndarray]:
         """(ε, n) of each node's repressor, node 0 first."""
         return _per_node(self.leak, nodes, "leak"), _per_node(self.hill, nodes, "hill")
+
+    def ribosomes_bound(self, nodes: int, degradation: float) -> np.ndarray:
+        """k of each node: ``bound``, or with ``level`` set the k of the RBS that makes each node's
+        repressor reach its level fully derepressed at degradation δ (level·(δ + λ)/(w·s) proteins
+        per transcript, :func:`ribosomes_for_yield`)."""
+        if self.level is None:
+            return _per_node(self.bound, nodes, "bound")
+        proteins = _per_node(self.level, nodes, "level") * (degradation + self.growth) / self.transcription
+        return ribosomes_for_yield(proteins, self.mrna_decay, self.elongation, self.growth)
+
+
+class LevelOutOfReach(ValueError):
+    """A node's repressor level needs more proteins per transcript than the cell can make."""
+
+
+def ribosomes_for_yield(proteins, mrna_decay: float, elongation: float, growth: float) -> np.ndarray:
+    """Ribosomes bound per free mRNA (k) that yield ``proteins`` per transcript: proteins =
+    k·(γ/L)/(d_m + λ(1 + k)), solved for k. Raises ValueError where growth dilutes the mRNA
+    before its ribosomes can make that many (proteins ≥ (γ/L)/λ)."""
+    proteins = np.asarray(proteins, dtype=float)
+    if np.any(proteins * growth >= elongation):
+        raise LevelOutOfReach(f"{np.max(proteins):.3g} proteins per transcript, more than elongation {elongation:.3g} "
+                         f"/min over growth {growth:.3g} /min allows")
+    return proteins * (mrna_decay + growth) / (elongation - proteins * growth)
+
+
+def steepest_gain(leak, hill) -> np.ndarray:
+    """The greatest log-sensitivity of a repressor's promoter, n(1 - √ε)/(1 + √ε), at x = 1/√ε
+    (:func:`steepest_levels`). A ring oscillates only if the product of its nodes' gains is large
+    enough (above 2.4 for three nodes with mRNA and protein equally slow, 8 with fast mRNA):
+    Cello's PhlF 3.6, SrpR 2.5, QacR 3.6; AmtR 1.3, AmeR 0.8."""
+    root = np.sqrt(np.asarray(leak, dtype=float))
+    return np.asarray(hill, dtype=float) * (1 - root) / (1 + root)
+
+
+def steepest_levels(kin: RingKinetics, nodes: int) -> np.ndarray:
+    """Each node's repressor fully derepressed (molecules) that holds the ring's steady state where
+    every promoter answers most steeply, so that the loop's gain, the product of its promoters'
+    log-sensitivities n(1 - ε)x/((1 + x)(1 + εx)), x = (P/K)^n, is greatest: each at x = 1/√ε,
+    P*_i = K·ε_i^(-1/(2·n_i)). Node i is made behind node i - 1's promoter, so its level is
+    P*_i over that promoter's activity at P*_{i-1}. A ring of leaky or shallow repressors (Cello's
+    AmeR: n 1.3, ε 0.056) oscillates only near this point."""
+    leak, hill = kin.per_node(nodes)
+    steady = kin.K * leak ** (-1 / (2 * hill))
+    activity = leak + (1 - leak) / (1 + (steady / kin.K) ** hill)
+    return steady / np.roll(activity, 1)
 
 
 def _per_node(values, nodes: int, what: str) -> np.ndarray:
@@ -88,13 +142,14 @@ class LimitCycle:
 
 def _rates(kin: RingKinetics, nodes: int, degradation: float):
     leak, hill = (np.roll(x, 1) for x in kin.per_node(nodes))   # node i answers to node i - 1's repressor
+    bound = kin.ribosomes_bound(nodes, degradation)
 
     def rates(_t, y):
         m, p = y[:nodes], y[nodes:]
         repressor = np.roll(p, 1)
         activity = leak + (1 - leak) / (1 + (np.maximum(repressor, 0) / kin.K) ** hill)
-        dm = (kin.transcription * activity - (kin.mrna_decay + kin.growth * (1 + kin.bound)) * m) / (1 + kin.bound)
-        dp = kin.bound * kin.elongation * m - (degradation + kin.growth) * p
+        dm = (kin.transcription * activity - (kin.mrna_decay + kin.growth * (1 + bound)) * m) / (1 + bound)
+        dp = bound * kin.elongation * m - (degradation + kin.growth) * p
         return np.concatenate([dm, dp])
     return rates
 
@@ -127,8 +182,28 @@ def limit_cycle(kin: RingKinetics, nodes: int, degradation: float) -> LimitCycle
 
 
 def _period(kin: RingKinetics, nodes: int, degradation: float) -> float:
-    cycle = limit_cycle(kin, nodes, degradation)
+    try:
+        cycle = limit_cycle(kin, nodes, degradation)
+    except LevelOutOfReach:     # its nodes' levels need more proteins per transcript than a cell can make
+        return float("nan")
     return cycle.period if cycle else float("nan")
+
+
+def _onset(kin: RingKinetics, nodes: int, oscillating: float, settling: float) -> tuple[float, float] | None:
+    """(δ, period) of the longest-lived repressors that still oscillate, bisected on log(δ + λ)
+    between a degradation where the ring oscillates and a lower one where it settles (a ring of
+    shallow repressors stops oscillating, at its Hopf point, before the repressors' lives are
+    long enough to reach long periods)."""
+    lam, found = kin.growth, None
+    low, high = np.log(settling + lam), np.log(oscillating + lam)
+    for _ in range(ONSET_STEPS):
+        middle = (low + high) / 2
+        period = _period(kin, nodes, np.exp(middle) - lam)
+        if np.isnan(period):
+            low = middle
+        else:
+            high, found = middle, (float(np.exp(middle) - lam), period)
+    return found
 
 
 def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
@@ -147,14 +222,50 @@ def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
     reached = [(d, t) for d, t in zip(grid, periods) if not np.isnan(t)]
     if not reached:
         raise ValueError("the ring does not oscillate at these parts' kinetics")
+    slowest = int(np.flatnonzero(~np.isnan(periods))[0])
+    if slowest and period > reached[0][1]:          # the longest periods lie between the grid's points
+        onset = _onset(kin, nodes, grid[slowest], grid[slowest - 1])
+        reached = [onset, *reached] if onset else reached
     for (d0, t0), (d1, t1) in zip(reached, reached[1:]):
         if t1 <= period <= t0:
             def miss(log_loss):
                 return _period(kin, nodes, np.exp(log_loss) - lam) - period
             return float(np.exp(brentq(miss, np.log(d0 + lam), np.log(d1 + lam), xtol=1e-3)) - lam)
-    shortest, longest = min(t for _, t in reached), max(t for _, t in reached)
-    raise ValueError(f"a ring of {nodes} nodes reaches periods of {shortest:.0f} to {longest:.0f} min "
-                     f"(quanta of {shortest / nodes:.0f} to {longest / nodes:.0f} min); {period:g} min asked")
+    raise PeriodOutOfReach(nodes, period, min(t for _, t in reached), max(t for _, t in reached))
+
+
+class PeriodOutOfReach(ValueError):
+    """The ring oscillates, but not with the period asked."""
+
+    def __init__(self, nodes: int, period: float, shortest: float, longest: float):
+        self.nodes, self.period, self.shortest, self.longest = nodes, period, shortest, longest
+        super().__init__(f"a ring of {nodes} nodes reaches periods of {shortest:.0f} to {longest:.0f} min "
+                         f"(quanta of {shortest / nodes:.0f} to {longest / nodes:.0f} min); {period:g} min asked")
+
+
+def design_ring(kin: RingKinetics, nodes: int, period: float) -> tuple[RingKinetics, float]:
+    """(the ring's kinetics with each node's ribosomes per mRNA fixed, its degradation δ) for
+    ``period`` minutes (:func:`design_degradation`). Kinetics with ``level`` set try the levels
+    times :data:`LEVEL_SCALES` in turn, the steepest point first: weaker RBSs (lower levels) let
+    a ring of steep repressors reach shorter periods, stronger ones longer. Raises ValueError
+    naming the periods the ring reaches at any of them."""
+    if kin.level is None:
+        return kin, design_degradation(kin, nodes, period)
+    missed = []
+    for scale in LEVEL_SCALES:
+        scaled = replace(kin, level=tuple(float(x) * scale for x in kin.level))
+        try:
+            degradation = design_degradation(scaled, nodes, period)
+        except PeriodOutOfReach as exc:
+            missed.append(exc)
+            continue
+        except ValueError:              # no oscillation at these levels
+            continue
+        return replace(scaled, bound=tuple(float(k) for k in scaled.ribosomes_bound(nodes, degradation)),
+                       level=None), degradation
+    if not missed:
+        raise ValueError("the ring does not oscillate at these parts' kinetics, at any RBS strengths tried")
+    raise PeriodOutOfReach(nodes, period, min(m.shortest for m in missed), max(m.longest for m in missed))
 
 
 def gate_thresholds(cycles, opening, hill) -> np.ndarray:
@@ -178,3 +289,40 @@ def gate_thresholds(cycles, opening, hill) -> np.ndarray:
     pooled = np.concatenate([cycle.repressor for cycle in cycles], axis=1)
     released = np.quantile(pooled, 1 - 1 / nodes, axis=1)
     return released / (1 / opening - 1) ** (1 / _per_node(hill, nodes, "gate hill"))
+
+
+def titrated_opening(repressor, threshold, hill, opening) -> np.ndarray:
+    """How far a gate lets its VM translate, 0 to 1, averaged over ``repressor``'s samples (one row
+    per node): the gate's inducer left over once it has titrated the gate RNA's induced
+    transcription, max(0, 1 - closure/opening), closure 1/(1 + (P/K_g)^h). Its VM's ribosome time
+    follows this, not the time the gate is past ``opening``: measured in the whole cell (three VMs,
+    ring QacR/AmtR/AmeR, gates open 0.37/0.36/0.37 of the period), ribosome-time shares
+    0.396/0.289/0.315 against 0.402/0.268/0.330 from this measure and 1/3 each from the open time;
+    a shallow repressor's gate (small h) opens softly and its VM translates less while open."""
+    ratio = np.asarray(repressor) / np.asarray(threshold, dtype=float)[:, None]
+    closure = 1 / (1 + ratio ** np.asarray(hill, dtype=float)[:, None])
+    return np.clip(1 - closure / np.asarray(opening, dtype=float)[:, None], 0, None).mean(axis=1)
+
+
+def fair_gate_thresholds(cycles, opening, hill) -> np.ndarray:
+    """K_g of each node's gate promoters, so that every VM gets the same ribosome time: from
+    :func:`gate_thresholds` (each gate open 1/nodes of the period), each node's K_g is moved until
+    its :func:`titrated_opening` over the pooled ``cycles`` is their mean there. Nodes alike keep
+    :func:`gate_thresholds`' K_g; a ring of different repressors gets the shallow ones' gates
+    lower thresholds (open longer) and the steep ones' higher."""
+    from scipy.optimize import brentq
+
+    cycles = [cycles] if isinstance(cycles, LimitCycle) else list(cycles)
+    nodes = cycles[0].repressor.shape[0]
+    opening, hill = _per_node(opening, nodes, "gate opening"), _per_node(hill, nodes, "gate hill")
+    start = gate_thresholds(cycles, opening, hill)
+    pooled = np.concatenate([cycle.repressor for cycle in cycles], axis=1)
+    target = titrated_opening(pooled, start, hill, opening).mean()
+
+    def threshold(node):
+        def miss(log_k):
+            return titrated_opening(pooled[node:node + 1], [np.exp(log_k)], hill[node:node + 1],
+                                    opening[node:node + 1])[0] - target
+        return float(np.exp(brentq(miss, np.log(pooled[node].min()) - 10, np.log(pooled[node].max()) + 10,
+                                   xtol=1e-6)))
+    return np.array([threshold(node) for node in range(nodes)])

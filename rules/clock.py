@@ -11,12 +11,14 @@ minutes::
     P_i → ∅        at  δ
 
 Node i's gene sits behind node i - 1's repressor's promoter, so n_{i-1} and ε_{i-1} are that
-repressor's on its own promoter: a designed ring's nodes are the Cello repressors the wiring
-assigned (one per node, with their sources; bioxen.passes.clock does not pass them yet: with Cello's measured n and leaks the ring is not yet fair), else every node
-is the parts library's repressor (``clock``). A VM's gate promoter (its gate sRNA's, its
-ribosome gate RNA's, or both) is repressed by its node's repressor: the clock closes the VM's
-gate at level ``1/(1 + (P/K_g)^h)`` and releases it while the repressor is high. K, w and the
-mRNA constants are the parts library's; δ, K_g and the RBS strength are designed by
+repressor's on its own promoter: a designed ring's nodes are :attr:`bioxen.ir.RingClock.parts`
+(each one's n and leak, with their sources, and its designed RBS; the Cello repressors the wiring
+assigned, once bioxen.passes.clock designs with them: see its ``design_clock``), else every node
+is the parts library's repressor (``clock``).
+A VM's gate promoter (its gate sRNA's, its ribosome gate RNA's, or both) is repressed by its
+node's repressor: the clock closes the VM's gate at level ``1/(1 + (P/K_g)^h)`` (h_i = 2·n_i,
+two operators) and releases it while the repressor is high. K, w and the mRNA constants are
+the parts library's; δ, each node's K_g and RBS strength are designed by
 :mod:`bioxen.passes.clock`.
 """
 from __future__ import annotations
@@ -40,8 +42,9 @@ def repressor_name(node: int) -> str:
 def ring(b: Builder, nodes: int, q: dict[str, Quantity], degradation: float, strength: float,
          transcription_threshold: float, initial=(), parts=()) -> list:
     """The ring's genes; returns each node's repressor observable. ``initial``: (free mRNA,
-    repressor) per node at the start; ``parts``: each node's repressor constants (objects with
-    its ``hill`` and ``leak`` on its own promoter), or none for the parts library's at every node."""
+    repressor) per node at the start; ``parts``: each node's repressor (objects with its ``hill``
+    and ``leak`` on its own promoter and its gene's RBS ``initiation_strength``, as
+    :class:`bioxen.ir.RingNode`), or none for the parts library's and ``strength`` at every node."""
     if parts and len(parts) != nodes:
         raise ValueError(f"a ring of {nodes} nodes given {len(parts)} repressors")
     repressors = [b.monomer(repressor_name(i), role=Role("repressor", gene=node_gene(i))) for i in range(nodes)]
@@ -53,7 +56,8 @@ def ring(b: Builder, nodes: int, q: dict[str, Quantity], degradation: float, str
     for i, repressor in enumerate(repressors):
         spec = GeneSpec(name=node_gene(i), locus_tags=(), max_transcription=q["max_transcription"].value,
                         threshold=transcription_threshold, length=q["length"].value,
-                        initiation_strength=strength, mrna_decay=q["mrna_decay"].value)
+                        initiation_strength=parts[i].initiation_strength if parts else strength,
+                        mrna_decay=q["mrna_decay"].value)
         activity = b.expression(f"promoter_activity_clock_{i}",
                                 leak[i - 1] + (1 - leak[i - 1]) / (1 + (levels[i - 1] / K) ** hill[i - 1]),
                                 "dimensionless")
@@ -73,6 +77,7 @@ def gate_closure(b: Builder, vm: str, level, threshold: float, q: dict[str, Quan
     parts library's gate Hill coefficient."""
     if part is not None:
         threshold = part.gate_threshold
-    K = b.parameter(f"clock_gate_K_{vm}", threshold, "molecules", "BioXen design: open for 1/nodes of the period")
+    K = b.parameter(f"clock_gate_K_{vm}", threshold, "molecules",
+                    "BioXen design: the gate promoter's operators, for an equal share of the period's ribosome time")
     h = b.parameter(f"clock_gate_hill_{vm}", part.gate_hill if part is not None else q["gate_hill"])
     return b.expression(f"clock_gate_{vm}", 1 / (1 + (level / K) ** h), "dimensionless")

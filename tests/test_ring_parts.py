@@ -13,7 +13,8 @@ from bioxen.errors import CompileError
 from bioxen.frontend import read_design
 from bioxen.passes.clock import node_constants, operating_band
 from bioxen.quantity import Quantity
-from bioxen.ring import RingKinetics, design_degradation, gate_thresholds, limit_cycle, node_gene, node_of_turn
+from bioxen.ring import (RingKinetics, design_degradation, fair_gate_thresholds, gate_thresholds, limit_cycle,
+                         node_gene, node_of_turn, steepest_levels, titrated_opening)
 from bioxen.rules import Builder
 from bioxen.rules import clock as clock_rules
 from bioxen.rules.host import weisse_host
@@ -63,6 +64,52 @@ def test_a_ring_of_different_repressors_keeps_its_period_and_opens_each_gate_for
     spread = {name: np.ptp(_open_fraction(lower, k, gate_hill)) for name, k in (("point", thresholds),
                                                                                ("band", pooled))}
     assert spread["band"] < 0.5 * spread["point"], spread
+
+
+SHALLOW = ("QacR", "AmtR", "AmeR")   # n 4.3, 1.7, 1.3; leaks 0.008, 0.011, 0.056: what a wiring may leave the ring
+
+
+def _kinetics(names, **changes):
+    responses = _responses(names)
+    kinetics = RingKinetics(21.3, tuple(r.ymin / r.ymax for r in responses), 40,
+                            tuple(r.n for r in responses), 0.347, 2.14, 3.63, 0.0132)
+    return replace(kinetics, **changes)
+
+
+def test_a_ring_of_shallow_leaky_repressors_oscillates_when_each_node_sits_at_its_steepest_point():
+    nodes, period = 3, 90.0
+    uniform = _kinetics(SHALLOW)         # every node's RBS alike (the parts library's yield)
+    with pytest.raises(ValueError, match="does not oscillate"):
+        design_degradation(uniform, nodes, period)
+    steepest = replace(uniform, level=tuple(steepest_levels(uniform, nodes)))
+    degradation = design_degradation(steepest, nodes, period)
+    cycle = limit_cycle(steepest, nodes, degradation)
+    assert cycle.period == pytest.approx(period, rel=0.01)
+    # its steady state: each repressor at x = (P/K)^n = 1/sqrt(leak), the steepest point of its promoter
+    leak, hill = steepest.per_node(nodes)
+    geometric_mean = np.exp(np.log(cycle.repressor).mean(axis=1))
+    assert np.allclose((geometric_mean / 40) ** hill * np.sqrt(leak), 1, rtol=0.6), geometric_mean
+    # each node its own RBS: the levels differ by ~6x, so do the ribosomes bound per mRNA
+    bound = steepest.ribosomes_bound(nodes, degradation)
+    assert np.ptp(bound) > 2 * bound.min()
+
+
+def test_fair_gate_thresholds_give_every_vm_the_same_ribosome_time():
+    nodes = 3
+    kinetics = _kinetics(SHALLOW)
+    kinetics = replace(kinetics, level=tuple(steepest_levels(kinetics, nodes)))
+    cycle = limit_cycle(kinetics, nodes, 0.07)
+    gate_hill = 2 * np.array([r.n for r in _responses(SHALLOW)])
+    fair = fair_gate_thresholds(cycle, OPENING, gate_hill)
+    opened = titrated_opening(cycle.repressor, fair, gate_hill, np.full(nodes, OPENING))
+    assert np.allclose(opened, opened.mean(), rtol=1e-3), opened
+    # gates open for equal times would not do: a shallow repressor's gate opens softly
+    timed = titrated_opening(cycle.repressor, gate_thresholds(cycle, OPENING, gate_hill), gate_hill,
+                             np.full(nodes, OPENING))
+    assert np.ptp(timed) > 0.1 * timed.mean(), timed
+    # nodes alike: the same thresholds as gates open for 1/nodes of the period
+    alike = limit_cycle(replace(kinetics, leak=0.001, hill=2.0, level=None), nodes, 0.2)
+    assert np.allclose(fair_gate_thresholds(alike, OPENING, 4.0), gate_thresholds(alike, OPENING, 4.0), rtol=0.02)
 
 
 def test_per_node_kinetics_must_match_the_ring():
@@ -115,8 +162,8 @@ def test_the_model_gives_each_node_its_repressors_constants(clocked_design):
     leak; a VM's gate takes its node's gate Hill coefficient and threshold."""
     q = clocked_design.parts.clock
     parts = [SimpleNamespace(hill=Quantity(n, "dimensionless", f"V: n {n}"), leak=Quantity(e, "dimensionless"),
-                             gate_hill=Quantity(2 * n, "dimensionless"), gate_threshold=k)
-             for n, e, k in ((3.8, 0.0006, 500.0), (1.7, 0.011, 900.0), (2.9, 0.014, 400.0))]
+                             gate_hill=Quantity(2 * n, "dimensionless"), gate_threshold=k, initiation_strength=rbs)
+             for n, e, k, rbs in ((3.8, 0.0006, 500.0, 0.2), (1.7, 0.011, 900.0, 1.5), (2.9, 0.014, 400.0, 0.9))]
     b = Builder("ring")
     weisse_host(b, dict(clocked_design.chassis.parameters))   # the host the ring's genes are made in
     levels = clock_rules.ring(b, 3, q, 0.2, 1.0, 10.0, parts=parts)
@@ -128,6 +175,9 @@ def test_the_model_gives_each_node_its_repressors_constants(clocked_design):
     activity = str(b.model.expressions["promoter_activity_clock_1"].expr)
     assert "clock_hill_0" in activity and "clock_leak_0" in activity and "clock_repressor_0_level" in activity
     assert values["clock_gate_K_vm2"] == 900.0 and values["clock_gate_hill_vm2"] == 3.4
+    # each node's gene has its own RBS (the design holds every node at its steepest point)
+    k_b = values["k_b"]
+    assert [values[f"kb_clock_{i}"] / k_b for i in range(3)] == pytest.approx([0.2, 1.5, 0.9])
     assert "clock_repressor_1_level" in str(closure.expr)
     with pytest.raises(ValueError, match="a ring of 3 nodes given 2 repressors"):
         clock_rules.ring(b, 3, q, 0.2, 1.0, 10.0, parts=parts[:2])

@@ -8,7 +8,7 @@ from scipy.signal import find_peaks
 from bioxen.backend.compile import compile_design, outputs_spec
 from bioxen.errors import CompileError, PolicyError
 from bioxen.frontend import read_design
-from bioxen.ring import RingKinetics, design_degradation, limit_cycle, node_of_turn, ring_nodes
+from bioxen.ring import RingKinetics, design_degradation, limit_cycle, node_gene, node_of_turn, ring_nodes
 from bioxen.runtime.simulate import Outputs, simulate_sbml
 from conftest import write_policy
 
@@ -100,6 +100,23 @@ def _peaks(table, vm):
     return table["time_min"].to_numpy()[found]
 
 
+def _assert_the_model_ring_is_the_designed_ring(build):
+    """The model's ring nodes are the ones the clock pass designed (bioxen.ir.RingClock.parts):
+    each node's Hill n and promoter leak with their sources, its gene's RBS, its VMs' gate h and
+    threshold."""
+    ring = build.design.clock
+    values = {p.name: p.value for p in build.builder.model.parameters}
+    assert len(ring.parts) == ring.nodes
+    for i, node in enumerate(ring.parts):
+        assert values[f"clock_hill_{i}"] == node.hill.value and values[f"clock_leak_{i}"] == node.leak.value
+        assert build.builder.sources[f"clock_hill_{i}"] == node.hill.source
+        assert values[f"kb_{node_gene(i)}"] == pytest.approx(values["k_b"] * node.initiation_strength)
+    for vm, i in zip(ring.turns, ring.node_of):
+        assert values[f"clock_gate_hill_{vm}"] == ring.parts[i].gate_hill.value
+        # alike nodes' thresholds differ by the cycle's sampling only (< 0.1%); different repressors' by 2x
+        assert values[f"clock_gate_K_{vm}"] == pytest.approx(ring.parts[i].gate_threshold, rel=0.01)
+
+
 @pytest.mark.parametrize("quantum", [30.0, 45.0, 60.0])
 def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic_genbank, quantum):
     until = SETTLE + 5 * 3 * quantum
@@ -108,6 +125,7 @@ def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic
     assert ring.nodes == 3 and ring.node_of == (0, 2, 1)
     assert "transcription_clock_0" in build.builder.model.rules.keys()   # a genetic ring, not events
     assert not build.design.control
+    _assert_the_model_ring_is_the_designed_ring(build)
     table = _simulate(build, until)
     late = table[table["time_min"] >= SETTLE]
     first = _peaks(late, "vm1")

@@ -281,8 +281,9 @@ def _clock(b: Builder, design: Design) -> dict:
         return {}
     q = design.parts.clock
     levels = clock.ring(b, ring.nodes, q, ring.degradation, ring.initiation_strength,
-                        design.chassis.guest["transcription_threshold"].value, ring.initial)
-    return {vm: clock.gate_closure(b, vm, levels[node], ring.gate_threshold, q)
+                        design.chassis.guest["transcription_threshold"].value, ring.initial, ring.parts)
+    return {vm: clock.gate_closure(b, vm, levels[node], ring.gate_threshold, q,
+                                   ring.parts[node] if ring.parts else None)
             for vm, node in zip(ring.turns, ring.node_of)}
 
 

@@ -3,19 +3,25 @@
 Round robin is scheduled in one place, :func:`bioxen.frontend.round_robin` (the turns, the
 external clock's commands, the ring's nodes); this pass designs the internal clock's genes.
 
-The ring's genes are made by host ribosomes; their RBS is set so that each
-transcript yields the parts library's ``proteins_per_transcript`` in the cell the
-guests burden (the chassis reference state, its growth and free ribosomes cut by the
-guests' ribosome shares), and their degron so that the ring's period is nodes × quantum.
+The ring's genes are made by host ribosomes, sized in the cell the guests burden (the
+chassis reference state, its growth and free ribosomes cut by the guests' ribosome shares,
+:func:`loaded_host`). Each node is the Cello repressor that the ``wiring`` pass assigned to
+its gene (:attr:`bioxen.ir.Design.wiring`, :func:`bioxen.ring.node_gene`;
+:mod:`bioxen.cello`): its Hill coefficient n and its promoter's leak (ymin/ymax) are Cello's,
+measured on the repressor's own promoter (the next node's), in the DNA (the model's ring
+still takes the parts library's constants: see :func:`design_clock`); its VMs' gate promoters
+carry two of its operators
+(h = 2n, a design assumption). The half-repression constant K stays the parts library's
+(molecules per cell): Cello gives K only in RPU of the gate's input promoter, not in repressor
+molecules. Without a wiring (a design before the wiring pass, or without isolation parts)
+every node is the parts library's repressor (``clock``).
 
-Each node is the Cello repressor that the ``wiring`` pass assigned to its gene
-(:attr:`bioxen.ir.Design.wiring`, :func:`bioxen.ring.node_gene`; :mod:`bioxen.cello`): its
-Hill coefficient n and its promoter's leak (ymin/ymax) are Cello's, measured on the
-repressor's own promoter (the next node's); its VMs' gate promoters carry two of its
-operators (h = 2n, a design assumption). The half-repression constant K stays the parts
-library's (molecules per cell): Cello gives K only in RPU of the gate's input promoter, not
-in repressor molecules. Without a wiring (a design before the wiring pass, or without
-isolation parts) every node is the parts library's repressor (``clock``).
+Designed here (BioXen's choices, each a DNA part): each node's RBS, so that a Cello ring's
+steady state sits where each promoter answers most steeply (:func:`bioxen.ring.steepest_levels`;
+the library's ring makes ``proteins_per_transcript`` at every node); the repressors' common
+degron, so that the period is nodes × quantum; each VM's gate promoter's operator strength
+(K_g), so that the VMs get equal ribosome time over the ring's cycle
+(:func:`bioxen.ring.fair_gate_thresholds`).
 """
 from __future__ import annotations
 
@@ -25,10 +31,11 @@ import numpy as np
 
 from bioxen.cello import load_cello
 from bioxen.errors import CompileError
-from bioxen.ir import Design, gates_of
+from bioxen.ir import Design, RingNode, gates_of
 from bioxen.passes.parameterize import reference_state
 from bioxen.quantity import Quantity, value
-from bioxen.ring import RingKinetics, design_degradation, gate_thresholds, limit_cycle, node_gene
+from bioxen.ring import (RingKinetics, design_ring, fair_gate_thresholds, limit_cycle, node_gene,
+                         ribosomes_for_yield, steepest_gain, steepest_levels)
 
 PARAMETERS = ("parts.clock.mrna_decay", "parts.clock.proteins_per_transcript", "parts.clock.length",
               "parts.clock.max_transcription", "parts.clock.leak", "parts.clock.repression_K", "parts.clock.hill",
@@ -44,7 +51,7 @@ GATE_OPERATORS = 2      # operators of its node's repressor on a VM's gate promo
 # 0.10 and 0.48), so the period still runs 7-13% short of the design.
 FREE_RIBOSOME_EXPONENT = 3.3
 # The gates' thresholds are designed over a band of operating points below that estimate
-# (bioxen.ring.gate_thresholds): ribosomes bound per ring mRNA from the estimate down to half of
+# (bioxen.ring.fair_gate_thresholds): ribosomes bound per ring mRNA from the estimate down to half of
 # it, growth falling with them to GROWTH_AT_HALF_LOADING of the estimate. Measured on three Syn3A
 # VMs whose ring is PhlF, SrpR, HlyIIR (issue 20): the repressors swing to 0.61 of the design and
 # growth is 0.84 of the estimate, the reduced ring at 0.6 of the loading reproducing both swings.
@@ -94,28 +101,43 @@ def loaded_host(design: Design) -> tuple[float, float]:
     return ref.free_ribosomes * host_share ** FREE_RIBOSOME_EXPONENT, ref.growth_rate * host_share
 
 
-def _kinetics(design: Design, constants) -> tuple[RingKinetics, float]:
-    """The ring genes' reduced kinetics, and the RBS strength that gives them."""
+def _kinetics(design: Design, constants) -> RingKinetics:
+    """The ring genes' reduced kinetics at the loaded operating point. The parts library's ring
+    makes ``proteins_per_transcript`` per transcript at every node; a ring of Cello repressors
+    gives each node the RBS that holds the ring where each promoter answers most steeply
+    (:func:`bioxen.ring.steepest_levels`): Cello's repressors differ in n and leak, and the
+    shallow, leaky ones a wiring may leave the ring (AmeR: n 1.3, ε 0.056) oscillate only near there
+    (:func:`bioxen.ring.design_ring` tries a few multiples of those levels for the period)."""
     ref, q = reference_state(design), {k: value(v) for k, v in design.parts.clock.items()}
-    free, lam = loaded_host(design)      # the ring is sized at the burdened state, where it runs
+    _, lam = loaded_host(design)         # the ring is sized at the burdened state, where it runs
     decay, yield_ = q["mrna_decay"], q["proteins_per_transcript"]
     per_ribosome = ref.elongation / q["length"]
-    if per_ribosome <= yield_ * lam:
+    try:
+        bound = float(ribosomes_for_yield(yield_, decay, per_ribosome, lam))
+    except ValueError:
         raise CompileError(f"the chassis cannot make {yield_:g} ring repressors per transcript "
-                           f"(elongation {ref.elongation:g} aa/min, growth {lam:g} /min)")
-    # proteins per transcript = k·γ/L / (d_m + λ(1 + k)), solved for k (ribosomes per free mRNA)
-    bound = yield_ * (decay + lam) / (per_ribosome - yield_ * lam)
-    strength = bound * (ref.k_u + per_ribosome + lam) / (ref.k_b * free)
+                           f"(elongation {ref.elongation:g} aa/min, growth {lam:g} /min)") from None
     saturation = ref.saturation  # the ring's promoters sense energy like guest promoters
     kinetics = RingKinetics(q["max_transcription"] * saturation, tuple(value(c[2]) for c in constants),
                             q["repression_K"], tuple(value(c[1]) for c in constants), decay, bound, per_ribosome, lam)
-    return kinetics, strength
+    if any(c[0] for c in constants):
+        kinetics = replace(kinetics, level=tuple(float(x) for x in steepest_levels(kinetics, len(constants))))
+    return kinetics
+
+
+def _strengths(design: Design, bound: np.ndarray) -> np.ndarray:
+    """The RBS strength (relative to an average host RBS) that binds ``bound`` ribosomes per free
+    ring mRNA at the loaded operating point: k = k_b·e·r/(k_u + γ/L + λ), solved for e."""
+    ref, (free, lam) = reference_state(design), loaded_host(design)
+    per_ribosome = ref.elongation / value(design.parts.clock["length"])
+    return bound * (ref.k_u + per_ribosome + lam) / (ref.k_b * free)
 
 
 def operating_band(kinetics: RingKinetics) -> list[RingKinetics]:
     """The ring's kinetics at the operating points its gate thresholds are designed over
     (:data:`LOADING_BAND`), the estimate first."""
-    return [replace(kinetics, bound=kinetics.bound * loading,
+    bound = np.asarray(kinetics.bound, dtype=float)
+    return [replace(kinetics, bound=float(bound * loading) if bound.ndim == 0 else tuple(bound * loading),
                     growth=kinetics.growth * (1 - 2 * (1 - GROWTH_AT_HALF_LOADING) * (1 - loading)))
             for loading in LOADING_BAND]
 
@@ -142,26 +164,35 @@ def design_clock(design: Design) -> Design:
     clock = design.clock
     if clock is None:
         return design
-    # The model's ring keeps the parts library's node constants (BIOMD0000000012's repressilator);
-    # its DNA is the Cello repressors the wiring names. Designed with those repressors' measured n
-    # and leaks (node_constants with the wiring), the ring is not yet fair: SrpR/BM3R1/QacR 7.7%
-    # over whole periods on three Syn3A VMs, 8.6% on tests/test_scheduler.py's designs (issue 20).
+    # The model's ring still takes the parts library's node constants (BIOMD0000000012's
+    # repressilator); its DNA is the Cello repressors the wiring names. node_constants(design) gives
+    # the model those (each node's n and leak, steepest-point RBS and fair gate threshold), once
+    # bioxen.backend.model passes RingClock.parts to rules.clock; measured so (issue 20): three VMs
+    # of tests/test_scheduler.py fair at quantum 30 (4.6-5.0%; 4.3% with the library's constants),
+    # but HEAD's wiring leaves the ring QacR, AmtR, AmeR (steepest gains 3.6, 1.3, 0.8), which
+    # reaches quanta of 14-33 min only, and two VMs on sRNA gates (tests/test_report.py) run 16%
+    # unfair over whole periods (7.5% with the library's constants).
     constants = node_constants(replace(design, wiring=None))
-    kinetics, strength = _kinetics(design, constants)
+    kinetics = _kinetics(design, constants)
     nodes = clock.nodes
     try:
-        degradation = design_degradation(kinetics, nodes, nodes * clock.quantum)
+        kinetics, degradation = design_ring(kinetics, nodes, nodes * clock.quantum)
     except ValueError as exc:
-        parts = ", ".join(c[0] for c in constants if c[0])
+        gains = steepest_gain([value(c[2]) for c in constants], [value(c[1]) for c in constants])
+        parts = ", ".join(f"{c[0]} (gain {g:.2g})" for c, g in zip(constants, gains) if c[0])
         ring = f" (a ring of {parts})" if parts else ""
         raise CompileError(f"round_robin quantum {clock.quantum:g} min: {exc}{ring}",
                            hint="choose a quantum in the range given, the external clock, or other repressors "
                                 "for the ring") from None
+    bound = kinetics.ribosomes_bound(nodes, degradation)      # each node's RBS
     cycle = limit_cycle(kinetics, nodes, degradation)
     band = [c for c in (limit_cycle(k, nodes, degradation) for k in operating_band(kinetics)[1:]) if c]
     gate_hill = np.array([value(c[3]) for c in constants])
+    thresholds = fair_gate_thresholds([cycle, *band], gate_opening(design), gate_hill)
+    strengths = _strengths(design, bound)
+    parts = tuple(RingNode(name, hill, leak, gate_h, float(threshold), float(strength))
+                  for (name, hill, leak, gate_h), threshold, strength in zip(constants, thresholds, strengths))
     initial = tuple((float(cycle.mrna[i, 0]), float(cycle.repressor[i, 0])) for i in range(nodes))
-    designed = {"degradation": degradation, "initiation_strength": strength, "period": cycle.period, "initial": initial}
-    # the model takes one gate threshold, designed for the VMs' lowest opening (nodes alike)
-    designed["gate_threshold"] = float(gate_thresholds([cycle, *band], gate_opening(design), gate_hill)[0])
-    return replace(design, clock=replace(clock, **designed))
+    return replace(design, clock=replace(clock, degradation=degradation, initiation_strength=float(strengths[0]),
+                                         period=cycle.period, initial=initial, parts=parts,
+                                         gate_threshold=float(thresholds[clock.node_of[0]])))

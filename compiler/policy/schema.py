@@ -154,8 +154,24 @@ class Scheduler(Strict):
                                 "compiled into the cell (internal)")
 
 
+def _constant_value(value):
+    """A parts-library constant's new value: a number (in the library's units) or a string
+    "value unit"; the library says what its units are (:func:`bioxen.parts.set_constants`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("expected a number in the library's units or a string 'value unit', e.g. 250 or '0.1 1/min'")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+ConstantValue = Annotated[int | float | str, PlainValidator(_constant_value)]
+
+
 class Isolation(Strict):
     parts: FileName = Field("isolation", description="parts library (shipped with bioxen, or a path)")
+    set: dict[str, ConstantValue] = Field(
+        default_factory=dict, description="single constants of the parts library, section.key: a number in the "
+                                          "library's units or 'value unit' (e.g. protease.max_transcription: 5)")
     min_ratio: float = Field(100.0, ge=1, description="least on/off-target initiation ratio per VM")
     crosstalk_cutoff: float = Field(1e-6, ge=0, description="off-target initiation strengths (host:host = 1) "
                                                             "at or above this are simulated; the default is below "

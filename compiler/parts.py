@@ -94,7 +94,7 @@ POSITIVE = {
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
 # Design switches: 1 on, 0 off (read by bioxen.rules.proteolysis).
-SWITCHES = {"protease": ("self_tagged", "pulse")}
+SWITCHES = {"protease": ("self_tagged", "pulse"), "ribosome_gate": ("ballast",)}
 
 
 def _range_errors(path: Path, tree, group: str, values: dict[str, float], what: str) -> list[Diagnostic]:

@@ -40,6 +40,7 @@ from bioxen.rules.control import inducible
 from bioxen.rules.ribosomes import pool_monomer
 
 PARAMETERS = ("parts.ribosome_gate.leak", "parts.ribosome_gate.decay", "parts.ribosome_gate.bound_decay",
+              "parts.ribosome_gate.ballast",
               "parts.srna.pairing", "parts.srna.paired_decay")
 
 
@@ -129,6 +130,14 @@ def _blocking(b: Builder, vm: str, rna, binding: GateBinding, q: dict[str, Quant
     b.rule(f"decay_held_{gate_name(vm)}", blocked >> ribosome(mrna=None),
            b.parameter(f"d_bound_{gate_name(vm)}", q["bound_decay"]), role=Role("decay", vm=vm, pool=binding.pool))
     level = b.observable(blocked_name(vm), blocked)
-    translating = b.model.expressions["ribosomes_translating"]
-    translating.expr = translating.expr - level   # held ribosomes neither translate nor are free
+    if not ballasted(q):
+        translating = b.model.expressions["ribosomes_translating"]
+        translating.expr = translating.expr - level   # held ribosomes neither translate nor are free
     return level
+
+
+def ballasted(q: dict[str, Quantity]) -> bool:
+    """Whether the gate RNA carries a ballast reading frame (``ribosome_gate.ballast``): a held
+    ribosome then elongates on it, counted as translating (energy use, growth) as before the pause."""
+    ballast = q.get("ballast")
+    return ballast is not None and ballast.value == 1

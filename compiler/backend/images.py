@@ -99,7 +99,7 @@ from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_locat
 from bioxen.genome.records import Gene, Genome
 from bioxen.ir import Design, GuestVM, IsolationParts, gates_of
 from bioxen.parts import PART_SEQUENCES
-from bioxen.rules import Quantity, proteolysis, pulse
+from bioxen.rules import Quantity, proteolysis, pulse, ribosome_gate
 from bioxen.rules.clock import node_gene
 from bioxen.rules.decoder import gene_name as decoder_gene
 
@@ -1047,18 +1047,46 @@ def recoded_repressor(cds: Piece, gene: str, cat: Catalogue) -> Piece:
                         f"design reuses {name}, whose first copy is {first}'s")
 
 
-def gate_piece(vm: GuestVM) -> Piece:
-    """The VM's ribosome-gate RNA."""
+# The ballast reading frame of a gate RNA (parts switch ribosome_gate.ballast): start, a short linker
+# and the ssrA tag, whose peptide host ClpXP degrades (Keiler, Waller & Sauer 1996 Science 271:990)
+BALLAST_PEPTIDE = "MSG" + "AANDENYALAA"
+
+
+def ballast_orf(vm_id: str) -> str:
+    """The ballast frame's DNA for one VM: synonymous codons drawn per VM (seeded by its id), so
+    that the VMs' gate RNAs do not repeat each other's frame; ends in TAA."""
+    rng = random.Random(f"ballast-{vm_id}")
+    synonyms: dict[str, list[str]] = {}
+    for codon, aa in sorted(unambiguous_dna_by_id[HOST_TABLE].forward_table.items()):
+        synonyms.setdefault(aa, []).append(codon)
+    return "".join(rng.choice(synonyms[aa]) if aa != "M" else "ATG" for aa in BALLAST_PEPTIDE) + STOP
+
+
+def gate_piece(vm: GuestVM, ballast: bool = False) -> Piece:
+    """The VM's ribosome-gate RNA; ``ballast``: with a reading frame after the SD's spacer, so the
+    o-ribosomes it holds keep elongating (rules/ribosome_gate.py, ``ribosome_gate.ballast``)."""
     parts = vm.parts
-    return designed_rna("ncRNA", f"gate RNA {vm.id}", gate_rna(parts),
+    dna, frame = gate_rna(parts), ""
+    if ballast:
+        dna += ballast_orf(vm.id)
+        frame = (f"; ballast: its right spacer ends {GATE_FLANK} nt after the SD in the start codon of a "
+                 f"{len(BALLAST_PEPTIDE)}-aa frame ({BALLAST_PEPTIDE}, the ssrA tag last, degraded by host ClpXP: "
+                 "Keiler et al. 1996 Science 271:990), so a held o-ribosome keeps translating, as the model counts it")
+    return designed_rna("ncRNA", f"gate RNA {vm.id}", dna,
                         f"ribosome-gate RNA of VM {vm.id}: the Shine-Dalgarno {parts.sd} of pool {parts.pool} "
                         f"between A/C/U spacers, unfolded (MFE ~0), as bioxen.rules.ribosome_gate binds it "
-                        f"(gate_{vm.id}, the bare o-SD's strength); induced to pause VM {vm.id}",
+                        f"(gate_{vm.id}, the bare o-SD's strength); induced to pause VM {vm.id}{frame}",
                         ncRNA_class="other", product=f"ribosome-gate RNA of VM {vm.id}")
 
 
+def ballasted_gates(design: Design) -> bool:
+    """Whether the design's gate RNAs carry a ballast frame (parts switch ``ribosome_gate.ballast``)."""
+    return design.parts is not None and bool(design.parts.ribosome_gate) and ribosome_gate.ballasted(
+        design.parts.ribosome_gate)
+
+
 def gate_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
-    return [*pause_promoters(design, vm, cat), gate_piece(vm), _terminators(cat)]
+    return [*pause_promoters(design, vm, cat), gate_piece(vm, ballasted_gates(design)), _terminators(cat)]
 
 
 def antigate_slots(vm: GuestVM, cat: Catalogue) -> list:
@@ -1091,7 +1119,7 @@ def pause_rnas(design: Design, vm: GuestVM) -> list[tuple[str, Piece]]:
     """(locus tag, RNA) of the VM's PAUSE actuators: its gate sRNA and/or ribosome-gate RNA."""
     gates = gates_of(design, vm)
     return ([(f"hv_{vm.id}_srna", srna_piece(vm))] if gates.srna else []) + (
-        [(f"hv_{vm.id}_gate", gate_piece(vm))] if gates.ribosome else [])
+        [(f"hv_{vm.id}_gate", gate_piece(vm, ballasted_gates(design)))] if gates.ribosome else [])
 
 
 def shared_pauses(design: Design, cat: Catalogue) -> dict[str, list[GuestVM]]:

@@ -39,7 +39,7 @@ PARTS = {
     "reporter": {"max_transcription", "length", "maturation"},
     "clock": {"max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript", "length",
               "gate_hill"},
-    "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak"},
+    "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak", "ballast"},
     "decoder": {"rpu_transcription", "repressor_decay"},
 }
 

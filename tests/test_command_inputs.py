@@ -3,11 +3,12 @@
 The ``wire_commands`` pass gives each VM's PAUSE and DESTROY its own Marionette sensor while they
 fit (three VMs: six sensors, each DESTROY through a two-NOT buffer that makes its leak the gate's),
 and a decoder of Cello repressor gates beyond (four VMs: five gates); the model then fires only the
-commanded VM's command."""
+commanded VM's command, and on the isolated hypervisor the other VMs' translation stays within 5%."""
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 from bioxen.backend.compile import compile_design
 from bioxen.backend.model import build_model
 from bioxen.cello import load_cello
@@ -19,20 +20,25 @@ from bioxen.report.neighbours import WARM_UP, CommandBench
 from bioxen.rules import clock, pulse
 from conftest import ROOT, write_policy, write_synthetic_genbank
 
-OTHERS_LIMIT = 0.05   # largest change of an uncommanded VM's translation flux after another's PAUSE
-# ... after another's DESTROY: a DESTROY wired straight to a sensor burdens the host with its protease
-# pulse at once (150 transcripts/min of a 784-aa protein on host ribosomes; measured 60 min after it:
-# -8 to -10%; without the wiring, intents as inducers: -11 to -13%); a buffered or decoded one starts
-# later, and the destroyed VM's freed ribosomes then lift the others (up to +6%). Nobody else's
-# protease is made (checked below): that, not the flux, says which command fired.
-DESTROY_BURDEN_LIMIT = 0.15
+OTHERS_LIMIT = 0.05   # largest change of an uncommanded VM's translation flux after another's command
+# The cells below carry the isolated hypervisor of models/policies/syn3a_three_vms_isolated.yaml
+# (controller: true, its isolation.set): with the default one (open pools, the Darlington
+# controller's constants off) a DESTROY wired straight to a sensor burdens the host with its
+# protease burst (-8 to -11% an hour later) and a paused or destroyed VM's energy lifts the others
+# (+3 to +6% on these small VMs, +23% on three Syn3A VMs: benchmarks/neighbours_results.json).
+ISOLATED = ROOT / "models" / "policies" / "syn3a_three_vms_isolated.yaml"
 
 
-def _policy(directory: Path, vms: int) -> Path:
+def _policy(directory: Path, vms: int, isolated: bool = False) -> Path:
     genome = write_synthetic_genbank(directory / "SYN00001.1.gb", genes=2, with_rna=False)
-    lines = "\n".join(f"  - {{id: vm{i}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.02}}}}"
+    controller, isolation = "", ""
+    if isolated:
+        settings = YAML(typ="safe").load(ISOLATED)["isolation"]["set"]
+        controller = ", controller: true"
+        isolation = "isolation:\n  set:\n" + "".join(f"    {k}: {v}\n" for k, v in settings.items())
+    lines = "\n".join(f"  - {{id: vm{i}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.02{controller}}}}}"
                       for i in range(1, vms + 1))
-    return write_policy(directory / f"vms{vms}.yaml", f"schema_version: 1\nvms:\n{lines}\n"
+    return write_policy(directory / f"vms{vms}.yaml", f"schema_version: 1\n{isolation}vms:\n{lines}\n"
                                                       "simulate: {until: 60 min, points: 61}\n")
 
 
@@ -149,7 +155,7 @@ class Cell(CommandBench):
 @pytest.fixture(scope="module")
 def cells(tmp_path_factory) -> dict:
     directory = tmp_path_factory.mktemp("cells")
-    return {n: Cell(_policy(directory, n)) for n in (3, 4)}
+    return {n: Cell(_policy(directory, n, isolated=True)) for n in (3, 4)}
 
 
 CASES = [(n, f"vm{i}", c) for n in (4, 3) for i in range(1, n + 1) for c in ("pause", "destroy")]
@@ -161,17 +167,19 @@ def test_a_command_fires_only_for_its_vm(cells, vms, vm, command):
     soon, late = (cell.run(f"command_{command}_{vm}", m) for m in (60, 240))
     base_soon, base_late = cell.baseline(60), cell.baseline(240)
     others = [v for v in cell.flux if v != vm]
-    change = {v: cell.vm_flux(soon, v) / cell.vm_flux(base_soon, v) - 1 for v in others}
+    change = {window: {v: cell.vm_flux(row, v) / cell.vm_flux(base, v) - 1 for v in others}
+              for window, row, base in ((60, soon, base_soon), (240, late, base_late))}
     print(f"{command} {vm}: own flux {cell.vm_flux(soon, vm) / cell.vm_flux(base_soon, vm):.3f}, "
           f"proteins after 240 min {late[cell.protein[vm]] / base_late[cell.protein[vm]]:.3f}; "
-          f"others' flux after 60 min {change}")
+          f"others' flux after 60 and 240 min {change}")
     if command == "pause":
         assert cell.vm_flux(soon, vm) < 0.1 * cell.vm_flux(base_soon, vm)
     else:
         assert late[cell.protein[vm]] < 0.05 * base_late[cell.protein[vm]]
     for v in others:   # nobody else's command fired: no protease made, translation as before
         assert late[cell.protease[v]] < 2 * base_late[cell.protease[v]] + 1, v
-        assert abs(change[v]) < (DESTROY_BURDEN_LIMIT if command == "destroy" else OTHERS_LIMIT), (v, change[v])
+        for window in change:
+            assert abs(change[window][v]) < OTHERS_LIMIT, (window, v, change[window][v])
 
 
 def test_the_report_shows_each_command_and_the_decoder(designs):

@@ -2,11 +2,11 @@
 so the o-ribosomes it holds keep elongating and the paused pool uses the energy it used running.
 Without it the paused pool's energy lifts the other VMs (issue 20: +23% on three Syn3A VMs)."""
 import pytest
+from Bio.Seq import Seq
 
 from bioxen.backend.compile import compile_design
-from bioxen.backend.model import build_model
+from bioxen.backend.images import BALLAST_PEPTIDE, hypervisor_records
 from bioxen.frontend import read_design
-from bioxen.passes import run_passes
 from bioxen.report.neighbours import CommandBench
 from conftest import write_policy, write_synthetic_genbank
 
@@ -24,36 +24,32 @@ simulate: {{until: 60 min, points: 61}}
 
 
 @pytest.fixture(scope="module")
-def benches(tmp_path_factory) -> dict:
+def builds(tmp_path_factory) -> dict:
     directory = tmp_path_factory.mktemp("ballast")
-    return {b: CommandBench(compile_design(read_design(_policy(directory, b)))) for b in (0, 1)}
+    return {b: compile_design(read_design(_policy(directory, b))) for b in (0, 1)}
 
 
-def test_held_ribosomes_count_as_translating_only_with_ballast(tmp_path):
-    for ballast in (0, 1):
-        builder, _ = build_model(run_passes(read_design(_policy(tmp_path, ballast))))
+def test_held_ribosomes_count_as_translating_only_with_ballast(builds):
+    for ballast, build in builds.items():
+        builder = build.builder
         # translating = all ribosomes - idle (- the gates' held complexes, unless they elongate a ballast)
         terms = {s.name for s in builder.model.expressions["ribosomes_translating"].expr.free_symbols}
         held = {f"vm{i}_pool_blocked" for i in (1, 2, 3)}
         assert not (held & terms) if ballast else held <= terms, ballast
 
 
-def test_a_ballast_pause_keeps_the_other_vms_where_they_were(benches):
+def test_a_ballast_pause_keeps_the_other_vms_where_they_were(builds):
     lift = {}
-    for ballast, bench in benches.items():
-        found = bench.effect("vm1", "pause", windows=(60.0,))
+    for ballast, build in builds.items():
+        found = CommandBench(build).effect("vm1", "pause", windows=(60.0,))
         assert found.own_flux[60.0] < 0.1, ballast           # the VM is paused either way
         lift[ballast] = found.worst(60.0)
     print(f"neighbours' largest flux change 60 min after vm1's PAUSE: {lift}")
     assert lift[1] < 0.02 and lift[1] < lift[0] / 3
 
 
-def test_the_gate_rnas_carry_distinct_ballast_frames_in_the_dna(tmp_path):
-    from Bio.Seq import Seq
-
-    from bioxen.backend.images import BALLAST_PEPTIDE, hypervisor_records
-
-    records = {b: hypervisor_records(run_passes(read_design(_policy(tmp_path, b)))) for b in (0, 1)}
+def test_the_gate_rnas_carry_distinct_ballast_frames_in_the_dna(builds):
+    records = {b: hypervisor_records(build.design) for b, build in builds.items()}
     frames = {}
     for ballast, found in records.items():
         for record in found:

@@ -369,9 +369,9 @@ def test_srna_protease_and_trna_cassettes(hypervisor, syn3a):
     promoters = [f for f in record.features if f.type == "promoter"]
     cello = {r.promoter.name for r in load_cello().repressors.values()}
     labels = {f.qualifiers["label"][0] for f in promoters}   # no wiring: the shared stand-ins fire commands
-    anderson = {p.key for p in images.library_parts(load_part_sequences(), "promoter", "Anderson constitutive")}
-    assert {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} <= labels <= {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} | cello | anderson
-    assert "J23100" in anderson
+    constitutive = {p.key for p in images.library_parts(load_part_sequences(), "promoter", "constitutive promoter")}
+    assert {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} <= labels <= {"pTet (BBa_R0040)", "pLas (BBa_R0079)"} | cello | constitutive
+    assert {"J23100", "apFAB46"} <= constitutive
     assert "N" not in str(record.seq)          # a missing part is not written as a run of N
     missing = by_tag(record.features, "misc_feature")
     for vm in design.vms:   # mf-Lon's CDS is not in BioXen's data: only its self-tag and stop are written
@@ -621,3 +621,22 @@ def test_issue19_hypervisor_is_valid_sbol3_with_and_without_self_tags(issue19_hy
     assert "Mesoplasma florum Lon" in cassette[1].qualifiers["note"][0] and "N" not in str(plain.seq)
     assert not any(t.endswith("pulse_repressor") for t in {f.qualifiers["locus_tag"][0] for f in plain.features})
     assert validation_errors(to_sbol3([plain], namespace="https://bioxen.dev/test")) == []
+
+
+def test_the_sourced_promoters_and_terminators_are_orderable_and_the_new_ones_repeat_nothing():
+    """Every promoter and terminator of the parts data has no BsaI/BsmBI site and no 10-nt
+    homopolymer; the BIOFAB and Chen/Cambray parts added for issue 20 share no 16-bp stretch
+    (either strand) with each other or any other part of the data."""
+    from bioxen.cello import shares_stretch
+
+    library = load_part_sequences()
+    parts = {key: p for key, p in library.items() if p.kind in ("promoter", "terminator") and p.sequence}
+    for key, part in parts.items():
+        dna = part.dna()
+        assert not images.REFUSED.search(dna), key
+    added = [k for k in parts if k.startswith(("apFAB", "L3S1P", "ECK1200", "tonB_", "rnpB_"))]
+    assert len(added) >= 10
+    for key in added:
+        for other, part in library.items():
+            if other != key and part.sequence:
+                assert not shares_stretch(parts[key].dna(), part.dna()), (key, other)

@@ -878,8 +878,11 @@ def catalogue(design: Design, library: dict[str, PartSequence]) -> Catalogue:
     cello = load_cello()
     repressors, here = assign_repressors(design, cello)     # the decoder's gates are model genes too
     idle = [r for r in cello.gate_repressors(tuple(cello.sensors.values())) if r.name not in repressors.values()]
-    anderson = [library_piece(p, "promoter", p.key) for p in library_parts(library, "promoter", "Anderson constitutive")]
-    constitutive = tuple(sorted(anderson, key=lambda p: p.label != "J23100")) + tuple(
+    # Every constitutive promoter of the parts data (Anderson, BIOFAB), J23100 first, in file order: the
+    # layout has no strength class (each cassette's rate is the model's, its promoter a STAND-IN), the
+    # measured strengths are in each part's note.
+    sigma70 = [library_piece(p, "promoter", p.key) for p in library_parts(library, "promoter", "constitutive promoter")]
+    constitutive = tuple(sorted(sigma70, key=lambda p: p.label != "J23100")) + tuple(
         cello_piece(r.promoter, "promoter", r.promoter.name,
                     f"output promoter of Cello's {r.name} gate, constitutive here: this design makes no "
                     f"{r.name}, so it fires at the gate's unrepressed output, {r.response.ymax:.3g} RPU")

@@ -25,10 +25,13 @@ the sRNA gate opens while its sRNA transcription is below the VM's mRNA transcri
 ribosome gate while its gate RNA's is below its anti-gate's, and the VM translates as far as
 the titrating RNA is left over (:func:`titrated_opening`). K_g is chosen so that each VM gets
 the same ribosome time (:func:`fair_gate_thresholds`): a steep repressor's gate snaps open, a
-shallow one's opens softly, so gates open for equal times would not do. In the whole cell the
+shallow one's opens softly, so gates open for equal times would not do; nor would thresholds
+blind to a VM's command promoters, whose leaks hold its gate partly closed at rest (a PAUSE on
+naringenin's sensor, 4.5%, cost its VM 6-8% of its share). In the whole cell the
 ring's own burden and its VMs' turns slow growth and cut the free ribosomes below the design's
-estimate, so the repressors swing lower and the period runs shorter than designed (7-13% with
-three VMs at 0.15 of the ribosomes each); the thresholds are designed over a band of such
+estimate, so the repressors swing lower and the period runs shorter than designed (5-7% with
+three VMs at 0.15 of the ribosomes each on a ring of QacR, SrpR and BM3R1; 7-12% on the parts
+library's); the thresholds are designed over a band of such
 operating points.
 """
 from __future__ import annotations
@@ -86,7 +89,7 @@ class RingKinetics:
         return ribosomes_for_yield(proteins, self.mrna_decay, self.elongation, self.growth)
 
 
-class LevelOutOfReach(ValueError):
+class _LevelOutOfReach(ValueError):
     """A node's repressor level needs more proteins per transcript than the cell can make."""
 
 
@@ -96,7 +99,7 @@ def ribosomes_for_yield(proteins, mrna_decay: float, elongation: float, growth: 
     before its ribosomes can make that many (proteins ≥ (γ/L)/λ)."""
     proteins = np.asarray(proteins, dtype=float)
     if np.any(proteins * growth >= elongation):
-        raise LevelOutOfReach(f"{np.max(proteins):.3g} proteins per transcript, more than elongation {elongation:.3g} "
+        raise _LevelOutOfReach(f"{np.max(proteins):.3g} proteins per transcript, more than elongation {elongation:.3g} "
                          f"/min over growth {growth:.3g} /min allows")
     return proteins * (mrna_decay + growth) / (elongation - proteins * growth)
 
@@ -184,7 +187,7 @@ def limit_cycle(kin: RingKinetics, nodes: int, degradation: float) -> LimitCycle
 def _period(kin: RingKinetics, nodes: int, degradation: float) -> float:
     try:
         cycle = limit_cycle(kin, nodes, degradation)
-    except LevelOutOfReach:     # its nodes' levels need more proteins per transcript than a cell can make
+    except _LevelOutOfReach:     # its nodes' levels need more proteins per transcript than a cell can make
         return float("nan")
     return cycle.period if cycle else float("nan")
 
@@ -231,10 +234,10 @@ def design_degradation(kin: RingKinetics, nodes: int, period: float) -> float:
             def miss(log_loss):
                 return _period(kin, nodes, np.exp(log_loss) - lam) - period
             return float(np.exp(brentq(miss, np.log(d0 + lam), np.log(d1 + lam), xtol=1e-3)) - lam)
-    raise PeriodOutOfReach(nodes, period, min(t for _, t in reached), max(t for _, t in reached))
+    raise _PeriodOutOfReach(nodes, period, min(t for _, t in reached), max(t for _, t in reached))
 
 
-class PeriodOutOfReach(ValueError):
+class _PeriodOutOfReach(ValueError):
     """The ring oscillates, but not with the period asked."""
 
     def __init__(self, nodes: int, period: float, shortest: float, longest: float):
@@ -256,7 +259,7 @@ def design_ring(kin: RingKinetics, nodes: int, period: float) -> tuple[RingKinet
         scaled = replace(kin, level=tuple(float(x) * scale for x in kin.level))
         try:
             degradation = design_degradation(scaled, nodes, period)
-        except PeriodOutOfReach as exc:
+        except _PeriodOutOfReach as exc:
             missed.append(exc)
             continue
         except ValueError:              # no oscillation at these levels
@@ -265,7 +268,7 @@ def design_ring(kin: RingKinetics, nodes: int, period: float) -> tuple[RingKinet
                        level=None), degradation
     if not missed:
         raise ValueError("the ring does not oscillate at these parts' kinetics, at any RBS strengths tried")
-    raise PeriodOutOfReach(nodes, period, min(m.shortest for m in missed), max(m.longest for m in missed))
+    raise _PeriodOutOfReach(nodes, period, min(m.shortest for m in missed), max(m.longest for m in missed))
 
 
 def gate_thresholds(cycles, opening, hill) -> np.ndarray:
@@ -291,30 +294,45 @@ def gate_thresholds(cycles, opening, hill) -> np.ndarray:
     return released / (1 / opening - 1) ** (1 / _per_node(hill, nodes, "gate hill"))
 
 
-def titrated_opening(repressor, threshold, hill, opening) -> np.ndarray:
+def titrated_opening(repressor, threshold, hill, opening, resting=0.0) -> np.ndarray:
     """How far a gate lets its VM translate, 0 to 1, averaged over ``repressor``'s samples (one row
     per node): the gate's inducer left over once it has titrated the gate RNA's induced
-    transcription, max(0, 1 - closure/opening), closure 1/(1 + (P/K_g)^h). Its VM's ribosome time
+    transcription, max(0, 1 - closed/opening), closure c = 1/(1 + (P/K_g)^h). Its VM's ribosome time
     follows this, not the time the gate is past ``opening``: measured in the whole cell (three VMs,
     ring QacR/AmtR/AmeR, gates open 0.37/0.36/0.37 of the period), ribosome-time shares
     0.396/0.289/0.315 against 0.402/0.268/0.330 from this measure and 1/3 each from the open time;
-    a shallow repressor's gate (small h) opens softly and its VM translates less while open."""
-    ratio = np.asarray(repressor) / np.asarray(threshold, dtype=float)[:, None]
+    a shallow repressor's gate (small h) opens softly and its VM translates less while open.
+    ``resting``: each node's VM's gate closed that far by its commands' promoters at rest (their
+    measured leaks, :func:`bioxen.passes.clock.resting_closures`): the gate's inducer is then
+    closed = L + (1 - L)·c (the model's gate_inducer_<vm>, :mod:`bioxen.backend.model`)."""
+    repressor = np.asarray(repressor)
+    nodes = repressor.shape[0]
+    resting = _per_node(resting, nodes, "resting closure")[:, None]
+    ratio = repressor / np.asarray(threshold, dtype=float)[:, None]
     closure = 1 / (1 + ratio ** np.asarray(hill, dtype=float)[:, None])
-    return np.clip(1 - closure / np.asarray(opening, dtype=float)[:, None], 0, None).mean(axis=1)
+    closed = resting + (1 - resting) * closure
+    return np.clip(1 - closed / np.asarray(opening, dtype=float)[:, None], 0, None).mean(axis=1)
 
 
-def fair_gate_thresholds(cycles, opening, hill) -> np.ndarray:
+def fair_gate_thresholds(cycles, opening, hill, resting=0.0) -> np.ndarray:
     """K_g of each node's gate promoters, so that every VM gets the same ribosome time: from
     :func:`gate_thresholds` (each gate open 1/nodes of the period), each node's K_g is moved until
     its :func:`titrated_opening` over the pooled ``cycles`` is their mean there. Nodes alike keep
     :func:`gate_thresholds`' K_g; a ring of different repressors gets the shallow ones' gates
-    lower thresholds (open longer) and the steep ones' higher."""
+    lower thresholds (open longer) and the steep ones' higher, and a VM whose commands' promoters
+    leak (``resting``, per node: its gate's closure at rest) a lower one: measured on three VMs
+    whose vm3 PAUSE is the naringenin sensor (leak 4.5%), its ribosome-time share 0.305-0.319 of 1/3
+    at quanta 30-60 min with thresholds blind to that leak, 0.323-0.330 with them designed for it."""
     from scipy.optimize import brentq
 
     cycles = [cycles] if isinstance(cycles, LimitCycle) else list(cycles)
     nodes = cycles[0].repressor.shape[0]
     opening, hill = _per_node(opening, nodes, "gate opening"), _per_node(hill, nodes, "gate hill")
+    resting = _per_node(resting, nodes, "resting closure")
+    if np.any(resting >= opening):
+        raise ValueError("a gate closed past its opening at rest never lets its VM translate: resting "
+                         f"closures {', '.join(f'{r:.3g}' for r in resting)}, openings "
+                         f"{', '.join(f'{o:.3g}' for o in opening)}")
     start = gate_thresholds(cycles, opening, hill)
     pooled = np.concatenate([cycle.repressor for cycle in cycles], axis=1)
     target = titrated_opening(pooled, start, hill, opening).mean()
@@ -322,7 +340,7 @@ def fair_gate_thresholds(cycles, opening, hill) -> np.ndarray:
     def threshold(node):
         def miss(log_k):
             return titrated_opening(pooled[node:node + 1], [np.exp(log_k)], hill[node:node + 1],
-                                    opening[node:node + 1])[0] - target
+                                    opening[node:node + 1], resting[node:node + 1])[0] - target
         return float(np.exp(brentq(miss, np.log(pooled[node].min()) - 10, np.log(pooled[node].max()) + 10,
                                    xtol=1e-6)))
     return np.array([threshold(node) for node in range(nodes)])

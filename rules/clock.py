@@ -12,9 +12,8 @@ minutes::
 
 Node i's gene sits behind node i - 1's repressor's promoter, so n_{i-1} and ε_{i-1} are that
 repressor's on its own promoter: a designed ring's nodes are :attr:`bioxen.ir.RingClock.parts`
-(each one's n and leak, with their sources, and its designed RBS; the Cello repressors the wiring
-assigned, once bioxen.passes.clock designs with them: see its ``design_clock``), else every node
-is the parts library's repressor (``clock``).
+(each one's n and leak, with their sources, and its designed RBS: the Cello repressors the wiring
+assigned, :mod:`bioxen.passes.clock`), else every node is the parts library's repressor (``clock``).
 A VM's gate promoter (its gate sRNA's, its ribosome gate RNA's, or both) is repressed by its
 node's repressor: the clock closes the VM's gate at level ``1/(1 + (P/K_g)^h)`` (h_i = 2·n_i,
 two operators) and releases it while the repressor is high. K, w and the mRNA constants are

@@ -107,6 +107,16 @@ def test_fair_gate_thresholds_give_every_vm_the_same_ribosome_time():
     timed = titrated_opening(cycle.repressor, gate_thresholds(cycle, OPENING, gate_hill), gate_hill,
                              np.full(nodes, OPENING))
     assert np.ptp(timed) > 0.1 * timed.mean(), timed
+    # a VM whose PAUSE sensor leaks 4.5% (naringenin's) at rest: its gate opens earlier, for the same time
+    resting = np.array([0.0, 0.0, 0.045])
+    leaky = fair_gate_thresholds(cycle, OPENING, gate_hill, resting)
+    opened = titrated_opening(cycle.repressor, leaky, gate_hill, np.full(nodes, OPENING), resting)
+    assert np.allclose(opened, opened.mean(), rtol=1e-3), opened
+    assert leaky[2] < fair[2] and np.allclose(leaky[:2], fair[:2], rtol=1e-3)
+    blind = titrated_opening(cycle.repressor, fair, gate_hill, np.full(nodes, OPENING), resting)
+    assert blind[2] < 0.9 * blind[:2].mean(), blind        # thresholds blind to the leak: 15% short
+    with pytest.raises(ValueError, match="closed past its opening at rest"):
+        fair_gate_thresholds(cycle, OPENING, gate_hill, [0.0, 0.0, 0.6])
     # nodes alike: the same thresholds as gates open for 1/nodes of the period
     alike = limit_cycle(replace(kinetics, leak=0.001, hill=2.0, level=None), nodes, 0.2)
     assert np.allclose(fair_gate_thresholds(alike, OPENING, 4.0), gate_thresholds(alike, OPENING, 4.0), rtol=0.02)

@@ -6,9 +6,12 @@ import pytest
 from scipy.signal import find_peaks
 
 from bioxen.backend.compile import compile_design, outputs_spec
+from bioxen.cello import load_cello
 from bioxen.errors import CompileError, PolicyError
 from bioxen.frontend import read_design
-from bioxen.ring import RingKinetics, design_degradation, limit_cycle, node_gene, node_of_turn, ring_nodes
+from bioxen.passes.clock import resting_closures
+from bioxen.ring import (RingKinetics, design_degradation, limit_cycle, node_gene, node_of_turn, ring_nodes,
+                         steepest_gain)
 from bioxen.runtime.simulate import Outputs, simulate_sbml
 from conftest import write_policy
 
@@ -117,6 +120,31 @@ def _assert_the_model_ring_is_the_designed_ring(build):
         assert values[f"clock_gate_K_{vm}"] == pytest.approx(ring.parts[i].gate_threshold, rel=0.01)
 
 
+def _assert_the_ring_is_the_steepest_wired_repressors(design):
+    """The model's ring is the Cello repressors the wiring gave its nodes (their n and leak), and
+    those are the free repressors of greatest steepest-point gain, taken before each VM's pulse
+    repressor (decoder gates first): left the widest-range leftovers (QacR, AmtR, AmeR: gains
+    3.6, 1.3, 0.8) this ring reached quanta of 14-33 min only. A VM whose PAUSE sensor leaks
+    (naringenin's 4.5%) is closed that far at rest, and its gate threshold designed for it."""
+    wiring, library = design.wiring, load_cello()
+    ring = [node.repressor for node in design.clock.parts]
+    assert ring == [wiring.repressor_of(node_gene(i)) for i in range(design.clock.nodes)]
+    for node in design.clock.parts:
+        response = library.repressors[node.repressor].response
+        assert node.hill.value == response.n and node.leak.value == pytest.approx(response.ymin / response.ymax)
+
+    def gain(name):
+        r = library.repressors[name].response
+        return float(steepest_gain(r.ymin / r.ymax, r.n))
+    pulses = [wiring.repressor_of(f"pulse_repressor_protease_{vm}") for vm in VMS]
+    assert len(set(ring + pulses)) == 6 and not set(ring + pulses) & {g.repressor for g in wiring.decoder}
+    assert min(gain(r) for r in ring) >= max(gain(r) for r in pulses) and min(gain(r) for r in ring) > 2.4
+    resting = resting_closures(design)
+    leaky = [vm for vm in VMS if wiring.sensor(wiring.input_of(vm, "pause").inducers[0]).leak > 0.04]
+    assert leaky and all(resting[vm] > 0.04 for vm in leaky)
+    assert all(resting[vm] < 0.02 for vm in VMS if vm not in leaky)
+
+
 @pytest.mark.parametrize("quantum", [30.0, 45.0, 60.0])
 def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic_genbank, quantum):
     until = SETTLE + 5 * 3 * quantum
@@ -126,6 +154,7 @@ def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic
     assert "transcription_clock_0" in build.builder.model.rules.keys()   # a genetic ring, not events
     assert not build.design.control
     _assert_the_model_ring_is_the_designed_ring(build)
+    _assert_the_ring_is_the_steepest_wired_repressors(build.design)
     table = _simulate(build, until)
     late = table[table["time_min"] >= SETTLE]
     first = _peaks(late, "vm1")

@@ -8,20 +8,19 @@ chassis reference state, its growth and free ribosomes cut by the guests' riboso
 :func:`loaded_host`). Each node is the Cello repressor that the ``wiring`` pass assigned to
 its gene (:attr:`bioxen.ir.Design.wiring`, :func:`bioxen.ring.node_gene`;
 :mod:`bioxen.cello`): its Hill coefficient n and its promoter's leak (ymin/ymax) are Cello's,
-measured on the repressor's own promoter (the next node's), in the DNA (the model's ring
-still takes the parts library's constants: see :func:`design_clock`); its VMs' gate promoters
-carry two of its operators
-(h = 2n, a design assumption). The half-repression constant K stays the parts library's
-(molecules per cell): Cello gives K only in RPU of the gate's input promoter, not in repressor
-molecules. Without a wiring (a design before the wiring pass, or without isolation parts)
-every node is the parts library's repressor (``clock``).
+measured on the repressor's own promoter (the next node's), in the DNA and in the model; its
+VMs' gate promoters carry two of its operators (h = 2n, a design assumption). The
+half-repression constant K stays the parts library's (molecules per cell): Cello gives K only in
+RPU of the gate's input promoter, not in repressor molecules. Without a wiring (a design before
+the wiring pass, or without isolation parts) every node is the parts library's repressor (``clock``).
 
 Designed here (BioXen's choices, each a DNA part): each node's RBS, so that a Cello ring's
 steady state sits where each promoter answers most steeply (:func:`bioxen.ring.steepest_levels`;
 the library's ring makes ``proteins_per_transcript`` at every node); the repressors' common
 degron, so that the period is nodes × quantum; each VM's gate promoter's operator strength
 (K_g), so that the VMs get equal ribosome time over the ring's cycle
-(:func:`bioxen.ring.fair_gate_thresholds`).
+(:func:`bioxen.ring.fair_gate_thresholds`), each for its VM's gate kind (:func:`_openings`) and for
+how far its commands' promoters close its gate at rest (:func:`resting_closures`).
 """
 from __future__ import annotations
 
@@ -48,7 +47,8 @@ GATE_OPERATORS = 2      # operators of its node's repressor on a VM's gate promo
 # ribosomes 0.26, 0.14, 0.066 and growth 0.70, 0.56, 0.41 of the chassis's (three Syn3A VMs at
 # Σ = 0.45: 0.14 and 0.55). Growth follows 1 - Σ; free ribosomes (1 - Σ)^3.3 within 30%. The ring
 # sized here makes more repressor and runs its VMs longer, which lowers both again (at Σ = 0.45:
-# 0.10 and 0.48), so the period still runs 7-13% short of the design.
+# 0.10 and 0.48), so the period still runs short of the design (three VMs: 5-7% on a ring of
+# QacR, SrpR and BM3R1, 7-12% on the parts library's).
 FREE_RIBOSOME_EXPONENT = 3.3
 # The gates' thresholds are designed over a band of operating points below that estimate
 # (bioxen.ring.fair_gate_thresholds): ribosomes bound per ring mRNA from the estimate down to half of
@@ -160,19 +160,47 @@ def gate_opening(design: Design) -> float:
     return min(_openings(design).values())
 
 
+def resting_closures(design: Design) -> dict[str, float]:
+    """How far each VM's gate is closed with no command given: its PAUSE's and DESTROY's promoters
+    leak (the model closes the gate to 1 - (1 - pause)(1 - destroy)(1 - clock), backend/model.py).
+    A command wired straight to a sensor leaks the sensor's ymin/ymax (naringenin's 4.5%); one
+    through a decoder gate that gate's OFF over its ON, ymin/ymax of its repressor (the decoder
+    holds an OFF gate at its ymin, :data:`bioxen.rules.decoder.DESIGN_MARGIN`). Without a wiring
+    the commands' intents are the inducers: nothing leaks here (the gate parts' own leak is alike
+    for every VM)."""
+    wiring = design.wiring
+    closures = {}
+    for vm in design.vms:
+        open_ = 1.0
+        for i in (wiring.input_of(vm.id, c) for c in ("pause", "destroy")) if wiring else ():
+            if i is not None:
+                part = wiring.part(i.gate) if i.gate else wiring.sensor(i.inducers[0])
+                open_ *= 1 - part.ymin / part.ymax
+        closures[vm.id] = 1 - open_
+    return closures
+
+
+def _per_vm_node(design: Design, per_vm: dict[str, float], idle: float) -> np.ndarray:
+    """A per-VM number laid on the ring's nodes (the node that releases each VM; ``idle`` on a node
+    that releases none, the idle turn of an even number of VMs)."""
+    clock = design.clock
+    out = np.full(clock.nodes, idle)
+    for vm, node in zip(clock.turns, clock.node_of):
+        out[node] = per_vm[vm]
+    return out
+
+
 def design_clock(design: Design) -> Design:
     clock = design.clock
     if clock is None:
         return design
-    # The model's ring still takes the parts library's node constants (BIOMD0000000012's
-    # repressilator); its DNA is the Cello repressors the wiring names. node_constants(design) gives
-    # the model those (each node's n and leak, steepest-point RBS and fair gate threshold), once
-    # bioxen.backend.model passes RingClock.parts to rules.clock; measured so (issue 20): three VMs
-    # of tests/test_scheduler.py fair at quantum 30 (4.6-5.0%; 4.3% with the library's constants),
-    # but HEAD's wiring leaves the ring QacR, AmtR, AmeR (steepest gains 3.6, 1.3, 0.8), which
-    # reaches quanta of 14-33 min only, and two VMs on sRNA gates (tests/test_report.py) run 16%
-    # unfair over whole periods (7.5% with the library's constants).
-    constants = node_constants(replace(design, wiring=None))
+    # The model's ring is the Cello repressors the wiring names (each node's n and leak, its
+    # steepest-point RBS and fair gate threshold). Measured (issue 20, tests/test_scheduler.py, three
+    # VMs, ring QacR/SrpR/BM3R1): ribosome-time shares within 1.0/3.0/2.5% of 1/3 at quanta
+    # 30/45/60 min (5.8/8.4/7.4% with thresholds blind to the PAUSE sensors' leaks; 4.4/4.0/4.1%
+    # with the parts library's alike nodes); two VMs on sRNA gates (tests/test_report.py, ring
+    # PhlF/QacR/SrpR) 0.8% over eight whole periods (7.5% with the library's nodes).
+    constants = node_constants(design)
     kinetics = _kinetics(design, constants)
     nodes = clock.nodes
     try:
@@ -188,7 +216,9 @@ def design_clock(design: Design) -> Design:
     cycle = limit_cycle(kinetics, nodes, degradation)
     band = [c for c in (limit_cycle(k, nodes, degradation) for k in operating_band(kinetics)[1:]) if c]
     gate_hill = np.array([value(c[3]) for c in constants])
-    thresholds = fair_gate_thresholds([cycle, *band], gate_opening(design), gate_hill)
+    opening = _per_vm_node(design, _openings(design), gate_opening(design))
+    resting = _per_vm_node(design, resting_closures(design), 0.0)
+    thresholds = fair_gate_thresholds([cycle, *band], opening, gate_hill, resting)
     strengths = _strengths(design, bound)
     parts = tuple(RingNode(name, hill, leak, gate_h, float(threshold), float(strength))
                   for (name, hill, leak, gate_h), threshold, strength in zip(constants, thresholds, strengths))

@@ -19,8 +19,9 @@ data (:mod:`bioxen.cello`). CREATE has no actuator DNA: its licence is a model s
 The decoder is checked by its truth table (:func:`verify`): every codeword fires exactly its own
 command (and the commands it is knowingly shared with). Repressors are assigned without reuse:
 decoder gates first (each the free repressor with the widest ON/OFF margin at its inputs' steady
-states, Cello's response functions), then each VM's pulse repressor, the ring clock's nodes, the
-pools' feedback controllers and the ATP guard; never a repressor that regulates a used sensor.
+states, Cello's response functions), then the ring clock's nodes (the free repressors of steepest
+promoter response), each VM's pulse repressor, the pools' feedback controllers and the ATP guard;
+never a repressor that regulates a used sensor.
 What runs out falls back (shared inducers, a reused repressor) and says so in ``Wiring.notes``.
 """
 from __future__ import annotations
@@ -40,7 +41,7 @@ from bioxen.ir import (
     Wiring,
 )
 from bioxen.quantity import value
-from bioxen.ring import node_gene
+from bioxen.ring import node_gene, steepest_gain
 
 WIRED = ("destroy", "pause")   # the commands with actuator DNA, the leak-sensitive one first
 # a direct input leaking more than this is named in the notes: measured on three Syn3A VMs, the
@@ -272,16 +273,26 @@ def _shared(vms, sensors: list[Sensor]) -> tuple[dict, list[str]]:
 
 
 def _other_genes(design: Design) -> list[str]:
-    """The model's other repressor genes, in the order they are given repressors."""
-    genes = []
+    """The model's other repressor genes, in the order they are given repressors: the ring clock's
+    nodes first (:func:`_ring_first`), then each VM's pulse repressor, the pools' controllers and
+    the ATP guard."""
+    genes = [clock_gene(i) for i in range(design.clock.nodes)] if design.clock is not None else []
     if "pulse" in design.parts.protease and value(design.parts.protease["pulse"]) == 1:
         genes += [pulse_gene(vm.id) for vm in design.vms]
-    if design.clock is not None:
-        genes += [clock_gene(i) for i in range(design.clock.nodes)]
     genes += sorted({f"controller_{vm.parts.pool}" for vm in design.vms if vm.controller and vm.pool == "orthogonal"})
     if design.atp_guard is not None:
         genes.append("atp_guard")
     return genes
+
+
+def _ring_first(free: list[Repressor], nodes: int) -> list[Repressor]:
+    """``free`` (widest dynamic range first) with the ``nodes`` repressors of greatest steepest-point
+    gain (:func:`bioxen.ring.steepest_gain`) moved to the front, for the ring clock: a ring oscillates
+    only if the product of its nodes' gains is large enough, and the pulse repressors, behind a
+    sensor or gate, need only range. Left the widest-range leftovers (QacR, AmtR, AmeR: gains 3.6,
+    1.3, 0.8), the ring of three Syn3A-sized VMs reached quanta of 14-33 min only."""
+    ring = sorted(free, key=lambda r: -float(steepest_gain(r.response.ymin / r.response.ymax, r.response.n)))
+    return ring[:nodes] + [r for r in free if r not in ring[:nodes]]
 
 
 def _plan(design: Design, library: CelloLibrary):
@@ -326,6 +337,8 @@ def _repressors(design: Design, library: CelloLibrary, used: list[Sensor], taken
     """(gene, repressor) for the model's other repressor genes, after the decoder's ``taken``."""
     free = [r for r in sorted(library.gate_repressors(used), key=lambda r: -r.response.dynamic_range)
             if r.name not in taken]
+    if design.clock is not None:
+        free = _ring_first(free, design.clock.nodes)
     genes, notes, assigned = _other_genes(design), [], []
     pool = list(library.gate_repressors(used))
     for k, gene in enumerate(genes):

@@ -12,7 +12,7 @@ from conftest import write_policy, write_synthetic_genbank
 
 
 def _policy(directory, ballast: int):
-    genome = write_synthetic_genbank(directory / "SYN00001.1.gb", genes=4, with_rna=False)
+    genome = write_synthetic_genbank(directory / "SYN00001.1.gb", genes=2, with_rna=False)
     vms = "\n".join(f"  - {{id: vm{i}, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}"
                     for i in (1, 2, 3))
     return write_policy(directory / f"ballast{ballast}.yaml", f"""schema_version: 1

@@ -114,10 +114,32 @@ def same_build(key: str, out_dir: Path) -> bool:
 
     entry = root() / key
     try:
-        same = (Path(out_dir) / MANIFEST).read_bytes() == (entry / MANIFEST).read_bytes()
-    except OSError:
+        same = _unplaced(Path(out_dir) / MANIFEST) == _unplaced(entry / MANIFEST)
+    except (OSError, ValueError):
         return False
     return same and not build_problems(Path(out_dir))
+
+
+def _unplaced(manifest: Path) -> dict:
+    """A manifest without its inputs' paths: builds of the same inputs read from other places
+    are the same build (:func:`relocate`)."""
+    found = json.loads(manifest.read_text(encoding="utf-8"))
+    found["inputs"] = [{k: v for k, v in entry.items() if k != "path"} for entry in found.get("inputs", ())]
+    return found
+
+
+def relocate(out_dir: Path, inputs) -> None:
+    """Give a build's manifest the paths its inputs (:class:`bioxen.ir.InputFile`) are read from
+    now: a cached build was compiled from the same contents, maybe elsewhere (another checkout, a
+    temporary directory since deleted), and `bioxen report --sweep` reads the policy it names."""
+    manifest = Path(out_dir) / MANIFEST
+    found = json.loads(manifest.read_text(encoding="utf-8"))
+    here = {(i.role, i.sha256): i.path for i in inputs}
+    moved = [{**entry, "path": here.get((entry.get("role"), entry.get("sha256")), entry.get("path"))}
+             for entry in found.get("inputs", ())]
+    if moved != found.get("inputs", []):
+        found["inputs"] = moved
+        manifest.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
 
 
 def restore(key: str, out_dir: Path, inputs=()) -> bool:

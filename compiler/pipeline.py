@@ -124,6 +124,7 @@ def build(policy, out=None, formats=DEFAULT_FORMATS, *, use_cache: bool = True, 
     check_out_dir(out, inputs)
     key = cache.build_key(design, formats)
     if use_cache and (cache.same_build(key, out) or cache.restore(key, out, inputs)):
+        cache.relocate(out, design.inputs)
         cache.record(key, design.name, warnings)
         return Built(design.name, out, key, True, _network(out), warnings, design, None)
     from bioxen.outdir import replacing_dir
@@ -160,6 +161,7 @@ def _quick_hit(policy, out, formats, text, out_root, base_dir) -> Built | None:
     check_out_dir(out, paths)
     if not (cache.same_build(key, out) or cache.restore(key, out, paths)):
         return None
+    cache.relocate(out, inputs)
     return Built(name, out, key, True, _network(out), tuple(info["warnings"]), None, None)
 
 

@@ -53,3 +53,22 @@ def test_the_cache_is_safe_to_delete(small_policy, tmp_path):
     shutil.rmtree(cache.root())                       # so is a deleted cache
     assert CACHED not in _compile(small_policy, tmp_path / "c")
     assert CACHED in _compile(small_policy, tmp_path / "d")
+
+
+def test_a_cached_build_names_the_policy_it_was_read_from_now(small_policy, tmp_path):
+    """A build served from the cache was compiled from the same contents, maybe at another path
+    since deleted: its manifest names where its inputs are now, so `bioxen report --sweep`
+    finds the policy (found by a fresh clone whose cache held an older run's build)."""
+    import json
+
+    from bioxen.report import policy_of
+
+    _compile(small_policy, tmp_path / "a")
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(small_policy.parent, moved, ignore=shutil.ignore_patterns("a"))
+    small_policy.unlink()
+    assert CACHED in _compile(moved / small_policy.name, tmp_path / "b")
+    assert policy_of(tmp_path / "b") == moved / small_policy.name
+    roles = {i["role"] for i in json.loads((tmp_path / "b" / "manifest.json").read_text())["inputs"]}
+    assert "policy" in roles
+    assert CACHED in _compile(moved / small_policy.name, tmp_path / "b")    # the same build: nothing to copy

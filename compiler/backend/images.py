@@ -1084,8 +1084,7 @@ def gate_piece(vm: GuestVM, ballast: bool = False) -> Piece:
 
 def ballasted_gates(design: Design) -> bool:
     """Whether the design's gate RNAs carry a ballast frame (parts switch ``ribosome_gate.ballast``)."""
-    return design.parts is not None and bool(design.parts.ribosome_gate) and ribosome_gate.ballasted(
-        design.parts.ribosome_gate)
+    return design.parts is not None and ribosome_gate.ballasted(design.parts.ribosome_gate or {})
 
 
 def gate_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:

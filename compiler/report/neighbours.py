@@ -14,9 +14,9 @@ import numpy as np
 
 from bioxen.backend.compile import outputs_spec
 from bioxen.buildspec import coerce
+from bioxen.passes.wiring import WIRED     # the commands with actuator DNA: PAUSE and DESTROY
 from bioxen.runtime.simulate import Outputs, load_simulator
 
-COMMANDS = ("pause", "destroy")
 WARM_UP = 200.0          # min without commands before each case
 WINDOWS = (60.0, 240.0)  # min after the command at which the cell is compared
 
@@ -78,12 +78,12 @@ class CommandBench:
         found = Effect(vm, command)
         for window in windows:
             row, base = self.run(f"command_{command}_{vm}", window), self.baseline(window)
-            found.own_flux[window] = float(self.vm_flux(row, vm) / self.vm_flux(base, vm))
+            found.own_flux[window] = self.vm_flux(row, vm) / self.vm_flux(base, vm)
             found.own_proteins[window] = float(row[self.protein[vm]] / base[self.protein[vm]])
             others = [v for v in self.flux if v != vm]
-            found.neighbours[window] = {v: float(self.vm_flux(row, v) / self.vm_flux(base, v) - 1) for v in others}
+            found.neighbours[window] = {v: self.vm_flux(row, v) / self.vm_flux(base, v) - 1 for v in others}
             found.neighbour_protease[window] = {v: float(row[self.protease[v]]) for v in others}
         return found
 
     def effects(self, windows=WINDOWS) -> list[Effect]:
-        return [self.effect(vm, command, windows) for vm in self.flux for command in COMMANDS]
+        return [self.effect(vm, command, windows) for vm in self.flux for command in WIRED]

@@ -28,7 +28,9 @@ SETTINGS = {"CREATE_VM": ("create", 1.0), "PAUSE_VM": ("pause", 1.0), "RESUME_VM
 RESIZE = "SET_RESOURCE_LIMIT"      # gives an orthogonal VM's pool a new share of the ribosomes
 TIMED = (*SETTINGS, RESIZE)        # the commands a policy may time (policy/schema.py TimedCommand)
 SWITCHES = ("PAUSE_VM", "RESUME_VM")   # the commands that switch a created VM off and on again
-RESOURCES = ("ribosomes",)         # what SET_RESOURCE_LIMIT can resize
+RESOURCES = ("ribosomes", "ncaa")  # what SET_RESOURCE_LIMIT can resize (ncaa: an ncaa VM's amino acid in the medium)
+NCAA_PREFIX = "ncaa_medium_"       # the model parameter of a VM's ncAA in the medium (molecules per cell volume)
+MOLECULES_PER_MICROMOLAR = 6.02214076e23 * 1e-15 * 1e-6   # in one 1-fL E. coli cell (as bioxen.backend.model)
 INDUCED = 0.5                      # an inducer at or above this level is present (its command given)
 
 
@@ -72,8 +74,29 @@ def setting(command: str, vm: str) -> tuple[str, float]:
     return inducer_name(inducer, vm), level
 
 
+def ncaa_parameter(vm: str) -> str:
+    """The model parameter of an ncaa VM's non-canonical amino acid in the medium (molecules).
+
+    >>> ncaa_parameter("vm3")
+    'ncaa_medium_vm3'
+    """
+    return f"{NCAA_PREFIX}{vm}"
+
+
+def ncaa_assignment(vm: str, micromolar: float) -> dict[str, float]:
+    """SET_RESOURCE_LIMIT ncaa: the medium's ncAA for ``vm`` at ``micromolar`` (0 withdraws it).
+
+    >>> ncaa_assignment("vm3", 0.0)
+    {'ncaa_medium_vm3': 0.0}
+    """
+    if not micromolar >= 0:
+        raise CommandError(f"ncAA concentration {micromolar!r} uM must be >= 0")
+    return {ncaa_parameter(vm): micromolar * MOLECULES_PER_MICROMOLAR}
+
+
 def assignments(command: str, vm: str, share: float | None = None, shares: Mapping[str, float] | None = None,
-                sizing: PoolSizing | None = None) -> dict[str, float]:
+                sizing: PoolSizing | None = None, resource: str = "ribosomes",
+                concentration: float | None = None) -> dict[str, float]:
     """The model parameters a hypervisor command sets, {parameter: value}.
 
     For SET_RESOURCE_LIMIT, ``share`` is the VM's new share and ``shares`` every orthogonal
@@ -86,6 +109,10 @@ def assignments(command: str, vm: str, share: float | None = None, shares: Mappi
     >>> assignments("SET_RESOURCE_LIMIT", "vm2", 0.3, {"vm1": 0.2, "vm2": 0.1}, sizing)
     {'w_rRNA_o1': 80.0, 'w_rRNA_o2': 120.0}
     """
+    if command == RESIZE and resource == "ncaa":
+        if concentration is None:
+            raise CommandError(f"{RESIZE} ncaa needs the ncAA's new concentration in the medium")
+        return ncaa_assignment(vm, concentration)
     if command == RESIZE:
         if share is None or sizing is None or vm not in sizing.pools:
             raise CommandError(f"{RESIZE} needs an orthogonal VM, its new share and the pool sizing")

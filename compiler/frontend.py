@@ -329,12 +329,14 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
             errors.append(Diagnostic(f"CREATE_VM on {spec.vm} at {spec.at:g} min: the VM is already running",
                                      where, hint=f"give {spec.vm} `start: dormant` to compile it as an empty slot"))
         errors += _resize_errors(spec, shares, lambda *key: yaml_location(path, tree, ("control", index) + key,
-                                                                          key_itself=bool(key)))
+                                                                          key_itself=bool(key)),
+                                 {vm.id for vm in policy.vms if vm.genetic_code == "ncaa"})
         if spec.command == "CREATE_VM":
             running.add(spec.vm)
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
-        commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where))
+        commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where,
+                                spec.resource or "ribosomes", spec.concentration))
     clock_errors, clock_commands, ring = round_robin(
         policy, commands, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
     errors += clock_errors
@@ -342,7 +344,7 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
     commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:
-        key = (command.vm, _SETS[command.command], command.at)
+        key = (command.vm, "ncaa" if command.resource == "ncaa" else _SETS[command.command], command.at)
         if key in times:
             errors.append(Diagnostic(f"{times[key].command} and {command.command} both set {command.vm}'s "
                                      f"{key[1]} at {command.at:g} min", command.location))
@@ -352,14 +354,28 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
     return tuple(commands), ring
 
 
-def _resize_errors(spec, shares: dict[str, float], where) -> list[Diagnostic]:
-    """What is wrong with a SET_RESOURCE_LIMIT (or with ``resource``/``share`` on another
-    command); applies a good resize to ``shares``, the orthogonal VMs' shares so far.
-    ``where(*key)`` locates a key of the command (no key: the command)."""
+def _resize_errors(spec, shares: dict[str, float], where, ncaa_vms: set[str] = frozenset()) -> list[Diagnostic]:
+    """What is wrong with a SET_RESOURCE_LIMIT (or with ``resource``/``share``/``concentration``
+    on another command); applies a good resize to ``shares``, the orthogonal VMs' shares so far.
+    ``where(*key)`` locates a key of the command (no key: the command); ``ncaa_vms``: the VMs
+    whose code needs a non-canonical amino acid (``genetic_code: ncaa``)."""
     what = f"{spec.command} on {spec.vm} at {spec.at:g} min"
     if spec.command != _RESIZE:
         return [Diagnostic(f"{what}: `{key}` belongs to {_RESIZE}", where(key))
-                for key in ("resource", "share") if getattr(spec, key) is not None]
+                for key in ("resource", "share", "concentration") if getattr(spec, key) is not None]
+    if spec.resource == "ncaa":
+        errors = [Diagnostic(f"{what}: `share` belongs to resource ribosomes; the ncAA takes `concentration`",
+                             where("share"))] if spec.share is not None else []
+        if spec.concentration is None:
+            errors.append(Diagnostic(f"{what} needs `concentration`", where(),
+                                     hint=f"e.g. {{at: {spec.at:g} min, command: {_RESIZE}, vm: {spec.vm}, "
+                                          "resource: ncaa, concentration: 0 uM}"))
+        if spec.vm not in ncaa_vms:
+            errors.append(Diagnostic(f"{what}: {spec.vm} does not depend on a non-canonical amino acid",
+                                     where("resource"), hint=f"give {spec.vm} `genetic_code: ncaa`"))
+        return errors
+    if spec.concentration is not None:
+        return [Diagnostic(f"{what}: `concentration` belongs to resource ncaa", where("concentration"))]
     missing = [key for key in ("resource", "share") if getattr(spec, key) is None]
     if missing:
         return [Diagnostic(f"{what} needs {' and '.join(f'`{key}`' for key in missing)}", where(),

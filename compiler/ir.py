@@ -39,6 +39,9 @@ class ExpressionUnit:
     length: float = 0.0                # effective protein length, aa
     initiation_strength: float = 1.0
     functional_yield: float = 1.0      # share of finished proteins that are full length (UGA decoding)
+    # amber / ncaa VMs: the UAG (amber) sites of each member gene, in order of locus_tags (a gene
+    # with k sites is full length only if every one is suppressed: yield p^k)
+    amber_sites: tuple[int, ...] = ()
     essential: bool = False            # all members essential (never repressed by the ATP guard)
 
 
@@ -58,7 +61,7 @@ class IsolationParts:
     tag_name: str             # degron name, e.g. "pdt1"
     tag: str                  # degron peptide (one-letter), at its terminus of every VM protein
     protease: str             # protease that recognises the tag, e.g. "mf_lon"
-    genetic_code: str         # "native", "recode" or "suppressor"
+    genetic_code: str         # "native", "recode", "suppressor", "amber" or "ncaa"
     tag_terminus: str = "C"   # "C": before the stop codon; "N": right after the start codon
 
 
@@ -111,7 +114,7 @@ class GuestVM:
     units: tuple[ExpressionUnit, ...] = ()
     pool: str = "orthogonal"               # policy: "orthogonal" or "host"
     controller: bool = False               # policy: o-rRNA feedback controller (Darlington et al. 2018)
-    genetic_code: str | None = None        # policy: None, "recode" or "suppressor"
+    genetic_code: str | None = None        # policy: None, "recode", "suppressor", "amber" or "ncaa"
     parts: IsolationParts | None = None    # filled by the isolate pass
     priority: int = 1                      # policy: higher runs first when energy is short
     dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)
@@ -150,8 +153,10 @@ class Command:
     at: float                  # min
     command: str               # one of bioxen.commands.TIMED (the one command vocabulary)
     vm: str
-    share: float | None = None         # SET_RESOURCE_LIMIT: the VM's new share of the ribosomes
+    share: float | None = None         # SET_RESOURCE_LIMIT ribosomes: the VM's new share of the ribosomes
     location: Location | None = None
+    resource: str = "ribosomes"        # SET_RESOURCE_LIMIT: what it sets (bioxen.commands.RESOURCES)
+    concentration: float | None = None  # SET_RESOURCE_LIMIT ncaa: the VM's ncAA in the medium, uM
 
 
 def ring_nodes(vms: int) -> int:

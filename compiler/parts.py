@@ -91,8 +91,10 @@ POSITIVE = {
     "clock": ("repression_K", "hill", "length", "gate_hill"),
     "ribosome_gate": ("excess",),
     "decoder": ("rpu_transcription", "repressor_decay"),
+    "genetic_code": ("amber_sites_per_gene", "aars_length", "charged_K", "ncaa_Km"),
 }
-FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective")}
+FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective", "amber_suppression_orthogonal",
+                             "amber_suppression_host", "amber_background", "host_uag_stops")}
 # Design switches: 1 on, 0 off (read by bioxen.rules.proteolysis).
 SWITCHES = {"protease": ("self_tagged", "pulse"), "ribosome_gate": ("ballast",)}
 

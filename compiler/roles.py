@@ -56,6 +56,8 @@ MOLECULE_KINDS: dict[str, int] = {
     "degron_counter": MACROMOLECULE,          # counts a degron class's proteins
     "energy": SIMPLE_CHEMICAL,
     "nutrient": SIMPLE_CHEMICAL,
+    "trna": RIBONUCLEIC_ACID,                 # a VM's suppressor tRNA(CUA), charged or not (genetic_code amber/ncaa)
+    "amino_acid": SIMPLE_CHEMICAL,            # a VM's non-canonical amino acid in the cell (genetic_code ncaa)
 }
 RULE_KINDS: dict[str, int] = {
     "transcription": TRANSCRIPTION,
@@ -71,6 +73,9 @@ RULE_KINDS: dict[str, int] = {
     "nutrient_import": TRANSPORT,
     "catabolism": BIOCHEMICAL_REACTION,
     "energy_use": BIOCHEMICAL_REACTION,       # translation's energy consumption
+    "aminoacylation": BIOCHEMICAL_REACTION,   # an aaRS charges its tRNA
+    "deacylation": BIOCHEMICAL_REACTION,      # a charged tRNA gives up its amino acid (delivered or hydrolysed)
+    "transport": TRANSPORT,                   # an amino acid crosses the membrane (medium <-> cell)
 }
 QUANTITY_KINDS: dict[str, None] = {
     "inducer": None,                          # a command's inducer level (changes during a run)

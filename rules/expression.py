@@ -63,6 +63,9 @@ class GeneSpec:
     elongation_factor: tuple[str, float] | None = None
     vm: str | None = None          # the guest VM whose gene it is (None: the host's, the hypervisor's)
     product_kind: str = "protein"  # role kind of the protein it makes (bioxen.roles)
+    # an expression (0..1) multiplying y while the model runs: the amber sites' read-through
+    # (bioxen.rules.amber.unit_yield); None: y alone
+    dynamic_yield: object = None
 
     def role(self, kind: str, pool: str | None = None) -> Role:
         """The role of one of the gene's components (its transcript, product, reactions)."""
@@ -99,8 +102,10 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
     speed = [b.model.expressions["elongation_rate"]] + _elongation_factor(b, spec)
     rate = b.expression(f"translation_rate_{spec.name}", product(*speed, inverse(length)), "1/min", local=True)
     full, defective = rate, None
-    if spec.functional_yield < 1:
+    if spec.functional_yield < 1 or spec.dynamic_yield is not None:
         y = b.parameter(f"yield_{spec.name}", spec.functional_yield, "dimensionless")
+        if spec.dynamic_yield is not None:
+            y = y * spec.dynamic_yield
         defective = b.expression(f"defective_rate_{spec.name}", product(rate, 1 - y), "1/min", local=True)
         full = b.expression(f"full_length_rate_{spec.name}", product(rate, y), "1/min", local=True)
     elongations, complexes = [], []

@@ -130,7 +130,10 @@ def bngl_species(pysb_species: str) -> str:
 
 
 def _rename(node: libsbml.ASTNode, model: libsbml.Model, observable: Callable[[str], str]) -> None:
-    """Species -> their observables, compartments -> their sizes, throughout ``node``."""
+    """Species -> their observables, compartments -> their sizes, numbers without their SBML units
+    (BNGL has none), throughout ``node``."""
+    if node.isNumber() and node.hasUnits():
+        node.unsetUnits()
     if node.isName():
         if model.getSpecies(node.getName()) is not None:
             node.setName(observable(node.getName()))

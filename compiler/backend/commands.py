@@ -44,8 +44,9 @@ def applied(design: Design, sizing: PoolSizing | None = None) -> tuple[Applied, 
     sizing = sizing or design.pool_sizing
     shares, found = initial_shares(design), []
     for command in design.control:
-        values = assignments(command.command, command.vm, command.share, shares, sizing)
-        if command.command == RESIZE:
+        values = assignments(command.command, command.vm, command.share, shares, sizing, command.resource,
+                             command.concentration)
+        if command.command == RESIZE and command.resource == "ribosomes":
             shares = {**shares, command.vm: command.share}
         found.append(Applied(command, values, shares))
     return tuple(found)
@@ -67,6 +68,7 @@ def control_spec(design: Design) -> tuple[PoolSizing, tuple[ControlEntry, ...]]:
     sizing = design.pool_sizing
     entries = tuple(ControlEntry(item.command.at, item.command.command, item.command.vm, item.command.share,
                                  MappingProxyType(dict(item.assignments)),
-                                 MappingProxyType(dict(item.shares)) if item.command.command == RESIZE else None)
+                                 MappingProxyType(dict(item.shares))
+                                 if item.command.command == RESIZE and item.command.resource == "ribosomes" else None)
                     for item in applied(design, sizing))
     return PoolSizing(MappingProxyType(dict(sizing.pools)), sizing.host_rrna, sizing.saturation), entries

@@ -92,7 +92,7 @@ from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Par
                           shares_stretch)
 from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
-from bioxen.passes.genetic_code import HOST_TABLE
+from bioxen.passes.genetic_code import AMBER, AMBER_CODES, HOST_TABLE, amber_positions, recodes
 from bioxen.rna import FLANK_ALPHABET, HOST_ANTI_SD, LEADER_LENGTH, spacer_length
 from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
                                    spans_origin, unrefactorable)
@@ -179,12 +179,38 @@ def tagged(body: str, tag: str, terminus: str, codons: dict[str, str] = PREFERRE
     return body + dna + STOP, len(body)
 
 
-def protein(cds: str, table: int) -> str:
-    """What a ribosome makes of ``cds`` under ``table``: initiator Met, no final stop."""
-    translated = str(Seq(cds).translate(table=table)).rstrip("*")
+def protein(cds: str, table: int, amber_sites: tuple[int, ...] = (), residue: str = "Y") -> str:
+    """What a ribosome makes of ``cds`` under ``table``: initiator Met, no final stop; the UAG
+    codons starting at ``amber_sites`` (nt offsets) read as ``residue`` (a suppressor tRNA's)."""
+    translated = list(str(Seq(cds).translate(table=table)).rstrip("*"))
+    for offset in amber_sites:
+        translated[offset // 3] = residue
     if cds[:3] in unambiguous_dna_by_id[table].start_codons:
-        translated = "M" + translated[1:]
-    return translated
+        translated[0] = "M"
+    return "".join(translated)
+
+
+# What an amber/ncaa VM's suppressor tRNA puts at a UAG: tyrosine (wild-type MjTyrRS) or a
+# non-canonical amino acid (an evolved MjTyrRS; X in a translation, OTHER in /transl_except).
+def amber_residue(parts: IsolationParts) -> str:
+    return "X" if parts.genetic_code == "ncaa" else "Y"
+
+
+def transl_except(location: FeatureLocation, residue: str) -> str:
+    """A GenBank /transl_except for one codon read as ``residue`` (Y: Tyr, X: OTHER)."""
+    where = f"{location.start + 1}..{location.end}"
+    where = where if location.strand != -1 else f"complement({where})"
+    return f"(pos:{where},aa:{'Tyr' if residue == 'Y' else 'OTHER'})"
+
+
+def amber_note(parts: IsolationParts, sites: int) -> str:
+    if parts.genetic_code == "ncaa":
+        return (f"{sites} tyrosine codon(s) written as UAG (amber), read by the VM's evolved MjTyrRS/tRNA(CUA) "
+                "pair as the non-canonical amino acid it is given: without it in the medium the protein "
+                "is truncated there (synthetic auxotrophy, Rovner et al. 2015 Nature 518:89)")
+    return (f"{sites} tyrosine codon(s) written as UAG (amber), read as tyrosine by the VM's own "
+            "M. jannaschii TyrRS/tRNA(CUA) pair (Wang et al. 2001 Science 292:498): the same protein, made "
+            "only where the pair is")
 
 
 # --- one refactored gene --------------------------------------------------------------
@@ -202,6 +228,7 @@ class Cassette:
     layout: GeneLayout | None = None   # where its exons lie (None: one simple part)
     provenance: str = ""               # where a spliced gene's exons came from
     tag_start: int | None = None       # where the tag's DNA starts in cds (None: just before the stop)
+    amber_sites: tuple[int, ...] = ()  # where each UAG (amber) codon starts in cds (genetic_code amber/ncaa)
 
     @property
     def tag_span(self) -> tuple[int, int]:
@@ -251,16 +278,23 @@ def gene_table(gene: Gene, genome: Genome) -> int:
 
 
 def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
-             layout: GeneLayout | None = None, provenance: str = "") -> Cassette:
-    """The cassette for one CDS: UTR, (recoded) mature body with the degron at its terminus, TAA."""
+             layout: GeneLayout | None = None, provenance: str = "", amber: int = 0) -> Cassette:
+    """The cassette for one CDS: UTR, (recoded) mature body with the degron at its terminus, TAA;
+    ``amber``: how many of its tyrosine codons an amber/ncaa VM writes as UAG
+    (:func:`bioxen.passes.genetic_code.amber_positions`, as the model counts them)."""
     native, table = genome.gene_sequence(gene), gene_table(gene, genome)
     codons = [native[i:i + 3] for i in range(0, len(native) - 3, 3)]
-    body = codons[:1] + [host_codon(c, table) if parts.genetic_code == "recode" else c
+    body = codons[:1] + [host_codon(c, table) if recodes(parts.genetic_code) else c
                          for c in codons[1:]]
     recoded = sum(a != b for a, b in zip(codons, body))
-    cds, tag_start = tagged("".join(body), parts.tag, tag_terminus(parts))
+    sites = amber_positions(codons, amber) if amber else ()
+    for i in sites:
+        body[i] = AMBER
+    terminus = tag_terminus(parts)
+    cds, tag_start = tagged("".join(body), parts.tag, terminus)
+    shift = 3 * len(parts.tag) if terminus == "N" else 0
     return Cassette(gene, parts.utr, cds, 3 * len(parts.tag), recoded, replaced, layout, provenance,
-                    tag_start)
+                    tag_start, tuple(3 * i + shift for i in sites))
 
 
 # --- layout of the guest genome -------------------------------------------------------
@@ -389,13 +423,14 @@ def _elements(vm: GuestVM, plan: _Plan) -> list:
     free = replaceable_windows(genome, len(parts.utr), tuple((r.start, r.end) for r in plan.removals),
                                refactored)
     elements, removed = list(plan.removals), {(r.start, r.end) for r in plan.removals}
+    sites = {t: k for u in vm.units for t, k in zip(u.locus_tags, u.amber_sites)}
     for gene in genome.genes:
         tag, layout = gene.locus_tag, plan.layouts[gene.locus_tag]
         if tag in plan.knocked:
             continue
         provenance = _provenance(gene, plan, removed)
         if tag in refactored:
-            elements.append(refactor(gene, genome, parts, gene in free, layout, provenance))
+            elements.append(refactor(gene, genome, parts, gene in free, layout, provenance, sites.get(tag, 0)))
         else:
             elements.append(NativeGene(gene, layout, plan.native.get(tag), provenance))
     return sorted(((_region(e), e) for e in elements), key=lambda item: item[0])
@@ -453,12 +488,13 @@ def _place(element, genome: Genome, parts: IsolationParts, offset: int):
     qualifiers = native_qualifiers(gene, element.why, element.provenance)
     if gene.feature_type == "CDS":
         table = gene_table(gene, genome)
-        if parts.genetic_code == "recode" and gene.is_coding:
+        if recodes(parts.genetic_code) and gene.is_coding:
             transcript, recoded = recode_in_place(transcript, spans, table, gene.codon_start,
                                                   {offset for offset, _ in gene.transl_except})
             qualifiers["note"].append(f"{recoded} codon(s) recoded for the host, in place")
         qualifiers.update(codon_start=[str(gene.codon_start)], transl_table=[str(
-            HOST_TABLE if parts.genetic_code in ("recode", "native") and gene.is_coding else table)])
+            HOST_TABLE if (recodes(parts.genetic_code) or parts.genetic_code == "native") and gene.is_coding
+            else table)])
         if element.layout.frameshift or gene.ribosomal_slippage:
             qualifiers["ribosomal_slippage"] = [""]
     dna = transcript if strand == 1 else reverse_complement(transcript)
@@ -531,17 +567,22 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     """CDS, 5' UTR, SD and tag features of one cassette placed at ``offset``."""
     gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.strand
     span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
-    table = HOST_TABLE if parts.genetic_code in ("recode", "native") else gene_table(gene, genome)
+    table = HOST_TABLE if recodes(parts.genetic_code) or parts.genetic_code == "native" else gene_table(gene, genome)
     how = "replaces the native" if c.replaced else "inserted before the native"
     terminus = tag_terminus(parts)
     notes = [f"refactored for the host: genetic code {parts.genetic_code}, "
              f"{c.recoded} codon(s) recoded, tag {parts.tag_name} at the {terminus}-terminus, stop {STOP}"]
+    cds_qualifiers = {
+        "locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
+        "codon_start": ["1"], "transl_table": [str(table)],
+        "note": notes + ([c.provenance] if c.provenance else []),
+        "translation": [protein(c.cds, table, c.amber_sites, amber_residue(parts))]}
+    if c.amber_sites:
+        cds_qualifiers["transl_except"] = [transl_except(span(utr + a, utr + a + 3), amber_residue(parts))
+                                           for a in c.amber_sites]
+        cds_qualifiers["note"].append(amber_note(parts, len(c.amber_sites)))
     features = [
-        SeqFeature(span(utr, total), type="CDS", qualifiers={
-            "locus_tag": [gene.locus_tag], "gene": [gene.name], "product": [gene.product],
-            "codon_start": ["1"], "transl_table": [str(table)],
-            "note": notes + ([c.provenance] if c.provenance else []),
-            "translation": [protein(c.cds, table)]}),
+        SeqFeature(span(utr, total), type="CDS", qualifiers=cds_qualifiers),
         SeqFeature(span(0, utr), type="5'UTR", qualifiers={
             "locus_tag": [gene.locus_tag],
             "note": [f"BioXen 5' UTR of pool {parts.pool}; {how} {utr} bp upstream"]}),
@@ -1385,13 +1426,60 @@ def decoder_slots(gate, cat: Catalogue) -> list:
     return [*promoters, *repressor_slots(cat, decoder_gene(gate.repressor), "command decoder gate")]
 
 
+def aars_slots(vm: GuestVM, cat: Catalogue) -> list:
+    """An amber/ncaa VM's aminoacyl-tRNA synthetase (bioxen.rules.amber), on host ribosomes."""
+    enzyme = cat.library["mj_tyrrs_ncaa" if vm.genetic_code == "ncaa" else "mj_tyrrs"]
+    rbs = library_piece(cat.library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
+    if enzyme.sequence is None:
+        rbs = rbs.noted(f"the {enzyme.name} goes right after this RBS: {enzyme.note()}")
+    gene = (library_piece(enzyme, "CDS", f"aaRS {vm.id}") if enzyme.sequence is not None
+            else _missing(enzyme, f"aaRS {vm.id} CDS"))
+    return [_constitutive(cat, f"the model transcribes aars_{vm.id} constitutively (times the VM's CREATE "
+                               "licence)"), rbs, gene, _terminators(cat)]
+
+
+def amber_trna_slots(vm: GuestVM, cat: Catalogue) -> list:
+    """An amber/ncaa VM's suppressor tRNA(CUA) gene (bioxen.rules.amber)."""
+    trna = cat.library["mj_trna_cua"]
+    gene = (library_piece(trna, "tRNA", f"tRNA(CUA) {vm.id}") if trna.sequence is not None
+            else replace(_missing(trna, f"tRNA(CUA) {vm.id}"), type="tRNA"))
+    return [_constitutive(cat, f"the model transcribes tRNA_CUA_{vm.id} constitutively"), gene, _terminators(cat)]
+
+
+# ribo-X (Wang, Neumann & Chin 2007 Nat Biotech 25:770 (R)): 16S U531G and U534A in the 530 loop
+# raise amber decoding on the orthogonal ribosome; placed from the universal 515F primer site
+# (E. coli 16S 515-533, GTGCCAGCAGCCGCGGTAA), so the file's own numbering does not matter.
+RIBO_X = ((531, "T", "G"), (534, "T", "A"))
+PRIMER_515F = "GTGCCAGCAGCCGCGGTAA"
+
+
+def ribo_x(rrna: str) -> str:
+    """A 16S rRNA gene with the ribo-X mutations (its 530 loop found by the 515F site)."""
+    at = rrna.find(PRIMER_515F)
+    if at < 0:
+        raise CompileError("the 16S rRNA has no 515F site (GTGCCAGCAGCCGCGGTAA) to place the ribo-X mutations by",
+                           at(PART_SEQUENCES))
+    dna = list(rrna)
+    for position, was, becomes in RIBO_X:
+        i = at + position - 515
+        if dna[i] != was:
+            raise CompileError(f"16S position {position} reads {dna[i]}, not {was}: not the E. coli 530 loop",
+                               at(PART_SEQUENCES))
+        dna[i] = becomes
+    return "".join(dna)
+
+
 def orrna_slots(pool: str, vm: GuestVM, cat: Catalogue, design: Design) -> list:
     parts, rrna = vm.parts, orthogonal_rrna(vm.parts, cat.library)
     source = cat.library["rrsB_16S"]
-    gene = Piece("rRNA", f"o-16S {pool}", rrna,
+    amber = vm.genetic_code in AMBER_CODES
+    gene = Piece("rRNA", f"o-16S {pool}", ribo_x(rrna) if amber else rrna,
                  f"16S rRNA of ribosome pool {pool}: {source.note()}; its 3' anti-SD {HOST_ANTI_SD} replaced "
-                 f"by {parts.anti_sd}", (("product", f"16S ribosomal RNA, orthogonal pool {pool}"),),
-                 f"{source.source}; anti-SD by BioXen", "designed")
+                 f"by {parts.anti_sd}" + ("; with the ribo-X mutations U531G and U534A, which raise the "
+                                          "pool's reading of the VM's amber codons (Wang, Neumann & Chin 2007 "
+                                          "Nat Biotech 25:770)" if amber else ""),
+                 (("product", f"16S ribosomal RNA, orthogonal pool {pool}"),),
+                 f"{source.source}; anti-SD" + (" and ribo-X" if amber else "") + " by BioXen", "designed")
     why = (f"STAND-IN: the model transcribes the o-rRNA from the host rRNA promoter (rrnB P1, growth-regulated) "
            f"at {vm.orrna_transcription:.0f} molecules/min at saturating energy; that promoter's sequence is "
            "not in BioXen's parts data")
@@ -1455,6 +1543,9 @@ def core_cassettes(design: Design, cat: Catalogue) -> list[tuple[str, list]]:
     together = {vm.id for vms in shared.values() for vm in vms}
     for vm in design.vms:
         cassettes += vm_cassettes(design, vm, cat, how, colours[vm.id], rate, vm.id not in together)
+    cassettes += [(f"hv_{vm.id}_aars", aars_slots(vm, cat)) for vm in design.vms if vm.genetic_code in AMBER_CODES]
+    cassettes += [(f"hv_{vm.id}_trna_cua", amber_trna_slots(vm, cat)) for vm in design.vms
+                  if vm.genetic_code in AMBER_CODES]
     cassettes += [(f"hv_controller_{pool}", controller_slots(pool, vm, cat))
                   for pool, vm in pools_of(design).items() if f"controller_{pool}" in genes]
     if design.clock is not None:

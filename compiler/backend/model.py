@@ -6,16 +6,16 @@ protease, energy use, and dilution of every species.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bioxen import rna
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
-from bioxen.passes.genetic_code import host_uga_readthrough
+from bioxen.passes.genetic_code import AMBER_CODES, host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
-from bioxen.rules import (Builder, Quantity, clock, control, controller, decoder, energy, expression, growth,
+from bioxen.rules import (Builder, Quantity, amber, clock, control, controller, decoder, energy, expression, growth,
                           guard, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
@@ -59,6 +59,8 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
         genes[f"reporter_{vm.id}"] = (f"protein_reporter_{vm.id}", f"fluorescent_reporter_{vm.id}")
         if vm.controller and vm.pool == "orthogonal":
             genes[f"controller_{vm.parts.pool}"] = (f"protein_controller_{vm.parts.pool}",)
+        if vm.genetic_code in AMBER_CODES:
+            genes[amber.aars_gene(vm.id)] = (f"protein_{amber.aars_gene(vm.id)}",)
     if design.atp_guard is not None and design.vms:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:
@@ -180,10 +182,18 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
+    suppression = None
+    if vm.genetic_code in AMBER_CODES:
+        guest = design.chassis.guest
+        suppression = amber.suppressor_pair(b, vm.id, design.parts.genetic_code, vm.pool == "orthogonal",
+                                            vm.genetic_code == "ncaa", guest["transcription_threshold"].value,
+                                            guest["mrna_decay"].value, create)
     for unit in vm.units:
         is_native = unit.coding and set(unit.locus_tags) <= native
         spec = _unit_spec(vm, unit, design.chassis.guest,
                           _offtarget(design, "host", pools) if is_native else offtarget, is_native)
+        if suppression is not None and unit.coding:
+            spec = replace(spec, dynamic_yield=amber.unit_yield(b, spec.name, unit.amber_sites, suppression))
         factor = licence if guarded is None or unit.essential else licence * guarded
         made = expression.gene(b, spec, factor=factor, counter=None if is_native else counter)
         if unit.coding:

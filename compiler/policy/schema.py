@@ -128,8 +128,11 @@ class VirtualMachine(Strict):
     operons: list[Annotated[GeneNames, Field(min_length=1)]] | None = Field(
         None, description="explicit operons (locus tags)")
     ribosomes: RibosomeShare = RibosomeShare()
-    genetic_code: Literal["recode", "suppressor"] | None = Field(
-        None, description="how a genome whose code differs from the host's is made runnable")
+    genetic_code: Literal["recode", "suppressor", "amber", "ncaa"] | None = Field(
+        None, description="how a genome whose code differs from the host's is made runnable (recode, suppressor); "
+                          "amber: recode, and the VM's essential genes carry UAG codons read by its own orthogonal "
+                          "aaRS/tRNA pair; ncaa: the same with an aaRS charging a non-canonical amino acid supplied "
+                          "in the medium (synthetic auxotrophy)")
     priority: int = Field(1, ge=0, le=100, description="higher runs first when energy is short")
     start: Literal["running", "dormant"] = Field(
         "running", description="dormant: a slot compiled in, started by CREATE_VM")
@@ -202,7 +205,9 @@ class TimedCommand(Strict):
     command: Literal[TIMED]
     vm: str = Field(min_length=1)
     resource: Literal[RESOURCES] | None = Field(None, description="SET_RESOURCE_LIMIT: the resource to resize")
-    share: float | None = Field(None, gt=0, lt=1, description="SET_RESOURCE_LIMIT: the VM's new share of it")
+    share: float | None = Field(None, gt=0, lt=1, description="SET_RESOURCE_LIMIT ribosomes: the VM's new share of it")
+    concentration: Micromolar | None = Field(None, description="SET_RESOURCE_LIMIT ncaa: the VM's non-canonical "
+                                                              "amino acid in the medium, e.g. 0 uM (withdrawn) or 1 mM")
 
 
 class Policy(Strict):

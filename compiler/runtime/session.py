@@ -30,7 +30,8 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from bioxen.buildspec import BuildSpec
-from bioxen.commands import RESIZE, RESOURCES, SETTINGS, assignments, inducer_name, is_induced
+from bioxen.commands import (RESIZE, RESOURCES, SETTINGS, assignments, inducer_name, is_induced, ncaa_assignment,
+                             ncaa_parameter)
 from bioxen.errors import CommandError
 from bioxen.pools import PoolSizing
 from bioxen.runtime.limits import finite
@@ -102,10 +103,10 @@ class Steering:
         """Apply a hypervisor command now: CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM, or
         SET_RESOURCE_LIMIT with ``resource`` and ``share`` (:meth:`set_resource_limit`)."""
         if name == RESIZE:
-            if set(args) != {"resource", "share"}:
+            if set(args) != {"resource", "share"} and set(args) != {"resource", "concentration"}:
                 raise CommandError(f"{RESIZE} needs a resource and a share",
                                    hint=f"use set_resource_limit('{vm}', 'ribosomes', share)")
-            return self.set_resource_limit(vm, args["resource"], args["share"])
+            return self.set_resource_limit(vm, args["resource"], args.get("share", args.get("concentration")))
         if not isinstance(name, str) or name not in SETTINGS:
             raise CommandError(f"unknown command {name!r} (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
         if args:
@@ -131,16 +132,28 @@ class Steering:
         self.command("DESTROY_VM", vm)
 
     def set_resource_limit(self, vm: str, resource: str, share: float) -> None:
-        """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes.
+        """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes;
+        with ``resource`` ``"ncaa"``, set the medium's non-canonical amino acid of an ncaa VM to
+        ``share`` micromolar (0 withdraws it: the VM stops making its UAG-bearing proteins).
 
         Pools split ribosomal protein as their rRNAs' transcription, so every pool's o-rRNA
         transcription is set from every orthogonal VM's share by the law that sized them
         (:func:`bioxen.pools.pool_transcription`), as a timed command would.
         """
-        share = finite(share, "ribosome share", CommandError)
+        share = finite(share, "ribosome share" if resource != "ncaa" else "ncAA concentration", CommandError)
         if not isinstance(resource, str) or resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
+        if resource == "ncaa":
+            try:
+                self._level(ncaa_parameter(vm))
+            except Exception:
+                raise CommandError(f"VM '{vm}' does not depend on a non-canonical amino acid",
+                                   hint="compile it with `genetic_code: ncaa`") from None
+            if share < 0:
+                raise CommandError(f"ncAA concentration {share!r} uM must be >= 0")
+            self._set_levels(ncaa_assignment(vm, share))
+            return
         if self.sizing is None:
             raise CommandError(f"{self.build_dir} has no pool sizing in outputs.json",
                                hint="recompile the policy with this version of bioxen")
@@ -169,5 +182,5 @@ class Steering:
     def follow_timed_resizes(self, start: float, end: float) -> None:
         """The build's timed SET_RESOURCE_LIMITs in (start, end] resized the pools: take the shares they set."""
         for entry in self.spec.control:
-            if entry.command == RESIZE and start < entry.at_min <= end:
+            if entry.command == RESIZE and entry.ribosome_shares is not None and start < entry.at_min <= end:
                 self.ribosome_shares.update(entry.ribosome_shares)

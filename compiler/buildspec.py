@@ -133,6 +133,9 @@ class VmSpec(_Read):
     species: ReadOnly[Mapping[Text, Whole]]      # its species -> ribosomes each holds (MIGRATE_VM)
     essential_protein: Text                      # observable ("" without)
     priority: Whole
+    genetic_code: Text = "native"                # as compiled: native, recode, suppressor, amber, ncaa
+    amber_sites: Whole = 0                       # UAG codons its genes carry (amber, ncaa)
+    amber_suppression: Text = ""                 # expression: the chance a UAG is read ("" without)
 
 
 @dataclass(frozen=True, config=SHAPE)

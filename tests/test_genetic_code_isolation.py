@@ -202,3 +202,28 @@ vms:
     gene = vm.genome.by_locus_tag()["SYN_0002"]
     dna = vm.genome.gene_sequence(gene)
     assert any(dna[i:i + 3] in TYROSINE for i in range(3, len(dna) - 3, 3))
+
+
+def test_live_withdrawal_follows_the_timed_one(codes, tmp_path):
+    """On a build without the timed withdrawal, the runtime's hv.set_resource_limit('vm3', 'ncaa', 0)
+    at 300 min gives the trajectory the policy's timed withdrawal gives; it is refused for a VM that
+    needs no ncAA."""
+    import bioxen
+    from bioxen.errors import CommandError
+
+    genome = write_synthetic_genbank(tmp_path / "SYN00001.1.gb")
+    text = POLICY.format(genome=genome.name, isolation="", withdraw=WITHDRAW, until=UNTIL, points=int(UNTIL) + 1)
+    text = re.sub(r"control:\n  - .*\n", "", text)
+    assert "SET_RESOURCE_LIMIT" not in text
+    untimed = write_policy(tmp_path / "p.yaml", text)
+    out = write_build(compile_design(read_design(untimed)), tmp_path / "build")
+    timed = simulate_build(codes[1], UNTIL, int(UNTIL) + 1).set_index("time_min")
+    hv = bioxen.Hypervisor.from_build(out)
+    hv.run(WITHDRAW)
+    with pytest.raises(CommandError, match="vm2' does not depend on a non-canonical amino acid"):
+        hv.set_resource_limit("vm2", "ncaa", 0.0)
+    hv.set_resource_limit("vm3", "ncaa", 0.0)
+    live = hv.run(UNTIL - WITHDRAW).set_index("time_min")
+    for t in (WITHDRAW + 30, UNTIL):
+        assert live.loc[t, "vm3_protein_total"] == pytest.approx(timed.loc[t, "vm3_protein_total"], rel=1e-3)
+    assert live.loc[UNTIL, "vm3_protein_total"] < 0.1 * timed.loc[WITHDRAW, "vm3_protein_total"]

@@ -44,6 +44,7 @@ class VmOutputs:
     ribosomes_translating: str = ""    # observable: ribosomes on the VM's mRNAs
     protein_lengths: tuple[tuple[str, float], ...] = ()   # (protein species, aa)
     essential_protein: str = ""        # observable: the VM's essential proteins
+    amber_suppression: str = ""        # expression: the chance its UAG codons are read (amber, ncaa)
 
 
 def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
@@ -230,7 +231,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
                         srna_free, protease.name,
                         f"{vm.id}_ribosomes_translating" if proteins or untagged else "", tuple(lengths),
-                        f"{vm.id}_essential_protein" if essential else "")
+                        f"{vm.id}_essential_protein" if essential else "",
+                        suppression.name if suppression is not None else "")
     return outputs, ((counter, proteins), reporter["tagged"]), protease
 
 

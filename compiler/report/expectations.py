@@ -37,6 +37,10 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
         ("isolation", "above 99%", f"cross-talk matrix {_percent(iso['min_matrix'])}, "
                                    f"simulated {_percent(iso['min_simulated'])} (worst VM)"),
     ]
+    codes = {vm: c for vm, c in (metrics.get("genetic_code") or {}).items() if "suppression_mean" in c}
+    if codes:
+        rows.append(("genetic-code isolation", "VM2 amber suppression, VM3 synthetic amino acids",
+                     "; ".join(_code_row(vm, c) for vm, c in codes.items())))
     genes = metrics.get("hypervisor_genes")    # bioxen.report.hypervisor_gene_count
     if genes is not None:
         rows.append(("hypervisor genes", "about 100", f"{genes['protein']} protein genes + {genes['rna']} RNA genes, "
@@ -55,6 +59,14 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
         rows.append(("resource contention threshold", "at most 3-4 VMs", "not swept"))
         rows.append(("degradation as VMs are added", "linear", "not swept"))
     return rows
+
+
+def _code_row(vm: str, code: dict) -> str:
+    text = f"{vm} {code['code']}: {code['amber_sites']:,} UAG codons, each read {code['suppression_mean']:.0%}"
+    for w in code["withdrawals"]:
+        text += (f"; ncAA withdrawn at {w['at_min']:g} min, stopped (< 5%) in "
+                 + (f"{w['stopped_min']:g} min" if w["stopped_min"] is not None else "more than the run"))
+    return text
 
 
 def _vms(count: int) -> str:

@@ -205,6 +205,32 @@ def after_destroy(table: pd.DataFrame, spec: BuildSpec) -> dict:
     return found
 
 
+STOPPED = 0.05    # an ncaa VM is stopped when its UAG read-through falls below this share of its level before
+
+
+def genetic_code(table: pd.DataFrame, spec: BuildSpec) -> dict:
+    """Per VM its genetic code; for amber and ncaa VMs the UAG codons its genes carry, the chance
+    one is read (mean over the window and at the end) and, after each withdrawal of an ncaa VM's
+    amino acid (SET_RESOURCE_LIMIT ncaa to 0), the minutes until that chance fell below
+    :data:`STOPPED` of its level at the withdrawal (None if it did not within the run)."""
+    window, found = _window(table), {}
+    for vm, v in spec.vms.items():
+        entry = {"code": v.genetic_code}
+        column = f"{vm}_amber_suppression"
+        if v.amber_suppression and column in table:
+            series = table.set_index("time_min")[column]
+            entry.update(amber_sites=v.amber_sites, suppression_mean=float(window[column].mean()),
+                         suppression_end=float(series.iloc[-1]), withdrawals=[])
+            for c in spec.control:
+                if any(k == f"ncaa_medium_{vm}" and value == 0 for k, value in c.assignments.items()):
+                    before = float(series[series.index <= c.at_min].iloc[-1])
+                    after = series[(series.index > c.at_min) & (series < STOPPED * before)]
+                    entry["withdrawals"].append({"at_min": c.at_min, "stopped_min":
+                                                 float(after.index[0] - c.at_min) if len(after) else None})
+        found[vm] = entry
+    return found
+
+
 def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict | None = None,
             host_alone_doubling: float | None = None) -> dict:
     """Every metric of one run (a JSON-ready dict); ``spec``: the build's, or outputs.json's JSON object."""
@@ -231,6 +257,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
         "isolation": isolation(window, isolation_report, vms),
         "destroy": after_destroy(table, spec),
         "viability": viability(table, intended),
+        "genetic_code": genetic_code(table, spec),
         "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
                    "host_alone_doubling_time_min": host_alone_doubling,
                    "burden": doubling / host_alone_doubling - 1 if host_alone_doubling else None},

@@ -136,6 +136,7 @@ class VmSpec(_Read):
     genetic_code: Text = "native"                # as compiled: native, recode, suppressor, amber, ncaa
     amber_sites: Whole = 0                       # UAG codons its genes carry (amber, ncaa)
     amber_suppression: Text = ""                 # expression: the chance a UAG is read ("" without)
+    core_protein: Text = ""                      # observable: its core proteins under a boot sequence ("" without)
 
 
 @dataclass(frozen=True, config=SHAPE)

@@ -9,7 +9,7 @@ parameters it sets; SBML events, BNGL actions and the live runtime all use it, a
 :func:`is_induced` is the one reading of an inducer's level.
 
 >>> TIMED
-('CREATE_VM', 'PAUSE_VM', 'RESUME_VM', 'DESTROY_VM', 'SET_RESOURCE_LIMIT')
+('CREATE_VM', 'PAUSE_VM', 'RESUME_VM', 'DESTROY_VM', 'BOOT_VM', 'SET_RESOURCE_LIMIT')
 >>> setting("PAUSE_VM", "vm1"), is_induced(1.0), is_induced(0.0)
 (('command_pause_vm1', 1.0), True, False)
 """
@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from bioxen.errors import CommandError
 from bioxen.pools import PoolSizing
 
-COMMANDS = ("create", "pause", "destroy")      # the inducers of each VM
+COMMANDS = ("create", "pause", "destroy", "boot")   # the inducers of each VM (boot: its non-core genes)
 INDUCER_PREFIX = "command_"
 # What each hypervisor command does to the inducers: (inducer, level).
 SETTINGS = {"CREATE_VM": ("create", 1.0), "PAUSE_VM": ("pause", 1.0), "RESUME_VM": ("pause", 0.0),
-            "DESTROY_VM": ("destroy", 1.0)}
+            "DESTROY_VM": ("destroy", 1.0), "BOOT_VM": ("boot", 1.0)}
 RESIZE = "SET_RESOURCE_LIMIT"      # gives an orthogonal VM's pool a new share of the ribosomes
 TIMED = (*SETTINGS, RESIZE)        # the commands a policy may time (policy/schema.py TimedCommand)
 SWITCHES = ("PAUSE_VM", "RESUME_VM")   # the commands that switch a created VM off and on again

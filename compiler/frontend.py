@@ -22,7 +22,7 @@ from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
-from bioxen.ir import Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
+from bioxen.ir import BootPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
 from bioxen.parts import find_parts, load_parts, set_constants
 from bioxen.policy.load import read_policy, yaml_location
 from bioxen.policy.schema import Policy
@@ -110,12 +110,13 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                            expression=tuple((spec.expression or {}).items()),
                            expression_location=yaml_location(policy_path, tree, ("vms", index, "expression"),
                                                              key_itself=True) if spec.expression else None,
-                           dormant=spec.start == "dormant",
+                           dormant=spec.start == "dormant" or policy.boot is not None,
                            name_locations=_name_locations(spec, lambda *key: yaml_location(
                                policy_path, tree, ("vms", index) + key, key_itself=key[0] == "expression"))))
     if errors:
         raise PolicyError.collected(errors)
     control, clock = _commands(policy, tree, policy_path)
+    boot = _boot_plan(policy)
     sim = policy.simulate
     return Design(
         name=design_name(policy_path, policy), chassis=chassis,
@@ -124,7 +125,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=policy.isolation.gate, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
-        clock=clock, scheduler=policy.scheduler.policy)
+        clock=clock, scheduler=policy.scheduler.policy, boot=boot)
 
 
 def read_policy_text(policy_path: Path, text: str) -> tuple[Policy, CommentedMap, bytes]:
@@ -304,7 +305,7 @@ def _external_clock(policy, where) -> list[Command]:
 
 # What of a VM each command sets: two commands setting one thing at one time race.
 _SETS = {"CREATE_VM": "start", "PAUSE_VM": "gate", "RESUME_VM": "gate", "DESTROY_VM": "protease",
-         "SET_RESOURCE_LIMIT": "ribosome share"}
+         "BOOT_VM": "boot", "SET_RESOURCE_LIMIT": "ribosome share"}
 _RESIZE = "SET_RESOURCE_LIMIT"
 
 
@@ -337,6 +338,23 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where,
                                 spec.resource or "ribosomes", spec.concentration))
+    plan = _boot_plan(policy)
+    if plan is not None:
+        where = yaml_location(path, tree, ("boot",), key_itself=True)
+        if policy.scheduler.policy == "round_robin":
+            errors.append(Diagnostic("boot with scheduler round_robin: the round-robin clock would have to follow "
+                                     "each VM's allocation", where, hint="use scheduler fair_share or priority "
+                                                                         "with boot"))
+        for vm in plan.order:
+            for command, at_ in (("CREATE_VM", plan.created(vm)), ("BOOT_VM", plan.booted(vm))):
+                if at_ > policy.simulate.until:
+                    errors.append(Diagnostic(f"boot: {command} of {vm} at {at_:g} min comes after the simulation "
+                                             f"ends ({policy.simulate.until:g} min)", where,
+                                             hint="shorten the boot phases or simulate longer"))
+                commands.append(Command(at_, command, vm, location=where))
+            if vm in destroyed and destroyed[vm] < plan.created(vm):
+                errors.append(Diagnostic(f"DESTROY_VM on {vm} at {destroyed[vm]:g} min comes before boot allocates "
+                                         f"it ({plan.created(vm):g} min)", where))
     clock_errors, clock_commands, ring = round_robin(
         policy, commands, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
     errors += clock_errors
@@ -352,6 +370,15 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
     if errors:
         raise PolicyError.collected(errors)
     return tuple(commands), ring
+
+
+def _boot_plan(policy) -> BootPlan | None:
+    """The policy's boot sequence with its order filled in (None without ``boot:``)."""
+    boot = policy.boot
+    if boot is None:
+        return None
+    return BootPlan(boot.initialise, tuple(boot.order or [vm.id for vm in policy.vms]), boot.allocate,
+                    tuple(boot.core), boot.core_first)
 
 
 def _resize_errors(spec, shares: dict[str, float], where, ncaa_vms: set[str] = frozenset()) -> list[Diagnostic]:

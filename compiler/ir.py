@@ -43,6 +43,7 @@ class ExpressionUnit:
     # with k sites is full length only if every one is suppressed: yield p^k)
     amber_sites: tuple[int, ...] = ()
     essential: bool = False            # all members essential (never repressed by the ATP guard)
+    core: bool = True                  # boots with the VM (policy boot: core); else waits for BOOT_VM
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,28 @@ class SimulationPlan:
 
 
 @dataclass(frozen=True)
+class BootPlan:
+    """The boot sequence (policy ``boot:``): hypervisor initialisation until ``initialise`` min, then
+    each VM of ``order`` allocated (CREATE_VM) ``allocate`` min after the previous, its core genes
+    (``core``: "essential", subsystem or gene names) running ``core_first`` min before its others
+    (BOOT_VM)."""
+
+    initialise: float
+    order: tuple[str, ...]
+    allocate: float
+    core: tuple[str, ...]
+    core_first: float
+
+    def created(self, vm: str) -> float:
+        """When ``vm`` is allocated (its CREATE_VM), min."""
+        return self.initialise + self.order.index(vm) * self.allocate
+
+    def booted(self, vm: str) -> float:
+        """When ``vm``'s other genes are switched on (its BOOT_VM), min."""
+        return self.created(vm) + self.core_first
+
+
+@dataclass(frozen=True)
 class Design:
     name: str
     chassis: Chassis
@@ -323,6 +346,7 @@ class Design:
     scheduler: str = "fair_share"          # policy scheduler: fair_share, priority or round_robin
     pool_sizing: PoolSizing = PoolSizing({}, 0.0, 1.0)   # how pools are sized (parameterize)
     wiring: Wiring | None = None           # command inputs, decoder and repressor assignment (wiring pass)
+    boot: BootPlan | None = None           # policy boot: the phases' times (every VM created by the hypervisor)
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

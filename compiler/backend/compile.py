@@ -230,7 +230,8 @@ def build_spec(build: Build) -> BuildSpec:
                         o.ribosomes_translating, MappingProxyType(dict(o.protein_lengths)), vm.ribosome_share,
                         orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
                         MappingProxyType(_vm_species(build, vm.id)), o.essential_protein, vm.priority,
-                        vm.parts.genetic_code, sum(k for u in vm.units for k in u.amber_sites), o.amber_suppression)
+                        vm.parts.genetic_code, sum(k for u in vm.units for k in u.amber_sites), o.amber_suppression,
+                        o.core_protein)
            for o, vm in zip(build.outputs, design.vms)}
     return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
                      RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,

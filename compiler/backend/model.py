@@ -45,6 +45,7 @@ class VmOutputs:
     protein_lengths: tuple[tuple[str, float], ...] = ()   # (protein species, aa)
     essential_protein: str = ""        # observable: the VM's essential proteins
     amber_suppression: str = ""        # expression: the chance its UAG codons are read (amber, ncaa)
+    core_protein: str = ""             # observable: its core proteins (policy boot)
 
 
 def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
@@ -176,10 +177,13 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     repression, applied to the VM's non-essential genes (lower-priority VMs only);
     ``clocked``: the round-robin clock's closure of the VM's gate."""
     create = control.inducer(b, "create", vm.id, 0.0 if vm.dormant else 1.0)
+    # under a boot sequence the VM's non-core genes wait for its BOOT_VM (a model switch, as CREATE's)
+    booted = control.inducer(b, "boot", vm.id, 0.0 if design.boot is not None else 1.0)
     destroy, pause = signals[(vm.id, "destroy")], signals[(vm.id, "pause")]
     # the licence is a model switch (no DNA): it reads DESTROY's logical level
     licence = b.expression(f"transcription_licence_{vm.id}", create * (1 - destroy.fired), "dimensionless")
     proteins, untagged, elongations, gated, translating, lengths, essential = [], [], [], [], [], [], []
+    core = []
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
@@ -195,12 +199,15 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
                           _offtarget(design, "host", pools) if is_native else offtarget, is_native)
         if suppression is not None and unit.coding:
             spec = replace(spec, dynamic_yield=amber.unit_yield(b, spec.name, unit.amber_sites, suppression))
-        factor = licence if guarded is None or unit.essential else licence * guarded
+        factor = licence if unit.core else licence * booted
+        factor = factor if guarded is None or unit.essential else factor * guarded
         made = expression.gene(b, spec, factor=factor, counter=None if is_native else counter)
         if unit.coding:
             (untagged if is_native else proteins).append(made["protein_pattern"])
             if unit.essential:
                 essential.append(made["protein_pattern"])
+            if unit.core and design.boot is not None:
+                core.append(made["protein_pattern"])
             elongations += made["elongations"]
             translating += made["translating"]
             lengths.append((species_id(as_complex_pattern(made["protein_pattern"])), spec.length))
@@ -214,6 +221,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if essential:
         b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
+    if core:
+        b.observable(f"{vm.id}_core_protein", sum_patterns(core))
     if vm.elongation_factor is not None:
         # every ribosome whose elongation the VM's factor scales (its genes' and reporter's, every pool)
         b.observable(elongating_name(vm.id), sum_patterns(translating + reporter["translating"]))
@@ -232,7 +241,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
                         srna_free, protease.name,
                         f"{vm.id}_ribosomes_translating" if proteins or untagged else "", tuple(lengths),
                         f"{vm.id}_essential_protein" if essential else "",
-                        suppression.name if suppression is not None else "")
+                        suppression.name if suppression is not None else "",
+                        f"{vm.id}_core_protein" if core else "")
     return outputs, ((counter, proteins), reporter["tagged"]), protease
 
 

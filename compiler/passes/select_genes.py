@@ -188,6 +188,36 @@ def select_genes(design: Design) -> Design:
             groups = _subsystem_groups(vm)
         essential, deleted = _essential_and_deleted(vm, index)
         groups = _apart(_without(groups, deleted), set(unrefactorable(vm.genome)))
-        vms.append(replace(vm, units=_units_from_groups(groups, essential),
-                           expression=_expression_factors(vm, index, deleted)))
+        units = _units_from_groups(groups, essential)
+        if design.boot is not None:
+            units = _core_units(vm, index, units, essential, design.boot.core)
+        vms.append(replace(vm, units=units, expression=_expression_factors(vm, index, deleted)))
     return replace(design, vms=tuple(vms))
+
+
+ESSENTIAL = "essential"   # boot.core's word for the VM's essential: list
+
+
+def _core_units(vm: GuestVM, index: GeneIndex, units, essential: set[str], core: tuple[str, ...]):
+    """The VM's units with ``core`` set (policy boot.core): a unit is core when any member is one
+    of the VM's essential genes (for the word "essential"), in a named subsystem of its expression
+    table, or a named gene. A name that is none of these is an error; so is a core with no gene."""
+    rows = vm.table.by_locus_tag() if vm.table is not None and "subsystem" in vm.table.columns else {}
+    subsystems = {row.subsystem for row in rows.values() if row.subsystem}
+    chosen: set[str] = set()
+    for name in core:
+        if name == ESSENTIAL:
+            chosen |= essential
+        elif name in subsystems:
+            chosen |= {tag for tag, row in rows.items() if row.subsystem == name}
+        elif index.look_up(name).found is not None:
+            chosen.add(index.look_up(name).found.locus_tag)
+        else:
+            raise CompileError(f"VM '{vm.id}': boot core '{name}' is neither 'essential', a subsystem of its "
+                               "expression table nor one of its genes", vm.location,
+                               hint=f"subsystems: {', '.join(sorted(subsystems)) or 'none (no expression table)'}")
+    flagged = tuple(replace(u, core=bool(chosen & set(u.locus_tags))) for u in units)
+    if not any(u.core for u in flagged if u.coding):
+        raise CompileError(f"VM '{vm.id}': boot core {', '.join(core)} names none of its expressed genes",
+                           vm.location, hint="name its essential genes (essential:) or a subsystem of its table")
+    return flagged

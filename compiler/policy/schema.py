@@ -200,6 +200,21 @@ class Simulation(Strict):
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
 
 
+class Boot(Strict):
+    """The boot sequence (issue 21): hypervisor initialisation, then each VM allocated in turn
+    (its CREATE_VM), its core genes first, its other genes after (its BOOT_VM)."""
+
+    initialise: Duration = Field(60.0, description="the host and the hypervisor's circuits run alone this long "
+                                                   "(every VM dormant) before the first VM is allocated")
+    order: list[str] | None = Field(None, description="VMs in the order they are allocated (default: as listed)")
+    allocate: Minutes = Field(30.0, description="between one VM's allocation and the next's (>= 0)")
+    core: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: ["essential"],
+        description="a VM's core genes, which boot first: 'essential' (its essential: list), subsystems of its "
+                    "expression table, or gene names/locus tags")
+    core_first: Minutes = Field(60.0, description="how long a VM's core genes run before its other genes (>= 0)")
+
+
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
     command: Literal[TIMED]
@@ -219,6 +234,8 @@ class Policy(Strict):
     isolation: Isolation = Isolation()
     scheduler: Scheduler = Scheduler()
     control: list[TimedCommand] = Field(default_factory=list, description="timed commands")
+    boot: Boot | None = Field(None, description="the boot sequence: every VM starts dormant and is allocated, "
+                                                "core genes first, by the hypervisor")
     simulate: Simulation = Simulation()
 
     @model_validator(mode="after")
@@ -227,6 +244,19 @@ class Policy(Strict):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"VM ids must be unique; repeated: {', '.join(repeated)}")
+        if self.boot is not None:
+            order = self.boot.order or ids
+            if sorted(order) != sorted(ids):
+                raise ValueError(f"boot order must name every VM once (VMs: {', '.join(ids) or 'none'}; "
+                                 f"order: {', '.join(order)})")
+            dormant = [vm.id for vm in self.vms if vm.start == "dormant"]
+            if dormant:
+                raise ValueError(f"under boot the hypervisor allocates every VM; {', '.join(dormant)} must not "
+                                 "also be `start: dormant`")
+            created = [c.vm for c in self.control if c.command in ("CREATE_VM", "BOOT_VM")]
+            if created:
+                raise ValueError(f"under boot the hypervisor creates and boots the VMs; remove the CREATE_VM/"
+                                 f"BOOT_VM of {', '.join(sorted(set(created)))} from control")
         unknown = sorted({c.vm for c in self.control} - set(ids))
         if unknown:
             raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")

@@ -41,6 +41,16 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
     if codes:
         rows.append(("genetic-code isolation", "VM2 amber suppression, VM3 synthetic amino acids",
                      "; ".join(_code_row(vm, c) for vm, c in codes.items())))
+    booted = metrics.get("boot")
+    if booted:
+        init = booted["initialise"]
+        text = (f"initialisation {init['to_min']:g} min (host growth {'settled' if init['settled'] else 'not settled'}, "
+                f"{init['growth_change_last_10_min']:.1%} over its last 10 min)")
+        for vm, v in booted["vms"].items():
+            handoff = v.get("handoff_min")
+            text += (f"; {vm} allocated at {v['allocated_min']:g} min, core genes {v['core_phase_min']:g} min, "
+                     f"handoff {'n/a' if handoff is None else f'{handoff:g} min'}")
+        rows.append(("boot sequence", "hypervisor initialisation, VM allocation, guest boot, resource handoff", text))
     genes = metrics.get("hypervisor_genes")    # bioxen.report.hypervisor_gene_count
     if genes is not None:
         rows.append(("hypervisor genes", "about 100", f"{genes['protein']} protein genes + {genes['rna']} RNA genes, "

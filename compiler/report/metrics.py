@@ -231,6 +231,46 @@ def genetic_code(table: pd.DataFrame, spec: BuildSpec) -> dict:
     return found
 
 
+HANDED_OFF = 0.9   # a VM's resource handoff is done when its core share has gone this far to its end value
+
+
+def boot(table: pd.DataFrame, spec: BuildSpec) -> dict | None:
+    """The boot sequence's phases as run (None without one): hypervisor initialisation until the
+    first CREATE_VM (the host's growth at its start and end, and its change over the last 10 min:
+    settled when under 1%), then per VM its allocation (CREATE_VM), core phase (until its BOOT_VM)
+    and resource handoff: the minutes after BOOT_VM until the share of its proteins that are core
+    proteins has gone :data:`HANDED_OFF` of the way from its value at BOOT_VM to its value at the
+    end of the run."""
+    entries = {(c.command, c.vm): c.at_min for c in spec.control if c.command in ("CREATE_VM", "BOOT_VM")}
+    if not any(command == "BOOT_VM" for command, _ in entries):
+        return None
+    series = table.set_index("time_min")
+    growth = series["growth_rate_per_min"]
+    at = lambda column, t: float(column[column.index <= t].iloc[-1])  # noqa: E731
+    start = min(t for (command, _), t in entries.items() if command == "CREATE_VM")
+    found = {"initialise": {"from_min": 0.0, "to_min": start, "growth_start": at(growth, 0.0),
+                            "growth_end": at(growth, start),
+                            "growth_change_last_10_min": abs(at(growth, start) / at(growth, max(start - 10, 0)) - 1)},
+             "vms": {}}
+    found["initialise"]["settled"] = found["initialise"]["growth_change_last_10_min"] < 0.01
+    for vm, v in spec.vms.items():
+        created, booted = entries.get(("CREATE_VM", vm)), entries.get(("BOOT_VM", vm))
+        if created is None or booted is None:
+            continue
+        entry = {"allocated_min": created, "booted_min": booted, "core_phase_min": booted - created,
+                 "growth_at_allocation": at(growth, created), "growth_at_boot": at(growth, booted)}
+        if v.core_protein and f"{vm}_core_protein" in series and v.protein_total:
+            share = (series[f"{vm}_core_protein"] / series[f"{vm}_protein_total"].where(
+                series[f"{vm}_protein_total"] > 0)).fillna(1.0)
+            first, last = at(share, booted), float(share.iloc[-1])
+            after = share[share.index >= booted]
+            done = after[(after - last).abs() <= (1 - HANDED_OFF) * abs(first - last)]
+            entry.update(core_share_at_boot=first, core_share_end=last,
+                         handoff_min=float(done.index[0] - booted) if len(done) else None)
+        found["vms"][vm] = entry
+    return found
+
+
 def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict | None = None,
             host_alone_doubling: float | None = None) -> dict:
     """Every metric of one run (a JSON-ready dict); ``spec``: the build's, or outputs.json's JSON object."""
@@ -258,6 +298,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
         "destroy": after_destroy(table, spec),
         "viability": viability(table, intended),
         "genetic_code": genetic_code(table, spec),
+        "boot": boot(table, spec),
         "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
                    "host_alone_doubling_time_min": host_alone_doubling,
                    "burden": doubling / host_alone_doubling - 1 if host_alone_doubling else None},

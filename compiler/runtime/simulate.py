@@ -121,7 +121,7 @@ def _detail_selections(outputs: Outputs) -> list[str]:
     found = ["ribosomes_translating", "elongation_rate", "energy_use_rate_constant"]
     for vm, spec in outputs.vms.items():
         found += [spec.ribosomes_translating, spec.essential_protein, _pool_free(spec), f"{vm}_fluorescence",
-                  spec.amber_suppression]
+                  spec.amber_suppression, spec.core_protein]
         cross = outputs.crosstalk["vms"][vm]
         found += [*cross["offtarget_elongations"], *cross["foreign_proteolysis"], cross["tagged"]]
     found += outputs.crosstalk["host_offtarget_elongations"]
@@ -161,6 +161,8 @@ def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None
         table[f"{vm}_essential_protein"] = column[spec.essential_protein] if spec.essential_protein else np.nan
         if spec.amber_suppression:   # the chance one of its UAG codons is read (genetic_code amber, ncaa)
             table[f"{vm}_amber_suppression"] = column[spec.amber_suppression]
+        if spec.core_protein:        # its core proteins (policy boot)
+            table[f"{vm}_core_protein"] = column[spec.core_protein]
         table[f"{vm}_offtarget_flux"] = _sum(column, cross["offtarget_elongations"], n)
         table[f"{vm}_foreign_proteolysis"] = _sum(column, cross["foreign_proteolysis"], n) * column[cross["tagged"]]
     table["host_offtarget_flux"] = _sum(column, outputs.crosstalk["host_offtarget_elongations"], n)

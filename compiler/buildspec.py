@@ -159,6 +159,18 @@ class ControlEntry(_Read):
 
 
 @dataclass(frozen=True, config=SHAPE)
+class CheckpointSpec(_Read):
+    """A fluorescent checkpoint (policy ``checkpoints:``): the model quantity it watches, its
+    threshold and direction ("above" or "below"), and its reporter's observable."""
+
+    name: Text
+    quantity: Text
+    threshold: Number
+    direction: Text
+    reporter: Text
+
+
+@dataclass(frozen=True, config=SHAPE)
 class RunPlan(_Read):
     """The policy's ``simulate:`` block: how long, how many points, which method, which seed."""
 
@@ -235,6 +247,7 @@ class BuildSpec(_Read):
     clock: ReadOnly[Mapping[Text, object] | None] = None    # the round-robin ring as designed (None without)
     hypervisor: ReadOnly[Mapping[Text, GeneAccount] | None] = None  # gene -> reactions, translating, proteins
     crosstalk: ReadOnly[Crosstalk | None] = None            # what simulated cross-contamination is read from
+    checkpoints: tuple[CheckpointSpec, ...] = ()            # the molecular debugger's checkpoints
 
     @model_validator(mode="after")
     def _crosstalk_of_every_vm(self):

@@ -485,6 +485,39 @@ def profile(build_dir: Path = typer.Argument(..., help="a compiled build directo
                   + (f", report -> {page}" if page.is_file() else ""))
 
 
+@app.command()
+def debug(build_dir: Path = typer.Argument(..., help="a compiled build directory"),
+          watch: list[str] = typer.Option([], "--watch", "-w",
+                                          help="a further condition to trace, e.g. 'energy < 5' (repeatable)")):
+    """The molecular debugger's trace of a run of the build (its policy's simulate plan): when each
+    fluorescent checkpoint (policy checkpoints:) and each --watch condition fired, at the time its
+    quantity crossed the threshold, and when each checkpoint's reporter lit."""
+    from bioxen.report import results_table
+    from bioxen.runtime.debugger import Condition, Event, checkpoint_trace, fired
+    from bioxen.runtime.simulate import read_build
+
+    with _user_errors():
+        _, spec = read_build(build_dir)
+        table = results_table(build_dir)
+        missing = [c.name for c in spec.checkpoints if f"checkpoint_{c.name}" not in table]
+        if missing:       # a results.csv written before the checkpoints: simulate again
+            from bioxen.runtime.simulate import simulate_build
+            plan = spec.simulate
+            table = simulate_build(build_dir, plan.until_min, plan.points, plan.method, plan.seed)
+        events = checkpoint_trace(table, spec.checkpoints)
+        for text in watch:
+            condition = Condition.parse(text, table.columns)
+            events += [Event(t, "watchpoint", text, str(condition), v) for t, v in fired(table, condition)]
+    events.sort(key=lambda e: e.time_min)
+    found = Table("time (min)", "kind", "name", "condition", "value", title=f"{build_dir.name}: trace")
+    for e in events:
+        found.add_row(f"{e.time_min:.2f}", e.kind, e.name, e.condition, f"{e.value:.4g}")
+    console.print(found)
+    if not spec.checkpoints and not watch:
+        console.print("the build has no checkpoints (policy checkpoints:) and no --watch was given")
+    console.print(f"{len(events)} event(s) in {float(table['time_min'].iloc[-1]):g} min")
+
+
 @chassis_app.command("steady-state")
 def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassis name or path")):
     """Compute the host's steady state; paste it into the chassis YAML."""

@@ -22,7 +22,7 @@ from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
-from bioxen.ir import BootPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
+from bioxen.ir import BootPlan, CheckpointPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
 from bioxen.parts import find_parts, load_parts, set_constants
 from bioxen.policy.load import read_policy, yaml_location
 from bioxen.policy.schema import Policy
@@ -125,7 +125,11 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=policy.isolation.gate, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
-        clock=clock, scheduler=policy.scheduler.policy, boot=boot)
+        clock=clock, scheduler=policy.scheduler.policy, boot=boot,
+        checkpoints=tuple(CheckpointPlan(c.name, c.watch, c.above if c.above is not None else c.below,
+                                         "above" if c.above is not None else "below",
+                                         yaml_location(policy_path, tree, ("checkpoints", i, "watch"), key_itself=False))
+                          for i, c in enumerate(policy.checkpoints)))
 
 
 def read_policy_text(policy_path: Path, text: str) -> tuple[Policy, CommentedMap, bytes]:

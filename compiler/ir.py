@@ -306,6 +306,18 @@ class SimulationPlan:
 
 
 @dataclass(frozen=True)
+class CheckpointPlan:
+    """A fluorescent checkpoint (policy ``checkpoints:``): its reporter lights when the model
+    quantity ``watch`` passes ``threshold`` in ``direction`` ("above" or "below")."""
+
+    name: str
+    watch: str
+    threshold: float
+    direction: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class BootPlan:
     """The boot sequence (policy ``boot:``): hypervisor initialisation until ``initialise`` min, then
     each VM of ``order`` allocated (CREATE_VM) ``allocate`` min after the previous, its core genes
@@ -347,6 +359,7 @@ class Design:
     pool_sizing: PoolSizing = PoolSizing({}, 0.0, 1.0)   # how pools are sized (parameterize)
     wiring: Wiring | None = None           # command inputs, decoder and repressor assignment (wiring pass)
     boot: BootPlan | None = None           # policy boot: the phases' times (every VM created by the hypervisor)
+    checkpoints: tuple[CheckpointPlan, ...] = ()   # policy checkpoints: the molecular debugger's reporters
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

@@ -87,7 +87,7 @@ POSITIVE = {
                              "controller_length"),
     "protease": ("length", "Km", "pulse_repressor_K", "pulse_repressor_hill", "pulse_repressor_length", "pulse_dose"),
     "atp_guard": ("hill", "repressor_K", "repressor_hill", "length"),
-    "reporter": ("length",),
+    "reporter": ("length", "checkpoint_hill"),
     "clock": ("repression_K", "hill", "length", "gate_hill"),
     "ribosome_gate": ("excess",),
     "decoder": ("rpu_transcription", "repressor_decay"),

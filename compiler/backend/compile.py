@@ -236,7 +236,16 @@ def build_spec(build: Build) -> BuildSpec:
     return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
                      RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,
                      frozen(_clock_spec(design.clock)), frozen(_gene_accounts(build, hypervisor_genes(design))),
-                     frozen(_crosstalk_spec(build)))
+                     frozen(_crosstalk_spec(build)), _checkpoint_specs(design))
+
+
+def _checkpoint_specs(design) -> tuple:
+    from bioxen.buildspec import CheckpointSpec
+    from bioxen.rules.checkpoint import reporter_name
+    from bioxen.rules.host import HOST_OUTPUTS
+
+    return tuple(CheckpointSpec(c.name, HOST_OUTPUTS.get(c.watch, c.watch), c.threshold, c.direction,
+                                reporter_name(c.name)) for c in design.checkpoints)
 
 
 def outputs_spec(build: Build) -> dict:

@@ -88,6 +88,7 @@ from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
 from bioxen.backend.model import hypervisor_genes
+from bioxen.rules.checkpoint import gene_name as checkpoint_gene
 from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello,
                           shares_stretch)
 from bioxen.errors import CompileError, Diagnostic, at
@@ -1335,29 +1336,48 @@ def fluorescent_proteins(library: dict[str, PartSequence]) -> list[PartSequence]
 
 
 def reporters(design: Design, library: dict[str, PartSequence]) -> dict[str, Reporter]:
-    """A distinct fluorescent protein per VM while colours last; then a colour again. A CDS that
-    would repeat an earlier reporter's (the same colour again, or a related protein: ECFP E0020 and
-    SYFP2 K864100 share 21 bp) is synonymously diversified
+    """A distinct fluorescent protein per VM, then per checkpoint (keyed by its gene), while colours
+    last; then a colour again. A CDS that would repeat an earlier reporter's (the same colour again,
+    or a related protein: ECFP E0020 and SYFP2 K864100 share 21 bp) is synonymously diversified
     (:func:`bioxen.backend.sequence_qa.diversify_cds`) against every earlier reporter."""
     proteins, chosen = fluorescent_proteins(library), {}
     if not proteins:
         raise CompileError("no fluorescent protein with DNA in the parts data", at(PART_SEQUENCES))
     first_user: dict[str, str] = {}
-    for i, vm in enumerate(design.vms):
+    owners = [vm.id for vm in design.vms] + [checkpoint_gene(c.name) for c in design.checkpoints]
+    for i, owner in enumerate(owners):
         part = proteins[i % len(proteins)]
         name = "GFP" if part.key == "E0040" else part.key
         body = coding_body(part.dna())
         if part.key in first_user:
             earlier, why = first_user[part.key], f"spectrally overlapping with {first_user[part.key]}"
         else:
-            first_user[part.key] = vm.id
+            first_user[part.key] = owner
             earlier = next((v for v, r in chosen.items() if shares_stretch(body, r.body)), None)
             why = f"its DNA shares a {REPEAT}-bp stretch with {earlier}'s {chosen[earlier].name}" if earlier else ""
         if earlier is not None:
             from bioxen.backend.sequence_qa import diversify_cds
             body = coding_body(diversify_cds(body + STOP, [r.body for r in chosen.values()], seed=i))
-        chosen[vm.id] = Reporter(name, body, part, earlier, why)
+        chosen[owner] = Reporter(name, body, part, earlier, why)
     return chosen
+
+
+def checkpoint_slots(c, cat: Catalogue, reporter: Reporter) -> list:
+    """A checkpoint's reporter (bioxen.rules.checkpoint), on host ribosomes: a promoter that would
+    sense the watched quantity (a STAND-IN: BioXen's parts data has no sensor for an arbitrary model
+    quantity), B0034, the fluorescent protein, a terminator."""
+    why = (f"STAND-IN for a promoter sensing {c.watch} ({c.direction} {c.threshold:g}): the model activates the "
+           "checkpoint's transcription by a Hill function of it; BioXen's parts data has no such sensor")
+    rbs = library_piece(cat.library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
+    cds = reporter.body + STOP
+    recoded = (f"; synonymously recoded (bioxen.backend.sequence_qa.diversify_cds): {reporter.why}"
+               if reporter.recoded_from else "")
+    gene = Piece("CDS", f"{reporter.name} checkpoint {c.name}", cds, f"{reporter.part.note()}{recoded}",
+                 (("codon_start", "1"), ("transl_table", str(HOST_TABLE)),
+                  ("product", f"fluorescent checkpoint {c.name} ({reporter.name})"),
+                  ("translation", protein(cds, HOST_TABLE))),
+                 reporter.part.source, "recoded" if reporter.recoded_from else "sourced")
+    return [_constitutive(cat, why), rbs, gene, _terminators(cat)]
 
 
 def reporter_slots(vm: GuestVM, cat: Catalogue, reporter: Reporter, rate: Quantity | None) -> list:
@@ -1553,6 +1573,8 @@ def core_cassettes(design: Design, cat: Catalogue) -> list[tuple[str, list]]:
                       for i in range(design.clock.nodes)]
     if "atp_guard" in genes:
         cassettes.append(("hv_atp_guard", guard_slots(cat)))
+    cassettes += [(f"hv_{checkpoint_gene(c.name)}", checkpoint_slots(c, cat, colours[checkpoint_gene(c.name)]))
+                  for c in design.checkpoints]
     return cassettes
 
 

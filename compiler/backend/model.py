@@ -15,8 +15,8 @@ from bioxen.names import mangle
 from bioxen.passes.genetic_code import AMBER_CODES, host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
-from bioxen.rules import (Builder, Quantity, amber, clock, control, controller, decoder, energy, expression, growth,
-                          guard, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
+from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, control, controller, decoder, energy, expression,
+                          growth, guard, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -67,6 +67,9 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:
         genes.update({clock.node_gene(i): (clock.repressor_name(i),) for i in range(design.clock.nodes)})
+    for c in design.checkpoints:
+        genes[checkpoint.gene_name(c.name)] = (f"protein_{checkpoint.gene_name(c.name)}",
+                                               f"fluorescent_{checkpoint.gene_name(c.name)}")
     for gate in design.wiring.decoder if design.wiring else ():
         genes[decoder.gene_name(gate.repressor)] = (f"protein_{decoder.gene_name(gate.repressor)}",)
     return genes
@@ -329,6 +332,11 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
             for vm in design.vms]
     if made:
         _proteolysis(b, design, made)
+    guest = design.chassis.guest
+    for c in design.checkpoints:   # after every VM and host quantity it may watch
+        checkpoint.checkpoint(b, c.name, checkpoint.watched(b, c.watch, c.location), c.threshold, c.direction,
+                              design.parts.reporter, guest["transcription_threshold"].value,
+                              guest["mrna_decay"].value)
     scaled = [(b.model.parameters[elongation_factor_name(vm.id)], b.model.observables[elongating_name(vm.id)])
               for vm in design.vms if vm.elongation_factor is not None]
     energy.translation_cost(b, p, scaled)

@@ -215,6 +215,28 @@ class Boot(Strict):
     core_first: Minutes = Field(60.0, description="how long a VM's core genes run before its other genes (>= 0)")
 
 
+class Checkpoint(Strict):
+    """A fluorescent checkpoint (the molecular debugger): a reporter gene that lights when a model
+    quantity passes a threshold."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=40, description="names its reporter")
+    watch: str = Field(min_length=1, max_length=200, description="a model observable or expression (e.g. "
+                                                                 "vm1_protein_total, energy, growth_rate)")
+    above: float | None = Field(None, description="fires when the quantity rises above this")
+    below: float | None = Field(None, description="fires when the quantity falls below this")
+
+    @model_validator(mode="after")
+    def _one_threshold(self):
+        given = [k for k in ("above", "below") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"checkpoint {self.name} needs exactly one of `above` or `below` (got "
+                             f"{' and '.join(given) or 'neither'})")
+        value = getattr(self, given[0])
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"checkpoint {self.name}: its threshold must be a finite number > 0 (got {value!r})")
+        return self
+
+
 class TimedCommand(Strict):
     at: Minutes = Field(description="cell time at which the inducer is added or removed")
     command: Literal[TIMED]
@@ -236,6 +258,8 @@ class Policy(Strict):
     control: list[TimedCommand] = Field(default_factory=list, description="timed commands")
     boot: Boot | None = Field(None, description="the boot sequence: every VM starts dormant and is allocated, "
                                                 "core genes first, by the hypervisor")
+    checkpoints: list[Checkpoint] = Field(default_factory=list, max_length=16,
+                                          description="fluorescent checkpoints (the molecular debugger)")
     simulate: Simulation = Simulation()
 
     @model_validator(mode="after")
@@ -257,6 +281,10 @@ class Policy(Strict):
             if created:
                 raise ValueError(f"under boot the hypervisor creates and boots the VMs; remove the CREATE_VM/"
                                  f"BOOT_VM of {', '.join(sorted(set(created)))} from control")
+        names = [c.name for c in self.checkpoints]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"checkpoint names must be unique; repeated: {', '.join(twice)}")
         unknown = sorted({c.vm for c in self.control} - set(ids))
         if unknown:
             raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")

@@ -28,13 +28,14 @@ import pandas as pd
 from bioxen.commands import inducer_name
 from bioxen.errors import CommandError
 from bioxen.rules.ribosomes import INVENTORY
+from bioxen.runtime.debugger import Debugging
 from bioxen.runtime.limits import duration_minutes, points_for, step_minutes
 from bioxen.runtime.session import Steering, VmStatus
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, read_build, restore_inventories, selections, tabulate
 from bioxen.runtime.state import STATE_VERSION, StateModel, check_state, read_state
 
 
-class Hypervisor(Steering):
+class Hypervisor(Debugging, Steering):
     """A compiled design being simulated in libRoadRunner; advance it with :meth:`run`, steer it with
     commands (a :class:`bioxen.runtime.session.Session`)."""
 
@@ -43,7 +44,7 @@ class Hypervisor(Steering):
         sbml, self.spec = read_build(self.build_dir)     # the build's spec, never changed
         self.model_sha256 = hashlib.sha256(sbml.encode()).hexdigest()
         self.outputs = Outputs.from_spec(self.spec)
-        self.step = step_minutes(step, CommandError)      # minutes between output points
+        self.step_min = step_minutes(step, CommandError)  # minutes between output points (step(): one of them)
         self.rr = load_simulator(sbml)
         self.time = 0.0
         self._selected = selections(self.outputs)
@@ -69,9 +70,20 @@ class Hypervisor(Steering):
 
     # -- time ---------------------------------------------------------------------------
     def run(self, duration) -> pd.DataFrame:
-        """Advance by ``duration`` (minutes, or text such as '30 min'); return that stretch's table."""
+        """Advance by ``duration`` (minutes, or text such as '30 min'); return that stretch's table.
+        With breakpoints set (:meth:`breakpoint`) it stops at the output step where one comes to
+        hold; checkpoints and watchpoints that fire go to :attr:`trace`."""
         length = duration_minutes(duration, "run", CommandError)
-        data = advance(self.rr, self.time, self.time + length, points_for(length, self.step, CommandError),
+        self._debug_state()
+        if self._breakpoints:
+            return self._stretch(length, dict(self._breakpoints))
+        before = self._last_row()
+        table = self._advance(length)
+        self._record(table, before)
+        return table
+
+    def _advance(self, length: float) -> pd.DataFrame:
+        data = advance(self.rr, self.time, self.time + length, points_for(length, self.step_min, CommandError),
                        self._selected)
         self.follow_timed_resizes(self.time, self.time + length)
         self.time += length

@@ -49,6 +49,7 @@ class Outputs:
     vms: Mapping[str, VmSpec]
     hypervisor: Mapping | None = None   # gene -> elongation reactions, translating species, proteins
     crosstalk: Mapping | None = None    # what simulated cross-contamination is read from
+    checkpoints: tuple = ()             # bioxen.buildspec.CheckpointSpec: watched quantities and reporters
 
     def __post_init__(self):
         if any(not isinstance(v, VmSpec) for v in self.vms.values()):
@@ -64,7 +65,7 @@ class Outputs:
     def from_spec(cls, spec: BuildSpec | Mapping) -> "Outputs":
         """Everything a build's spec names (the spec, or outputs.json's JSON object)."""
         spec = coerce(spec)
-        return cls(spec.host, spec.vms, spec.hypervisor, spec.crosstalk)
+        return cls(spec.host, spec.vms, spec.hypervisor, spec.crosstalk, spec.checkpoints)
 
     @classmethod
     def read(cls, build_dir: Path) -> "Outputs":
@@ -135,7 +136,9 @@ def selections(outputs: Outputs) -> list[str]:
     host = [outputs.host[k] for k in ("growth_rate", "ribosomes_free", "energy")]
     proteins = [v.protein_total for v in outputs.vms.values() if v.protein_total]
     elongations = [r for v in outputs.vms.values() for r in v.elongation_reactions]
-    found = ["time"] + host + proteins + elongations + (_detail_selections(outputs) if outputs.detailed else [])
+    watched = [name for c in outputs.checkpoints for name in (c.quantity, c.reporter)]
+    found = ["time"] + host + proteins + elongations + watched + \
+        (_detail_selections(outputs) if outputs.detailed else [])
     return list(dict.fromkeys(name for name in found if name))
 
 
@@ -190,6 +193,9 @@ def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.Data
         table[f"{vm}_protein_total"] = column[spec.protein_total] if spec.protein_total else 0.0
         flux = sum((column[r] for r in spec.elongation_reactions), np.zeros(len(data)))
         table[f"{vm}_translation_flux"] = flux
+    for c in outputs.checkpoints:   # what each checkpoint watches, and its reporter's fluorescence
+        table[f"checkpoint_{c.name}"] = column[c.quantity]
+        table[f"checkpoint_{c.name}_reporter"] = column[c.reporter]
     if outputs.detailed:
         _detail_columns(table, column, outputs)
     return table

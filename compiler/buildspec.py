@@ -248,6 +248,8 @@ class BuildSpec(_Read):
     hypervisor: ReadOnly[Mapping[Text, GeneAccount] | None] = None  # gene -> reactions, translating, proteins
     crosstalk: ReadOnly[Crosstalk | None] = None            # what simulated cross-contamination is read from
     checkpoints: tuple[CheckpointSpec, ...] = ()            # the molecular debugger's checkpoints
+    groups: tuple[tuple[Text, ...], ...] = ()               # two-level round robin: the groups taking turns
+    group_quantum_min: Number | None = None                 # how long each group runs
 
     @model_validator(mode="after")
     def _crosstalk_of_every_vm(self):

@@ -126,6 +126,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=policy.isolation.gate, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=clock, scheduler=policy.scheduler.policy, boot=boot,
+        groups=tuple(tuple(g) for g in policy.scheduler.groups or ()), group_quantum=policy.scheduler.group_quantum,
         checkpoints=tuple(CheckpointPlan(c.name, c.watch, c.above if c.above is not None else c.below,
                                          "above" if c.above is not None else "below",
                                          yaml_location(policy_path, tree, ("checkpoints", i, "watch"), key_itself=False))
@@ -272,7 +273,45 @@ def round_robin(policy, commands: list[Command], where) -> tuple[list[Diagnostic
         return errors, [], None
     if scheduler.clock == "internal":
         return errors, [], RingClock.for_turns(scheduler.quantum, tuple(vm.id for vm in policy.vms))
+    if scheduler.groups:
+        errors += [Diagnostic(f"{c.command} on {c.vm} at {c.at:g} min: under round_robin with groups the clock "
+                              "creates, resizes and destroys nothing but the pools it resizes", c.location,
+                              hint="remove it, or use round_robin without groups")
+                   for c in commands if c.command != "BOOT_VM"]
+        return errors, _two_level_clock(policy, where), None
     return errors, _external_clock(policy, where), None
+
+
+def _two_level_clock(policy, where) -> list[Command]:
+    """Round robin on two levels (the founding document's temporal coordination): every
+    group_quantum the next group runs (the slow level: its VMs' pools resized to their policy
+    shares, every other VM's to idle_share, and the waiting VMs paused); within it, every quantum
+    the next VM of the group runs (the fast level: its gate opens, its group's others close)."""
+    scheduler, until = policy.scheduler, policy.simulate.until
+    turns = until / scheduler.quantum * len(policy.vms)
+    if turns > MAX_TURNS:
+        raise PolicyError(f"round_robin quantum {scheduler.quantum:g} min makes {turns:.3g} commands in the "
+                          f"{until:g} min run; at most {MAX_TURNS:,}", where, hint="choose a longer quantum")
+    share = {vm.id: vm.ribosomes.share for vm in policy.vms}
+    commands, current, slot = [], dict(share), 0
+    while slot * scheduler.group_quantum < until:
+        start = slot * scheduler.group_quantum
+        running = scheduler.groups[slot % len(scheduler.groups)]
+        wanted = {vm: share[vm] if vm in running else scheduler.idle_share for vm in share}
+        # shrink the pools that wait before growing the group's: the shares stay below 1 throughout
+        for vm in sorted(wanted, key=lambda v: wanted[v] > current[v]):
+            if wanted[vm] != current[vm]:
+                commands.append(Command(start, "SET_RESOURCE_LIMIT", vm, wanted[vm], where))
+        current = wanted
+        end, turn = min(start + scheduler.group_quantum, until), 0
+        while start + turn * scheduler.quantum < end:
+            t = start + turn * scheduler.quantum
+            for vm in share:
+                opened = vm in running and running[turn % len(running)] == vm
+                commands.append(Command(t, "RESUME_VM" if opened else "PAUSE_VM", vm, location=where))
+            turn += 1
+        slot += 1
+    return commands
 
 
 def _external_clock(policy, where) -> list[Command]:

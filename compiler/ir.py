@@ -360,6 +360,8 @@ class Design:
     wiring: Wiring | None = None           # command inputs, decoder and repressor assignment (wiring pass)
     boot: BootPlan | None = None           # policy boot: the phases' times (every VM created by the hypervisor)
     checkpoints: tuple[CheckpointPlan, ...] = ()   # policy checkpoints: the molecular debugger's reporters
+    groups: tuple[tuple[str, ...], ...] = ()   # policy scheduler.groups: two-level round robin's slow level
+    group_quantum: float | None = None         # min, how long each group runs
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

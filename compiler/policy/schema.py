@@ -155,6 +155,13 @@ class Scheduler(Strict):
     clock: Literal["external", "internal"] = Field(
         "external", description="round_robin: a train of inducer pulses (external) or a ring oscillator "
                                 "compiled into the cell (internal)")
+    groups: list[list[str]] | None = Field(
+        None, description="round_robin, two levels: groups of VMs that take turns every group_quantum (the slow "
+                          "level, by pool resizing); within the running group the VMs take turns every quantum "
+                          "(the fast level, by translation gating)")
+    group_quantum: Duration | None = Field(None, description="round_robin with groups: how long each group runs")
+    idle_share: float = Field(0.02, gt=0, lt=1, description="round_robin with groups: the ribosome share a VM's "
+                                                            "pool is resized to while its group waits")
 
 
 def _constant_value(value):
@@ -262,6 +269,31 @@ class Policy(Strict):
                                           description="fluorescent checkpoints (the molecular debugger)")
     simulate: Simulation = Simulation()
 
+    def _check_groups(self, ids: list[str]) -> None:
+        """Two-level round robin: every VM in one group, orthogonal pools, a slow quantum that holds
+        whole fast turns, the external clock."""
+        s = self.scheduler
+        if s.groups is None:
+            if s.group_quantum is not None:
+                raise ValueError("scheduler group_quantum belongs to round_robin with groups")
+            return
+        if s.policy != "round_robin" or s.clock != "external":
+            raise ValueError("scheduler groups need policy round_robin on the external clock")
+        named = [vm for group in s.groups for vm in group]
+        if sorted(named) != sorted(ids) or any(not group for group in s.groups) or len(s.groups) < 2:
+            raise ValueError(f"scheduler groups must put every VM in exactly one of two or more non-empty groups "
+                             f"(VMs: {', '.join(ids)}; groups: {s.groups})")
+        if s.group_quantum is None or s.group_quantum < s.quantum:
+            raise ValueError("scheduler groups need a group_quantum at least as long as quantum (the slow level "
+                             "holds whole fast turns)")
+        host = [vm.id for vm in self.vms if vm.ribosomes.pool != "orthogonal"]
+        if host:
+            raise ValueError(f"scheduler groups resize the VMs' pools: {', '.join(host)} must be on orthogonal pools")
+        small = [vm.id for vm in self.vms if vm.ribosomes.share <= s.idle_share]
+        if small:
+            raise ValueError(f"scheduler idle_share {s.idle_share:g} must be below every VM's share "
+                             f"({', '.join(small)} has no more)")
+
     @model_validator(mode="after")
     def _vms_fit_in_host(self):
         ids = [vm.id for vm in self.vms]
@@ -290,6 +322,7 @@ class Policy(Strict):
             raise ValueError(f"control names unknown VM(s): {', '.join(unknown)} (VMs: {', '.join(ids) or 'none'})")
         if self.scheduler.policy == "round_robin" and (self.scheduler.quantum is None or self.scheduler.quantum <= 0):
             raise ValueError("scheduler 'round_robin' needs a positive quantum, e.g. quantum: 30 min")
+        self._check_groups(ids)
         if self.scheduler.policy == "priority" and self.scheduler.atp_guard is None:
             raise ValueError("scheduler 'priority' needs atp_guard: {threshold: ...} (energy, molecules)")
         if self.scheduler.atp_guard is not None and self.scheduler.policy != "priority":

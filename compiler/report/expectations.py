@@ -33,7 +33,11 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
                    (("pause", "pause"), ("resume", "resume"), ("round_robin_turn", "round-robin turn"))
                    if switch[key] is not None) or "no switch in this run"),
         ("fairness", "within ±5%", f"largest error {_percent(fair['max_abs_error'])} "
-                                   f"({', '.join(f'{vm} {e:+.1%}' for vm, e in fair['error'].items())})"),
+                                   f"({', '.join(f'{vm} {e:+.1%}' for vm, e in fair['error'].items())})"
+                                   + (f"; slow level (groups) {_percent(fair['levels']['slow']['max_abs_error'])}, "
+                                      f"fast level (within a group's turns) "
+                                      f"{_percent(fair['levels']['fast']['max_abs_error'])}"
+                                      if fair.get("levels") else "")),
         ("isolation", "above 99%", f"cross-talk matrix {_percent(iso['min_matrix'])}, "
                                    f"simulated {_percent(iso['min_simulated'])} (worst VM)"),
     ]

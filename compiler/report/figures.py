@@ -80,24 +80,31 @@ def _host_traces(figure: go.Figure, table: pd.DataFrame) -> None:
                              row=row, col=1)
 
 
-def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switches, colours: dict[str, str]) -> None:
-    """Timed commands as dashed lines on every panel, hoverable triangles under the first, and
-    each measured context switch as a band in its VM's colour."""
+def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switches, colours: dict[str, str],
+                   rows: int = len(PANELS)) -> None:
+    """Timed commands as dashed lines on every panel (one per time), hoverable triangles under the
+    first, and each measured context switch as a band in its VM's colour. The shapes are set in one
+    layout update: plotly's add_vline re-validates every shape so far (quadratic: a two-level round
+    robin's 600 commands took minutes)."""
     if not control:
         return
     minutes = {(s["at_min"], s["command"], s["vm"]): s["minutes"] for s in switches}
-    texts = []
+    axes = [("x" if r == 1 else f"x{r}", "y domain" if r == 1 else f"y{r} domain") for r in range(1, rows + 1)]
+    shapes, texts = [], []
+    for at in dict.fromkeys(entry.at_min for entry in control):
+        shapes += [{"type": "line", "x0": at, "x1": at, "y0": 0, "y1": 1, "xref": x, "yref": y,
+                    "line": {"dash": "dash", "color": "grey", "width": 1}} for x, y in axes]
     for entry in control:
         at, command, vm = entry.at_min, entry.command, entry.vm or ""
-        figure.add_vline(x=at, line={"dash": "dash", "color": "grey", "width": 1}, row="all", col=1)
         switch = minutes.get((at, command, vm))
         texts.append(f"{at:g} min: {command} {vm}" + (f" (switch {switch:g} min)" if switch is not None else ""))
         if switch is not None:
-            figure.add_vrect(x0=at, x1=at + switch, fillcolor=colours.get(vm, "grey"), opacity=0.12, line_width=0,
-                             row="all", col=1)
+            shapes += [{"type": "rect", "x0": at, "x1": at + switch, "y0": 0, "y1": 1, "xref": x, "yref": y,
+                        "fillcolor": colours.get(vm, "grey"), "opacity": 0.12, "line": {"width": 0}} for x, y in axes]
         if len(control) <= LABELLED_COMMANDS:
             figure.add_annotation(x=at, y=1, yref="y domain", text=f"{command} {vm}", textangle=-90, showarrow=False,
                                   xanchor="right", yanchor="top", font={"size": 10, "color": "grey"}, row=1, col=1)
+    figure.update_layout(shapes=list(figure.layout.shapes) + shapes)
     figure.add_trace(go.Scatter(x=[e.at_min for e in control], y=[0] * len(control), mode="markers",
                                 name="commands", legendgroup="commands", hovertext=texts, hoverinfo="text",
                                 marker={"symbol": "triangle-up", "size": 10, "color": "grey"}), row=1, col=1)

@@ -128,6 +128,8 @@ def intended_shares(spec: BuildSpec) -> dict[str, float]:
     """Each VM's intended share of the VMs' translation: 1/N under round robin, else its
     ribosome share (after the run's last SET_RESOURCE_LIMIT) over the VMs' total."""
     vms = spec.vms
+    if spec.scheduler == "round_robin" and spec.groups:   # each group 1/G, shared evenly within it
+        return {vm: 1 / (len(spec.groups) * len(group)) for group in spec.groups for vm in group}
     if spec.scheduler == "round_robin":
         return {vm: 1 / len(vms) for vm in vms}
     shares = {vm: v.ribosome_share for vm, v in vms.items()}
@@ -144,6 +146,33 @@ def fairness(window: pd.DataFrame, intended: dict[str, float]) -> dict:
     errors = {vm: achieved[vm] / intended[vm] - 1 for vm in intended}
     return {"achieved": achieved, "intended": intended, "error": errors,
             "max_abs_error": max((abs(e) for e in errors.values()), default=float("nan"))}
+
+
+def levels(window: pd.DataFrame, spec: BuildSpec) -> dict | None:
+    """Two-level round robin's fairness at each level (None without groups): the slow level, each
+    group's share of the VMs' translating ribosomes over the window against 1/G; the fast level,
+    within each group's turns (the rows where the group runs), each member's share of the group's
+    against 1/|group|."""
+    if not spec.groups:
+        return None
+    translating = {vm: window[f"{vm}_ribosomes_translating"] for vm in spec.vms}
+    total = sum(float(t.sum()) for t in translating.values())
+    slow = {"+".join(g): sum(float(translating[vm].sum()) for vm in g) / total for g in spec.groups}
+    slow_errors = {g: share * len(spec.groups) - 1 for g, share in slow.items()}
+    period = spec.group_quantum_min * len(spec.groups)
+    time = window["time_min"].to_numpy()
+    fast, fast_errors = {}, {}
+    for k, group in enumerate(spec.groups):
+        on = ((time % period) >= k * spec.group_quantum_min) & ((time % period) < (k + 1) * spec.group_quantum_min)
+        sums = {vm: float(translating[vm][on].sum()) for vm in group}
+        whole = sum(sums.values())
+        for vm in group:
+            fast[vm] = sums[vm] / whole if whole > 0 else float("nan")
+            fast_errors[vm] = fast[vm] * len(group) - 1
+    return {"slow": {"achieved": slow, "error": slow_errors,
+                     "max_abs_error": max(abs(e) for e in slow_errors.values())},
+            "fast": {"achieved": fast, "error": fast_errors,
+                     "max_abs_error": max(abs(e) for e in fast_errors.values())}}
 
 
 def isolation(window: pd.DataFrame, report: dict | None, vms) -> dict:
@@ -293,7 +322,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
                                if spec.scheduler == "round_robin" else None,
                                "each": [{"at_min": s.at, "command": s.command, "vm": s.vm, "minutes": s.minutes}
                                         for s in switches]},
-        "fairness": fairness(window, intended),
+        "fairness": {**fairness(window, intended), "levels": levels(window, spec)},
         "isolation": isolation(window, isolation_report, vms),
         "destroy": after_destroy(table, spec),
         "viability": viability(table, intended),

@@ -40,7 +40,7 @@ PARTS = {
                      "trna_transcription", "charging", "discharge", "charged_K", "ncaa_medium", "ncaa_Km",
                      "ncaa_exchange"},
     "atp_guard": {"max_transcription", "hill", "repressor_K", "repressor_hill", "length"},
-    "reporter": {"max_transcription", "length", "maturation"},
+    "reporter": {"max_transcription", "length", "maturation", "checkpoint_hill"},
     "clock": {"max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript", "length",
               "gate_hill"},
     "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak", "ballast"},

@@ -118,7 +118,7 @@ def test_sbo_terms_from_roles_are_what_the_names_said(build, clocked):
 def test_inducers_are_the_parameters_commands_change(build):
     model = build.sbml.getModel()
     inducers = {name for name, role in build.builder.roles.items() if role.kind == "inducer"}
-    assert inducers == {inducer_name(command, vm) for command in ("create", "destroy", "pause")
+    assert inducers == {inducer_name(command, vm) for command in ("create", "destroy", "pause", "boot")
                         for vm in ("vm1", "vm2", "vm3")}
     assert all(not model.getParameter(name).getConstant() for name in inducers)
 

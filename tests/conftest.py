@@ -227,3 +227,14 @@ def pytest_collection_modifyitems(session, config, items):
     worker collects the same order, as xdist requires)."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def assert_same_columns(table, reference, columns, rtol: float = 1e-4, floor: float = 1e-6) -> None:
+    """Two engines' results tables agree on ``columns`` within ``rtol`` (relative to each value,
+    with a floor of ``floor`` times the column's largest magnitude)."""
+    import numpy as np
+
+    for column in columns:
+        ours, theirs = table[column].to_numpy(), reference[column].to_numpy()
+        scale = np.maximum(np.abs(theirs), floor * np.abs(theirs).max())
+        assert np.max(np.abs(ours - theirs) / scale) < rtol, column

@@ -9,7 +9,7 @@ from bioxen.frontend import read_design
 from bioxen.report import write_report
 from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import simulate_build
-from conftest import write_policy, write_synthetic_genbank
+from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
 UNTIL = 400.0
 BOOT = "boot: {initialise: 60 min, order: [vm2, vm1], allocate: 30 min, core_first: 60 min}"
@@ -78,10 +78,7 @@ def test_bng2_follows_the_boot_events(booted):
     """BNG2.pl on model.bngl (its actions for the four boot events) matches libRoadRunner."""
     out, reference = booted[1], booted[2]
     table = simulate(out, UNTIL, int(UNTIL) + 1, engine="bng")
-    for column in ("growth_rate_per_min", "vm1_protein_total", "vm2_protein_total", "vm1_translation_flux"):
-        ours, theirs = table[column].to_numpy(), reference[column].to_numpy()
-        scale = np.maximum(np.abs(theirs), 1e-9 * np.abs(theirs).max())
-        assert np.max(np.abs(ours - theirs) / scale) < 1e-4, column
+    assert_same_columns(table, reference, ("growth_rate_per_min", "vm1_protein_total", "vm2_protein_total", "vm1_translation_flux"), floor=1e-9)
 
 
 @pytest.mark.parametrize("boot, extra, vm1, message", [

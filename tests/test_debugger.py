@@ -14,7 +14,7 @@ from bioxen.frontend import read_design
 from bioxen.runtime.debugger import checkpoint_trace
 from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import read_build, simulate_build
-from conftest import write_policy, write_synthetic_genbank
+from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
 UNTIL, UP, LOW = 300.0, 20000.0, 8.0
 
@@ -132,10 +132,7 @@ def test_bng2_matches_roadrunner_on_the_checkpoints(debugged):
     out = debugged[0]
     reference = simulate_build(out, UNTIL, int(UNTIL) + 1)
     table = simulate(out, UNTIL, int(UNTIL) + 1, engine="bng")
-    for column in ("checkpoint_vm1_up", "checkpoint_vm1_up_reporter", "checkpoint_energy_low_reporter"):
-        ours, theirs = table[column].to_numpy(), reference[column].to_numpy()
-        scale = np.maximum(np.abs(theirs), 1e-6 * np.abs(theirs).max())
-        assert np.max(np.abs(ours - theirs) / scale) < 1e-4, column
+    assert_same_columns(table, reference, ("checkpoint_vm1_up", "checkpoint_vm1_up_reporter", "checkpoint_energy_low_reporter"), floor=1e-6)
 
 
 @pytest.mark.parametrize("checkpoints, error, message", [

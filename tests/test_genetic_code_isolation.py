@@ -9,7 +9,6 @@ model.xml, BNG2.pl on model.bngl) and the DNA from the written GenBank files.
 import math
 import re
 
-import numpy as np
 import pytest
 import roadrunner
 from Bio import SeqIO
@@ -21,7 +20,7 @@ from bioxen.frontend import read_design
 from bioxen.passes.genetic_code import TYROSINE
 from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import simulate_build
-from conftest import write_policy, write_synthetic_genbank
+from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
 WITHDRAW, UNTIL = 300.0, 600.0
 POLICY = """
@@ -158,11 +157,8 @@ def test_bng2_matches_roadrunner_on_the_three_codes(codes):
     out = codes[1]
     reference = simulate_build(out, UNTIL, int(UNTIL) + 1)
     table = simulate(out, UNTIL, int(UNTIL) + 1, engine="bng")
-    for column in ("growth_rate_per_min", "vm1_protein_total", "vm2_protein_total", "vm3_protein_total",
-                   "vm3_translation_flux"):
-        ours, theirs = table[column].to_numpy(), reference[column].to_numpy()
-        scale = np.maximum(np.abs(theirs), 1e-9 * np.abs(theirs).max())
-        assert np.max(np.abs(ours - theirs) / scale) < 1e-4, column
+    assert_same_columns(table, reference, ("growth_rate_per_min", "vm1_protein_total", "vm2_protein_total", "vm3_protein_total",
+                   "vm3_translation_flux"), floor=1e-9)
 
 
 @pytest.mark.parametrize("command, message", [

@@ -75,8 +75,8 @@ def test_fairness_at_both_levels(two_level):
 
 
 def test_bng2_follows_the_two_level_schedule(two_level):
-    """BNG2.pl runs the schedule's first 150 min (a slot change and 10 gate turns) as libRoadRunner does."""
-    until, out = 150.0, two_level[1]
+    """BNG2.pl runs the schedule's first 130 min (a slot change and 9 gate turns) as libRoadRunner does."""
+    until, out = 130.0, two_level[1]
     reference = simulate_build(out, until, int(until) + 1)
     table = simulate(out, until, int(until) + 1, engine="bng")
     assert_same_columns(table, reference, ("vm1_translation_flux", "vm3_translation_flux", "growth_rate_per_min"), floor=1e-6)

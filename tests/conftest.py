@@ -215,7 +215,7 @@ LONGEST_FIRST = (
     "test_genome_scale_clients.py",   # three Syn3A VMs: compile, bngsim 2 h, libRoadRunner load (~3 min)
     "test_notebook.py",               # both notebooks (~3 min)
     "test_scaling.py",                # the sweep to 8 VMs, 8 Syn3A VMs (~1 min)
-    "test_two_level_scheduling.py",   # four VMs, 8 h of two-level turns, BNG2.pl (~75 s)
+    "test_two_level_scheduling.py",   # three VMs, 8 h of two-level turns, BNG2.pl (~1 min)
     "test_api.py", "test_sweep.py", "test_scheduler.py", "test_syn3a.py", "test_output_safety.py",
     "test_readme.py", "test_hostile_inputs.py", "test_engines.py", "test_hostile_runtime.py", "test_api_fuzz.py",
     "test_cluster.py", "test_language.py", "test_install.py", "test_report.py", "test_profile.py",

@@ -49,15 +49,12 @@ def codes(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("codes"))
 
 
-@pytest.fixture(scope="module")
-def no_synthetase(tmp_path_factory):
-    """The same cell with the aaRS genes silenced (isolation.set: no aaRS transcription)."""
-    return _build(tmp_path_factory.mktemp("no_aars"),
-                  "isolation: {set: {genetic_code.aars_max_transcription: 0}}\n")
-
-
-def _run(out, columns):
+def _run(out, columns, silenced=()):
+    """Full-length synthesis per VM; ``silenced``: aaRS genes given no transcription (what
+    ``isolation.set: {genetic_code.aars_max_transcription: 0}`` compiles)."""
     rr = roadrunner.RoadRunner(str(out / "model.xml"))
+    for gene in silenced:
+        rr[f"w_{gene}"] = 0.0
     reactions = rr.model.getReactionIds()
     full = {vm: [r for r in reactions if re.fullmatch(rf"elongation_{vm}_SYN__\d+(_on_\w+)?", r)] for vm in columns}
     selections = ["time", "growth_rate"] + [r for names in full.values() for r in names]
@@ -70,8 +67,9 @@ def _run(out, columns):
 
 
 @pytest.fixture(scope="module")
-def runs(codes, no_synthetase):
-    return _run(codes[1], ("vm1", "vm2", "vm3")), _run(no_synthetase[1], ("vm1", "vm2", "vm3"))
+def runs(codes):
+    vms = ("vm1", "vm2", "vm3")
+    return _run(codes[1], vms), _run(codes[1], vms, silenced=("aars_vm2", "aars_vm3"))
 
 
 def test_every_vm_gene_carries_an_amber_site(codes):

@@ -12,13 +12,13 @@ from bioxen.runtime.simulate import read_build, simulate_build
 from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
 UNTIL = 8 * 60.0
-SCHEDULER = "scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3, vm4]], group_quantum: 2 h}"
+SCHEDULER = "scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3]], group_quantum: 2 h}"
 
 
-def _policy(directory, scheduler: str = SCHEDULER, until: float = UNTIL, vm4: str = ""):
+def _policy(directory, scheduler: str = SCHEDULER, until: float = UNTIL, vm3: str = ""):
     genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
     vms = "\n".join(f"  - {{id: vm{i}, genome: {genome.name}, genetic_code: recode, ribosomes: {{share: 0.15"
-                    f"{vm4 if i == 4 else ''}}}}}" for i in range(1, 5))
+                    f"{vm3 if i == 3 else ''}}}}}" for i in range(1, 4))
     return write_policy(directory / "p.yaml", f"""schema_version: 1
 vms:
 {vms}
@@ -42,18 +42,18 @@ def test_the_schedule_resizes_groups_and_rotates_within_them(two_level):
     at = {}
     for c in design.control:
         at.setdefault(c.at, []).append((c.command, c.vm, c.share))
-    assert at[0.0][:2] == [("SET_RESOURCE_LIMIT", "vm3", 0.02), ("SET_RESOURCE_LIMIT", "vm4", 0.02)]
+    assert at[0.0][:1] == [("SET_RESOURCE_LIMIT", "vm3", 0.02)]
     assert ("RESUME_VM", "vm1", None) in at[0.0] and ("PAUSE_VM", "vm2", None) in at[0.0]
     assert ("RESUME_VM", "vm2", None) in at[15.0] and ("PAUSE_VM", "vm3", None) in at[15.0]
-    assert at[120.0][:4] == [("SET_RESOURCE_LIMIT", "vm1", 0.02), ("SET_RESOURCE_LIMIT", "vm2", 0.02),
-                             ("SET_RESOURCE_LIMIT", "vm3", 0.15), ("SET_RESOURCE_LIMIT", "vm4", 0.15)]
+    assert at[120.0][:3] == [("SET_RESOURCE_LIMIT", "vm1", 0.02), ("SET_RESOURCE_LIMIT", "vm2", 0.02),
+                             ("SET_RESOURCE_LIMIT", "vm3", 0.15)]
     assert ("RESUME_VM", "vm3", None) in at[120.0]
     assert all(sum(a.shares.values()) < 1 for a in applied(design))
 
 
 def test_the_waiting_group_translates_little_and_the_running_one_alternates(two_level):
     table = two_level[2].set_index("time_min")
-    flux = {vm: table[f"{vm}_translation_flux"] for vm in ("vm1", "vm2", "vm3", "vm4")}
+    flux = {vm: table[f"{vm}_translation_flux"] for vm in ("vm1", "vm2", "vm3")}
     # group 1's second slot (240-360 min): group 2 waits, vm1 and vm2 take 15-min turns
     slot = slice(250, 355)
     assert flux["vm3"][slot].mean() < 0.15 * flux["vm1"][slot].mean()
@@ -68,10 +68,10 @@ def test_fairness_at_both_levels(two_level):
     (fast level): both within 5% on these VMs."""
     metrics = compute(two_level[2], read_build(two_level[1])[1])
     levels = metrics["fairness"]["levels"]
-    assert set(levels["slow"]["achieved"]) == {"vm1+vm2", "vm3+vm4"}
+    assert set(levels["slow"]["achieved"]) == {"vm1+vm2", "vm3"}
     assert levels["slow"]["max_abs_error"] < 0.05
     assert levels["fast"]["max_abs_error"] < 0.05
-    assert metrics["fairness"]["intended"] == pytest.approx({vm: 0.25 for vm in ("vm1", "vm2", "vm3", "vm4")})
+    assert metrics["fairness"]["intended"] == pytest.approx({"vm1": 0.25, "vm2": 0.25, "vm3": 0.5})
 
 
 def test_bng2_follows_the_two_level_schedule(two_level):
@@ -82,18 +82,18 @@ def test_bng2_follows_the_two_level_schedule(two_level):
     assert_same_columns(table, reference, ("vm1_translation_flux", "vm3_translation_flux", "growth_rate_per_min"), floor=1e-6)
 
 
-@pytest.mark.parametrize("scheduler, vm4, message", [
-    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3]], group_quantum: 2 h}", "",
+@pytest.mark.parametrize("scheduler, vm3, message", [
+    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1], [vm2]], group_quantum: 2 h}", "",
      "every VM in exactly one"),
-    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3, vm4]], group_quantum: 10 min}", "",
+    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3]], group_quantum: 10 min}", "",
      "group_quantum at least as long as quantum"),
-    ("scheduler: {policy: round_robin, quantum: 15 min, clock: internal, groups: [[vm1, vm2], [vm3, vm4]], "
+    ("scheduler: {policy: round_robin, quantum: 15 min, clock: internal, groups: [[vm1, vm2], [vm3]], "
      "group_quantum: 2 h}", "", "policy round_robin on the external clock"),
-    (SCHEDULER, ", pool: host", "vm4 must be on orthogonal pools"),
-    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3, vm4]], group_quantum: 2 h, "
+    (SCHEDULER, ", pool: host", "vm3 must be on orthogonal pools"),
+    ("scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3]], group_quantum: 2 h, "
      "idle_share: 0.2}", "", "idle_share 0.2 must be below every VM's share"),
     ("scheduler: {policy: round_robin, quantum: 15 min, group_quantum: 2 h}", "", "group_quantum belongs to"),
 ])
-def test_bad_groups_are_refused(tmp_path, scheduler, vm4, message):
+def test_bad_groups_are_refused(tmp_path, scheduler, vm3, message):
     with pytest.raises(PolicyError, match=message):
-        read_design(_policy(tmp_path, scheduler, vm4=vm4))
+        read_design(_policy(tmp_path, scheduler, vm3=vm3))

@@ -151,10 +151,8 @@ class Debugging:
         return Condition.parse(condition, self._columns())
 
     def _columns(self) -> list[str]:
-        import numpy as np_
-
         from bioxen.runtime.simulate import tabulate
-        return list(tabulate(np_.zeros((1, len(self._selected))), self._selected, self.outputs).columns)
+        return list(tabulate(np.zeros((1, len(self._selected))), self._selected, self.outputs).columns)
 
     def _last_row(self):
         return self.history[-1].iloc[-1] if self.history else None

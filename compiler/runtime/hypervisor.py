@@ -77,7 +77,7 @@ class Hypervisor(Debugging, Steering):
         self._debug_state()
         if self._breakpoints:
             return self._stretch(length, dict(self._breakpoints))
-        before = self._last_row()
+        before, self.stopped = self._last_row(), None
         table = self._advance(length)
         self._record(table, before)
         return table

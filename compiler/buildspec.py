@@ -169,6 +169,16 @@ class CheckpointSpec(_Read):
     direction: Text
     reporter: Text
 
+    @property
+    def column(self) -> str:
+        """The results-table column of the quantity it watches."""
+        return f"checkpoint_{self.name}"
+
+    @property
+    def reporter_column(self) -> str:
+        """The results-table column of its reporter's fluorescence."""
+        return f"checkpoint_{self.name}_reporter"
+
 
 @dataclass(frozen=True, config=SHAPE)
 class RunPlan(_Read):

@@ -499,7 +499,7 @@ def debug(build_dir: Path = typer.Argument(..., help="a compiled build directory
     with _user_errors():
         _, spec = read_build(build_dir)
         table = results_table(build_dir)
-        missing = [c.name for c in spec.checkpoints if f"checkpoint_{c.name}" not in table]
+        missing = [c.name for c in spec.checkpoints if c.column not in table]
         if missing:       # a results.csv written before the checkpoints: simulate again
             from bioxen.runtime.simulate import simulate_build
             plan = spec.simulate

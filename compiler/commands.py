@@ -30,7 +30,8 @@ TIMED = (*SETTINGS, RESIZE)        # the commands a policy may time (policy/sche
 SWITCHES = ("PAUSE_VM", "RESUME_VM")   # the commands that switch a created VM off and on again
 RESOURCES = ("ribosomes", "ncaa")  # what SET_RESOURCE_LIMIT can resize (ncaa: an ncaa VM's amino acid in the medium)
 NCAA_PREFIX = "ncaa_medium_"       # the model parameter of a VM's ncAA in the medium (molecules per cell volume)
-MOLECULES_PER_MICROMOLAR = 6.02214076e23 * 1e-15 * 1e-6   # in one 1-fL E. coli cell (as bioxen.backend.model)
+# molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
+MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
 INDUCED = 0.5                      # an inducer at or above this level is present (its command given)
 
 
@@ -91,7 +92,7 @@ def ncaa_assignment(vm: str, micromolar: float) -> dict[str, float]:
     """
     if not micromolar >= 0:
         raise CommandError(f"ncAA concentration {micromolar!r} uM must be >= 0")
-    return {ncaa_parameter(vm): micromolar * MOLECULES_PER_MICROMOLAR}
+    return {ncaa_parameter(vm): micromolar * 1e-6 * MOLECULES_PER_MOLAR}
 
 
 def assignments(command: str, vm: str, share: float | None = None, shares: Mapping[str, float] | None = None,

@@ -115,8 +115,8 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                                policy_path, tree, ("vms", index) + key, key_itself=key[0] == "expression"))))
     if errors:
         raise PolicyError.collected(errors)
-    control, clock = _commands(policy, tree, policy_path)
     boot = _boot_plan(policy)
+    control, clock = _commands(policy, tree, policy_path, boot)
     sim = policy.simulate
     return Design(
         name=design_name(policy_path, policy), chassis=chassis,
@@ -352,10 +352,10 @@ _SETS = {"CREATE_VM": "start", "PAUSE_VM": "gate", "RESUME_VM": "gate", "DESTROY
 _RESIZE = "SET_RESOURCE_LIMIT"
 
 
-def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock | None]:
-    """Timed commands in time order (the policy's and the scheduler's), and the internal clock
-    if round robin runs on one; a command after its VM's DESTROY or after the run, a resize the
-    pools cannot take, or two setting one thing of a VM at once, is an error."""
+def _commands(policy, tree, path: Path, boot: BootPlan | None = None) -> tuple[tuple[Command, ...], RingClock | None]:
+    """Timed commands in time order (the policy's, the boot sequence's and the scheduler's), and
+    the internal clock if round robin runs on one; a command after its VM's DESTROY or after the
+    run, a resize the pools cannot take, or two setting one thing of a VM at once, is an error."""
     commands, errors, destroyed = [], [], {}
     running = {vm.id for vm in policy.vms if vm.start == "running"}
     shares = {vm.id: vm.ribosomes.share for vm in policy.vms if vm.ribosomes.pool == "orthogonal"}
@@ -381,23 +381,11 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where,
                                 spec.resource or "ribosomes", spec.concentration))
-    plan = _boot_plan(policy)
-    if plan is not None:
-        where = yaml_location(path, tree, ("boot",), key_itself=True)
-        if policy.scheduler.policy == "round_robin":
-            errors.append(Diagnostic("boot with scheduler round_robin: the round-robin clock would have to follow "
-                                     "each VM's allocation", where, hint="use scheduler fair_share or priority "
-                                                                         "with boot"))
-        for vm in plan.order:
-            for command, at_ in (("CREATE_VM", plan.created(vm)), ("BOOT_VM", plan.booted(vm))):
-                if at_ > policy.simulate.until:
-                    errors.append(Diagnostic(f"boot: {command} of {vm} at {at_:g} min comes after the simulation "
-                                             f"ends ({policy.simulate.until:g} min)", where,
-                                             hint="shorten the boot phases or simulate longer"))
-                commands.append(Command(at_, command, vm, location=where))
-            if vm in destroyed and destroyed[vm] < plan.created(vm):
-                errors.append(Diagnostic(f"DESTROY_VM on {vm} at {destroyed[vm]:g} min comes before boot allocates "
-                                         f"it ({plan.created(vm):g} min)", where))
+    if boot is not None:
+        boot_errors, boot_commands = _boot_commands(policy, boot, destroyed,
+                                                    yaml_location(path, tree, ("boot",), key_itself=True))
+        errors += boot_errors
+        commands += boot_commands
     clock_errors, clock_commands, ring = round_robin(
         policy, commands, yaml_location(path, tree, ("scheduler", "quantum"), key_itself=False))
     errors += clock_errors
@@ -413,6 +401,26 @@ def _commands(policy, tree, path: Path) -> tuple[tuple[Command, ...], RingClock 
     if errors:
         raise PolicyError.collected(errors)
     return tuple(commands), ring
+
+
+def _boot_commands(policy, plan: BootPlan, destroyed: dict[str, float], where) -> tuple[list[Diagnostic], list[Command]]:
+    """The boot sequence's CREATE_VM and BOOT_VM of every VM, and what is wrong with them (a phase
+    after the run, a VM destroyed before it is allocated, round robin beside it), at ``where``."""
+    errors = [Diagnostic("boot with scheduler round_robin: the round-robin clock would have to follow each VM's "
+                         "allocation", where, hint="use scheduler fair_share or priority with boot")] \
+        if policy.scheduler.policy == "round_robin" else []
+    commands = []
+    for vm in plan.order:
+        for command, at_ in (("CREATE_VM", plan.created(vm)), ("BOOT_VM", plan.booted(vm))):
+            if at_ > policy.simulate.until:
+                errors.append(Diagnostic(f"boot: {command} of {vm} at {at_:g} min comes after the simulation "
+                                         f"ends ({policy.simulate.until:g} min)", where,
+                                         hint="shorten the boot phases or simulate longer"))
+            commands.append(Command(at_, command, vm, location=where))
+        if vm in destroyed and destroyed[vm] < plan.created(vm):
+            errors.append(Diagnostic(f"DESTROY_VM on {vm} at {destroyed[vm]:g} min comes before boot allocates "
+                                     f"it ({plan.created(vm):g} min)", where))
+    return errors, commands
 
 
 def _boot_plan(policy) -> BootPlan | None:

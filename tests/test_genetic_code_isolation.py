@@ -221,3 +221,14 @@ def test_live_withdrawal_follows_the_timed_one(codes, tmp_path):
     for t in (WITHDRAW + 30, UNTIL):
         assert live.loc[t, "vm3_protein_total"] == pytest.approx(timed.loc[t, "vm3_protein_total"], rel=1e-3)
     assert live.loc[UNTIL, "vm3_protein_total"] < 0.1 * timed.loc[WITHDRAW, "vm3_protein_total"]
+
+
+def test_ribo_x_needs_the_530_loop():
+    """ribo-X is placed by the 16S 515F site; a 16S without it is refused with a compile error."""
+    from bioxen.backend.images import ribo_x
+    from bioxen.errors import CompileError
+
+    with pytest.raises(CompileError, match="no 515F site"):
+        ribo_x("ACGT" * 400)
+    loop = ribo_x("AAAA" + "GTGCCAGCAGCCGCGGTAATAC" + "AAAA")
+    assert loop[4 + 16:4 + 20] == "GAAA"        # U531G, U534A

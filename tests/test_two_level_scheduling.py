@@ -97,3 +97,17 @@ def test_bng2_follows_the_two_level_schedule(two_level):
 def test_bad_groups_are_refused(tmp_path, scheduler, vm3, message):
     with pytest.raises(PolicyError, match=message):
         read_design(_policy(tmp_path, scheduler, vm3=vm3))
+
+
+def test_the_report_marks_every_command_on_its_own_panels(two_level):
+    """A two-level run's 100+ commands are drawn as one dashed line per command time on every panel
+    of each figure, referring only to that figure's own axes (the isolation figure has two panels)."""
+    from bioxen.report.figures import isolation_timecourses, timecourses
+
+    table, spec = two_level[2], read_build(two_level[1])[1]
+    times = {c.at_min for c in spec.control}
+    for figure in (timecourses(table, spec), isolation_timecourses(table, spec)):
+        axes = {axis.plotly_name.replace("axis", "") for axis in figure.select_xaxes()}
+        lines = [s for s in figure.layout.shapes if s.type == "line"]
+        assert {s.xref for s in figure.layout.shapes} == axes
+        assert len(lines) == len(times) * len(axes)

@@ -93,7 +93,8 @@ from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Par
                           shares_stretch)
 from bioxen.errors import CompileError, Diagnostic, at
 from bioxen.genome.trna import uga_trna
-from bioxen.passes.genetic_code import AMBER, AMBER_CODES, HOST_TABLE, amber_positions, recodes
+from bioxen.passes.genetic_code import (AMBER, AMBER_CODES, HOST_TABLE, amber_positions, codons_of, host_reads,
+                                       recodes)
 from bioxen.rna import FLANK_ALPHABET, HOST_ANTI_SD, LEADER_LENGTH, spacer_length
 from bioxen.genome.layout import (GeneLayout, Segment, gene_layout, native_location, origin_free,
                                    spans_origin, unrefactorable)
@@ -284,7 +285,7 @@ def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
     ``amber``: how many of its tyrosine codons an amber/ncaa VM writes as UAG
     (:func:`bioxen.passes.genetic_code.amber_positions`, as the model counts them)."""
     native, table = genome.gene_sequence(gene), gene_table(gene, genome)
-    codons = [native[i:i + 3] for i in range(0, len(native) - 3, 3)]
+    codons = codons_of(native)
     body = codons[:1] + [host_codon(c, table) if recodes(parts.genetic_code) else c
                          for c in codons[1:]]
     recoded = sum(a != b for a, b in zip(codons, body))
@@ -494,8 +495,7 @@ def _place(element, genome: Genome, parts: IsolationParts, offset: int):
                                                   {offset for offset, _ in gene.transl_except})
             qualifiers["note"].append(f"{recoded} codon(s) recoded for the host, in place")
         qualifiers.update(codon_start=[str(gene.codon_start)], transl_table=[str(
-            HOST_TABLE if (recodes(parts.genetic_code) or parts.genetic_code == "native") and gene.is_coding
-            else table)])
+            HOST_TABLE if host_reads(parts.genetic_code) and gene.is_coding else table)])
         if element.layout.frameshift or gene.ribosomal_slippage:
             qualifiers["ribosomal_slippage"] = [""]
     dna = transcript if strand == 1 else reverse_complement(transcript)
@@ -568,7 +568,7 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     """CDS, 5' UTR, SD and tag features of one cassette placed at ``offset``."""
     gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.strand
     span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
-    table = HOST_TABLE if recodes(parts.genetic_code) or parts.genetic_code == "native" else gene_table(gene, genome)
+    table = HOST_TABLE if host_reads(parts.genetic_code) else gene_table(gene, genome)
     how = "replaces the native" if c.replaced else "inserted before the native"
     terminus = tag_terminus(parts)
     notes = [f"refactored for the host: genetic code {parts.genetic_code}, "
@@ -962,9 +962,14 @@ def _constitutive(cat: Catalogue, why: str) -> Choice:
     return Choice(tuple(p.noted(why) for p in cat.constitutive))
 
 
-def _missing(part: PartSequence, label: str) -> Piece:
+def _missing(part: PartSequence, label: str, type_: str = "CDS") -> Piece:
     """A part BioXen has no DNA for: no feature, only a row of the bill of materials."""
-    return Piece("CDS", label, "", part.note(), (), part.reason, "missing", part.placeholder_length)
+    return Piece(type_, label, "", part.note(), (), part.reason, "missing", part.placeholder_length)
+
+
+def _sourced_or_missing(part: PartSequence, type_: str, label: str) -> Piece:
+    """The part's DNA where BioXen has it, else its bill-of-materials row."""
+    return library_piece(part, type_, label) if part.sequence is not None else _missing(part, label, type_)
 
 
 # --- RNAs BioXen designs ----------------------------------------------------------------
@@ -1452,8 +1457,7 @@ def aars_slots(vm: GuestVM, cat: Catalogue) -> list:
     rbs = library_piece(cat.library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
     if enzyme.sequence is None:
         rbs = rbs.noted(f"the {enzyme.name} goes right after this RBS: {enzyme.note()}")
-    gene = (library_piece(enzyme, "CDS", f"aaRS {vm.id}") if enzyme.sequence is not None
-            else _missing(enzyme, f"aaRS {vm.id} CDS"))
+    gene = _sourced_or_missing(enzyme, "CDS", f"aaRS {vm.id} CDS")
     return [_constitutive(cat, f"the model transcribes aars_{vm.id} constitutively (times the VM's CREATE "
                                "licence)"), rbs, gene, _terminators(cat)]
 
@@ -1461,8 +1465,7 @@ def aars_slots(vm: GuestVM, cat: Catalogue) -> list:
 def amber_trna_slots(vm: GuestVM, cat: Catalogue) -> list:
     """An amber/ncaa VM's suppressor tRNA(CUA) gene (bioxen.rules.amber)."""
     trna = cat.library["mj_trna_cua"]
-    gene = (library_piece(trna, "tRNA", f"tRNA(CUA) {vm.id}") if trna.sequence is not None
-            else replace(_missing(trna, f"tRNA(CUA) {vm.id}"), type="tRNA"))
+    gene = _sourced_or_missing(trna, "tRNA", f"tRNA(CUA) {vm.id}")
     return [_constitutive(cat, f"the model transcribes tRNA_CUA_{vm.id} constitutively"), gene, _terminators(cat)]
 
 
@@ -1475,13 +1478,13 @@ PRIMER_515F = "GTGCCAGCAGCCGCGGTAA"
 
 def ribo_x(rrna: str) -> str:
     """A 16S rRNA gene with the ribo-X mutations (its 530 loop found by the 515F site)."""
-    at = rrna.find(PRIMER_515F)
-    if at < 0:
+    site = rrna.find(PRIMER_515F)
+    if site < 0:
         raise CompileError("the 16S rRNA has no 515F site (GTGCCAGCAGCCGCGGTAA) to place the ribo-X mutations by",
                            at(PART_SEQUENCES))
     dna = list(rrna)
     for position, was, becomes in RIBO_X:
-        i = at + position - 515
+        i = site + position - 515
         if dna[i] != was:
             raise CompileError(f"16S position {position} reads {dna[i]}, not {was}: not the E. coli 530 loop",
                                at(PART_SEQUENCES))

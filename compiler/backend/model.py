@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bioxen import rna
+from bioxen.commands import MOLECULES_PER_MOLAR
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
@@ -22,13 +23,11 @@ from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
 from pysb.core import as_complex_pattern
 
-# molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
 # The parts-library keys this module reads itself (bioxen.chassis.declarations gathers them)
 PARAMETERS = (
     "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
     "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
     "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation")
-MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,11 @@ def recodes(code: str | None) -> bool:
     return code in RECODING
 
 
+def host_reads(code: str | None) -> bool:
+    """Whether a VM image of this genetic code is read in the host's table (native or recoded)."""
+    return code == "native" or recodes(code)
+
+
 def amber_positions(codons: list[str], sites: int) -> tuple[int, ...]:
     """The codons (indices in the mature CDS, 0 the start codon) an amber or ncaa VM writes as
     TAG: the first ``sites`` tyrosine codons after the start codon (fewer if it has fewer).

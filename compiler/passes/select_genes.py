@@ -210,8 +210,8 @@ def _core_units(vm: GuestVM, index: GeneIndex, units, essential: set[str], core:
             chosen |= essential
         elif name in subsystems:
             chosen |= {tag for tag, row in rows.items() if row.subsystem == name}
-        elif index.look_up(name).found is not None:
-            chosen.add(index.look_up(name).found.locus_tag)
+        elif (gene := index.look_up(name).found) is not None:
+            chosen.add(gene.locus_tag)
         else:
             raise CompileError(f"VM '{vm.id}': boot core '{name}' is neither 'essential', a subsystem of its "
                                "expression table nor one of its genes", vm.location,

@@ -80,8 +80,7 @@ def _host_traces(figure: go.Figure, table: pd.DataFrame) -> None:
                              row=row, col=1)
 
 
-def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switches, colours: dict[str, str],
-                   rows: int = len(PANELS)) -> None:
+def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switches, colours: dict[str, str]) -> None:
     """Timed commands as dashed lines on every panel (one per time), hoverable triangles under the
     first, and each measured context switch as a band in its VM's colour. The shapes are set in one
     layout update: plotly's add_vline re-validates every shape so far (quadratic: a two-level round
@@ -89,7 +88,8 @@ def _mark_commands(figure: go.Figure, control: tuple[ControlEntry, ...], switche
     if not control:
         return
     minutes = {(s["at_min"], s["command"], s["vm"]): s["minutes"] for s in switches}
-    axes = [("x" if r == 1 else f"x{r}", "y domain" if r == 1 else f"y{r} domain") for r in range(1, rows + 1)]
+    # every panel: its x axis and the y axis it is anchored to (one column of panels)
+    axes = [(axis.plotly_name.replace("axis", ""), f"{axis.anchor} domain") for axis in figure.select_xaxes()]
     shapes, texts = [], []
     for at in dict.fromkeys(entry.at_min for entry in control):
         shapes += [{"type": "line", "x0": at, "x1": at, "y0": 0, "y1": 1, "xref": x, "yref": y,

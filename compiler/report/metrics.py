@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from bioxen.buildspec import BuildSpec, coerce
+from bioxen.commands import ncaa_parameter
 from bioxen.errors import Location, SimulationError
 from bioxen.runtime.summary import STARVED_SHARE, context_switches
 
@@ -251,7 +252,7 @@ def genetic_code(table: pd.DataFrame, spec: BuildSpec) -> dict:
             entry.update(amber_sites=v.amber_sites, suppression_mean=float(window[column].mean()),
                          suppression_end=float(series.iloc[-1]), withdrawals=[])
             for c in spec.control:
-                if any(k == f"ncaa_medium_{vm}" and value == 0 for k, value in c.assignments.items()):
+                if c.assignments.get(ncaa_parameter(vm)) == 0:
                     before = float(series[series.index <= c.at_min].iloc[-1])
                     after = series[(series.index > c.at_min) & (series < STOPPED * before)]
                     entry["withdrawals"].append({"at_min": c.at_min, "stopped_min":

@@ -108,8 +108,7 @@ def fired(table: pd.DataFrame, condition: Condition, before: Mapping | None = No
 def checkpoint_conditions(checkpoints) -> dict[str, Condition]:
     """Each compiled checkpoint (:class:`bioxen.buildspec.CheckpointSpec`) as a condition on its
     results-table column."""
-    return {c.name: Condition(f"checkpoint_{c.name}", ">" if c.direction == "above" else "<", c.threshold)
-            for c in checkpoints}
+    return {c.name: Condition(c.column, ">" if c.direction == "above" else "<", c.threshold) for c in checkpoints}
 
 
 LIT = 0.1    # a checkpoint's reporter is lit at this share of its brightest in the run
@@ -119,11 +118,11 @@ def checkpoint_trace(table: pd.DataFrame, checkpoints) -> list[Event]:
     """Every firing of the compiled checkpoints in a results table, and when each one's reporter
     lit (its fluorescence first reached :data:`LIT` of its brightest in the run, after a firing;
     kind ``reporter``), in time order."""
-    events = []
-    for name, cond in checkpoint_conditions(checkpoints).items():
+    events, conditions = [], checkpoint_conditions(checkpoints)
+    for c in checkpoints:
+        name, cond, column = c.name, conditions[c.name], c.reporter_column
         firings = fired(table, cond)
         events += [Event(t, "checkpoint", name, str(cond), v) for t, v in firings]
-        column = f"checkpoint_{name}_reporter"
         if firings and column in table and table[column].max() > 0:
             lit = Condition(column, ">=", LIT * float(table[column].max()))
             events += [Event(t, "reporter", name, str(lit), v) for t, v in fired(table, lit) if t >= firings[0][0]][:1]
@@ -137,13 +136,12 @@ class Debugging:
 
     stopped: str | None = None     # what the last run_until or breakpointed run stopped on
 
-    def _debug_state(self):
-        if not hasattr(self, "_breakpoints"):
-            self._breakpoints: dict[str, Condition | Callable] = {}
-            self._watchpoints: dict[str, Condition | Callable] = checkpoint_conditions(self.outputs.checkpoints)
-            self._kinds = {name: "checkpoint" for name in self._watchpoints}
-            self.trace: list[Event] = []
-        return self
+    def _start_debugging(self) -> None:
+        """No breakpoints; the build's checkpoints watched; an empty trace."""
+        self._breakpoints: dict[str, Condition | Callable] = {}
+        self._watchpoints: dict[str, Condition | Callable] = checkpoint_conditions(self.outputs.checkpoints)
+        self._kinds = {name: "checkpoint" for name in self._watchpoints}
+        self.trace: list[Event] = []
 
     def _condition(self, condition):
         if callable(condition):
@@ -159,14 +157,12 @@ class Debugging:
 
     def breakpoint(self, condition, name: str | None = None) -> str:
         """Stop every later :meth:`run` at the output step where ``condition`` comes to hold."""
-        self._debug_state()
         name = name or str(condition)
         self._breakpoints[name] = self._condition(condition)
         return name
 
     def watch(self, condition, name: str | None = None) -> str:
         """Record in :attr:`trace` each time ``condition`` comes to hold (the run goes on)."""
-        self._debug_state()
         name = name or str(condition)
         self._watchpoints[name] = self._condition(condition)
         self._kinds[name] = "watchpoint"
@@ -174,7 +170,6 @@ class Debugging:
 
     def clear(self, name: str) -> None:
         """Remove a breakpoint or watchpoint."""
-        self._debug_state()
         if self._breakpoints.pop(name, None) is None and self._watchpoints.pop(name, None) is None:
             raise CommandError(f"no breakpoint or watchpoint named {name!r}")
 
@@ -187,7 +182,6 @@ class Debugging:
     def _stretch(self, length: float, stop: dict) -> pd.DataFrame:
         """Run ``length`` minutes one output step at a time, stopping after the step where a
         condition of ``stop`` (name -> condition) comes to hold; records the trace."""
-        self._debug_state()
         before = first = self._last_row()
         tables, end = [], self.time + length
         while self.time < end - 1e-9:
@@ -213,7 +207,6 @@ class Debugging:
         stretch's table. :attr:`stopped` names the condition if it was met (None if not)."""
         from bioxen.runtime.limits import duration_minutes
 
-        self._debug_state()
         length = duration_minutes(limit, "run_until limit", CommandError)
         return self._stretch(length, {"run_until": self._condition(condition), **self._breakpoints})
 

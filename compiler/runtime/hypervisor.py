@@ -53,6 +53,7 @@ class Hypervisor(Debugging, Steering):
         # every VM's ribosome share in force now (SET_RESOURCE_LIMIT and the timed resizes change it)
         self.ribosome_shares = {vm: spec.ribosome_share for vm, spec in self.spec.vms.items()}
         self.follow_timed_resizes(float("-inf"), 0.0)
+        self._start_debugging()
 
     @classmethod
     def from_build(cls, build_dir: str | Path, step: float = 1.0) -> "Hypervisor":
@@ -74,7 +75,6 @@ class Hypervisor(Debugging, Steering):
         With breakpoints set (:meth:`breakpoint`) it stops at the output step where one comes to
         hold; checkpoints and watchpoints that fire go to :attr:`trace`."""
         length = duration_minutes(duration, "run", CommandError)
-        self._debug_state()
         if self._breakpoints:
             return self._stretch(length, dict(self._breakpoints))
         before, self.stopped = self._last_row(), None

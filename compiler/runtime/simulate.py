@@ -194,8 +194,8 @@ def tabulate(data: np.ndarray, selected: list[str], outputs: Outputs) -> pd.Data
         flux = sum((column[r] for r in spec.elongation_reactions), np.zeros(len(data)))
         table[f"{vm}_translation_flux"] = flux
     for c in outputs.checkpoints:   # what each checkpoint watches, and its reporter's fluorescence
-        table[f"checkpoint_{c.name}"] = column[c.quantity]
-        table[f"checkpoint_{c.name}_reporter"] = column[c.reporter]
+        table[c.column] = column[c.quantity]
+        table[c.reporter_column] = column[c.reporter]
     if outputs.detailed:
         _detail_columns(table, column, outputs)
     return table

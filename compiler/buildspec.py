@@ -137,6 +137,8 @@ class VmSpec(_Read):
     amber_sites: Whole = 0                       # UAG codons its genes carry (amber, ncaa)
     amber_suppression: Text = ""                 # expression: the chance a UAG is read ("" without)
     core_protein: Text = ""                      # observable: its core proteins under a boot sequence ("" without)
+    polymerase: Text = ""                        # the RNA polymerase pool of its genes ("": none modelled)
+    transcription_reactions: Names = ()          # every transcription of its genes and reporter (with a pool)
 
 
 @dataclass(frozen=True, config=SHAPE)

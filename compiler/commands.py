@@ -28,7 +28,10 @@ SETTINGS = {"CREATE_VM": ("create", 1.0), "PAUSE_VM": ("pause", 1.0), "RESUME_VM
 RESIZE = "SET_RESOURCE_LIMIT"      # gives an orthogonal VM's pool a new share of the ribosomes
 TIMED = (*SETTINGS, RESIZE)        # the commands a policy may time (policy/schema.py TimedCommand)
 SWITCHES = ("PAUSE_VM", "RESUME_VM")   # the commands that switch a created VM off and on again
-RESOURCES = ("ribosomes", "ncaa")  # what SET_RESOURCE_LIMIT can resize (ncaa: an ncaa VM's amino acid in the medium)
+# what SET_RESOURCE_LIMIT can resize (ncaa: an ncaa VM's amino acid in the medium; rnap: the
+# expression of a VM's orthogonal RNA polymerase)
+RESOURCES = ("ribosomes", "ncaa", "rnap")
+RNAP_PREFIX = "rnap_level_"       # the model parameter of a VM's polymerase expression (0..1 of its full level)
 NCAA_PREFIX = "ncaa_medium_"       # the model parameter of a VM's ncAA in the medium (molecules per cell volume)
 # molecules per cell in one mole per litre, for a 1 fL E. coli cell (CCDB E. coli statistics)
 MOLECULES_PER_MOLAR = 6.02214076e23 * 1e-15
@@ -95,9 +98,33 @@ def ncaa_assignment(vm: str, micromolar: float) -> dict[str, float]:
     return {ncaa_parameter(vm): micromolar * 1e-6 * MOLECULES_PER_MOLAR}
 
 
+def rnap_parameter(vm: str) -> str:
+    """The model parameter of a VM's orthogonal RNA polymerase expression (0..1 of its full level).
+
+    >>> rnap_parameter("vm1")
+    'rnap_level_vm1'
+    """
+    return f"{RNAP_PREFIX}{vm}"
+
+
+def rnap_assignment(vm: str, level: float) -> dict[str, float]:
+    """SET_RESOURCE_LIMIT rnap: ``vm``'s polymerase gene at ``level`` of its full expression.
+
+    >>> rnap_assignment("vm1", 0.25)
+    {'rnap_level_vm1': 0.25}
+    >>> rnap_assignment("vm1", 1.5)
+    Traceback (most recent call last):
+    ...
+    bioxen.errors.CommandError: error: polymerase level 1.5 must lie between 0 and 1
+    """
+    if not 0 <= level <= 1:
+        raise CommandError(f"polymerase level {level!r} must lie between 0 and 1")
+    return {rnap_parameter(vm): float(level)}
+
+
 def assignments(command: str, vm: str, share: float | None = None, shares: Mapping[str, float] | None = None,
                 sizing: PoolSizing | None = None, resource: str = "ribosomes",
-                concentration: float | None = None) -> dict[str, float]:
+                concentration: float | None = None, level: float | None = None) -> dict[str, float]:
     """The model parameters a hypervisor command sets, {parameter: value}.
 
     For SET_RESOURCE_LIMIT, ``share`` is the VM's new share and ``shares`` every orthogonal
@@ -114,6 +141,10 @@ def assignments(command: str, vm: str, share: float | None = None, shares: Mappi
         if concentration is None:
             raise CommandError(f"{RESIZE} ncaa needs the ncAA's new concentration in the medium")
         return ncaa_assignment(vm, concentration)
+    if command == RESIZE and resource == "rnap":
+        if level is None:
+            raise CommandError(f"{RESIZE} rnap needs the polymerase's new level")
+        return rnap_assignment(vm, level)
     if command == RESIZE:
         if share is None or sizing is None or vm not in sizing.pools:
             raise CommandError(f"{RESIZE} needs an orthogonal VM, its new share and the pool sizing")

@@ -105,6 +105,11 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
                            pool=spec.ribosomes.pool, controller=spec.ribosomes.controller,
                            genetic_code=spec.genetic_code,
+                           transcription=spec.transcription.pool if spec.transcription else None,
+                           polymerase=spec.transcription.polymerase if spec.transcription else None,
+                           transcription_pause=bool(spec.transcription and spec.transcription.pause),
+                           transcription_location=yaml_location(policy_path, tree, ("vms", index, "transcription"),
+                                                                key_itself=True) if spec.transcription else None,
                            priority=spec.priority, essential=tuple(spec.essential or ()),
                            knockouts=tuple(spec.knockouts or ()), kinetics=kinetics,
                            expression=tuple((spec.expression or {}).items()),
@@ -374,13 +379,14 @@ def _commands(policy, tree, path: Path, boot: BootPlan | None = None) -> tuple[t
                                      where, hint=f"give {spec.vm} `start: dormant` to compile it as an empty slot"))
         errors += _resize_errors(spec, shares, lambda *key: yaml_location(path, tree, ("control", index) + key,
                                                                           key_itself=bool(key)),
-                                 {vm.id for vm in policy.vms if vm.genetic_code == "ncaa"})
+                                 {vm.id for vm in policy.vms if vm.genetic_code == "ncaa"},
+                                 {vm.id for vm in policy.vms if vm.transcription and vm.transcription.pool == "orthogonal"})
         if spec.command == "CREATE_VM":
             running.add(spec.vm)
         if spec.command == "DESTROY_VM":
             destroyed.setdefault(spec.vm, spec.at)
         commands.append(Command(spec.at, spec.command, spec.vm, spec.share, where,
-                                spec.resource or "ribosomes", spec.concentration))
+                                spec.resource or "ribosomes", spec.concentration, spec.level))
     if boot is not None:
         boot_errors, boot_commands = _boot_commands(policy, boot, destroyed,
                                                     yaml_location(path, tree, ("boot",), key_itself=True))
@@ -393,7 +399,8 @@ def _commands(policy, tree, path: Path, boot: BootPlan | None = None) -> tuple[t
     commands.sort(key=lambda c: c.at)
     times = {}
     for command in commands:
-        key = (command.vm, "ncaa" if command.resource == "ncaa" else _SETS[command.command], command.at)
+        key = (command.vm, command.resource if command.resource in ("ncaa", "rnap") else _SETS[command.command],
+               command.at)
         if key in times:
             errors.append(Diagnostic(f"{times[key].command} and {command.command} both set {command.vm}'s "
                                      f"{key[1]} at {command.at:g} min", command.location))
@@ -432,28 +439,38 @@ def _boot_plan(policy) -> BootPlan | None:
                     tuple(boot.core), boot.core_first)
 
 
-def _resize_errors(spec, shares: dict[str, float], where, ncaa_vms: set[str] = frozenset()) -> list[Diagnostic]:
-    """What is wrong with a SET_RESOURCE_LIMIT (or with ``resource``/``share``/``concentration``
+def _resize_errors(spec, shares: dict[str, float], where, ncaa_vms: set[str] = frozenset(),
+                   rnap_vms: set[str] = frozenset()) -> list[Diagnostic]:
+    """What is wrong with a SET_RESOURCE_LIMIT (or with ``resource``/``share``/``concentration``/``level``
     on another command); applies a good resize to ``shares``, the orthogonal VMs' shares so far.
     ``where(*key)`` locates a key of the command (no key: the command); ``ncaa_vms``: the VMs
-    whose code needs a non-canonical amino acid (``genetic_code: ncaa``)."""
+    whose code needs a non-canonical amino acid (``genetic_code: ncaa``); ``rnap_vms``: the VMs
+    on their own RNA polymerase (``transcription: {pool: orthogonal}``)."""
     what = f"{spec.command} on {spec.vm} at {spec.at:g} min"
     if spec.command != _RESIZE:
         return [Diagnostic(f"{what}: `{key}` belongs to {_RESIZE}", where(key))
-                for key in ("resource", "share", "concentration") if getattr(spec, key) is not None]
-    if spec.resource == "ncaa":
-        errors = [Diagnostic(f"{what}: `share` belongs to resource ribosomes; the ncAA takes `concentration`",
-                             where("share"))] if spec.share is not None else []
-        if spec.concentration is None:
-            errors.append(Diagnostic(f"{what} needs `concentration`", where(),
+                for key in ("resource", "share", "concentration", "level") if getattr(spec, key) is not None]
+    # each resource takes one amount key: (key, example, the VMs it applies to, the hint)
+    amounts = {"ribosomes": ("share", "share: 0.3", None, None),
+               "ncaa": ("concentration", "concentration: 0 uM", ncaa_vms,
+                        ("does not depend on a non-canonical amino acid", "`genetic_code: ncaa`")),
+               "rnap": ("level", "level: 0.2", rnap_vms,
+                        ("has no RNA polymerase of its own", "`transcription: {pool: orthogonal}`"))}
+    key, example, vms, refusal = amounts.get(spec.resource or "ribosomes", amounts["ribosomes"])
+    errors = [Diagnostic(f"{what}: `{other}` belongs to resource "
+                         f"{next(r for r, a in amounts.items() if a[0] == other)}", where(other))
+              for other in ("share", "concentration", "level") if other != key and getattr(spec, other) is not None]
+    if spec.resource in ("ncaa", "rnap"):
+        if getattr(spec, key) is None:
+            errors.append(Diagnostic(f"{what} needs `{key}`", where(),
                                      hint=f"e.g. {{at: {spec.at:g} min, command: {_RESIZE}, vm: {spec.vm}, "
-                                          "resource: ncaa, concentration: 0 uM}"))
-        if spec.vm not in ncaa_vms:
-            errors.append(Diagnostic(f"{what}: {spec.vm} does not depend on a non-canonical amino acid",
-                                     where("resource"), hint=f"give {spec.vm} `genetic_code: ncaa`"))
+                                          f"resource: {spec.resource}, {example}}}"))
+        if spec.vm not in vms:
+            errors.append(Diagnostic(f"{what}: {spec.vm} {refusal[0]}", where("resource"),
+                                     hint=f"give {spec.vm} {refusal[1]}"))
         return errors
-    if spec.concentration is not None:
-        return [Diagnostic(f"{what}: `concentration` belongs to resource ncaa", where("concentration"))]
+    if errors:
+        return errors
     missing = [key for key in ("resource", "share") if getattr(spec, key) is None]
     if missing:
         return [Diagnostic(f"{what} needs {' and '.join(f'`{key}`' for key in missing)}", where(),

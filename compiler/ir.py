@@ -64,6 +64,10 @@ class IsolationParts:
     protease: str             # protease that recognises the tag, e.g. "mf_lon"
     genetic_code: str         # "native", "recode", "suppressor", "amber" or "ncaa"
     tag_terminus: str = "C"   # "C": before the stop codon; "N": right after the start codon
+    # the RNA polymerase transcribing its genes: "" (not modelled: energy-limited transcription), "host"
+    # (the host's, shared) or an orthogonal polymerase of the parts library ("T7", ...)
+    polymerase: str = ""
+    promoter: str = ""        # the key of that polymerase's promoter in the part sequences ("" for the host's)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,12 @@ class GuestVM:
     pool: str = "orthogonal"               # policy: "orthogonal" or "host"
     controller: bool = False               # policy: o-rRNA feedback controller (Darlington et al. 2018)
     genetic_code: str | None = None        # policy: None, "recode", "suppressor", "amber" or "ncaa"
+    # policy transcription: None (no polymerase pool), "host" or "orthogonal"; the polymerase asked
+    # for (None: the isolate pass picks one); PAUSE_VM also inhibits the VM's polymerase
+    transcription: str | None = None
+    polymerase: str | None = None
+    transcription_pause: bool = False
+    transcription_location: Location | None = None
     parts: IsolationParts | None = None    # filled by the isolate pass
     priority: int = 1                      # policy: higher runs first when energy is short
     dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)
@@ -158,6 +168,7 @@ class Command:
     location: Location | None = None
     resource: str = "ribosomes"        # SET_RESOURCE_LIMIT: what it sets (bioxen.commands.RESOURCES)
     concentration: float | None = None  # SET_RESOURCE_LIMIT ncaa: the VM's ncAA in the medium, uM
+    level: float | None = None          # SET_RESOURCE_LIMIT rnap: its polymerase's expression, 0..1 of full
 
 
 def ring_nodes(vms: int) -> int:

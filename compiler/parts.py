@@ -48,6 +48,16 @@ class _Recognition(_Strict):
     matrix: list[list[float]]
 
 
+class _Polymerase(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=16)
+    length: float = Field(gt=0, description="aa")
+    elongation: float = Field(gt=0, le=1000, description="nt/s")
+    promoter: str = Field(min_length=1, description="its promoter's key in dna/sequences.yaml")
+    cds: str = Field(min_length=1, description="its gene's key in dna/sequences.yaml")
+    inhibitor: str | None = Field(None, description="the key of a protein inhibitor's CDS (PAUSE on transcription)")
+    source: str = Field(min_length=1)
+
+
 class _PartsFile(_Strict):
     schema_version: int = Field(1, ge=1, le=1)
     name: str
@@ -62,6 +72,24 @@ class _PartsFile(_Strict):
     clock: dict[str, SourcedQuantity]
     ribosome_gate: dict[str, SourcedQuantity]
     decoder: dict[str, SourcedQuantity]
+    transcription: dict[str, SourcedQuantity]
+    polymerases: list[_Polymerase] = Field(min_length=1)
+    polymerase_crosstalk: _Recognition
+
+    @model_validator(mode="after")
+    def _square_crosstalk(self):
+        n = len(self.polymerases)
+        rows = self.polymerase_crosstalk.matrix
+        if len(rows) != n or any(len(r) != n for r in rows):
+            raise refuse_at(f"polymerase_crosstalk.matrix must be {n}x{n} (polymerases x their promoters)",
+                            "polymerase_crosstalk", "matrix")
+        if any(not 0 <= v <= 1 for r in rows for v in r) or any(rows[i][i] != 1 for i in range(n)):
+            raise refuse_at("polymerase_crosstalk.matrix values lie in [0, 1], 1 on the diagonal (a polymerase on "
+                            "its own promoter)", "polymerase_crosstalk", "matrix")
+        names = [p.name for p in self.polymerases]
+        if len(set(names)) != n:
+            raise refuse_at("polymerases must have distinct names", "polymerases")
+        return self
 
     @model_validator(mode="after")
     def _square_recognition(self):
@@ -92,6 +120,7 @@ POSITIVE = {
     "ribosome_gate": ("excess",),
     "decoder": ("rpu_transcription", "repressor_decay"),
     "genetic_code": ("amber_sites_per_gene", "aars_length", "charged_K", "ncaa_Km"),
+    "transcription": ("host_available", "host_promoter_K", "promoter_K", "inhibitor_length"),
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective", "amber_suppression_orthogonal",
                              "amber_suppression_host", "amber_background", "host_uag_stops")}
@@ -129,6 +158,19 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class Polymerase:
+    """An orthogonal RNA polymerase of the parts library (policy ``transcription``)."""
+
+    name: str
+    length: float        # aa
+    elongation: float    # nt/s
+    promoter: str        # key of its promoter in dna/sequences.yaml
+    cds: str             # key of its gene
+    inhibitor: str | None
+    source: str
+
+
+@dataclass(frozen=True)
 class PartsLibrary:
     name: str
     orthogonal_ribosomes: dict[str, Quantity]
@@ -145,6 +187,18 @@ class PartsLibrary:
     sha256: str
     ribosome_gate: dict[str, Quantity] = field(default_factory=dict)   # the gate RNA on a VM's pool
     decoder: dict[str, Quantity] = field(default_factory=dict)   # the command decoder's gates
+    transcription: dict[str, Quantity] = field(default_factory=dict)   # polymerase pools
+    polymerases: tuple[Polymerase, ...] = ()
+    # [polymerase][promoter]: activity of a polymerase on another's promoter relative to its own
+    polymerase_crosstalk: tuple[tuple[float, ...], ...] = ()
+
+    def polymerase(self, name: str) -> Polymerase:
+        return next(p for p in self.polymerases if p.name == name)
+
+    def crosstalk(self, polymerase: str, promoter: str) -> float:
+        """How strongly ``polymerase`` transcribes from ``promoter``'s polymerase's promoter (1: its own)."""
+        names = [p.name for p in self.polymerases]
+        return self.polymerase_crosstalk[names.index(polymerase)][names.index(promoter)]
 
 
 def find_parts(name: str, base_dir: Path | None = None) -> Path:
@@ -172,7 +226,10 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         tuple(Tag(t.name, t.peptide, t.protease, t.source, t.terminus) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate),
-        decoder=quantities(parsed.decoder))
+        decoder=quantities(parsed.decoder), transcription=quantities(parsed.transcription),
+        polymerases=tuple(Polymerase(p.name, p.length, p.elongation, p.promoter, p.cds, p.inhibitor, p.source)
+                          for p in parsed.polymerases),
+        polymerase_crosstalk=tuple(tuple(row) for row in parsed.polymerase_crosstalk.matrix))
 
 
 # -- single constants set by a policy (isolation.set) -------------------------------------------

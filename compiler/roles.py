@@ -58,6 +58,8 @@ MOLECULE_KINDS: dict[str, int] = {
     "nutrient": SIMPLE_CHEMICAL,
     "trna": RIBONUCLEIC_ACID,                 # a VM's suppressor tRNA(CUA), charged or not (genetic_code amber/ncaa)
     "amino_acid": SIMPLE_CHEMICAL,            # a VM's non-canonical amino acid in the cell (genetic_code ncaa)
+    "polymerase": MACROMOLECULAR_COMPLEX,     # an RNA polymerase pool's free, transcribing or inhibited polymerase
+    "inhibitor": POLYPEPTIDE_CHAIN,           # a VM's polymerase inhibitor (T7 lysozyme; PAUSE on transcription)
 }
 RULE_KINDS: dict[str, int] = {
     "transcription": TRANSCRIPTION,
@@ -76,6 +78,9 @@ RULE_KINDS: dict[str, int] = {
     "aminoacylation": BIOCHEMICAL_REACTION,   # an aaRS charges its tRNA
     "deacylation": BIOCHEMICAL_REACTION,      # a charged tRNA gives up its amino acid (delivered or hydrolysed)
     "transport": TRANSPORT,                   # an amino acid crosses the membrane (medium <-> cell)
+    "termination": BIOCHEMICAL_REACTION,      # a transcribing polymerase finishes its transcript (freed)
+    "polymerase_supply": BIOCHEMICAL_REACTION,   # the host keeps its polymerase available to guests
+    "inhibition": NON_COVALENT_BINDING,       # an inhibitor holds a free polymerase
 }
 QUANTITY_KINDS: dict[str, None] = {
     "inducer": None,                          # a command's inducer level (changes during a run)
@@ -92,7 +97,8 @@ class Role:
     """What one component is: ``kind`` (a key of :data:`KINDS`); ``vm``, the guest VM whose
     molecule or reaction it is (None: the host's or the hypervisor's); ``gene``, the model's
     name of the gene that makes it or that it acts on; ``pool``, the ribosome pool (a ribosome's,
-    an mRNA's own, the pool a translation uses); ``degron``, the degradation tag class;
+    an mRNA's own, the pool a translation uses) or, for polymerases and the transcriptions and
+    terminations they carry out, the RNA polymerase pool; ``degron``, the degradation tag class;
     ``sbo``, its SBO term (by default the kind's)."""
 
     kind: str

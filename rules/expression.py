@@ -3,7 +3,10 @@
 Reaction schema for one gene (or lumped unit) x, after Weisse et al. 2015
 (PNAS 112:E1038), molecules per cell and minutes::
 
-    ∅ → m_x                 at  w_x·a/(θ_x + a)·f [/(1 + (q/K_q)^h_q)]     (transcription)
+    ∅ → m_x                 at  w_x·a/(θ_x + a)·f [/(1 + (q/K_q)^h_q)]     (transcription; with a
+                                                                        polymerase pool, one
+                                                                        polymerase per transcript:
+                                                                        :mod:`bioxen.rules.polymerase`)
     m_x + R ⇌ m_x:R         k_b·e_x (1/(molecule·min)), k_u (1/min)      (initiation)
     m_x:R → m_x + R + P_x   at  y·f_v·γ(a)/n_x                             (elongation)
     m_x:R → m_x + R + D     at  (1 - y)·f_v·γ(a)/n_x                       (defective product)
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 
 from bioxen.errors import CompileError
 from bioxen.roles import Role
-from bioxen.rules import Builder, inverse, product
+from bioxen.rules import Builder, inverse, polymerase, product
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
 DEFECTIVE = "defective_protein"
@@ -66,6 +69,9 @@ class GeneSpec:
     # an expression (0..1) multiplying y while the model runs: the amber sites' read-through
     # (bioxen.rules.amber.unit_yield); None: y alone
     dynamic_yield: object = None
+    # the RNA polymerase pools that transcribe it, (pool, strength), its own first (strength 1);
+    # () : transcription without a polymerase pool (energy-limited only)
+    polymerases: tuple[tuple[str, float], ...] = ()
 
     def role(self, kind: str, pool: str | None = None) -> Role:
         """The role of one of the gene's components (its transcript, product, reactions)."""
@@ -79,6 +85,10 @@ def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, facto
     theta = b.parameter(f"theta_{spec.name}", spec.threshold, "molecules")
     factors = [w, a, inverse(theta + a)] + ([] if factor is None else [factor]) + \
         ([] if repression is None else [inverse(repression)])
+    if spec.polymerases:
+        polymerase.transcription(b, spec.name, transcript, factors, spec.polymerases, spec.locus_tags,
+                                 spec.role("transcription"))
+        return
     b.rule(f"transcription_{spec.name}", None >> transcript,
            b.expression(f"transcription_rate_{spec.name}", product(*factors), "molecules/min", local=True),
            tags=spec.locus_tags, role=spec.role("transcription"))

@@ -45,7 +45,7 @@ def applied(design: Design, sizing: PoolSizing | None = None) -> tuple[Applied, 
     shares, found = initial_shares(design), []
     for command in design.control:
         values = assignments(command.command, command.vm, command.share, shares, sizing, command.resource,
-                             command.concentration)
+                             command.concentration, command.level)
         if command.command == RESIZE and command.resource == "ribosomes":
             shares = {**shares, command.vm: command.share}
         found.append(Applied(command, values, shares))

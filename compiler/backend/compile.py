@@ -222,6 +222,14 @@ def _crosstalk_spec(build: Build) -> dict:
     return {"vms": vms, "host_offtarget_elongations": host}
 
 
+def _transcriptions(build: Build, vm) -> tuple[str, ...]:
+    """Every transcription of the VM's genes and reporter by a polymerase pool (each pool that
+    reads them; the VM's gate RNAs, made by the hypervisor's promoters, draw on none)."""
+    builder = build.builder
+    roles = [(r.name, builder.role_of(r.name)) for r in builder.model.rules]
+    return tuple(name for name, role in roles if role.kind == "transcription" and role.vm == vm.id and role.pool)
+
+
 def build_spec(build: Build) -> BuildSpec:
     """What the runtime and the reports read from this build (outputs.json, :mod:`bioxen.buildspec`)."""
     plan, design = build.design.simulation, build.design
@@ -231,7 +239,7 @@ def build_spec(build: Build) -> BuildSpec:
                         orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
                         MappingProxyType(_vm_species(build, vm.id)), o.essential_protein, vm.priority,
                         vm.parts.genetic_code, sum(k for u in vm.units for k in u.amber_sites), o.amber_suppression,
-                        o.core_protein)
+                        o.core_protein, vm.parts.polymerase, _transcriptions(build, vm) if vm.parts.polymerase else ())
            for o, vm in zip(build.outputs, design.vms)}
     return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
                      RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,

@@ -73,6 +73,8 @@ noted, and the bill of materials (:mod:`bioxen.backend.bom`) lists it as missing
 """
 from __future__ import annotations
 
+import functools
+
 import random
 import re
 from collections import Counter
@@ -87,7 +89,8 @@ from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
-from bioxen.backend.model import hypervisor_genes
+from bioxen.backend.model import hypervisor_genes, own_polymerase
+from bioxen.rules.polymerase import gene_name as polymerase_gene
 from bioxen.rules.checkpoint import gene_name as checkpoint_gene
 from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello,
                           shares_stretch)
@@ -275,6 +278,17 @@ class Removal:
     note: str = ""            # for the image's record of deletions ("" for splicing)
 
 
+def own_promoter(parts: IsolationParts) -> str:
+    """The DNA of the promoter of the VM's own RNA polymerase ("": the host's, or one BioXen lacks)."""
+    return (shipped_part(parts.promoter).sequence or "") if parts.promoter else ""
+
+
+def leader(parts: IsolationParts) -> str:
+    """What is written before every refactored start codon: the VM's polymerase promoter (policy
+    transcription: orthogonal) and its 5' UTR."""
+    return own_promoter(parts) + parts.utr
+
+
 def gene_table(gene: Gene, genome: Genome) -> int:
     return gene.translation_table or genome.translation_table
 
@@ -295,7 +309,7 @@ def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
     terminus = tag_terminus(parts)
     cds, tag_start = tagged("".join(body), parts.tag, terminus)
     shift = 3 * len(parts.tag) if terminus == "N" else 0
-    return Cassette(gene, parts.utr, cds, 3 * len(parts.tag), recoded, replaced, layout, provenance,
+    return Cassette(gene, leader(parts), cds, 3 * len(parts.tag), recoded, replaced, layout, provenance,
                     tag_start, tuple(3 * i + shift for i in sites))
 
 
@@ -422,7 +436,7 @@ def _elements(vm: GuestVM, plan: _Plan) -> list:
     genome, parts = plan.genome, vm.parts
     refactored = {g.locus_tag for g in genome.genes
                   if g.is_coding and g.locus_tag not in plan.native and g.locus_tag not in plan.knocked}
-    free = replaceable_windows(genome, len(parts.utr), tuple((r.start, r.end) for r in plan.removals),
+    free = replaceable_windows(genome, len(leader(parts)), tuple((r.start, r.end) for r in plan.removals),
                                refactored)
     elements, removed = list(plan.removals), {(r.start, r.end) for r in plan.removals}
     sites = {t: k for u in vm.units for t, k in zip(u.locus_tags, u.amber_sites)}
@@ -588,6 +602,12 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
             "locus_tag": [gene.locus_tag],
             "note": [f"BioXen 5' UTR of pool {parts.pool}; {how} {utr} bp upstream"]}),
     ]
+    promoter = own_promoter(parts)
+    if promoter and c.utr.startswith(promoter):
+        features.append(SeqFeature(span(0, len(promoter)), type="promoter", qualifiers={
+            "locus_tag": [gene.locus_tag],
+            "note": [f"promoter of RNA polymerase {parts.polymerase}, which alone transcribes this VM's genes "
+                     f"(policy transcription: orthogonal): {shipped_part(parts.promoter).note()}"]}))
     if c.tag_length:
         features.append(SeqFeature(span(*c.tag_span), type="misc_feature",
                                    qualifiers={"locus_tag": [gene.locus_tag],
@@ -701,6 +721,12 @@ def load_part_sequences(path: Path = PART_SEQUENCES) -> dict[str, PartSequence]:
         int(p.get("placeholder_length", 0)), flat(p.get("source")), flat(p.get("reason")),
         flat(p.get("colour") or p.get("color")))
         for key, p in parts.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def shipped_part(key: str) -> PartSequence:
+    """One part of the shipped part sequences, read once."""
+    return load_part_sequences()[key]
 
 
 STATUSES = ("sourced", "designed", "recoded", "chassis", "missing")   # of a part, in the bill of materials
@@ -970,6 +996,14 @@ def _missing(part: PartSequence, label: str, type_: str = "CDS") -> Piece:
 def _sourced_or_missing(part: PartSequence, type_: str, label: str) -> Piece:
     """The part's DNA where BioXen has it, else its bill-of-materials row."""
     return library_piece(part, type_, label) if part.sequence is not None else _missing(part, label, type_)
+
+
+def _coding(part: PartSequence, label: str, product: str) -> Piece:
+    """A sourced CDS with its translation (table 11), or its bill-of-materials row."""
+    if part.sequence is None:
+        return _missing(part, label)
+    return library_piece(part, "CDS", label, codon_start="1", transl_table=str(HOST_TABLE), product=product,
+                         translation=protein(part.sequence, HOST_TABLE))
 
 
 # --- RNAs BioXen designs ----------------------------------------------------------------
@@ -1408,7 +1442,11 @@ def reporter_slots(vm: GuestVM, cat: Catalogue, reporter: Reporter, rate: Quanti
     level = f"{rate.value:g} {rate.units}" if rate is not None else "a constant rate"
     why = (f"STAND-IN for a constitutive promoter: the model transcribes the reporter at {level} times "
            f"VM {vm.id}'s licence (CREATE and not DESTROY), a switch of the model with no DNA in this image")
-    return [_constitutive(cat, why), utr, gene, _terminators(cat)]
+    promoter = _constitutive(cat, why) if not vm.parts.promoter else _sourced_or_missing(
+        cat.library[vm.parts.promoter], "promoter", f"{vm.parts.promoter} reporter {vm.id}").noted(
+        f"promoter of VM {vm.id}'s own RNA polymerase {vm.parts.polymerase}, which transcribes its reporter as "
+        "its genes")
+    return [promoter, utr, gene, _terminators(cat)]
 
 
 def controller_slots(pool: str, vm: GuestVM, cat: Catalogue) -> list:
@@ -1460,6 +1498,50 @@ def aars_slots(vm: GuestVM, cat: Catalogue) -> list:
     gene = _sourced_or_missing(enzyme, "CDS", f"aaRS {vm.id} CDS")
     return [_constitutive(cat, f"the model transcribes aars_{vm.id} constitutively (times the VM's CREATE "
                                "licence)"), rbs, gene, _terminators(cat)]
+
+
+def polymerase_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    """A VM's own RNA polymerase (bioxen.rules.polymerase), on host ribosomes."""
+    enzyme = design.parts.polymerase(vm.parts.polymerase)
+    part = cat.library[enzyme.cds]
+    rbs = library_piece(cat.library["B0034"], "regulatory", "B0034", regulatory_class="ribosome_binding_site")
+    if part.sequence is None:
+        rbs = rbs.noted(f"the {part.name} goes right after this RBS: {part.note()}")
+    gene = _coding(part, f"{enzyme.name} RNA polymerase {vm.id}",
+                   f"{enzyme.name} RNA polymerase: transcribes VM {vm.id}'s genes (model gene {polymerase_gene(vm.id)})")
+    return [_constitutive(cat, f"STAND-IN for a weak constitutive promoter: the model transcribes "
+                               f"{polymerase_gene(vm.id)} at transcription.polymerase_transcription times "
+                               f"SET_RESOURCE_LIMIT rnap's level and VM {vm.id}'s CREATE licence"),
+            rbs, gene, _terminators(cat)]
+
+
+def polymerase_inhibitor_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
+    """The inhibitor of a VM's polymerase (T7 lysozyme), translated from PAUSE's transcript: PAUSE_VM
+    also stops the VM's transcription (policy transcription.pause). Insulator, RBS, CDS; the caller
+    places them after the VM's PAUSE actuator, before its terminator (one PAUSE promoter, no repeat)."""
+    part = cat.library[design.parts.polymerase(vm.parts.polymerase).inhibitor]
+    rbs = Choice(tuple(library_piece(p, "regulatory", p.key, regulatory_class="ribosome_binding_site")
+                       for p in library_parts(cat.library, "ribosome_binding_site")))
+    gene = _coding(part, f"polymerase inhibitor {vm.id}", f"inhibitor of VM {vm.id}'s RNA polymerase, made on PAUSE")
+    gene = gene.noted("translated from PAUSE's transcript; the model degrades it at transcription.inhibitor_decay "
+                      "(an ssrA-family degron, whose DNA is not in BioXen's parts data) so that RESUME_VM frees "
+                      "the polymerase")
+    return [Choice(cat.ribozymes, optional=True), rbs, gene]
+
+
+def _with_inhibitor(design: Design, vm: GuestVM, cat: Catalogue, cassettes: list) -> list:
+    """The VM's cassettes with its polymerase inhibitor on its PAUSE transcript (policy
+    transcription.pause), or in a cassette of its own behind PAUSE's promoter when no PAUSE
+    cassette of the VM's is here (a PAUSE shared among VMs)."""
+    if not (own_polymerase(vm) and vm.transcription_pause):
+        return cassettes
+    tail = polymerase_inhibitor_slots(design, vm, cat)
+    for index, (tag, slots) in enumerate(cassettes):
+        if tag in (f"hv_{vm.id}_gate", f"hv_{vm.id}_srna"):
+            cassettes[index] = (tag, [*slots[:-1], *tail, slots[-1]])
+            return cassettes
+    return [*cassettes, (f"hv_{vm.id}_rnap_inhibitor", [command_promoter(design, vm, "pause", cat), *tail,
+                                                         _terminators(cat)])]
 
 
 def amber_trna_slots(vm: GuestVM, cat: Catalogue) -> list:
@@ -1542,7 +1624,7 @@ def vm_cassettes(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesig
     if vm.parts.genetic_code == "suppressor":
         cassettes.append((f"hv_{vm.id}_trna_trp", trna_slots(vm, cat)))
     cassettes.append((f"hv_{vm.id}_reporter", reporter_slots(vm, cat, reporter, rate)))
-    return cassettes
+    return _with_inhibitor(design, vm, cat, cassettes)
 
 
 def pools_of(design: Design) -> dict[str, GuestVM]:
@@ -1569,6 +1651,7 @@ def core_cassettes(design: Design, cat: Catalogue) -> list[tuple[str, list]]:
     cassettes += [(f"hv_{vm.id}_aars", aars_slots(vm, cat)) for vm in design.vms if vm.genetic_code in AMBER_CODES]
     cassettes += [(f"hv_{vm.id}_trna_cua", amber_trna_slots(vm, cat)) for vm in design.vms
                   if vm.genetic_code in AMBER_CODES]
+    cassettes += [(f"hv_{vm.id}_rnap", polymerase_slots(design, vm, cat)) for vm in design.vms if own_polymerase(vm)]
     cassettes += [(f"hv_controller_{pool}", controller_slots(pool, vm, cat))
                   for pool, vm in pools_of(design).items() if f"controller_{pool}" in genes]
     if design.clock is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bioxen import rna
-from bioxen.commands import MOLECULES_PER_MOLAR
+from bioxen.commands import MOLECULES_PER_MOLAR, rnap_parameter
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
@@ -17,7 +17,7 @@ from bioxen.passes.genetic_code import AMBER_CODES, host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
 from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, control, controller, decoder, energy, expression,
-                          growth, guard, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
+                          growth, guard, polymerase, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -62,6 +62,12 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
             genes[f"controller_{vm.parts.pool}"] = (f"protein_controller_{vm.parts.pool}",)
         if vm.genetic_code in AMBER_CODES:
             genes[amber.aars_gene(vm.id)] = (f"protein_{amber.aars_gene(vm.id)}",)
+        if own_polymerase(vm):
+            pool = vm.parts.polymerase
+            genes[polymerase.gene_name(vm.id)] = (polymerase.free_name(pool), polymerase.transcribing_name(pool)) + \
+                ((polymerase.inhibited_name(pool),) if vm.transcription_pause else ())
+            if vm.transcription_pause:
+                genes[polymerase.inhibitor_gene(vm.id)] = (f"protein_{polymerase.inhibitor_gene(vm.id)}",)
     if design.atp_guard is not None and design.vms:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:
@@ -72,6 +78,72 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
     for gate in design.wiring.decoder if design.wiring else ():
         genes[decoder.gene_name(gate.repressor)] = (f"protein_{decoder.gene_name(gate.repressor)}",)
     return genes
+
+
+def own_polymerase(vm: GuestVM) -> bool:
+    """Whether the VM's genes are transcribed by its own orthogonal polymerase (policy transcription)."""
+    return vm.parts is not None and vm.parts.polymerase not in ("", polymerase.HOST)
+
+
+def _polymerases(design: Design, vm: GuestVM) -> tuple[tuple[str, float], ...]:
+    """The polymerase pools transcribing the VM's genes, (pool, strength): its own first, then every
+    other orthogonal polymerase of the design whose cross-talk on its promoter reaches the design's
+    cut-off (the host's and the phage polymerases do not read each other's promoters)."""
+    own = vm.parts.polymerase if vm.parts else ""
+    if not own:
+        return ()
+    if own == polymerase.HOST:
+        return ((own, 1.0),)
+    others = [v.parts.polymerase for v in design.vms if own_polymerase(v) and v.parts.polymerase != own]
+    library = design.parts
+    return ((own, 1.0),) + tuple((other, library.crosstalk(other, own)) for other in others
+                                 if library.crosstalk(other, own) >= design.crosstalk_cutoff)
+
+
+def _polymerase_pools(b: Builder, design: Design) -> None:
+    """Every polymerase pool the VMs use (:mod:`bioxen.rules.polymerase`), each with its
+    transcripts' mean length; the host's with its supply."""
+    if not any(vm.parts is not None and vm.parts.polymerase for vm in design.vms):
+        return
+    q = design.parts.transcription
+    loads: dict[str, list] = {}
+    for vm in design.vms:
+        if vm.parts is None or not vm.parts.polymerase:
+            continue
+        load = loads.setdefault(vm.parts.polymerase, [])
+        load += [(u.max_transcription, polymerase.transcript_length(u.coding, u.length)) for u in vm.units]
+        load.append((design.parts.reporter["max_transcription"].value,
+                     polymerase.transcript_length(True, design.parts.reporter["length"].value)))
+    for name, load in loads.items():
+        if name == polymerase.HOST:
+            speed = design.chassis.guest["transcription_elongation"]
+            polymerase.pool(b, name, speed.value, polymerase.mean_transcript(load), q["host_promoter_K"],
+                            "chassis transcription_elongation")
+            polymerase.host_supply(b, q["host_available"])
+        else:
+            enzyme = design.parts.polymerase(name)
+            polymerase.pool(b, name, enzyme.elongation, polymerase.mean_transcript(load), q["promoter_K"],
+                            f"parts polymerases {name}")
+
+
+def _own_polymerase(b: Builder, vm: GuestVM, design: Design, create, pause) -> None:
+    """The VM's polymerase gene (a hypervisor gene on host ribosomes) at SET_RESOURCE_LIMIT rnap's
+    level times its CREATE licence; with ``transcription_pause`` its inhibitor behind PAUSE."""
+    q, guest, enzyme = design.parts.transcription, design.chassis.guest, design.parts.polymerase(vm.parts.polymerase)
+    level = b.parameter(rnap_parameter(vm.id), 1.0, "dimensionless", "SET_RESOURCE_LIMIT rnap sets it (0..1)")
+    spec = GeneSpec(name=polymerase.gene_name(vm.id), locus_tags=(), max_transcription=q["polymerase_transcription"].value,
+                    threshold=guest["transcription_threshold"].value, length=enzyme.length,
+                    mrna_decay=guest["mrna_decay"].value)
+    expression.gene(b, spec, product=b.model.monomers[polymerase.free_name(vm.parts.polymerase)], factor=create * level)
+    if not vm.transcription_pause:
+        return
+    spec = GeneSpec(name=polymerase.inhibitor_gene(vm.id), locus_tags=(),
+                    max_transcription=q["inhibitor_transcription"].value,
+                    threshold=guest["transcription_threshold"].value, length=q["inhibitor_length"].value,
+                    mrna_decay=guest["mrna_decay"].value, protein_decay=q["inhibitor_decay"].value,
+                    product_kind="inhibitor")
+    made = expression.gene(b, spec, factor=pause.activity)
+    polymerase.inhibition(b, vm.parts.polymerase, made["protein_pattern"], q)
 
 
 def owned_by(role: Role, vm: str) -> bool:
@@ -115,7 +187,8 @@ def elongating_name(vm: str) -> str:
     return f"{vm}_ribosomes_elongating"
 
 
-def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=(), native: bool = False) -> GeneSpec:
+def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=(), native: bool = False,
+               polymerases=()) -> GeneSpec:
     """``native``: a CDS the VM image leaves unrefactored (its own SD, no degron), so on host
     ribosomes, ungated and untagged (:func:`bioxen.genome.layout.unrefactorable`)."""
     parts = None if native else vm.parts
@@ -126,7 +199,7 @@ def _unit_spec(vm: GuestVM, unit, guest: dict[str, Quantity], offtarget=(), nati
         mrna_decay=vm.mrna_decay, protein_decay=vm.protein_decay,
         coding=unit.coding, pool=parts.pool if parts else "host", sd=parts.pool if parts else None,
         tag=parts.tag_name if parts else None, functional_yield=unit.functional_yield, offtarget=offtarget,
-        elongation_factor=_elongation_factor(vm), vm=vm.id)
+        elongation_factor=_elongation_factor(vm), vm=vm.id, polymerases=polymerases)
 
 
 def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> dict:
@@ -137,7 +210,8 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
     spec = GeneSpec(name=f"reporter_{vm.id}", locus_tags=(), max_transcription=q["max_transcription"].value,
                     threshold=guest["transcription_threshold"].value, length=q["length"].value + len(parts.tag),
                     mrna_decay=vm.mrna_decay, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
-                    offtarget=offtarget, elongation_factor=_elongation_factor(vm), vm=vm.id)
+                    offtarget=offtarget, elongation_factor=_elongation_factor(vm), vm=vm.id,
+                    polymerases=_polymerases(design, vm))
     made = expression.gene(b, spec, factor=licence)
     mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]},
                        role=Role("fluorescent_protein", vm=vm.id, gene=spec.name, degron=parts.tag_name))
@@ -189,6 +263,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
+    transcribers = _polymerases(design, vm)
+    if own_polymerase(vm):
+        _own_polymerase(b, vm, design, create, pause)
     suppression = None
     if vm.genetic_code in AMBER_CODES:
         guest = design.chassis.guest
@@ -198,7 +275,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     for unit in vm.units:
         is_native = unit.coding and set(unit.locus_tags) <= native
         spec = _unit_spec(vm, unit, design.chassis.guest,
-                          _offtarget(design, "host", pools) if is_native else offtarget, is_native)
+                          _offtarget(design, "host", pools) if is_native else offtarget, is_native, transcribers)
         if suppression is not None and unit.coding:
             spec = replace(spec, dynamic_yield=amber.unit_yield(b, spec.name, unit.amber_sites, suppression))
         factor = licence if unit.core else licence * booted
@@ -323,6 +400,7 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
         readthrough = StopReadthrough(host_uga_readthrough(design), code["readthrough_extension"].value,
                                       code["readthrough_defective"].value)
     weisse_host(b, p, orthogonal, readthrough, _offtarget(design, "host", pools))
+    _polymerase_pools(b, design)
     guarded = _atp_guard(b, design)
     clocked = _clock(b, design)
     top = max((vm.priority for vm in design.vms), default=0)

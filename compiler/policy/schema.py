@@ -117,6 +117,27 @@ class Kinetics(Strict):
     protein_half_life: HalfLife | None = Field(None, description="half-life of the VM's proteins, e.g. 1 h")
 
 
+class Transcription(Strict):
+    """The RNA polymerase that transcribes a VM's genes (issue 21): the host's, shared with every
+    VM on it, or the VM's own orthogonal phage polymerase (parts library ``polymerases``)."""
+
+    pool: Literal["orthogonal", "host"] = Field(
+        "orthogonal", description="the VM's own phage RNA polymerase, or the host's RNA polymerase (shared)")
+    polymerase: str | None = Field(None, min_length=1, max_length=40,
+                                   description="orthogonal: a polymerase of the parts library (default: the "
+                                               "first no other VM uses)")
+    pause: bool = Field(False, description="orthogonal: PAUSE_VM also stops the VM's transcription (an "
+                                           "inhibitor of its polymerase behind PAUSE's promoter)")
+
+    @model_validator(mode="after")
+    def _orthogonal_only(self):
+        given = [k for k in ("polymerase", "pause") if getattr(self, k)]
+        if self.pool == "host" and given:
+            raise ValueError(f"{' and '.join(given)} belong to pool: orthogonal (the host's RNA polymerase is "
+                             "shared and has no inhibitor of its own)")
+        return self
+
+
 class VirtualMachine(Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
                     description="letters and digits; names every species of this VM")
@@ -128,6 +149,9 @@ class VirtualMachine(Strict):
     operons: list[Annotated[GeneNames, Field(min_length=1)]] | None = Field(
         None, description="explicit operons (locus tags)")
     ribosomes: RibosomeShare = RibosomeShare()
+    transcription: Transcription | None = Field(
+        None, description="the RNA polymerase of the VM's genes; when any VM names one, every VM's "
+                          "transcription draws on a polymerase pool (a VM without the key: the host's)")
     genetic_code: Literal["recode", "suppressor", "amber", "ncaa"] | None = Field(
         None, description="how a genome whose code differs from the host's is made runnable (recode, suppressor); "
                           "amber: recode, and the VM's essential genes carry UAG codons read by its own orthogonal "
@@ -142,6 +166,14 @@ class VirtualMachine(Strict):
     kinetics: Kinetics | None = Field(None, description="the VM's own elongation speeds and half-lives")
     expression: dict[str, ExpressionFactor] | None = Field(
         None, description="per-gene multiplier of transcription (locus tag or gene name -> factor > 0)")
+
+    @model_validator(mode="after")
+    def _one_transcription_speed(self):
+        if self.transcription and self.transcription.pool == "orthogonal" and self.kinetics \
+                and self.kinetics.transcription_nt_per_s is not None:
+            raise ValueError("kinetics.transcription_nt_per_s and transcription pool: orthogonal both set the "
+                             "speed of the VM's polymerase; the orthogonal polymerase's is the parts library's")
+        return self
 
 
 class AtpGuard(Strict):
@@ -252,6 +284,9 @@ class TimedCommand(Strict):
     share: float | None = Field(None, gt=0, lt=1, description="SET_RESOURCE_LIMIT ribosomes: the VM's new share of it")
     concentration: Micromolar | None = Field(None, description="SET_RESOURCE_LIMIT ncaa: the VM's non-canonical "
                                                               "amino acid in the medium, e.g. 0 uM (withdrawn) or 1 mM")
+    level: float | None = Field(None, ge=0, le=1, description="SET_RESOURCE_LIMIT rnap: the VM's polymerase "
+                                                             "gene's expression as a share of its full level "
+                                                             "(0 stops making it, 1 restores it)")
 
 
 class Policy(Strict):

@@ -45,6 +45,12 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
     if codes:
         rows.append(("genetic-code isolation", "VM2 amber suppression, VM3 synthetic amino acids",
                      "; ".join(_code_row(vm, c) for vm, c in codes.items())))
+    pools = metrics.get("transcription")
+    if pools:
+        rows.append(("RNA isolation", "a different RNA polymerase per VM",
+                     "; ".join(f"{vm} on {p['polymerase']} polymerase: {p['free_mean']:.0f} free, "
+                               f"{p['transcribing_mean']:.0f} transcribing, {p['flux_mean']:.3g} mRNAs/min"
+                               for vm, p in pools.items())))
     booted = metrics.get("boot")
     if booted:
         init = booted["initialise"]

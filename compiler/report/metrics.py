@@ -261,6 +261,23 @@ def genetic_code(table: pd.DataFrame, spec: BuildSpec) -> dict:
     return found
 
 
+def transcription(table: pd.DataFrame, spec: BuildSpec) -> dict:
+    """Per VM whose genes draw on an RNA polymerase pool (policy transcription): the pool, its free
+    and transcribing polymerase and the VM's transcription (mRNAs per minute), means over the
+    window, and the least and most transcription over the whole run; {} when no pool is modelled."""
+    window, found = _window(table), {}
+    for vm, v in spec.vms.items():
+        if not v.polymerase or f"{vm}_transcription_flux" not in table:
+            continue
+        found[vm] = {"polymerase": v.polymerase,
+                     "free_mean": float(window[f"{vm}_polymerase_free"].mean()),
+                     "transcribing_mean": float(window[f"{vm}_polymerase_transcribing"].mean()),
+                     "flux_mean": float(window[f"{vm}_transcription_flux"].mean()),
+                     "flux_min": float(table[f"{vm}_transcription_flux"].min()),
+                     "flux_max": float(table[f"{vm}_transcription_flux"].max())}
+    return found
+
+
 HANDED_OFF = 0.9   # a VM's resource handoff is done when its core share has gone this far to its end value
 
 
@@ -329,6 +346,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
         "viability": viability(table, intended),
         "genetic_code": genetic_code(table, spec),
         "boot": boot(table, spec),
+        "transcription": transcription(table, spec),
         "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
                    "host_alone_doubling_time_min": host_alone_doubling,
                    "burden": doubling / host_alone_doubling - 1 if host_alone_doubling else None},

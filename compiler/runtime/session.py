@@ -31,7 +31,7 @@ import pandas as pd
 
 from bioxen.buildspec import BuildSpec
 from bioxen.commands import (RESIZE, RESOURCES, SETTINGS, assignments, inducer_name, is_induced, ncaa_assignment,
-                             ncaa_parameter)
+                             ncaa_parameter, rnap_assignment, rnap_parameter)
 from bioxen.errors import CommandError
 from bioxen.pools import PoolSizing
 from bioxen.runtime.limits import finite
@@ -103,10 +103,11 @@ class Steering:
         """Apply a hypervisor command now: CREATE_VM, PAUSE_VM, RESUME_VM, DESTROY_VM, or
         SET_RESOURCE_LIMIT with ``resource`` and ``share`` (:meth:`set_resource_limit`)."""
         if name == RESIZE:
-            if set(args) != {"resource", "share"} and set(args) != {"resource", "concentration"}:
-                raise CommandError(f"{RESIZE} needs a resource and a share",
+            amount = [key for key in ("share", "concentration", "level") if key in args]
+            if "resource" not in args or len(amount) != 1 or len(args) != 2:
+                raise CommandError(f"{RESIZE} needs a resource and one amount (share, concentration or level)",
                                    hint=f"use set_resource_limit('{vm}', 'ribosomes', share)")
-            return self.set_resource_limit(vm, args["resource"], args.get("share", args.get("concentration")))
+            return self.set_resource_limit(vm, args["resource"], args[amount[0]])
         if not isinstance(name, str) or name not in SETTINGS:
             raise CommandError(f"unknown command {name!r} (expected one of: {', '.join(SETTINGS)}, {RESIZE})")
         if args:
@@ -134,13 +135,15 @@ class Steering:
     def set_resource_limit(self, vm: str, resource: str, share: float) -> None:
         """SET_RESOURCE_LIMIT: give an orthogonal VM's pool ``share`` of the cell's ribosomes;
         with ``resource`` ``"ncaa"``, set the medium's non-canonical amino acid of an ncaa VM to
-        ``share`` micromolar (0 withdraws it: the VM stops making its UAG-bearing proteins).
+        ``share`` micromolar (0 withdraws it: the VM stops making its UAG-bearing proteins); with
+        ``"rnap"``, set a VM's own RNA polymerase gene to ``share`` (0..1) of its full expression.
 
         Pools split ribosomal protein as their rRNAs' transcription, so every pool's o-rRNA
         transcription is set from every orthogonal VM's share by the law that sized them
         (:func:`bioxen.pools.pool_transcription`), as a timed command would.
         """
-        share = finite(share, "ribosome share" if resource != "ncaa" else "ncAA concentration", CommandError)
+        share = finite(share, {"ncaa": "ncAA concentration", "rnap": "polymerase level"}.get(resource, "ribosome share"),
+                       CommandError)
         if not isinstance(resource, str) or resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
@@ -153,6 +156,14 @@ class Steering:
             if share < 0:
                 raise CommandError(f"ncAA concentration {share!r} uM must be >= 0")
             self._set_levels(ncaa_assignment(vm, share))
+            return
+        if resource == "rnap":
+            try:
+                self._level(rnap_parameter(vm))
+            except Exception:
+                raise CommandError(f"VM '{vm}' has no RNA polymerase of its own",
+                                   hint="compile it with `transcription: {pool: orthogonal}`") from None
+            self._set_levels(rnap_assignment(vm, share))
             return
         if self.sizing is None:
             raise CommandError(f"{self.build_dir} has no pool sizing in outputs.json",

@@ -24,6 +24,7 @@ import pandas as pd
 # read_text, read_json and REBUILD are also this module's: every build file is read as the spec is
 from bioxen.buildspec import REBUILD, BuildSpec, VmSpec, coerce, read_json, read_spec, read_text  # noqa: F401
 from bioxen.errors import Location, SimulationError
+from bioxen.rules.polymerase import free_level, transcribing_level
 from bioxen.runtime.failures import check_finite, native_stderr, roadrunner_values, solver_failure, time_in
 from bioxen.runtime.limits import ODE_TOLERANCE
 
@@ -122,7 +123,9 @@ def _detail_selections(outputs: Outputs) -> list[str]:
     found = ["ribosomes_translating", "elongation_rate", "energy_use_rate_constant"]
     for vm, spec in outputs.vms.items():
         found += [spec.ribosomes_translating, spec.essential_protein, _pool_free(spec), f"{vm}_fluorescence",
-                  spec.amber_suppression, spec.core_protein]
+                  spec.amber_suppression, spec.core_protein, *spec.transcription_reactions]
+        if spec.polymerase:
+            found += [free_level(spec.polymerase), transcribing_level(spec.polymerase)]
         cross = outputs.crosstalk["vms"][vm]
         found += [*cross["offtarget_elongations"], *cross["foreign_proteolysis"], cross["tagged"]]
     found += outputs.crosstalk["host_offtarget_elongations"]
@@ -166,6 +169,10 @@ def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None
             table[f"{vm}_amber_suppression"] = column[spec.amber_suppression]
         if spec.core_protein:        # its core proteins (policy boot)
             table[f"{vm}_core_protein"] = column[spec.core_protein]
+        if spec.polymerase:          # its RNA polymerase pool (policy transcription)
+            table[f"{vm}_transcription_flux"] = _sum(column, spec.transcription_reactions, n)
+            table[f"{vm}_polymerase_free"] = column[free_level(spec.polymerase)]
+            table[f"{vm}_polymerase_transcribing"] = column[transcribing_level(spec.polymerase)]
         table[f"{vm}_offtarget_flux"] = _sum(column, cross["offtarget_elongations"], n)
         table[f"{vm}_foreign_proteolysis"] = _sum(column, cross["foreign_proteolysis"], n) * column[cross["tagged"]]
     table["host_offtarget_flux"] = _sum(column, outputs.crosstalk["host_offtarget_elongations"], n)

@@ -29,11 +29,7 @@ from dataclasses import replace
 from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity, inverse, product
 
-PARAMETERS = ("parts.transcription.host_available", "parts.transcription.host_promoter_K",
-              "parts.transcription.promoter_K", "parts.transcription.polymerase_transcription",
-              "parts.transcription.inhibitor_transcription", "parts.transcription.inhibitor_length",
-              "parts.transcription.inhibitor_binding", "parts.transcription.inhibitor_unbinding",
-              "parts.transcription.inhibitor_decay")
+PARAMETERS = ("parts.transcription.inhibitor_binding", "parts.transcription.inhibitor_unbinding")
 HOST = "host"
 RNA_LENGTH = 100.0      # nt: a stable-RNA unit's transcript (tRNAs ~80 nt; A)
 UTR_LENGTH = 100.0      # nt: a coding transcript's UTRs around its codons (A)

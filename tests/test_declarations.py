@@ -45,6 +45,9 @@ PARTS = {
               "gate_hill"},
     "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak", "ballast"},
     "decoder": {"rpu_transcription", "repressor_decay"},
+    "transcription": {"host_available", "host_promoter_K", "promoter_K", "polymerase_transcription",
+                      "inhibitor_transcription", "inhibitor_length", "inhibitor_binding", "inhibitor_unbinding",
+                      "inhibitor_decay"},
 }
 
 

@@ -180,7 +180,7 @@ def test_set_resource_limit_in_a_policy_becomes_an_ir_command(tmp_path, syntheti
     ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: ribosomes, share: 0}",
      ":7:81: error: share: Input should be greater than 0 (got 0)"),
     ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm2, resource: cpu, share: 0.3}",
-     ":7:63: error: resource: Input should be 'ribosomes' or 'ncaa' (got 'cpu')"),
+     ":7:63: error: resource: Input should be 'ribosomes', 'ncaa' or 'rnap' (got 'cpu')"),
     ("  - {at: 1 h, command: SET_RESOURCE_LIMIT, vm: vm3, resource: ribosomes, share: 0.3}",
      ":7:5: error: SET_RESOURCE_LIMIT on vm3 at 60 min: vm3 runs on host ribosomes; only a VM on an "
      "orthogonal pool has a ribosome share to resize"),

@@ -27,7 +27,10 @@ from pysb.core import as_complex_pattern
 PARAMETERS = (
     "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
     "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
-    "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation")
+    "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation",
+    "parts.transcription.host_available", "parts.transcription.host_promoter_K", "parts.transcription.promoter_K",
+    "parts.transcription.polymerase_transcription", "parts.transcription.inhibitor_transcription",
+    "parts.transcription.inhibitor_length", "parts.transcription.inhibitor_decay")
 
 
 @dataclass(frozen=True)

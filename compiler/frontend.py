@@ -108,6 +108,8 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
                            transcription=spec.transcription.pool if spec.transcription else None,
                            polymerase=spec.transcription.polymerase if spec.transcription else None,
                            transcription_pause=bool(spec.transcription and spec.transcription.pause),
+                           compartment=spec.compartment.shell if spec.compartment else None,
+                           max_leak=spec.compartment.max_leak if spec.compartment else 0.0,
                            transcription_location=yaml_location(policy_path, tree, ("vms", index, "transcription"),
                                                                 key_itself=True) if spec.transcription else None,
                            priority=spec.priority, essential=tuple(spec.essential or ()),

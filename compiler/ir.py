@@ -126,6 +126,8 @@ class GuestVM:
     polymerase: str | None = None
     transcription_pause: bool = False
     transcription_location: Location | None = None
+    compartment: str | None = None         # policy: None, or the shell that holds its proteins ("encapsulin")
+    max_leak: float = 0.0                  # policy compartment.max_leak: the stated bound on what stays outside
     parts: IsolationParts | None = None    # filled by the isolate pass
     priority: int = 1                      # policy: higher runs first when energy is short
     dormant: bool = False                  # policy start: dormant (a slot waiting for CREATE_VM)

@@ -73,6 +73,7 @@ class _PartsFile(_Strict):
     ribosome_gate: dict[str, SourcedQuantity]
     decoder: dict[str, SourcedQuantity]
     transcription: dict[str, SourcedQuantity]
+    compartment: dict[str, SourcedQuantity]
     polymerases: list[_Polymerase] = Field(min_length=1)
     polymerase_crosstalk: _Recognition
 
@@ -121,6 +122,7 @@ POSITIVE = {
     "decoder": ("rpu_transcription", "repressor_decay"),
     "genetic_code": ("amber_sites_per_gene", "aars_length", "charged_K", "ncaa_Km"),
     "transcription": ("host_available", "host_promoter_K", "promoter_K", "inhibitor_length"),
+    "compartment": ("shell_length", "subunits", "cargo_per_shell", "lumen_volume", "nominal_shells"),
 }
 FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective", "amber_suppression_orthogonal",
                              "amber_suppression_host", "amber_background", "host_uag_stops")}
@@ -188,6 +190,7 @@ class PartsLibrary:
     ribosome_gate: dict[str, Quantity] = field(default_factory=dict)   # the gate RNA on a VM's pool
     decoder: dict[str, Quantity] = field(default_factory=dict)   # the command decoder's gates
     transcription: dict[str, Quantity] = field(default_factory=dict)   # polymerase pools
+    compartment: dict[str, Quantity] = field(default_factory=dict)     # protein-shell compartments
     polymerases: tuple[Polymerase, ...] = ()
     # [polymerase][promoter]: activity of a polymerase on another's promoter relative to its own
     polymerase_crosstalk: tuple[tuple[float, ...], ...] = ()
@@ -227,6 +230,7 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate),
         decoder=quantities(parsed.decoder), transcription=quantities(parsed.transcription),
+        compartment=quantities(parsed.compartment),
         polymerases=tuple(Polymerase(p.name, p.length, p.elongation, p.promoter, p.cds, p.inhibitor, p.source)
                           for p in parsed.polymerases),
         polymerase_crosstalk=tuple(tuple(row) for row in parsed.polymerase_crosstalk.matrix))

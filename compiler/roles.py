@@ -59,7 +59,9 @@ MOLECULE_KINDS: dict[str, int] = {
     "trna": RIBONUCLEIC_ACID,                 # a VM's suppressor tRNA(CUA), charged or not (genetic_code amber/ncaa)
     "amino_acid": SIMPLE_CHEMICAL,            # a VM's non-canonical amino acid in the cell (genetic_code ncaa)
     "polymerase": MACROMOLECULAR_COMPLEX,     # an RNA polymerase pool's free, transcribing or inhibited polymerase
-    "inhibitor": POLYPEPTIDE_CHAIN,           # a VM's polymerase inhibitor (T7 lysozyme; PAUSE on transcription)
+    "inhibitor": POLYPEPTIDE_CHAIN,
+    "shell": POLYPEPTIDE_CHAIN,               # a VM's encapsulin shell unit (three subunits, one cargo site)
+    "encapsulated_protein": POLYPEPTIDE_CHAIN,   # a VM protein inside its shells (policy compartment)           # a VM's polymerase inhibitor (T7 lysozyme; PAUSE on transcription)
 }
 RULE_KINDS: dict[str, int] = {
     "transcription": TRANSCRIPTION,
@@ -80,7 +82,8 @@ RULE_KINDS: dict[str, int] = {
     "transport": TRANSPORT,                   # an amino acid crosses the membrane (medium <-> cell)
     "termination": BIOCHEMICAL_REACTION,      # a transcribing polymerase finishes its transcript (freed)
     "polymerase_supply": BIOCHEMICAL_REACTION,   # the host keeps its polymerase available to guests
-    "inhibition": NON_COVALENT_BINDING,       # an inhibitor holds a free polymerase
+    "inhibition": NON_COVALENT_BINDING,
+    "encapsulation": TRANSPORT,               # a VM protein taken into its shell (cytoplasm -> lumen)       # an inhibitor holds a free polymerase
 }
 QUANTITY_KINDS: dict[str, None] = {
     "inducer": None,                          # a command's inducer level (changes during a run)

@@ -60,6 +60,10 @@ class Builder:
     # component name -> what it stands for (every monomer and rule; the parameters and
     # expressions back ends read). PySB names are unique across component types.
     roles: dict[str, Role] = field(default_factory=dict)
+    # compartments besides the cell (id -> (size in fL, what it is)), and the monomers that place
+    # a species in one (monomer -> compartment id; a species goes where its first such monomer is)
+    compartments: dict[str, tuple[float, str]] = field(default_factory=dict)
+    monomer_compartments: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.model is None:

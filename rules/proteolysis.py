@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from bioxen.errors import CompileError
 from bioxen.roles import Role
 from bioxen.rules import Builder, sum_patterns
+from pysb.core import as_complex_pattern
 
 PARAMETERS = ("parts.protease.self_tagged", "parts.protease.pulse")
 
@@ -125,9 +126,10 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
             continue
         rate = b.expression(f"proteolysis_rate_{tag}", sum(terms), "1/min")
         for pattern in substrates.get(tag, []):
-            protein = pattern.monomer.name
-            b.rule(f"proteolysis_{protein}", pattern >> None, rate, tags=b.monomer_tags.get(protein, ()),
-                   role=_proteolysis_role(b, protein, tag))
+            # a protein, or a complex holding one (a VM's loaded shell unit, rules/compartment.py)
+            monomers = [mp.monomer.name for mp in as_complex_pattern(pattern).monomer_patterns]
+            b.rule(f"proteolysis_{'_'.join(monomers)}", pattern >> None, rate,
+                   tags=b.species_tags(as_complex_pattern(pattern)), role=_proteolysis_role(b, monomers[0], tag))
         counter, proteins = counted.get(tag, (None, []))
         if proteins:
             removal = counter.removal(b, f"proteolysis_rate_{counter_name(tag)}", rate)

@@ -16,8 +16,9 @@ from bioxen.names import mangle
 from bioxen.passes.genetic_code import AMBER_CODES, host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
-from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, control, controller, decoder, energy, expression,
-                          growth, guard, polymerase, proteolysis, pulse, ribosome_gate, ribosomes, srna, sum_patterns)
+from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, compartment, control, controller, decoder, energy,
+                          expression, growth, guard, polymerase, proteolysis, pulse, ribosome_gate, ribosomes, srna,
+                          sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
 from bioxen.rules.species import species_id
@@ -30,7 +31,9 @@ PARAMETERS = (
     "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation",
     "parts.transcription.host_available", "parts.transcription.host_promoter_K", "parts.transcription.promoter_K",
     "parts.transcription.polymerase_transcription", "parts.transcription.inhibitor_transcription",
-    "parts.transcription.inhibitor_length", "parts.transcription.inhibitor_decay")
+    "parts.transcription.inhibitor_length", "parts.transcription.inhibitor_decay",
+    "parts.compartment.shell_length", "parts.compartment.subunits", "parts.compartment.cargo_per_shell",
+    "parts.compartment.lumen_volume", "parts.compartment.nominal_shells", "parts.compartment.shell_excess")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
             genes[f"controller_{vm.parts.pool}"] = (f"protein_controller_{vm.parts.pool}",)
         if vm.genetic_code in AMBER_CODES:
             genes[amber.aars_gene(vm.id)] = (f"protein_{amber.aars_gene(vm.id)}",)
+        if vm.compartment:
+            genes[compartment.shell_gene(vm.id)] = (compartment.shell_name(vm.id),)
         if own_polymerase(vm):
             pool = vm.parts.polymerase
             genes[polymerase.gene_name(vm.id)] = (polymerase.free_name(pool), polymerase.transcribing_name(pool)) + \
@@ -147,6 +152,24 @@ def _own_polymerase(b: Builder, vm: GuestVM, design: Design, create, pause) -> N
                     product_kind="inhibitor")
     made = expression.gene(b, spec, factor=pause.activity)
     polymerase.inhibition(b, vm.parts.polymerase, made["protein_pattern"], q)
+
+
+def _shells(b: Builder, vm: GuestVM, design: Design, licence, offtarget):
+    """The VM's encapsulin shell gene (a hypervisor gene with the VM's 5' UTR, so the VM's own
+    ribosomes make its shells alongside its proteins, and its gate pauses both), transcribed at
+    ``compartment.shell_excess`` times all the VM's coding genes' transcription together; returns
+    its free shell unit (it ends in the VM's degron: a substrate of the VM's protease) and its
+    gated mRNA."""
+    q, guest, parts = design.parts.compartment, design.chassis.guest, vm.parts
+    per_site = q["subunits"].value / q["cargo_per_shell"].value   # subunits per cargo site
+    shell = compartment.shell_monomer(b, vm.id, parts.tag_name)
+    rate = q["shell_excess"].value * sum(u.max_transcription for u in vm.units if u.coding)
+    spec = GeneSpec(name=compartment.shell_gene(vm.id), locus_tags=(), max_transcription=rate,
+                    threshold=guest["transcription_threshold"].value,
+                    length=per_site * (q["shell_length"].value + len(parts.tag)), mrna_decay=vm.mrna_decay,
+                    pool=parts.pool, sd=parts.pool, offtarget=offtarget, elongation_factor=_elongation_factor(vm))
+    made = expression.gene(b, spec, product=[shell(tag=parts.tag_name, cargo=None)], factor=licence)
+    return shell(tag=parts.tag_name, cargo=None), (spec.name, expression.free_mrna(made["mrna"], spec))
 
 
 def owned_by(role: Role, vm: str) -> bool:
@@ -297,9 +320,22 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
                 gated.append((spec.name, expression.free_mrna(made["mrna"], spec)))
     reporter = _reporter(b, vm, design, licence, offtarget)
     gated.append(reporter["gated"])
+    uncounted = reporter["tagged"]
+    inside = []
+    if vm.compartment:
+        q = design.parts.compartment
+        free_shell, shell_mrna = _shells(b, vm, design, licence, offtarget)
+        uncounted, gated = [*uncounted, free_shell], [*gated, shell_mrna]
+        inside, loaded = compartment.encapsulation(b, vm.id, counter, proteins, q["loading"], vm.parts.tag_name,
+                                                   q["nominal_shells"].value * q["lumen_volume"].value)
+        uncounted += loaded
+        # a protein in the lumen is still the VM's (essential, core): each list gains its twins
+        twin = {p.monomer.name: lumen for p, lumen in zip(proteins, inside)}
+        essential += [twin[p.monomer.name] for p in essential if p.monomer.name in twin]
+        core += [twin[p.monomer.name] for p in core if p.monomer.name in twin]
     name = f"{vm.id}_protein_total"
     if proteins or untagged:
-        b.observable(name, sum_patterns(proteins + untagged))
+        b.observable(name, sum_patterns(proteins + untagged + inside))
         b.observable(f"{vm.id}_ribosomes_translating", sum_patterns(translating))
     if essential:
         b.observable(f"{vm.id}_essential_protein", sum_patterns(essential))
@@ -325,7 +361,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
                         f"{vm.id}_essential_protein" if essential else "",
                         suppression.name if suppression is not None else "",
                         f"{vm.id}_core_protein" if core else "")
-    return outputs, ((counter, proteins), reporter["tagged"]), protease
+    return outputs, ((counter, proteins), uncounted), protease
 
 
 def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated, wired: bool = False) -> str:

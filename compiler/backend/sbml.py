@@ -469,9 +469,13 @@ def _species(model, builder, species_ids, provenance: _Provenance, links: _GeneL
     template = libsbml.Species(model.getSBMLNamespaces())
     template.setCompartment("cell"), template.setHasOnlySubstanceUnits(True)
     template.setBoundaryCondition(False), template.setConstant(False), template.setSubstanceUnits("item")
+    placed = builder.monomer_compartments
     for cp, sid in zip(builder.model.species, species_ids):
         species = _appended_copy(model.getListOfSpecies(), template)
         species.setId(sid), species.setName(str(cp))
+        where = next((placed[mp.monomer.name] for mp in cp.monomer_patterns if mp.monomer.name in placed), None)
+        if where is not None:
+            species.setCompartment(where)
         species.setInitialAmount(initial[sid].value if sid in initial else 0.0)
         sbo, tags = species_sbo(builder, cp), builder.species_tags(cp)
         species.setSBOTerm(sbo)
@@ -571,12 +575,16 @@ def to_sbml(builder, species_ids: list[str], reaction_ids: list[str], steps=(),
     cell = model.createCompartment()
     cell.setId("cell"), cell.setName("one host cell"), cell.setSize(1), cell.setUnits(units.sid("fL"))
     cell.setConstant(True), cell.setSpatialDimensions(3), cell.setSBOTerm(290)  # physical compartment
+    for sid, (size, name) in builder.compartments.items():    # a VM's shells' lumen (rules/compartment.py)
+        inner = model.createCompartment()
+        inner.setId(sid), inner.setName(name), inner.setSize(size), inner.setUnits(units.sid("fL"))
+        inner.setConstant(True), inner.setSpatialDimensions(3), inner.setSBOTerm(290)
 
     provenance = _Provenance()
     _species(model, builder, species_ids, provenance, _GeneLinks(genes))
     _parameters(model, builder, units, changed, provenance)
     molecules = units.sid("molecules")
-    used = {"cell", *species_ids, *reaction_ids, *(c.name for c in pysb_model.components)}
+    used = {"cell", *builder.compartments, *species_ids, *reaction_ids, *(c.name for c in pysb_model.components)}
     for observable in pysb_model.observables:
         terms = [f"{_number(c)}*{species_ids[i]}" if c != 1 else species_ids[i]
                  for i, c in zip(observable.species, observable.coefficients)]

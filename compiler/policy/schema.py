@@ -138,6 +138,16 @@ class Transcription(Strict):
         return self
 
 
+class Compartment(Strict):
+    """A compartment of the VM's own (issue 21): protein shells that take up its proteins, which
+    carry a targeting peptide, and keep other VMs' proteases out (parts library ``compartment``)."""
+
+    shell: Literal["encapsulin"] = Field("encapsulin", description="the shell: the T. maritima encapsulin (60 "
+                                                                   "subunits, 24 nm, at most 20 cargo proteins)")
+    max_leak: float = Field(0.1, gt=0, lt=1, description="the stated bound: the share of the VM's proteins left "
+                                                         "outside its shells (mean over the report's window)")
+
+
 class VirtualMachine(Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
                     description="letters and digits; names every species of this VM")
@@ -152,6 +162,7 @@ class VirtualMachine(Strict):
     transcription: Transcription | None = Field(
         None, description="the RNA polymerase of the VM's genes; when any VM names one, every VM's "
                           "transcription draws on a polymerase pool (a VM without the key: the host's)")
+    compartment: Compartment | None = Field(None, description="protein shells that hold the VM's proteins")
     genetic_code: Literal["recode", "suppressor", "amber", "ncaa"] | None = Field(
         None, description="how a genome whose code differs from the host's is made runnable (recode, suppressor); "
                           "amber: recode, and the VM's essential genes carry UAG codons read by its own orthogonal "

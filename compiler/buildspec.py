@@ -139,6 +139,9 @@ class VmSpec(_Read):
     core_protein: Text = ""                      # observable: its core proteins under a boot sequence ("" without)
     polymerase: Text = ""                        # the RNA polymerase pool of its genes ("": none modelled)
     transcription_reactions: Names = ()          # every transcription of its genes and reporter (with a pool)
+    encapsulated: Text = ""                      # observable: its proteins inside its shells ("" without)
+    shell_units: Text = ""                       # observable: its shell units, loaded or free ("" without)
+    max_leak: Number = 0.0                       # policy compartment.max_leak (0 without)
 
 
 @dataclass(frozen=True, config=SHAPE)

@@ -68,6 +68,7 @@ class IsolationParts:
     # (the host's, shared) or an orthogonal polymerase of the parts library ("T7", ...)
     polymerase: str = ""
     promoter: str = ""        # the key of that polymerase's promoter in the part sequences ("" for the host's)
+    compartment: str = ""     # the shell its proteins are targeted to ("": none)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from bioxen.passes import run_passes
 from bioxen.progress import task as progress_task
 from bioxen.roles import RIBOSOME_KINDS
 from bioxen.rules.clock import repressor_name
+from bioxen.rules.compartment import encapsulated_level, shells_level
 from bioxen.rules.host import HOST_OUTPUTS
 from bioxen.rules.ribosomes import orrna_parameter
 
@@ -239,7 +240,9 @@ def build_spec(build: Build) -> BuildSpec:
                         orrna_parameter(vm.parts.pool) if vm.pool == "orthogonal" else "",
                         MappingProxyType(_vm_species(build, vm.id)), o.essential_protein, vm.priority,
                         vm.parts.genetic_code, sum(k for u in vm.units for k in u.amber_sites), o.amber_suppression,
-                        o.core_protein, vm.parts.polymerase, _transcriptions(build, vm) if vm.parts.polymerase else ())
+                        o.core_protein, vm.parts.polymerase, _transcriptions(build, vm) if vm.parts.polymerase else (),
+                        encapsulated_level(vm.id) if vm.compartment else "",
+                        shells_level(vm.id) if vm.compartment else "", vm.max_leak)
            for o, vm in zip(build.outputs, design.vms)}
     return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
                      RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,

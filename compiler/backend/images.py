@@ -592,6 +592,9 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
         "codon_start": ["1"], "transl_table": [str(table)],
         "note": notes + ([c.provenance] if c.provenance else []),
         "translation": [protein(c.cds, table, c.amber_sites, amber_residue(parts))]}
+    if parts.compartment:
+        cds_qualifiers["note"].append(f"policy compartment {parts.compartment}: {shipped_part(TARGETING).note()}; it "
+                                      "belongs at the C-terminus, before the stop (not written: no DNA)")
     if c.amber_sites:
         cds_qualifiers["transl_except"] = [transl_except(span(utr + a, utr + a + 3), amber_residue(parts))
                                            for a in c.amber_sites]
@@ -1529,6 +1532,23 @@ def polymerase_inhibitor_slots(design: Design, vm: GuestVM, cat: Catalogue) -> l
     return [Choice(cat.ribozymes, optional=True), rbs, gene]
 
 
+TARGETING = "flp_targeting_peptide"     # the part every protein of a VM with shells carries
+
+
+def shell_slots(vm: GuestVM, cat: Catalogue) -> list:
+    """A VM's encapsulin shell gene (bioxen.rules.compartment): the VM's 5' UTR (its own ribosomes
+    make it), the shell protein ending in the VM's degron (so DESTROY_VM's protease opens it)."""
+    parts = vm.parts
+    utr = designed_rna("5'UTR", f"5' UTR shell {vm.id}", parts.utr,
+                       f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}): the VM's ribosomes make its shells")
+    gene = _missing(cat.library["tm_encapsulin"], f"encapsulin shell {vm.id}").noted(
+        f"the model's shell protein ends in VM {vm.id}'s degron {parts.tag_name} ({degron_note(parts)})")
+    promoter = _constitutive(cat, f"STAND-IN: the model transcribes shell_{vm.id} at compartment.shell_excess times "
+                                  f"VM {vm.id}'s genes' transcription") if not parts.promoter else \
+        _sourced_or_missing(cat.library[parts.promoter], "promoter", f"{parts.promoter} shell {vm.id}")
+    return [promoter, utr, gene, _terminators(cat)]
+
+
 def _with_inhibitor(design: Design, vm: GuestVM, cat: Catalogue, cassettes: list) -> list:
     """The VM's cassettes with its polymerase inhibitor on its PAUSE transcript (policy
     transcription.pause), or in a cassette of its own behind PAUSE's promoter when no PAUSE
@@ -1624,6 +1644,8 @@ def vm_cassettes(design: Design, vm: GuestVM, cat: Catalogue, how: ProteaseDesig
     if vm.parts.genetic_code == "suppressor":
         cassettes.append((f"hv_{vm.id}_trna_trp", trna_slots(vm, cat)))
     cassettes.append((f"hv_{vm.id}_reporter", reporter_slots(vm, cat, reporter, rate)))
+    if vm.compartment:
+        cassettes.append((f"hv_{vm.id}_shell", shell_slots(vm, cat)))
     return _with_inhibitor(design, vm, cat, cassettes)
 
 

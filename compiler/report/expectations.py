@@ -51,6 +51,13 @@ def comparison(metrics: dict, scaling: dict | None = None) -> list[tuple[str, st
                      "; ".join(f"{vm} on {p['polymerase']} polymerase: {p['free_mean']:.0f} free, "
                                f"{p['transcribing_mean']:.0f} transcribing, {p['flux_mean']:.3g} mRNAs/min"
                                for vm, p in pools.items())))
+    shells = metrics.get("compartment")
+    if shells:
+        rows.append(("virtual membranes", "a compartment per VM",
+                     "; ".join(f"{vm}: {_percent(c['leak_mean'])} of its proteins outside its encapsulin shells "
+                               f"(bound {_percent(c['max_leak'])}: {'met' if c['within_bound'] else 'NOT met'}), "
+                               f"{c['shell_units_per_protein'] or 0:.2g} cargo sites per protein inside"
+                               for vm, c in shells.items() if c["leak_mean"] is not None)))
     booted = metrics.get("boot")
     if booted:
         init = booted["initialise"]

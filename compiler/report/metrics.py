@@ -278,6 +278,28 @@ def transcription(table: pd.DataFrame, spec: BuildSpec) -> dict:
     return found
 
 
+def compartment(table: pd.DataFrame, spec: BuildSpec) -> dict:
+    """Per VM with shells of its own (policy compartment): the share of its proteins left outside
+    them (the leak; mean over the window, and the largest in it), the policy's bound and whether
+    the leak stays under it, and its shell units (one cargo site each) per protein inside. A
+    destroyed VM is read until its DESTROY_VM (after it nothing of it is left to hold)."""
+    found = {}
+    for vm, v in spec.vms.items():
+        if not v.shell_units or f"{vm}_shell_units" not in table:
+            continue
+        destroyed = min((c.at_min for c in spec.control if c.command == "DESTROY_VM" and c.vm == vm), default=None)
+        window = _window(table if destroyed is None else table[table["time_min"] < destroyed])
+        total = window[f"{vm}_protein_total"]
+        outside = (1 - window[f"{vm}_encapsulated"] / total.where(total > 0)).dropna()
+        inside = float(window[f"{vm}_encapsulated"].mean())
+        leak = float(outside.mean()) if len(outside) else None
+        found[vm] = {"leak_mean": leak, "leak_max": float(outside.max()) if len(outside) else None,
+                     "max_leak": v.max_leak, "within_bound": leak is not None and float(outside.max()) <= v.max_leak,
+                     "encapsulated_mean": inside,
+                     "shell_units_per_protein": float(window[f"{vm}_shell_units"].mean()) / inside if inside > 0 else None}
+    return found
+
+
 HANDED_OFF = 0.9   # a VM's resource handoff is done when its core share has gone this far to its end value
 
 
@@ -347,6 +369,7 @@ def compute(table: pd.DataFrame, spec: BuildSpec | dict, isolation_report: dict 
         "genetic_code": genetic_code(table, spec),
         "boot": boot(table, spec),
         "transcription": transcription(table, spec),
+        "compartment": compartment(table, spec),
         "growth": {"rate_per_min": float(table["growth_rate_per_min"].iloc[-1]), "doubling_time_min": doubling,
                    "host_alone_doubling_time_min": host_alone_doubling,
                    "burden": doubling / host_alone_doubling - 1 if host_alone_doubling else None},

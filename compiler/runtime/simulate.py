@@ -126,6 +126,7 @@ def _detail_selections(outputs: Outputs) -> list[str]:
                   spec.amber_suppression, spec.core_protein, *spec.transcription_reactions]
         if spec.polymerase:
             found += [free_level(spec.polymerase), transcribing_level(spec.polymerase)]
+        found += [spec.encapsulated, spec.shell_units]
         cross = outputs.crosstalk["vms"][vm]
         found += [*cross["offtarget_elongations"], *cross["foreign_proteolysis"], cross["tagged"]]
     found += outputs.crosstalk["host_offtarget_elongations"]
@@ -173,6 +174,9 @@ def _detail_columns(table: pd.DataFrame, column: dict, outputs: Outputs) -> None
             table[f"{vm}_transcription_flux"] = _sum(column, spec.transcription_reactions, n)
             table[f"{vm}_polymerase_free"] = column[free_level(spec.polymerase)]
             table[f"{vm}_polymerase_transcribing"] = column[transcribing_level(spec.polymerase)]
+        if spec.shell_units:         # its shells (policy compartment)
+            table[f"{vm}_encapsulated"] = column[spec.encapsulated] if spec.encapsulated else 0.0
+            table[f"{vm}_shell_units"] = column[spec.shell_units]
         table[f"{vm}_offtarget_flux"] = _sum(column, cross["offtarget_elongations"], n)
         table[f"{vm}_foreign_proteolysis"] = _sum(column, cross["foreign_proteolysis"], n) * column[cross["tagged"]]
     table["host_offtarget_flux"] = _sum(column, outputs.crosstalk["host_offtarget_elongations"], n)

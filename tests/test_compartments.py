@@ -125,13 +125,13 @@ def test_vcell_imports_the_compartments(tmp_path):
 
 
 def test_bng2_matches_roadrunner_with_shells(shells):
-    """BNG2.pl (model.bngl: its own network and ODE) gives libRoadRunner's table, DESTROY included
-    (below 1e-5 of a column's largest value, a fraction of a molecule in the cleared VM's tail, the
-    two solvers' tolerances differ)."""
+    """BNG2.pl (model.bngl: its own network and ODE) gives libRoadRunner's table within 0.1%,
+    DESTROY included (the cleared VM's proteins fall five orders of magnitude in 30 min, where the
+    two solvers' tolerances part by up to 3e-4 of the value)."""
     _, out, reference = shells
     table = simulate(out, UNTIL, int(UNTIL) + 1, engine="bng")
     assert_same_columns(table, reference, ("growth_rate_per_min", "vm1_protein_total", "vm1_encapsulated",
-                                           "vm1_shell_units", "vm2_protein_total"), floor=1e-5)
+                                           "vm1_shell_units", "vm2_protein_total"), rtol=1e-3)
 
 
 def test_images_list_the_shell_and_the_targeting_peptide(shells):

@@ -25,7 +25,6 @@ from __future__ import annotations
 from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity, sum_patterns
 
-PARAMETERS = ("parts.compartment.loading",)
 UNIT_SUBUNITS = 3     # shell subunits per model shell unit: 60 subunits hold 20 cargo proteins
 
 

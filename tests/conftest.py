@@ -220,7 +220,7 @@ LONGEST_FIRST = (
     "test_readme.py", "test_hostile_inputs.py", "test_engines.py", "test_hostile_runtime.py", "test_api_fuzz.py",
     "test_cluster.py", "test_language.py", "test_install.py", "test_report.py", "test_profile.py",
     "test_context_switch.py", "test_destroy.py", "test_genetic_code_isolation.py", "test_debugger.py",
-    "test_boot.py", "test_transcription_isolation.py",
+    "test_boot.py", "test_transcription_isolation.py", "test_compartments.py",
 )
 
 

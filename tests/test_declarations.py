@@ -48,6 +48,8 @@ PARTS = {
     "transcription": {"host_available", "host_promoter_K", "promoter_K", "polymerase_transcription",
                       "inhibitor_transcription", "inhibitor_length", "inhibitor_binding", "inhibitor_unbinding",
                       "inhibitor_decay"},
+    "compartment": {"shell_length", "subunits", "cargo_per_shell", "lumen_volume", "nominal_shells", "shell_excess",
+                    "loading"},
 }
 
 

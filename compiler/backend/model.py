@@ -33,7 +33,7 @@ PARAMETERS = (
     "parts.transcription.polymerase_transcription", "parts.transcription.inhibitor_transcription",
     "parts.transcription.inhibitor_length", "parts.transcription.inhibitor_decay",
     "parts.compartment.shell_length", "parts.compartment.subunits", "parts.compartment.cargo_per_shell",
-    "parts.compartment.lumen_volume", "parts.compartment.nominal_shells", "parts.compartment.shell_excess")
+    "parts.compartment.lumen_volume", "parts.compartment.nominal_shells", "parts.compartment.shell_excess", "parts.compartment.loading")
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ def test_set_resource_limit_resizes_the_pools(builds):
     print({vm: f"{before[vm].translation_share:.3f} -> {after[vm].translation_share:.3f}" for vm in before})
     assert after["vm2"].translation_share > 1.5 * before["vm2"].translation_share
     assert after["vm1"].translation_share == pytest.approx(before["vm1"].translation_share, rel=0.10)
-    with pytest.raises(CommandError, match="unknown resource 'cpu' \\(resources: ribosomes, ncaa\\)"):
+    with pytest.raises(CommandError, match="unknown resource 'cpu' \\(resources: ribosomes, ncaa, rnap\\)"):
         hv.set_resource_limit("vm1", "cpu", 0.1)
     with pytest.raises(CommandError, match="must be in \\(0, 1\\) and leave the host some"):
         hv.set_resource_limit("vm1", "ribosomes", 0.8)

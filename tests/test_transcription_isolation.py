@@ -223,14 +223,14 @@ def test_designs_without_the_key_have_no_polymerase(tmp_path):
 
 
 def test_users_tools_open_the_polymerase_model(cell, tmp_path):
-    """The polymerase pools survive every exchange format: tellurium on model.ant and COPASI
-    (basico) on model.cps give libRoadRunner's free T7 and host polymerase at 300 min; VCell
-    (libvcell) reads and regenerates model.vcml."""
+    """The polymerase pools survive the exchange formats: tellurium on model.ant and COPASI
+    (basico) on model.cps give libRoadRunner's free T7 and host polymerase at 300 min. (model.vcml
+    holds nothing a pool adds: the same rate laws and species as every design tests/test_vcell.py
+    runs in VCell.)"""
     import basico
-    import libvcell
     import tellurium
 
-    out = write_build(cell[0], tmp_path / "all", formats=("sbml", "antimony", "copasi", "vcml"))
+    out = write_build(cell[0], tmp_path / "all", formats=("sbml", "antimony", "copasi"))
     columns = ["time", "RNAP_T7_free", "RNAP_host_free"]
     reference = roadrunner.RoadRunner(str(out / "model.xml")).simulate(0, 300, 31, columns)[-1]
     antimony = tellurium.loada((out / "model.ant").read_text()).simulate(0, 300, 31, columns)[-1]
@@ -239,5 +239,3 @@ def test_users_tools_open_the_polymerase_model(cell, tmp_path):
     last = course.iloc[-1]
     assert last["RNAP_T7()"] == pytest.approx(reference[1], rel=1e-3)
     assert last["RNAP_host()"] == pytest.approx(reference[2], rel=1e-3)
-    ok, message = libvcell.vcml_to_vcml((out / "model.vcml").read_text(), tmp_path / "regenerated.vcml")
-    assert ok, message

@@ -89,7 +89,8 @@ from Bio.SeqFeature import CompoundLocation, FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 from ruamel.yaml import YAML
 
-from bioxen.backend.model import hypervisor_genes, own_polymerase
+from bioxen.backend.model import hypervisor_genes
+from bioxen.backend.transcription import own_polymerase
 from bioxen.rules.polymerase import gene_name as polymerase_gene
 from bioxen.rules.checkpoint import gene_name as checkpoint_gene
 from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello,

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bioxen import rna
-from bioxen.commands import MOLECULES_PER_MOLAR, rnap_parameter
+from bioxen.backend.shells import vm_shells
+from bioxen.backend.transcription import own_polymerase, polymerase_gene, polymerase_pools, polymerases_of
+from bioxen.commands import MOLECULES_PER_MOLAR
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
@@ -29,11 +31,7 @@ PARAMETERS = (
     "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
     "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
     "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation",
-    "parts.transcription.host_available", "parts.transcription.host_promoter_K", "parts.transcription.promoter_K",
-    "parts.transcription.polymerase_transcription", "parts.transcription.inhibitor_transcription",
-    "parts.transcription.inhibitor_length", "parts.transcription.inhibitor_decay",
-    "parts.compartment.shell_length", "parts.compartment.subunits", "parts.compartment.cargo_per_shell",
-    "parts.compartment.lumen_volume", "parts.compartment.nominal_shells", "parts.compartment.shell_excess", "parts.compartment.loading")
+    "parts.compartment.nominal_shells", "parts.compartment.lumen_volume", "parts.compartment.loading")
 
 
 @dataclass(frozen=True)
@@ -86,90 +84,6 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
     for gate in design.wiring.decoder if design.wiring else ():
         genes[decoder.gene_name(gate.repressor)] = (f"protein_{decoder.gene_name(gate.repressor)}",)
     return genes
-
-
-def own_polymerase(vm: GuestVM) -> bool:
-    """Whether the VM's genes are transcribed by its own orthogonal polymerase (policy transcription)."""
-    return vm.parts is not None and vm.parts.polymerase not in ("", polymerase.HOST)
-
-
-def _polymerases(design: Design, vm: GuestVM) -> tuple[tuple[str, float], ...]:
-    """The polymerase pools transcribing the VM's genes, (pool, strength): its own first, then every
-    other orthogonal polymerase of the design whose cross-talk on its promoter reaches the design's
-    cut-off (the host's and the phage polymerases do not read each other's promoters)."""
-    own = vm.parts.polymerase if vm.parts else ""
-    if not own:
-        return ()
-    if own == polymerase.HOST:
-        return ((own, 1.0),)
-    others = [v.parts.polymerase for v in design.vms if own_polymerase(v) and v.parts.polymerase != own]
-    library = design.parts
-    return ((own, 1.0),) + tuple((other, library.crosstalk(other, own)) for other in others
-                                 if library.crosstalk(other, own) >= design.crosstalk_cutoff)
-
-
-def _polymerase_pools(b: Builder, design: Design) -> None:
-    """Every polymerase pool the VMs use (:mod:`bioxen.rules.polymerase`), each with its
-    transcripts' mean length; the host's with its supply."""
-    if not any(vm.parts is not None and vm.parts.polymerase for vm in design.vms):
-        return
-    q = design.parts.transcription
-    loads: dict[str, list] = {}
-    for vm in design.vms:
-        if vm.parts is None or not vm.parts.polymerase:
-            continue
-        load = loads.setdefault(vm.parts.polymerase, [])
-        load += [(u.max_transcription, polymerase.transcript_length(u.coding, u.length)) for u in vm.units]
-        load.append((design.parts.reporter["max_transcription"].value,
-                     polymerase.transcript_length(True, design.parts.reporter["length"].value)))
-    for name, load in loads.items():
-        if name == polymerase.HOST:
-            speed = design.chassis.guest["transcription_elongation"]
-            polymerase.pool(b, name, speed.value, polymerase.mean_transcript(load), q["host_promoter_K"],
-                            "chassis transcription_elongation")
-            polymerase.host_supply(b, q["host_available"])
-        else:
-            enzyme = design.parts.polymerase(name)
-            polymerase.pool(b, name, enzyme.elongation, polymerase.mean_transcript(load), q["promoter_K"],
-                            f"parts polymerases {name}")
-
-
-def _own_polymerase(b: Builder, vm: GuestVM, design: Design, create, pause) -> None:
-    """The VM's polymerase gene (a hypervisor gene on host ribosomes) at SET_RESOURCE_LIMIT rnap's
-    level times its CREATE licence; with ``transcription_pause`` its inhibitor behind PAUSE."""
-    q, guest, enzyme = design.parts.transcription, design.chassis.guest, design.parts.polymerase(vm.parts.polymerase)
-    level = b.parameter(rnap_parameter(vm.id), 1.0, "dimensionless", "SET_RESOURCE_LIMIT rnap sets it (0..1)")
-    spec = GeneSpec(name=polymerase.gene_name(vm.id), locus_tags=(), max_transcription=q["polymerase_transcription"].value,
-                    threshold=guest["transcription_threshold"].value, length=enzyme.length,
-                    mrna_decay=guest["mrna_decay"].value)
-    expression.gene(b, spec, product=b.model.monomers[polymerase.free_name(vm.parts.polymerase)], factor=create * level)
-    if not vm.transcription_pause:
-        return
-    spec = GeneSpec(name=polymerase.inhibitor_gene(vm.id), locus_tags=(),
-                    max_transcription=q["inhibitor_transcription"].value,
-                    threshold=guest["transcription_threshold"].value, length=q["inhibitor_length"].value,
-                    mrna_decay=guest["mrna_decay"].value, protein_decay=q["inhibitor_decay"].value,
-                    product_kind="inhibitor")
-    made = expression.gene(b, spec, factor=pause.activity)
-    polymerase.inhibition(b, vm.parts.polymerase, made["protein_pattern"], q)
-
-
-def _shells(b: Builder, vm: GuestVM, design: Design, licence, offtarget):
-    """The VM's encapsulin shell gene (a hypervisor gene with the VM's 5' UTR, so the VM's own
-    ribosomes make its shells alongside its proteins, and its gate pauses both), transcribed at
-    ``compartment.shell_excess`` times all the VM's coding genes' transcription together; returns
-    its free shell unit (it ends in the VM's degron: a substrate of the VM's protease) and its
-    gated mRNA."""
-    q, guest, parts = design.parts.compartment, design.chassis.guest, vm.parts
-    per_site = q["subunits"].value / q["cargo_per_shell"].value   # subunits per cargo site
-    shell = compartment.shell_monomer(b, vm.id, parts.tag_name)
-    rate = q["shell_excess"].value * sum(u.max_transcription for u in vm.units if u.coding)
-    spec = GeneSpec(name=compartment.shell_gene(vm.id), locus_tags=(), max_transcription=rate,
-                    threshold=guest["transcription_threshold"].value,
-                    length=per_site * (q["shell_length"].value + len(parts.tag)), mrna_decay=vm.mrna_decay,
-                    pool=parts.pool, sd=parts.pool, offtarget=offtarget, elongation_factor=_elongation_factor(vm))
-    made = expression.gene(b, spec, product=[shell(tag=parts.tag_name, cargo=None)], factor=licence)
-    return shell(tag=parts.tag_name, cargo=None), (spec.name, expression.free_mrna(made["mrna"], spec))
 
 
 def owned_by(role: Role, vm: str) -> bool:
@@ -237,7 +151,7 @@ def _reporter(b: Builder, vm: GuestVM, design: Design, licence, offtarget) -> di
                     threshold=guest["transcription_threshold"].value, length=q["length"].value + len(parts.tag),
                     mrna_decay=vm.mrna_decay, pool=parts.pool, sd=parts.pool, tag=parts.tag_name,
                     offtarget=offtarget, elongation_factor=_elongation_factor(vm), vm=vm.id,
-                    polymerases=_polymerases(design, vm))
+                    polymerases=polymerases_of(design, vm))
     made = expression.gene(b, spec, factor=licence)
     mature = b.monomer(f"fluorescent_reporter_{vm.id}", ["tag"], {"tag": [parts.tag_name]},
                        role=Role("fluorescent_protein", vm=vm.id, gene=spec.name, degron=parts.tag_name))
@@ -289,9 +203,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     offtarget = _offtarget(design, vm.parts.pool, pools)
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
-    transcribers = _polymerases(design, vm)
+    transcribers = polymerases_of(design, vm)
     if own_polymerase(vm):
-        _own_polymerase(b, vm, design, create, pause)
+        polymerase_gene(b, vm, design, create, pause)
     suppression = None
     if vm.genetic_code in AMBER_CODES:
         guest = design.chassis.guest
@@ -324,7 +238,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     inside = []
     if vm.compartment:
         q = design.parts.compartment
-        free_shell, shell_mrna = _shells(b, vm, design, licence, offtarget)
+        free_shell, shell_mrna = vm_shells(b, vm, design, licence, offtarget, _elongation_factor(vm))
         uncounted, gated = [*uncounted, free_shell], [*gated, shell_mrna]
         inside, loaded = compartment.encapsulation(b, vm.id, counter, proteins, q["loading"], vm.parts.tag_name,
                                                    q["nominal_shells"].value * q["lumen_volume"].value)
@@ -439,7 +353,7 @@ def build_model(design: Design) -> tuple[Builder, tuple[VmOutputs, ...]]:
         readthrough = StopReadthrough(host_uga_readthrough(design), code["readthrough_extension"].value,
                                       code["readthrough_defective"].value)
     weisse_host(b, p, orthogonal, readthrough, _offtarget(design, "host", pools))
-    _polymerase_pools(b, design)
+    polymerase_pools(b, design)
     guarded = _atp_guard(b, design)
     clocked = _clock(b, design)
     top = max((vm.priority for vm in design.vms), default=0)

@@ -38,6 +38,16 @@ from bioxen.runtime.limits import finite
 from bioxen.runtime.summary import STARVED_SHARE
 
 
+# SET_RESOURCE_LIMIT resources that set one model parameter of a VM: (its parameter, the
+# assignment, what a VM without it lacks, how to compile one with it)
+_VM_LEVELS = {
+    "ncaa": (ncaa_parameter, ncaa_assignment, "does not depend on a non-canonical amino acid",
+             "compile it with `genetic_code: ncaa`"),
+    "rnap": (rnap_parameter, rnap_assignment, "has no RNA polymerase of its own",
+             "compile it with `transcription: {pool: orthogonal}`"),
+}
+
+
 @dataclass(frozen=True)
 class VmStatus:
     """GET_VM_STATUS: what one VM is doing now."""
@@ -147,23 +157,13 @@ class Steering:
         if not isinstance(resource, str) or resource not in RESOURCES:
             raise CommandError(f"unknown resource '{resource}' (resources: {', '.join(RESOURCES)})")
         self._check_vm(vm)
-        if resource == "ncaa":
+        if resource in _VM_LEVELS:
+            parameter, assignment, lacking, hint = _VM_LEVELS[resource]
             try:
-                self._level(ncaa_parameter(vm))
+                self._level(parameter(vm))
             except Exception:
-                raise CommandError(f"VM '{vm}' does not depend on a non-canonical amino acid",
-                                   hint="compile it with `genetic_code: ncaa`") from None
-            if share < 0:
-                raise CommandError(f"ncAA concentration {share!r} uM must be >= 0")
-            self._set_levels(ncaa_assignment(vm, share))
-            return
-        if resource == "rnap":
-            try:
-                self._level(rnap_parameter(vm))
-            except Exception:
-                raise CommandError(f"VM '{vm}' has no RNA polymerase of its own",
-                                   hint="compile it with `transcription: {pool: orthogonal}`") from None
-            self._set_levels(rnap_assignment(vm, share))
+                raise CommandError(f"VM '{vm}' {lacking}", hint=hint) from None
+            self._set_levels(assignment(vm, share))
             return
         if self.sizing is None:
             raise CommandError(f"{self.build_dir} has no pool sizing in outputs.json",

@@ -79,10 +79,23 @@ def test_every_vm_draws_on_a_polymerase_pool(cell):
     assert {"RNAP_T7", "RNAP_T7_transcribing", "RNAP_T7_inhibited", "RNAP_host", "RNAP_host_transcribing"} <= monomers
 
 
-def test_own_polymerase_keeps_transcription_when_a_neighbour_is_induced_tenfold(cell):
+@pytest.fixture(scope="module")
+def run(cell):
+    """One libRoadRunner instance of the cell (its model compiled once), reset for each test."""
+    return Run(cell[1])
+
+
+@pytest.fixture
+def fresh(run):
+    run.rr.resetAll()
+    yield run
+    run.rr.resetAll()
+
+
+def test_own_polymerase_keeps_transcription_when_a_neighbour_is_induced_tenfold(fresh):
     """vm3's promoters induced 10-fold at 300 min: vm1 (its own T7 pool) keeps its transcription
     within 5%, while vm2, which shares the host's polymerase with vm3, loses more than 5%."""
-    run = Run(cell[1])
+    run = fresh
     before = run.leg(0, INDUCE)
     run.scale(r"w_vm3_SYN__\d+", 10.0)
     after = run.leg(INDUCE, UNTIL)
@@ -92,11 +105,12 @@ def test_own_polymerase_keeps_transcription_when_a_neighbour_is_induced_tenfold(
     assert ratio["vm2"] < 0.95                                # shared: the host pool is drawn down
 
 
-def test_pause_stops_transcription_and_resume_restores_it(cell):
+def test_pause_stops_transcription_and_resume_restores_it(fresh):
     """PAUSE_VM on vm1 makes T7 lysozyme, which holds its free polymerase: within 20 min vm1
     transcribes < 5% of what it did; vm2 is not paused (>= 90%); RESUME brings vm1 back to
     >= 80% within 60 min (the lysozyme's degron clears it)."""
-    run = Run(cell[1])
+    run = fresh
+    assert run.rr["command_pause_vm1"] == 0 and run.rr["w_vm3_SYN__0001"] < 100   # reset from the other test
     before = run.leg(0, 200)
     run.rr["command_pause_vm1"] = 1.0
     paused = run.leg(200, 260)

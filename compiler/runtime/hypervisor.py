@@ -178,7 +178,9 @@ class Hypervisor(Debugging, Steering):
     def _settable(self) -> dict[str, float]:
         """Every parameter a command or a user may have changed (not those set by rules)."""
         ruled = set(self.rr.getAssignmentRuleIds())
-        return {p: float(self.rr[p]) for p in self.rr.model.getGlobalParameterIds() if p not in ruled}
+        model = self.rr.model          # one call for every value (rr[p] per parameter is 1,000x slower)
+        return {p: float(v) for p, v in zip(model.getGlobalParameterIds(), model.getGlobalParameterValues())
+                if p not in ruled}
 
     def load_state(self, path: str | Path) -> None:
         """Continue from a saved state of this same model. The whole file is checked first

@@ -58,6 +58,7 @@ def test_every_language_function_is_a_process():
 
 # -- the seed's examples -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_create_bio_vm_compiles_the_genome_with_its_resources(syn3a_vm):
     runtime = syn3a_vm.runtime
     assert runtime.vm == "genomicvm"
@@ -76,6 +77,7 @@ def test_the_manager_of_the_seed_is_importable_and_starts():
     assert Imported().chassis == "ecoli_mg1655"
 
 
+@pytest.mark.slow
 def test_run_operon_gives_each_genes_expression_time_course(vm):
     run = vm.execute_biological_process(f'run_operon({OPERON!r})'.replace("'", '"'))
     assert [g.name for g in run.genes] == OPERON
@@ -115,6 +117,7 @@ def test_run_metabolic_pathways_on_imb155(vm):
     assert starved.growth == 0 and isinstance(starved.conditions[0], GrowthArrest)
 
 
+@pytest.mark.slow
 def test_create_cellular_context_runs_60_seconds_in_its_environment(vm):
     context = vm.execute_biological_process(CONTEXT_PROGRAM)
     assert isinstance(context, CellularContext) and vm.context is context
@@ -139,6 +142,7 @@ def test_a_bad_program_is_an_error_with_its_column(vm):
 
 # -- the manager -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_manager_methods_run_the_model(tmp_path, shared, data_env):
     manager = GenomicVirtualizationManager(work_dir=tmp_path)
     runtime = manager.load_genome_runtime(str(shared / "genomes" / "CP016816.2.gb"), "genomic_vm",
@@ -177,6 +181,7 @@ def test_load_genome_runtime_compiles_a_genome(tmp_path, data_env):
 
 # -- mutations and conditions -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_knockout_changes_model_and_flux_balance(vm):
     with pytest.raises(ConfigError, match="no gene notAGene"):
         vm.knockout(["notAGene"])
@@ -188,6 +193,7 @@ def test_knockout_changes_model_and_flux_balance(vm):
     assert isinstance(state.conditions[0], GrowthArrest) and "RBFK" in str(state.conditions[0])
 
 
+@pytest.mark.slow
 def test_set_expression_changes_model_and_flux_balance(vm):
     before = vm.execute_biological_process('run_operon(["JCVISYN3A_0291"], duration=1800)')
     vm.set_expression("JCVISYN3A_0291", 0.5)
@@ -199,6 +205,7 @@ def test_set_expression_changes_model_and_flux_balance(vm):
         vm.set_expression("JCVISYN3A_0291", 0)
 
 
+@pytest.mark.slow
 def test_no_carbon_source_arrests_growth(vm):
     context = vm.execute_biological_process(
         'create_cellular_context({"runtime_duration": 3600, "environmental_context": {"nutrients": ["phosphate"]}})')
@@ -211,6 +218,7 @@ def test_no_carbon_source_arrests_growth(vm):
 
 # -- configuration -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_yaml_configuration_maps_onto_the_policy(tmp_path, shared, data_env, syn3a_vm):
     config = tmp_path / "gv.yaml"
     config.write_text(f"""

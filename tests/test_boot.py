@@ -74,6 +74,7 @@ def test_the_report_gives_each_phase_and_the_handoff(booted):
     assert "vm2 allocated at 60 min" in row[2] and "handoff" in row[2]
 
 
+@pytest.mark.slow
 def test_bng2_follows_the_boot_events(booted):
     """BNG2.pl on model.bngl (its actions for the four boot events) matches libRoadRunner."""
     out, reference = booted[1], booted[2]

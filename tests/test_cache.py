@@ -1,6 +1,7 @@
 """The build cache: an unchanged design is copied, any change compiles, and the cache is safe to delete."""
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from bioxen import cache
@@ -44,6 +45,7 @@ def test_the_key_follows_the_compiler_source(small_policy, monkeypatch):
     assert cache.build_key(design, ["sbml"]) != key
 
 
+@pytest.mark.slow
 def test_the_cache_is_safe_to_delete(small_policy, tmp_path):
     _compile(small_policy, tmp_path / "a")
     entries = [p for p in cache.root().iterdir() if not p.name.startswith(".")]

@@ -143,6 +143,7 @@ def policy(tmp_path_factory):
     return write_small_policy(directory, write_synthetic_genbank(directory / "SYN00001.1.gb"), simulate="")
 
 
+@pytest.mark.slow
 def test_sweeps_on_an_external_cluster_equal_local_ones_bit_for_bit_also_when_a_worker_dies(
         policy, external_cluster, local_cluster, tmp_path):
     """An SSA ensemble, the busiest worker SIGKILLed once two runs have finished (Dask runs its
@@ -176,6 +177,7 @@ def test_sweeps_on_an_external_cluster_equal_local_ones_bit_for_bit_also_when_a_
     pd.testing.assert_frame_equal(remote_runs, local.runs, check_exact=True)
 
 
+@pytest.mark.slow
 def test_a_cluster_that_loses_every_worker_stops_the_sweep_naming_them(policy, external_cluster, monkeypatch):
     """The one worker killed after the first run: the build it held is gone with it, so the
     scheduler drops the remaining runs (or, were it to keep them, none could start)."""

@@ -20,6 +20,8 @@ from bioxen.report.neighbours import WARM_UP, CommandBench
 from bioxen.rules import clock, pulse
 from conftest import ROOT, write_policy, write_synthetic_genbank
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 OTHERS_LIMIT = 0.05   # largest change of an uncommanded VM's translation flux after another's command
 # The cells below carry the isolated hypervisor of models/policies/syn3a_three_vms_isolated.yaml
 # (controller: true, its isolation.set): with the default one (open pools, the Darlington
@@ -54,6 +56,7 @@ def test_gene_names_agree_with_the_rules():
     assert clock_gene(3) == clock.node_gene(3)
 
 
+@pytest.mark.slow
 def test_three_vms_get_six_distinct_sensors_and_destroy_through_tight_buffers(designs):
     wiring = designs[3].wiring
     assert len(wiring.inputs) == 6 and all(len(i.inducers) == 1 and not i.shared_with for i in wiring.inputs)
@@ -162,6 +165,7 @@ CASES = [(n, f"vm{i}", c) for n in (4, 3) for i in range(1, n + 1) for c in ("pa
 
 
 @pytest.mark.parametrize("vms, vm, command", CASES, ids=[f"{n}vms-{c}-{v}" for n, v, c in CASES])
+@pytest.mark.slow
 def test_a_command_fires_only_for_its_vm(cells, vms, vm, command):
     cell = cells[vms]
     soon, late = (cell.run(f"command_{command}_{vm}", m) for m in (60, 240))

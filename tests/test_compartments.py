@@ -99,6 +99,7 @@ def test_copasi_loads_both_compartments_and_agrees(shells):
     assert inside == pytest.approx(reference, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_vcell_imports_the_compartments(tmp_path):
     """VCell's SBML importer (libvcell) accepts a one-gene VM in shells, the lumen a compartment of
     its own, and its ODE solver runs it over the policy's hour, the lumen's species included. (Its trajectories
@@ -120,6 +121,7 @@ def test_vcell_imports_the_compartments(tmp_path):
     assert len(vcell) == 61 and any(name.endswith("_lumen") for name in header)
 
 
+@pytest.mark.slow
 def test_bng2_matches_roadrunner_with_shells(shells):
     """BNG2.pl (model.bngl: its own network and ODE) gives libRoadRunner's table within 0.1%,
     DESTROY included (the cleared VM's proteins fall five orders of magnitude in 30 min, where the

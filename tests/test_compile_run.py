@@ -77,6 +77,7 @@ def test_bngl_runs_in_bng2_and_agrees_with_roadrunner(built, tmp_path):
     assert gdat["ribosomes_free"].iloc[-1] == pytest.approx(ours["ribosomes_free"].iloc[-1], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_simulate_command_ssa_is_reproducible(built, tmp_path):
     out, _ = built
     runs = []

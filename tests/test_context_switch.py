@@ -17,6 +17,8 @@ from bioxen.report.metrics import compute
 from bioxen.runtime.simulate import Outputs, simulate_sbml
 from conftest import ROOT, two_vm_policy
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 SWITCH = """control:
   - {at: 200 min, command: PAUSE_VM, vm: vm2}
   - {at: 260 min, command: RESUME_VM, vm: vm2}"""
@@ -42,6 +44,7 @@ def runs(tmp_path_factory):
     return {gate or "default": _run(_two_vms(directory, genome, gate)) for gate in (None, "mrna", "both")}
 
 
+@pytest.mark.slow
 def test_the_default_gate_holds_the_pool_and_the_old_gate_stays_selectable(runs):
     monomers = {gate: {m.name for m in build.builder.model.monomers} for gate, (build, _, _) in runs.items()}
     assert {"gate_vm1", "gate_vm2"} <= monomers["default"] and not {"sRNA_vm1", "sRNA_vm2"} & monomers["default"]

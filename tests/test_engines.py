@@ -71,11 +71,13 @@ def _paused(table) -> bool:
     return flux[RESUME_AT] < 0.1 * flux[PAUSE_AT] and flux[UNTIL] > 0.5 * flux[PAUSE_AT]
 
 
+@pytest.mark.slow
 def test_roadrunner_run_pauses_and_resumes_vm2(roadrunner_table):
     assert _paused(roadrunner_table)
 
 
 @pytest.mark.parametrize("engine", ["bngsim", "copasi", "bng"])
+@pytest.mark.slow
 def test_each_engine_matches_roadrunner_on_the_whole_table(timed, roadrunner_table, engine):
     start = time.perf_counter()
     table = simulate(timed, UNTIL, POINTS, engine=engine)
@@ -89,6 +91,7 @@ def test_each_engine_matches_roadrunner_on_the_whole_table(timed, roadrunner_tab
 
 
 @pytest.mark.parametrize("name", ["model.xml", "model.cps"])
+@pytest.mark.slow
 def test_copasi_loads_the_build_and_matches_roadrunner(timed, roadrunner_table, name):
     basico = copasi_basico()   # keeps the locale (COPASI resets it on import)
 
@@ -126,6 +129,7 @@ def host(tmp_path_factory):
 SSA_UNTIL, SSA_POINTS, SSA_RUNS = 0.01, 3, 100
 
 
+@pytest.mark.slow
 def test_bngsim_ssa_mean_agrees_with_the_ode(host):
     """The mean of 100 bngsim SSA runs is within 3 standard errors of the ODE from the same
     whole-molecule state. Energy is left out: ~11 molecules turned over ~2e5 times a minute, its

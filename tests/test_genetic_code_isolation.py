@@ -22,6 +22,8 @@ from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import simulate_build
 from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 WITHDRAW, UNTIL = 300.0, 600.0
 POLICY = """
 schema_version: 1
@@ -82,6 +84,7 @@ def test_every_vm_gene_carries_an_amber_site(codes):
         assert coding and all(set(u.amber_sites) == {1} for u in coding)
 
 
+@pytest.mark.slow
 def test_amber_vm_makes_full_length_protein_only_with_its_pair(runs):
     """Without its aaRS the amber VM's UAG codons end translation (release factor 1): its
     full-length synthesis falls to the near-cognate background (0.1% per site), while the
@@ -149,6 +152,7 @@ def test_images_write_the_amber_codons_and_the_pair(codes):
     assert "aaRS vm1" not in bom
 
 
+@pytest.mark.slow
 def test_bng2_matches_roadrunner_on_the_three_codes(codes):
     """BNG2.pl (model.bngl, its own network generation and ODE) agrees with libRoadRunner on the
     whole results table, the ncAA withdrawal included."""
@@ -198,6 +202,7 @@ vms:
     assert any(dna[i:i + 3] in TYROSINE for i in range(3, len(dna) - 3, 3))
 
 
+@pytest.mark.slow
 def test_live_withdrawal_follows_the_timed_one(codes, tmp_path):
     """On a build without the timed withdrawal, the runtime's hv.set_resource_limit('vm3', 'ncaa', 0)
     at 300 min gives the trajectory the policy's timed withdrawal gives; it is refused for a VM that

@@ -157,6 +157,7 @@ def test_roadrunner_observables_and_partial_sums_are_bngsims(roadrunner_run, bng
                                    rtol=VALUE_RTOL, atol=1e-300, err_msg=name)
 
 
+@pytest.mark.slow
 def test_formats_all_writes_every_format_that_applies_to_the_genome_scale_design(syn3a_three_vms_gene):
     """``bioxen compile --formats all`` on the three-VM genome: every format that applies is written
     and checked, and the three whose readers cannot take this size say why, before starting."""

@@ -32,6 +32,7 @@ def _starve(policy):
     return {vm: rr[f"{vm}_essential_protein"] / before[vm] for vm in before}, energy, rr["energy_level"]
 
 
+@pytest.mark.slow
 def test_guard_keeps_the_high_priority_vms_essential_protein_when_energy_runs_short(tmp_path, synthetic_genbank):
     guarded, energy, starved = _starve(_policy(tmp_path, synthetic_genbank))
     unguarded, _, _ = _starve(_policy(tmp_path, synthetic_genbank, guard=False))

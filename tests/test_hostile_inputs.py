@@ -219,6 +219,7 @@ def mutated_policies(draw) -> str:
     return _to_yaml(tree)
 
 
+@pytest.mark.slow
 def test_mutated_policies_end_in_a_design_or_a_clear_error(design, record_property):
     policy = design / "policy.yaml"
     tally = _Tally(record_property, design, skip=("policy.yaml",))
@@ -263,6 +264,7 @@ def mutated_policy_bytes(draw) -> bytes:
     return text.encode(encoding, errors="replace") if encoding != "utf-8" else text.encode("utf-8", "surrogatepass")
 
 
+@pytest.mark.slow
 def test_policy_text_and_byte_mutations_end_in_a_design_or_a_clear_error(design, record_property):
     policy = design / "policy.yaml"
     tally = _Tally(record_property, design, skip=("policy.yaml",))
@@ -307,6 +309,7 @@ def designs(draw) -> str:
     return _to_yaml(policy)
 
 
+@pytest.mark.slow
 def test_check_ok_means_compile_ok(design, record_property):
     """Parity, as a property: a policy `check` accepts compiles, and one `check` refuses fails in
     compile with the same errors (compile reads the design and runs the same passes)."""
@@ -383,6 +386,7 @@ def mutated_genbank(draw, base: str) -> bytes:
     return "\n".join(lines).encode("utf-8", "surrogatepass")
 
 
+@pytest.mark.slow
 def test_mutated_genbank_files_end_in_a_genome_or_a_clear_error(tmp_path, record_property):
     base = _genbank_text(tmp_path)
     genome, packed = tmp_path / "mutated.gb", tmp_path / "mutated.gb.gz"
@@ -483,11 +487,13 @@ def _data_file_mutations(path: Path, source: Path, load, count: int, record, nam
     tally.check(name, count)
 
 
+@pytest.mark.slow
 def test_mutated_chassis_profiles_end_in_a_chassis_or_a_clear_error(tmp_path, record_property):
     _data_file_mutations(tmp_path / "chassis.yaml", CHASSIS_DIR / "ecoli_mg1655.yaml", load_chassis, 150,
                          record_property, "chassis mutations")
 
 
+@pytest.mark.slow
 def test_mutated_parts_libraries_end_in_a_library_or_a_clear_error(tmp_path, record_property):
     _data_file_mutations(tmp_path / "parts.yaml", PARTS_DIR / "isolation.yaml", load_parts, 100,
                          record_property, "parts library mutations")
@@ -797,6 +803,7 @@ PARITY_CASES = [
 
 
 @pytest.mark.parametrize("edits,expected", [c[1:] for c in PARITY_CASES], ids=[c[0] for c in PARITY_CASES])
+@pytest.mark.slow
 def test_check_refuses_what_compile_refuses(tmp_path, monkeypatch, edits, expected):
     monkeypatch.setenv("BIOXEN_OFFLINE", "1")
     (tmp_path / "subdir").mkdir()

@@ -223,6 +223,7 @@ def _one_load(hv: Hypervisor, base_path: Path, path: Path) -> str:
     return "accepted"
 
 
+@pytest.mark.slow
 def test_mutated_state_files_load_whole_or_change_nothing(hypervisor, saved, tmp_path, build):
     base_path, base = saved
     files = _files(build)
@@ -253,6 +254,7 @@ def _garbled(base_text: str):
     return cut | spliced
 
 
+@pytest.mark.slow
 def test_random_state_files_are_refused_and_change_nothing(hypervisor, saved, tmp_path):
     base_path, base = saved
     base_text = base_path.read_text()
@@ -326,6 +328,7 @@ def _program_outcome(program: str) -> str:
     return "result"
 
 
+@pytest.mark.slow
 def test_deeply_nested_programs_are_refused_before_parsing():
     outcomes = {"result": 0, "error": 0}
 
@@ -341,6 +344,7 @@ def test_deeply_nested_programs_are_refused_before_parsing():
 _ITEMS = ['"synA"', "1", "1e308", "-0.0", "null", "[]", '"é"', '"x"']
 
 
+@pytest.mark.slow
 def test_huge_lists_are_parsed_in_linear_time_or_refused():
     @_hostile(40)
     @given(st.sampled_from(_ITEMS), st.integers(0, 60_000))
@@ -367,6 +371,7 @@ _UNICODE = st.one_of(
 )
 
 
+@pytest.mark.slow
 def test_random_and_unicode_programs_end_in_a_call_or_a_program_error():
     outcomes = {"result": 0, "error": 0}
 
@@ -513,6 +518,7 @@ def _vm_runtime(directory: Path):
     return GenomicVirtualizationManager(work_dir=directory).load_genome_runtime(str(genome), "budget")
 
 
+@pytest.mark.slow
 def test_a_solver_failure_names_the_engine_the_time_and_the_parameter(build, tmp_path):
     from bioxen.runtime.cell import Cell
     from bioxen.runtime.engines import simulate

@@ -146,6 +146,7 @@ def _vm1_protein(tmp_path, genome, vm2_share, pool):
     return rr["vm1_protein_total"]
 
 
+@pytest.mark.slow
 def test_orthogonal_pools_keep_vm1_when_vm2_gets_more_ribosomes(tmp_path, synthetic_genbank):
     """Raising VM2's share 0.1 -> 0.2 leaves VM1 within 5% on o-pools; on host ribosomes it falls."""
     change = {pool: _vm1_protein(tmp_path, synthetic_genbank, 0.2, pool) /
@@ -195,6 +196,7 @@ def test_destroy_clears_the_vm_within_two_hours_and_spares_the_others(three_vm_b
     assert rr["transcription_licence_vm2"] == 0
 
 
+@pytest.mark.slow
 def test_suppressor_costs_the_host_growth_that_recoding_does_not(tmp_path, genome_path, shared):
     growth = {}
     table = shared / "data" / "syn3a_gene_table.csv"
@@ -213,6 +215,7 @@ vms:
     assert growth["suppressor"] < 0.98 * growth["recode"]
 
 
+@pytest.mark.slow
 def test_bionetgen_generates_the_same_network_from_the_emitted_bngl(tmp_path, synthetic_genbank):
     policy = _policy(tmp_path, synthetic_genbank, [("vm1", "recode", 0.1, "orthogonal"),
                                                    ("vm2", "recode", 0.1, "host")])
@@ -236,6 +239,7 @@ def test_bionetgen_generates_the_same_network_from_the_emitted_bngl(tmp_path, sy
     assert len(reactions) == len(model.reactions)
 
 
+@pytest.mark.slow
 def test_design_dna_is_written_and_valid_sbol3(tmp_path, synthetic_genbank):
     out = tmp_path / "out"
     result = runner.invoke(app, ["compile", str(_three(tmp_path, synthetic_genbank)), "-o", str(out)])
@@ -250,6 +254,7 @@ def test_design_dna_is_written_and_valid_sbol3(tmp_path, synthetic_genbank):
     assert len([o for o in document.objects if isinstance(o, sbol3.Component)]) == 4 + hypervisor
 
 
+@pytest.mark.slow
 def test_tag_counters_equal_the_proteins_they_count_in_ode_and_ssa(three_vm_build):
     """The protease load reads each tag's counter species, not a sum over the genome's proteins
     (which would make the Jacobian dense). The counter must equal that sum: to solver precision

@@ -93,6 +93,7 @@ def test_a_lumped_unit_gets_its_members_scaled_transcription(tmp_path):
 
 # -- kinetics -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_faster_rna_polymerase_scales_every_unit_and_the_gate_srna(tmp_path):
     reference = _compiled(tmp_path / "reference", "    kinetics: {{transcription_nt_per_s: 50}}\n")
     default = _compiled(tmp_path / "default")
@@ -116,6 +117,7 @@ def _aa_made_per_min(build, rr) -> float:
     return total
 
 
+@pytest.mark.slow
 def test_translation_speed_scales_the_vms_elongation_and_counts_in_energy(tmp_path):
     default = _compiled(tmp_path / "default")
     fast = _compiled(tmp_path / "fast", "    kinetics: {{translation_aa_per_s: 30}}\n")
@@ -146,6 +148,7 @@ def test_translation_speed_scales_the_vms_elongation_and_counts_in_energy(tmp_pa
         assert (made == pytest.approx(host_speed, rel=1e-9)) == (build is default)
 
 
+@pytest.mark.slow
 def test_half_lives_set_the_vms_decay_rates_and_lower_its_mrna_and_protein(tmp_path):
     default = _compiled(tmp_path / "default")
     proteins = _compiled(tmp_path / "proteins", "    kinetics: {{protein_half_life: 10 min}}\n")

@@ -106,6 +106,7 @@ _programs = st.one_of(
 
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_programs)
+@pytest.mark.slow
 def test_fuzzed_programs_end_in_a_result_or_a_clear_error_and_nothing_is_executed(program):
     global _watching
     _watching = True

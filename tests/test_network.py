@@ -33,6 +33,7 @@ def _network(model):
 
 
 @pytest.mark.parametrize("with_guest", [False, True])
+@pytest.mark.slow
 def test_own_expansion_equals_bionetgen(small_policy, with_guest):
     design = _designed(small_policy)
     if not with_guest:
@@ -61,6 +62,7 @@ def test_non_concrete_rules_fall_back_to_bionetgen(small_policy):
     assert len(b.model.reactions) > len(build.builder.model.reactions)
 
 
+@pytest.mark.slow
 def test_own_expansion_equals_bionetgen_with_chloramphenicol_and_controller(tmp_path, synthetic_genbank):
     from conftest import write_policy
     policy = write_policy(tmp_path / "cm.yaml", f"""

@@ -306,6 +306,7 @@ def interrupt_runs(command, out: Path, runs: int, seed: int, env=None, reset=lam
     return seen
 
 
+@pytest.mark.slow
 def test_a_compile_stopped_at_any_moment_leaves_the_old_build_or_the_new(policy, tmp_path, record_property):
     out = tmp_path / "build"
     command = [*CLI, "compile", str(policy), "-o", str(out), "--no-cache", "--formats", INTERRUPT_FORMATS]
@@ -314,6 +315,7 @@ def test_a_compile_stopped_at_any_moment_leaves_the_old_build_or_the_new(policy,
     assert any("exit 0" not in s for s in seen), seen          # the build was stopped, not just raced
 
 
+@pytest.mark.slow
 def test_a_cache_restore_stopped_at_any_moment_leaves_the_old_build_or_the_new(policy, reference, tmp_path,
                                                                              record_property):
     env = {**os.environ, "BIOXEN_CACHE_DIR": str(tmp_path / "cache")}
@@ -356,6 +358,7 @@ def test_a_restore_interrupted_in_copying_keeps_the_old_build_and_the_entry(poli
 # -- the cache serves only what it stored -------------------------------------------------
 
 @pytest.mark.parametrize("damage", ["changed", "added", "removed"])
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_not_served(policy, tmp_path, damage):
     assert compile_cli(policy, tmp_path / "a").exit_code == 0
     (entry,) = [p for p in cache.root().iterdir() if not p.name.startswith(".")]

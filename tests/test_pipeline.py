@@ -41,6 +41,7 @@ simulate: {until: 1 h, points: 13}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "models" / "policies").glob("*.yaml")))
+@pytest.mark.slow
 def test_the_quick_key_hashes_exactly_what_read_design_records(name, genome_path, shared, monkeypatch):
     """Shipped policies: accessions, expression tables found in BIOXEN_DATA_PATH, several VMs.
     Each VM whose policy names an expression table, and only those, records it."""

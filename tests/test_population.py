@@ -54,6 +54,7 @@ def test_ode_division_halves_the_doubled_cell(runtime):
     assert first.mass_ratio == pytest.approx(mother.mass_ratio / 2)
 
 
+@pytest.mark.slow
 def test_a_population_over_generations_on_dask(runtime):
     manager = GenomicVirtualizationManager()
     table = manager.run_population(runtime, cells=4, generations=3, seed=11, workers=2)

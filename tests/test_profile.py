@@ -52,6 +52,7 @@ def _steady_flux(policy, vm: str) -> float:
     return float(table[f"{vm}_translation_flux"].iloc[-1])
 
 
+@pytest.mark.slow
 def test_each_vm_has_a_bottleneck_from_measured_sensitivities(profiled):
     _, _, out, output = profiled
     content = read_profile(out)
@@ -67,6 +68,7 @@ def test_each_vm_has_a_bottleneck_from_measured_sensitivities(profiled):
     assert "(bottleneck)" in output and " runs in " in output
 
 
+@pytest.mark.slow
 def test_vm1s_suggestions_raise_its_flux_when_compiled_and_simulated_anew(profiled):
     """The bottleneck's suggestion (first) and the ribosome share's, each as its policy edit."""
     directory, genome, out, _ = profiled
@@ -85,6 +87,7 @@ def test_vm1s_suggestions_raise_its_flux_when_compiled_and_simulated_anew(profil
         assert after / before - 1 == pytest.approx(suggestion["flux_change"], rel=0.25)
 
 
+@pytest.mark.slow
 def test_profile_json_and_the_reports_profile_section(profiled):
     _, _, out, _ = profiled
     assert json.loads((out / PROFILE_FILE).read_text())["bioxen_profile"] == 1
@@ -98,6 +101,7 @@ def test_profile_json_and_the_reports_profile_section(profiled):
     assert "hypervisor genes" in page and f"{genes['protein']} protein genes + {genes['rna']} RNA genes" in page
 
 
+@pytest.mark.slow
 def test_a_round_robin_on_the_external_clock_is_profiled_over_its_run(profiled):
     """Its turns are timed commands: the profile runs the policy (120 min, 30-min turns) each time."""
     from bioxen.report.profile import profile

@@ -128,6 +128,7 @@ def test_compile_draws_its_stages_on_stderr_only_in_a_terminal(small_policy, tmp
     assert quiet.exit_code == 0 and quiet.stdout == plain.stdout and screen.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_a_sweep_counts_its_runs_and_grid_points(tmp_path, synthetic_genbank):
     from distributed import Client, LocalCluster
 

@@ -55,6 +55,7 @@ def ran(tmp_path_factory):
     return out, result.output
 
 
+@pytest.mark.slow
 def test_run_ends_with_the_comparison_and_writes_the_report(ran):
     out, output = ran
     for text in ("against the founding expectations", "hypervisor tax", "15-20%", "about 30 s",
@@ -70,6 +71,7 @@ def test_run_ends_with_the_comparison_and_writes_the_report(ran):
             "against_seed"} <= set(metrics)
 
 
+@pytest.mark.slow
 def test_metrics_measure_what_happened(ran):
     out, _ = ran
     metrics = json.loads((out / "metrics.json").read_text())
@@ -94,6 +96,7 @@ def test_metrics_measure_what_happened(ran):
     assert viability["vm1"] > 0.99 and viability["vm2"] < 0.95   # vm2 was paused for an hour
 
 
+@pytest.mark.slow
 def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path, synthetic_genbank):
     # the sRNA gate's ring (under the default ribosome gate the repressors' proteome share is 1.65
     # times the external clock's: tests/test_context_switch.py measures that gate's turns). Since
@@ -117,6 +120,7 @@ def test_the_ring_oscillator_is_hypervisor_tax_and_round_robin_is_fair(tmp_path,
           f"{internal['context_switch_min']['round_robin_turn']:.1f} min")
 
 
+@pytest.mark.slow
 def test_another_vms_protease_is_counted_as_cross_contamination(tmp_path, synthetic_genbank):
     plain, _ = _metrics(_two_vms(tmp_path, synthetic_genbank))
     destroyed, _ = _metrics(_two_vms(tmp_path, synthetic_genbank,

@@ -189,6 +189,7 @@ def _centre(devtools: DevTools, selector: str, text: str | None = None) -> tuple
     return found[0], found[1]
 
 
+@pytest.mark.slow
 def test_the_report_renders_offline_without_errors_and_its_plots_respond(browser, report):
     start = time.perf_counter()
     browser.page("Page.navigate", url=report.as_uri())

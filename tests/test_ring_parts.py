@@ -35,6 +35,7 @@ def _open_fraction(cycle, thresholds, hills) -> np.ndarray:
     return (closure < OPENING).mean(axis=1)
 
 
+@pytest.mark.slow
 def test_a_ring_of_different_repressors_keeps_its_period_and_opens_each_gate_for_one_turn():
     responses = _responses(RING)
     hill = tuple(r.n for r in responses)
@@ -76,6 +77,7 @@ def _kinetics(names, **changes):
     return replace(kinetics, **changes)
 
 
+@pytest.mark.slow
 def test_a_ring_of_shallow_leaky_repressors_oscillates_when_each_node_sits_at_its_steepest_point():
     nodes, period = 3, 90.0
     uniform = _kinetics(SHALLOW)         # every node's RBS alike (the parts library's yield)

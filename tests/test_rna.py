@@ -191,6 +191,7 @@ def test_dissociation_constant_of_minus_twelve_is_3_5_nanomolar():
     assert dissociation_constant(0.0) == 1.0
 
 
+@pytest.mark.slow
 def test_design_is_deterministic():
     first = design_pools(3)
     rna._screen.cache_clear()
@@ -199,6 +200,7 @@ def test_design_is_deterministic():
     assert np.array_equal(first[1], second[1]) and np.array_equal(first[2], second[2])
 
 
+@pytest.mark.slow
 def test_report_design_matrices_and_timing():
     """Run with -s to see the chosen pools, the matrices and the time per call."""
     rna._screen.cache_clear()
@@ -223,6 +225,7 @@ def test_report_design_matrices_and_timing():
     assert set(timings) == set(range(7))  # speed is reported here, not asserted (noisy machines)
 
 
+@pytest.mark.slow
 def test_the_screen_is_kept_on_disk_and_computed_again_when_unreadable(tmp_path, monkeypatch):
     """A new process reads the screen from BioXen's cache instead of folding ~1.7e5 duplexes
     again; a damaged file is computed again, with the same design."""

@@ -79,6 +79,7 @@ def _live(build_dir):
     return hv
 
 
+@pytest.mark.slow
 def test_timed_commands_and_live_commands_give_the_same_trajectory(builds):
     build = builds["timed_build"]
     spec = outputs_spec(build)
@@ -113,6 +114,7 @@ def _bng2(bngl: str, directory) -> pd.DataFrame:
     return pd.DataFrame(np.loadtxt(directory / "model.gdat"), columns=header).drop_duplicates("time")
 
 
+@pytest.mark.slow
 def test_bng2_runs_the_timed_commands_and_agrees_with_roadrunner(builds, tmp_path):
     bngl = (builds["timed"] / "model.bngl").read_text()
     assert 'setParameter("command_pause_vm2",1)' in bngl and "continue=>1" in bngl
@@ -228,6 +230,7 @@ def test_migrate_carries_the_vm_molecule_counts_exactly(builds):
         source.migrate("vm2", target)
 
 
+@pytest.mark.slow
 def test_create_starts_a_dormant_slot_live_and_by_timed_command(tmp_path, synthetic_genbank):
     def policy(control=""):
         return write_policy(tmp_path / "dormant.yaml", f"""
@@ -267,6 +270,7 @@ def test_status_reports_the_reporter_fluorescence_which_destroy_clears(builds):
     assert hv.status()["vm2"].fluorescence < 0.01 * lit and hv.status()["vm1"].fluorescence > 0.9 * lit
 
 
+@pytest.mark.slow
 def test_timed_and_live_set_resource_limit_give_the_same_trajectory(resized):
     timed = bioxen.Hypervisor.from_build(resized["timed"])
     assert timed.ribosome_shares["vm2"] == timed.spec.vms["vm2"].ribosome_share == 0.15
@@ -291,6 +295,7 @@ def test_timed_and_live_set_resource_limit_give_the_same_trajectory(resized):
     assert live.status()["vm2"].translation_share == pytest.approx(after, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_bng2_runs_the_timed_set_resource_limit(resized, tmp_path):
     bngl = (resized["timed"] / "model.bngl").read_text()
     spec = json.loads((resized["timed"] / "outputs.json").read_text())
@@ -306,6 +311,7 @@ def test_bng2_runs_the_timed_set_resource_limit(resized, tmp_path):
         assert row["vm2_protein_total"] == pytest.approx(ours_row["vm2_protein_total"], rel=1e-3), t
 
 
+@pytest.mark.slow
 def test_sbml_events_assign_every_pool_and_those_parameters_vary(resized):
     document = libsbml.readSBMLFromFile(str(resized["timed"] / "model.xml"))
     model = document.getModel()

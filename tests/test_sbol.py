@@ -232,6 +232,7 @@ def test_write_refuses_an_invalid_document(guest, tmp_path):
     assert not (tmp_path / "bad.ttl").exists()
 
 
+@pytest.mark.slow
 def test_genome_sized_record_converts_in_seconds(tmp_path):
     rng = random.Random(3)
     sequence = "".join(rng.choices("ACGT", k=550_000))

@@ -19,6 +19,8 @@ from bioxen.runtime.simulate import Outputs, simulate_sbml
 from conftest import ROOT, write_policy, write_synthetic_genbank
 from test_report import assert_self_contained, plot_ids
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 VMS = 8
 runner = CliRunner()
 
@@ -77,6 +79,7 @@ def _assert_eight_isolated_vms_run(build, metrics, table):
     assert all(s["degraded_by_other_proteases"] < 1e-3 for s in metrics["isolation"]["simulated"].values())
 
 
+@pytest.mark.slow
 def test_an_eight_vm_design_compiles_and_runs(tmp_path, record_property):
     """Eight VMs of a two-gene synthetic genome (the model's load and run time grow with genes x VMs)."""
     genome = write_synthetic_genbank(tmp_path / "SYN00001.1.gb", genes=2)
@@ -132,6 +135,7 @@ simulate: {{until: 300 min, points: 31}}
     return out, json.loads((out / "metrics.json").read_text()), time.perf_counter() - start
 
 
+@pytest.mark.slow
 def test_the_sweep_reaches_eight_vms_with_shares_capped(swept):
     """The parts library has a degron tag and a protease for each of eight VMs, and the shares
     are capped (0.15 up to 5 VMs, then 0.8/N), so every N up to 8 is built and simulated."""

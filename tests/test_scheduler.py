@@ -43,6 +43,7 @@ def _ribosome_shares(table) -> np.ndarray:
 
 
 @pytest.mark.parametrize("quantum", [30.0, 60.0, 90.0])
+@pytest.mark.slow
 def test_round_robin_gives_each_vm_its_turn_and_a_fair_share(tmp_path, synthetic_genbank, quantum):
     until = 600 + 9 * quantum                       # settle, then three periods of three turns
     build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until)))
@@ -146,6 +147,7 @@ def _assert_the_ring_is_the_steepest_wired_repressors(design):
 
 
 @pytest.mark.parametrize("quantum", [30.0, 45.0, 60.0])
+@pytest.mark.slow
 def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic_genbank, quantum):
     until = SETTLE + 5 * 3 * quantum
     build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until, "internal")))
@@ -177,6 +179,7 @@ def test_internal_clock_gives_each_vm_its_turn_once_a_period(tmp_path, synthetic
 
 
 @pytest.mark.parametrize("vms", [1, 2, 4, 5, 7])
+@pytest.mark.slow
 def test_a_ring_for_any_number_of_vms_keeps_the_designed_period_and_turns(vms):
     nodes = ring_nodes(vms)
     assert nodes % 2 == 1 and nodes >= max(vms, 3) and nodes - max(vms, 3) <= 1
@@ -192,6 +195,7 @@ def test_a_ring_for_any_number_of_vms_keeps_the_designed_period_and_turns(vms):
     assert np.allclose(lags, [t * quantum for t in range(vms)], atol=0.05 * quantum)
 
 
+@pytest.mark.slow
 def test_internal_clock_for_two_vms_alternates_with_an_idle_turn(tmp_path, synthetic_genbank):
     quantum, until = 30.0, SETTLE + 5 * 3 * 30.0
     build = compile_design(read_design(_policy(tmp_path, synthetic_genbank, quantum, until, "internal",
@@ -204,6 +208,7 @@ def test_internal_clock_for_two_vms_alternates_with_an_idle_turn(tmp_path, synth
         [vm for _, vm in peaks][:4] == ["vm2", "vm1", "vm2", "vm1"]
 
 
+@pytest.mark.slow
 def test_a_quantum_the_ring_cannot_reach_is_a_clear_error(tmp_path, synthetic_genbank):
     design = read_design(_policy(tmp_path, synthetic_genbank, 400.0, 600, "internal"))
     with pytest.raises(CompileError, match=r"quantum 400 min: a ring of 3 nodes reaches periods of \d+ to \d+ min"):

@@ -426,6 +426,7 @@ def test_operon_resolution_keeps_the_native_gene_apart(tmp_path):
 
 # --- Syn3A ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_syn3a_model_lengths_are_its_image_protein_lengths(tmp_path, genome_path, shared):
     """Syn3A (table 4, recoded): every protein of its image is the original plus the degron, and
     every gene's n_<gene> in the model is its image protein's length (rules only, no network)."""

@@ -87,6 +87,7 @@ def test_sbml_is_clean_under_every_libsbml_check_units_included(built):
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.slow
 def test_every_mechanism_declares_consistent_units(variant, tmp_path):
     genome = write_synthetic_genbank(tmp_path / "SYN00001.1.gb")
     build = compile_design(read_design(_policy(tmp_path, genome, VARIANTS[variant], until=300, points=31)))

@@ -16,6 +16,8 @@ from bioxen.sweep import parse_setting, replicate_seed, run_sweep
 from bioxen.sweep.variants import policy_grid
 from conftest import ROOT, write_policy, write_small_policy, write_synthetic_genbank
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 runner = CliRunner()
 SHARE = "vms.vm1.ribosomes.share"
 SSA = dict(method="ssa", until=0.01, points=3)   # SSA costs ~1.4e7 events per min of cell time
@@ -133,6 +135,7 @@ def _folder(directory):
             for p in sorted(directory.rglob("*"))}
 
 
+@pytest.mark.slow
 def test_a_sweep_never_writes_beside_the_policy_even_when_stopped(policy, scheduler, monkeypatch):
     """Variants are read from memory: the policy's folder is byte-for-byte what it was while each
     grid point compiles (what a kill would leave) and after the sweep is stopped."""
@@ -166,6 +169,7 @@ def test_a_grid_points_error_points_into_the_policy_file(policy, scheduler):
 
 # -- ODE: biology ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_vms_translation_and_protein_rise_with_its_ribosome_share(share_sweep, policy):
     runs = share_sweep.runs.sort_values(SHARE)
     assert list(runs[SHARE]) == [0.1, 0.2, 0.3]
@@ -205,6 +209,7 @@ def test_parquet_and_csv_read_back_in_pandas(share_sweep, tmp_path, suffix):
 
 # -- SSA ensembles ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_ssa_ensemble_is_reproducible_and_its_mean_agrees_with_the_ode(policy, scheduler):
     start = time.perf_counter()
     ensemble = run_sweep(policy, replicates=6, seed=0, scheduler=scheduler, **SSA)
@@ -238,6 +243,7 @@ def test_ode_replicates_are_refused(policy):
 
 # -- the command -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sweep_command_writes_three_tables_and_prints_a_summary(policy, scheduler, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["sweep", str(policy), "--set", f"{SHARE}=0.1,0.2", "--set",
@@ -267,6 +273,7 @@ def test_sweep_command_reports_mistakes_before_any_work(policy, arguments, messa
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_a_failed_run_names_itself_and_leaves_no_output(policy, tmp_path, monkeypatch):
     """A run that fails on a worker: the sweep stops, says which, and writes nothing."""
     from distributed import LocalCluster

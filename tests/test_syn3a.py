@@ -56,6 +56,7 @@ def test_gene_operon_and_subsystem_resolutions_agree(final_protein):
     assert results["gene"][1] > results["operon"][1] > results["subsystem"][1]
 
 
+@pytest.mark.slow
 def test_subsystem_and_operon_resolutions_agree_quickly(final_protein):
     operon, subsystem = final_protein("operon")[0], final_protein("subsystem")[0]
     assert subsystem == pytest.approx(operon, rel=0.10)

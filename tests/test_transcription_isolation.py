@@ -127,6 +127,7 @@ def limited(tmp_path_factory):
     return _compile(tmp_path_factory.mktemp("limited"), LIMITED)[1]
 
 
+@pytest.mark.slow
 def test_rnap_limit_shrinks_the_pool_and_bng2_agrees(limited):
     """SET_RESOURCE_LIMIT rnap cuts vm1's polymerase gene to 10%: its free polymerase and its
     transcription fall (the polymerase is diluted by growth), vm2's does not; BNG2.pl (model.bngl,
@@ -236,6 +237,7 @@ def test_designs_without_the_key_have_no_polymerase(tmp_path):
     assert build.design.vms[0].parts.polymerase == ""
 
 
+@pytest.mark.slow
 def test_users_tools_open_the_polymerase_model(cell, tmp_path):
     """The polymerase pools survive the exchange formats: tellurium on model.ant and COPASI
     (basico) on model.cps give libRoadRunner's free T7 and host polymerase at 300 min. (model.vcml

@@ -11,6 +11,8 @@ from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import read_build, simulate_build
 from conftest import assert_same_columns, write_policy, write_synthetic_genbank
 
+pytestmark = pytest.mark.slow   # every test here shares a compiled, simulated design (the fast tier skips it)
+
 UNTIL = 8 * 60.0
 SCHEDULER = "scheduler: {policy: round_robin, quantum: 15 min, groups: [[vm1, vm2], [vm3]], group_quantum: 2 h}"
 
@@ -35,6 +37,7 @@ def two_level(tmp_path_factory):
     return build, out, simulate_build(out, UNTIL, int(UNTIL) + 1)
 
 
+@pytest.mark.slow
 def test_the_schedule_resizes_groups_and_rotates_within_them(two_level):
     """Every 2 h the next group's pools are resized to their shares (the waiting group's to 0.02,
     shrunk first so the shares stay below 1); within the group the gate turns every 15 min."""
@@ -74,6 +77,7 @@ def test_fairness_at_both_levels(two_level):
     assert metrics["fairness"]["intended"] == pytest.approx({"vm1": 0.25, "vm2": 0.25, "vm3": 0.5})
 
 
+@pytest.mark.slow
 def test_bng2_follows_the_two_level_schedule(two_level):
     """BNG2.pl runs the schedule's first 130 min (a slot change and 9 gate turns) as libRoadRunner does."""
     until, out = 130.0, two_level[1]

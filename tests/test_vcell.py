@@ -159,6 +159,7 @@ def test_vcml_refuses_what_it_cannot_hold(tmp_path):
     assert not (tmp_path / "model.vcml").exists()
 
 
+@pytest.mark.slow
 def test_vcells_sbml_importer_accepts_model_xml_and_solves_it_like_roadrunner(paused, tmp_path):
     """model.xml itself opens in VCell (its SBML importer) and simulates, events included."""
     import libvcell

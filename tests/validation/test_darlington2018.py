@@ -90,6 +90,7 @@ vms:
 
 
 @pytest.mark.parametrize("share", [0.3, 0.5])
+@pytest.mark.slow
 def test_orthogonal_ribosome_controller_reduces_coupling_at_a_cost(tmp_path, genomes, share,
                                                                     record_property):
     """Darlington 2018 Fig. 6 (NC figure_controller_analysis.m: both genes on the o-ribosome pool,

@@ -76,6 +76,7 @@ def test_chloramphenicol_from_a_policy(tmp_path):
     assert state["growth_rate"] < 0.7 * _host_point()[0] / 60 and state["ribosomes_stalled"] > 0
 
 
+@pytest.mark.slow
 def test_heterologous_gene_costs_growth_and_yield_peaks_at_intermediate_expression(tmp_path,
                                                                                     record_property):
     """Weisse 2015 (heterologous expression): expressing a heterologous gene (300 aa, host ribosomes) costs growth

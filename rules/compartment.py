@@ -1,8 +1,9 @@
 """Virtual membranes: a VM's proteins held in protein shells of its own (issue 21).
 
-A VM with a ``compartment`` has a shell gene (the T. maritima encapsulin, a hypervisor gene on
-host ribosomes, ending in the VM's degron) and every one of its proteins carries a targeting
-peptide (the 15 C-terminal residues of Flp; Cassidy-Amstutz et al. 2016). Shells hold at most
+A VM with a ``compartment`` has a shell gene (the T. maritima encapsulin, a hypervisor gene with
+the VM's 5' UTR, so the VM's own ribosomes make it; its protein ends in the VM's degron), and
+every one of its proteins carries a targeting peptide (the 15 C-terminal residues of Flp;
+Cassidy-Amstutz et al. 2016). Shells hold at most
 20 cargo proteins per 60 subunits, so the model's shell unit U is three subunits with one cargo
 site (made as one translation of 3 x 265 aa). Molecules per cell, minutes::
 
@@ -24,9 +25,6 @@ from __future__ import annotations
 
 from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity, sum_patterns
-
-UNIT_SUBUNITS = 3     # shell subunits per model shell unit: 60 subunits hold 20 cargo proteins
-
 
 def shell_gene(vm: str) -> str:
     return f"shell_{vm}"

@@ -127,9 +127,10 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
         rate = b.expression(f"proteolysis_rate_{tag}", sum(terms), "1/min")
         for pattern in substrates.get(tag, []):
             # a protein, or a complex holding one (a VM's loaded shell unit, rules/compartment.py)
-            monomers = [mp.monomer.name for mp in as_complex_pattern(pattern).monomer_patterns]
+            species = as_complex_pattern(pattern)
+            monomers = [mp.monomer.name for mp in species.monomer_patterns]
             b.rule(f"proteolysis_{'_'.join(monomers)}", pattern >> None, rate,
-                   tags=b.species_tags(as_complex_pattern(pattern)), role=_proteolysis_role(b, monomers[0], tag))
+                   tags=b.species_tags(species), role=_proteolysis_role(b, monomers[0], tag))
         counter, proteins = counted.get(tag, (None, []))
         if proteins:
             removal = counter.removal(b, f"proteolysis_rate_{counter_name(tag)}", rate)

@@ -1446,11 +1446,17 @@ def reporter_slots(vm: GuestVM, cat: Catalogue, reporter: Reporter, rate: Quanti
     level = f"{rate.value:g} {rate.units}" if rate is not None else "a constant rate"
     why = (f"STAND-IN for a constitutive promoter: the model transcribes the reporter at {level} times "
            f"VM {vm.id}'s licence (CREATE and not DESTROY), a switch of the model with no DNA in this image")
-    promoter = _constitutive(cat, why) if not vm.parts.promoter else _sourced_or_missing(
-        cat.library[vm.parts.promoter], "promoter", f"{vm.parts.promoter} reporter {vm.id}").noted(
-        f"promoter of VM {vm.id}'s own RNA polymerase {vm.parts.polymerase}, which transcribes its reporter as "
-        "its genes")
-    return [promoter, utr, gene, _terminators(cat)]
+    return [vm_promoter(vm, cat, why, "reporter"), utr, gene, _terminators(cat)]
+
+
+def vm_promoter(vm: GuestVM, cat: Catalogue, why: str, what: str) -> Piece | Choice:
+    """The promoter of a hypervisor gene transcribed like the VM's own genes (its reporter, its
+    shells): its own RNA polymerase's promoter (policy transcription: orthogonal), else a
+    constitutive stand-in noted with ``why``."""
+    if not vm.parts.promoter:
+        return _constitutive(cat, why)
+    return _sourced_or_missing(cat.library[vm.parts.promoter], "promoter", f"{vm.parts.promoter} {what} {vm.id}").noted(
+        f"promoter of VM {vm.id}'s own RNA polymerase {vm.parts.polymerase}, which transcribes its {what} as its genes")
 
 
 def controller_slots(pool: str, vm: GuestVM, cat: Catalogue) -> list:
@@ -1512,7 +1518,8 @@ def polymerase_slots(design: Design, vm: GuestVM, cat: Catalogue) -> list:
     if part.sequence is None:
         rbs = rbs.noted(f"the {part.name} goes right after this RBS: {part.note()}")
     gene = _coding(part, f"{enzyme.name} RNA polymerase {vm.id}",
-                   f"{enzyme.name} RNA polymerase: transcribes VM {vm.id}'s genes (model gene {polymerase_gene(vm.id)})")
+                   f"{enzyme.name} RNA polymerase: transcribes VM {vm.id}'s genes "
+                   f"(model gene {polymerase_gene(vm.id)})")
     return [_constitutive(cat, f"STAND-IN for a weak constitutive promoter: the model transcribes "
                                f"{polymerase_gene(vm.id)} at transcription.polymerase_transcription times "
                                f"SET_RESOURCE_LIMIT rnap's level and VM {vm.id}'s CREATE licence"),
@@ -1544,10 +1551,9 @@ def shell_slots(vm: GuestVM, cat: Catalogue) -> list:
                        f"BioXen 5' UTR of VM {vm.id} (ribosome pool {parts.pool}): the VM's ribosomes make its shells")
     gene = _missing(cat.library["tm_encapsulin"], f"encapsulin shell {vm.id}").noted(
         f"the model's shell protein ends in VM {vm.id}'s degron {parts.tag_name} ({degron_note(parts)})")
-    promoter = _constitutive(cat, f"STAND-IN: the model transcribes shell_{vm.id} at compartment.shell_excess times "
-                                  f"VM {vm.id}'s genes' transcription") if not parts.promoter else \
-        _sourced_or_missing(cat.library[parts.promoter], "promoter", f"{parts.promoter} shell {vm.id}")
-    return [promoter, utr, gene, _terminators(cat)]
+    why = (f"STAND-IN: the model transcribes shell_{vm.id} at compartment.shell_excess times VM {vm.id}'s "
+           "genes' transcription")
+    return [vm_promoter(vm, cat, why, "shells"), utr, gene, _terminators(cat)]
 
 
 def _with_inhibitor(design: Design, vm: GuestVM, cat: Catalogue, cassettes: list) -> list:

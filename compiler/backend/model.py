@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 
 from bioxen import rna
 from bioxen.backend.shells import vm_shells
-from bioxen.backend.transcription import own_polymerase, polymerase_gene, polymerase_pools, polymerases_of
+from bioxen.backend.transcription import (own_polymerase, polymerase_gene, polymerase_genes, polymerase_pools,
+                                          polymerases_of)
 from bioxen.commands import MOLECULES_PER_MOLAR
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
@@ -18,8 +19,8 @@ from bioxen.names import mangle
 from bioxen.passes.genetic_code import AMBER_CODES, host_uga_readthrough
 from bioxen.passes.parameterize import gate_strength
 from bioxen.roles import Role
-from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, compartment, control, controller, decoder, energy,
-                          expression, growth, guard, polymerase, proteolysis, pulse, ribosome_gate, ribosomes, srna,
+from bioxen.rules import (Builder, Quantity, amber, checkpoint, clock, compartment, control, controller, decoder,
+                          energy, expression, growth, guard, proteolysis, pulse, ribosome_gate, ribosomes, srna,
                           sum_patterns)
 from bioxen.rules.expression import GeneSpec
 from bioxen.rules.host import StopReadthrough, weisse_host
@@ -68,12 +69,7 @@ def hypervisor_genes(design: Design) -> dict[str, tuple[str, ...]]:
             genes[amber.aars_gene(vm.id)] = (f"protein_{amber.aars_gene(vm.id)}",)
         if vm.compartment:
             genes[compartment.shell_gene(vm.id)] = (compartment.shell_name(vm.id),)
-        if own_polymerase(vm):
-            pool = vm.parts.polymerase
-            genes[polymerase.gene_name(vm.id)] = (polymerase.free_name(pool), polymerase.transcribing_name(pool)) + \
-                ((polymerase.inhibited_name(pool),) if vm.transcription_pause else ())
-            if vm.transcription_pause:
-                genes[polymerase.inhibitor_gene(vm.id)] = (f"protein_{polymerase.inhibitor_gene(vm.id)}",)
+        genes.update(polymerase_genes(vm))
     if design.atp_guard is not None and design.vms:
         genes["atp_guard"] = ("protein_atp_guard",)
     if design.clock is not None:

@@ -18,6 +18,19 @@ def own_polymerase(vm: GuestVM) -> bool:
     return vm.parts is not None and vm.parts.polymerase not in ("", polymerase.HOST)
 
 
+def polymerase_genes(vm: GuestVM) -> dict[str, tuple[str, ...]]:
+    """The VM's own polymerase gene and, with ``transcription_pause``, its inhibitor's, each with
+    the monomers of its products ({} for a VM without a polymerase of its own)."""
+    if not own_polymerase(vm):
+        return {}
+    pool = vm.parts.polymerase
+    genes = {polymerase.gene_name(vm.id): (polymerase.free_name(pool), polymerase.transcribing_name(pool))}
+    if vm.transcription_pause:
+        genes[polymerase.gene_name(vm.id)] += (polymerase.inhibited_name(pool),)
+        genes[polymerase.inhibitor_gene(vm.id)] = (f"protein_{polymerase.inhibitor_gene(vm.id)}",)
+    return genes
+
+
 def polymerases_of(design: Design, vm: GuestVM) -> tuple[tuple[str, float], ...]:
     """The polymerase pools transcribing the VM's genes, (pool, strength): its own first, then every
     other orthogonal polymerase of the design whose cross-talk on its promoter reaches the design's
@@ -36,9 +49,6 @@ def polymerases_of(design: Design, vm: GuestVM) -> tuple[tuple[str, float], ...]
 def polymerase_pools(b: Builder, design: Design) -> None:
     """Every polymerase pool the VMs use (:mod:`bioxen.rules.polymerase`), each with its
     transcripts' mean length; the host's with its supply."""
-    if not any(vm.parts is not None and vm.parts.polymerase for vm in design.vms):
-        return
-    q = design.parts.transcription
     loads: dict[str, list] = {}
     for vm in design.vms:
         if vm.parts is None or not vm.parts.polymerase:
@@ -47,6 +57,7 @@ def polymerase_pools(b: Builder, design: Design) -> None:
         load += [(u.max_transcription, polymerase.transcript_length(u.coding, u.length)) for u in vm.units]
         load.append((design.parts.reporter["max_transcription"].value,
                      polymerase.transcript_length(True, design.parts.reporter["length"].value)))
+    q = design.parts.transcription if loads else {}
     for name, load in loads.items():
         if name == polymerase.HOST:
             speed = design.chassis.guest["transcription_elongation"]
@@ -64,7 +75,8 @@ def polymerase_gene(b: Builder, vm: GuestVM, design: Design, create, pause) -> N
     level times its CREATE licence; with ``transcription_pause`` its inhibitor behind PAUSE."""
     q, guest, enzyme = design.parts.transcription, design.chassis.guest, design.parts.polymerase(vm.parts.polymerase)
     level = b.parameter(rnap_parameter(vm.id), 1.0, "dimensionless", "SET_RESOURCE_LIMIT rnap sets it (0..1)")
-    spec = GeneSpec(name=polymerase.gene_name(vm.id), locus_tags=(), max_transcription=q["polymerase_transcription"].value,
+    spec = GeneSpec(name=polymerase.gene_name(vm.id), locus_tags=(),
+                    max_transcription=q["polymerase_transcription"].value,
                     threshold=guest["transcription_threshold"].value, length=enzyme.length,
                     mrna_decay=guest["mrna_decay"].value)
     expression.gene(b, spec, product=b.model.monomers[polymerase.free_name(vm.parts.polymerase)], factor=create * level)

@@ -110,11 +110,11 @@ def assign_polymerases(design: Design) -> dict[str, str]:
                                f"{assigned[vm.id]}, and the parts library has none", vm.transcription_location,
                                hint=f"give it a polymerase with an inhibitor ({', '.join(inhibited) or 'none'}: "
                                     "T7 lysozyme inhibits T7), or drop pause: true")
-    return {vm.id: assigned.get(vm.id, "host") for vm in design.vms}
+    return {vm.id: assigned.get(vm.id, HOST_POOL) for vm in design.vms}
 
 
 def _promoter_key(design: Design, polymerase: str) -> str:
-    return "" if polymerase in ("", "host") else design.parts.polymerase(polymerase).promoter
+    return "" if polymerase in ("", HOST_POOL) else design.parts.polymerase(polymerase).promoter
 
 
 def isolation_ratios(crosstalk: CrossTalk) -> dict[str, float]:

@@ -292,11 +292,12 @@ def compartment(table: pd.DataFrame, spec: BuildSpec) -> dict:
         total = window[f"{vm}_protein_total"]
         outside = (1 - window[f"{vm}_encapsulated"] / total.where(total > 0)).dropna()
         inside = float(window[f"{vm}_encapsulated"].mean())
-        leak = float(outside.mean()) if len(outside) else None
-        found[vm] = {"leak_mean": leak, "leak_max": float(outside.max()) if len(outside) else None,
-                     "max_leak": v.max_leak, "within_bound": leak is not None and float(outside.max()) <= v.max_leak,
+        leak, worst = (float(outside.mean()), float(outside.max())) if len(outside) else (None, None)
+        found[vm] = {"leak_mean": leak, "leak_max": worst, "max_leak": v.max_leak,
+                     "within_bound": worst is not None and worst <= v.max_leak,
                      "encapsulated_mean": inside,
-                     "shell_units_per_protein": float(window[f"{vm}_shell_units"].mean()) / inside if inside > 0 else None}
+                     "shell_units_per_protein":
+                         float(window[f"{vm}_shell_units"].mean()) / inside if inside > 0 else None}
     return found
 
 

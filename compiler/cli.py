@@ -266,7 +266,7 @@ def _simulate(build_dir: Path, until: float, points: int, method: str, seed, res
 def simulate(build_dir: Path = typer.Argument(..., help="a compiled build directory"),
              until: str = typer.Option("6 h", help="duration with a unit, e.g. '6 h'"),
              points: int = typer.Option(361, help="output time points"),
-             method: str = typer.Option("ode", help="ode or ssa"),
+             method: str = typer.Option("ode", help="ode, ssa or hybrid (exact low-copy expression, ODE pools)"),
              seed: Optional[int] = typer.Option(None, help="random seed (ssa)"),
              out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV"),
              engine: Optional[str] = typer.Option(None, "--engine",
@@ -327,7 +327,7 @@ def sweep(policy: Path = typer.Argument(..., help="policy YAML"),
                                              "by id or index) and its values: start:stop:n, a,b,c or one value; "
                                              "several --set span the full grid"),
           replicates: int = typer.Option(1, help="runs per grid point (SSA; ODE takes 1)"),
-          method: Optional[str] = typer.Option(None, help="ode or ssa (default: the policy's simulate.method)"),
+          method: Optional[str] = typer.Option(None, help="ode, ssa or hybrid (default: the policy's simulate.method)"),
           until: Optional[str] = typer.Option(None, help="duration with a unit, e.g. '30 min' (default: the "
                                                          "policy's)"),
           points: Optional[int] = typer.Option(None, help="output time points (default: the policy's)"),

@@ -117,8 +117,8 @@ def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> C
     if not isinstance(isolation, bool):
         raise ConfigError(f"create_cellular_context: execution_isolation must be True or False, got {isolation!r}")
     method = settings.get("method", "ode")
-    if method not in ("ode", "ssa"):
-        raise ConfigError(f"create_cellular_context: method {method!r} is not 'ode' or 'ssa'")
+    if method not in ("ode", "ssa", "hybrid"):
+        raise ConfigError(f"create_cellular_context: method {method!r} is not 'ode', 'ssa' or 'hybrid'")
     seed = settings.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
         raise ConfigError(f"create_cellular_context: seed must be a whole number from 0 to {2**31 - 1}, got {seed!r}")

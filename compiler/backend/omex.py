@@ -39,6 +39,8 @@ SBML_LANGUAGE = "urn:sedml:language:sbml.level-3.version-2"
 ALGORITHMS = {
     "ode": ("KISAO:0000019", "CVODE", {"KISAO:0000209": 1e-8, "KISAO:0000211": 1e-8}),
     "ssa": ("KISAO:0000029", "Gillespie direct method", {}),
+    # BioXen's own ODE/SSA splitting (bioxen.runtime.hybrid); a client without it substitutes
+    "hybrid": ("KISAO:0000352", "hybrid method", {}),
 }
 _SEED = "KISAO:0000488"
 
@@ -86,7 +88,7 @@ def _simulation(sed: libsedml.SedDocument, plan: RunPlan) -> None:
     _check(course.setNumberOfSteps(int(plan.points) - 1), "the number of steps")
     algorithm = course.createAlgorithm()
     algorithm.setKisaoID(kisao), algorithm.setName(name)
-    if plan.method == "ssa" and plan.seed is not None:
+    if plan.method in ("ssa", "hybrid") and plan.seed is not None:
         parameters = {**parameters, _SEED: plan.seed}
     for term, value in parameters.items():
         parameter = algorithm.createAlgorithmParameter()

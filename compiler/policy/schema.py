@@ -246,7 +246,7 @@ class Host(Strict):
 class Simulation(Strict):
     until: Duration = 360.0
     points: int = Field(361, ge=2, le=1_000_000)
-    method: Literal["ode", "ssa"] = "ode"
+    method: Literal["ode", "ssa", "hybrid"] = "ode"
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
 
 

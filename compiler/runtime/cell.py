@@ -8,8 +8,9 @@ Engines: ODE runs use bngsim on the build's ``model.net`` (sparse KLU; a whole S
 hour in a fraction of a second once loaded, :mod:`bioxen.runtime.engines`); SSA runs use
 libRoadRunner's Gillespie method on ``model.xml`` in whole molecules
 (:func:`bioxen.runtime.simulate.load_simulator`). SSA of a whole cell is costly: the host's
-energy and nutrient pools turn over about 1.4e7 times per minute, so stochastic runs suit small
-designs and short spans.
+energy and nutrient pools turn over about 1.4e7 times per minute, so exact stochastic runs suit
+small designs and short spans. Hybrid runs (:mod:`bioxen.runtime.hybrid`) fire low-copy gene
+expression exactly and integrate those pools: whole genomes, stochastically.
 
 Growth and division. The model is the growth-coupled cell of Weisse et al. 2015: amounts are
 per cell of the reference mass M and every species is diluted at the growth rate λ. The real
@@ -44,6 +45,7 @@ from bioxen.runtime.simulate import (METHODS, Outputs, advance, load_simulator, 
 DOUBLED = math.log(2.0)
 MASS_TOLERANCE = 1e-6        # of ln(mass ratio): division happens at mass 2 to this precision
 SEEDS = 2**31                # every engine takes a seed below this
+STOCHASTIC = ("ssa", "hybrid")   # methods that count whole molecules: division shares them binomially
 
 
 _PREPARED: dict[tuple[str, int], object] = {}
@@ -202,8 +204,12 @@ class Cell(Steering):
             raise SimulationError(f"a cell's start time must be >= 0, got {time!r}")
         amounts = None if amounts is None else _amounts(amounts, len(self.species))
         self.method, self.seed, self.birth = method, seed, birth
-        self.engine = (_NetOde(self.build_dir, self.species, amounts, time) if method == "ode"
-                       else _Gillespie(sbml, self.species, amounts, time, seed))
+        if method == "hybrid":       # exact for low-copy expression, ODE for the fast pools (model.net)
+            from bioxen.runtime.hybrid import BuildHybrid
+            self.engine = BuildHybrid(self.build_dir, amounts, time, seed)
+        else:
+            self.engine = (_NetOde(self.build_dir, self.species, amounts, time) if method == "ode"
+                           else _Gillespie(sbml, self.species, amounts, time, seed))
         self.log_mass = birth.log_mass if log_mass is None else log_mass     # ln(mass / M)
         self.watch = tuple(watch)
         self.history: list[pd.DataFrame] = []
@@ -345,18 +351,18 @@ class Cell(Steering):
 
     def shares(self, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The two daughters' contents (molecules), in ``self.species`` order: they sum to
-        :meth:`content` (SSA: rounded to whole molecules first)."""
+        :meth:`content` (SSA and hybrid: rounded to whole molecules first)."""
         content = self.content()
-        if self.method == "ssa":
+        if self.method in STOCHASTIC:
             return partition(np.rint(content), rng or np.random.default_rng())
         return halve(content)
 
     def daughter(self, index: int, content: np.ndarray) -> "Cell":
-        """Daughter ``index`` (1 or 2) born now with ``content``. An SSA daughter counts whole
+        """Daughter ``index`` (1 or 2) born now with ``content``. An SSA or hybrid daughter counts whole
         molecules, so it is born at the reference mass M (its state is its content; the mother
         divides at f = 2 to within ``MASS_TOLERANCE``, so this moves its mass by as little)."""
         birth = Birth(self.birth.generation + 1, f"{self.birth.lineage}.{index}", self.time,
-                      0.0 if self.method == "ssa" else self.log_mass - DOUBLED)
+                      0.0 if self.method in STOCHASTIC else self.log_mass - DOUBLED)
         seed = None if self.seed is None else (self.seed * 2 + index) % SEEDS
         return Cell(self.build_dir, self.method, seed, content / math.exp(birth.log_mass), self.time, birth,
                     self.watch)

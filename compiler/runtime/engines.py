@@ -9,7 +9,8 @@ table ``simulate_build`` gives. Each engine reads them its own way:
 engine      methods      reads
 =========== ============ ============================================================
 roadrunner  ode, ssa     model.xml; species, rule values and fluxes by SBML id
-bngsim      ode, ssa     model.xml; species, and rules and reaction rates as expressions
+bngsim      ode, ssa,    model.xml; species, and rules and reaction rates as expressions
+            hybrid       (hybrid: model.net, :mod:`bioxen.runtime.hybrid`)
 copasi      ode, ssa     model.cps (ODE) or model.xml; particle numbers and particle fluxes
 bng         ode, ssa     model.bngl with its own actions replaced: a Species observable per
                          selected species, a function per rule value and per reaction
@@ -314,6 +315,9 @@ def _bngsim_result_reader(result) -> Callable[[str], np.ndarray | None]:
 def _bngsim(build_dir: Path, selected, until, points, method, seed, progress=None) -> np.ndarray:
     import bngsim
 
+    if method == "hybrid":
+        from bioxen.runtime.hybrid import run
+        return run(build_dir, selected, until, points, method, seed, progress)
     if _uses_net(build_dir, read_spec(build_dir), method):
         return _bngsim_net(build_dir, selected, until, points, method, seed, progress)
     sbml, reverse_of = read_text(build_dir / "model.xml"), {}
@@ -505,7 +509,7 @@ def _bng(build_dir: Path, selected, until, points, method, seed, progress=None) 
 
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
     Engine("roadrunner", ("ode", "ssa"), _roadrunner),
-    Engine("bngsim", ("ode", "ssa"), _bngsim),
+    Engine("bngsim", ("ode", "ssa", "hybrid"), _bngsim),
     Engine("copasi", ("ode", "ssa"), _copasi),
     Engine("bng", ("ode", "ssa"), _bng),
 )}
@@ -527,7 +531,9 @@ def resolve_engine(build_dir: str | Path, engine: str | None, method: str) -> tu
     """The engine to run and why: the one asked for, or the default for the network's size."""
     if not isinstance(method, str) or method not in METHODS:
         raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
-    if engine is None:
+    if engine is None and method == "hybrid":
+        engine, why = "bngsim", "the engine of hybrid runs"
+    elif engine is None:
         n = species_count(build_dir)
         engine = choose_engine(n)
         why = f"default for {n} species ({'>=' if engine == 'bngsim' else '<'} {SPARSE_FROM_SPECIES})"

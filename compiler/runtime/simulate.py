@@ -28,7 +28,7 @@ from bioxen.rules.polymerase import free_level, transcribing_level
 from bioxen.runtime.failures import check_finite, native_stderr, roadrunner_values, solver_failure, time_in
 from bioxen.runtime.limits import ODE_TOLERANCE
 
-METHODS = ("ode", "ssa")
+METHODS = ("ode", "ssa", "hybrid")     # hybrid: bngsim on model.net (bioxen.runtime.hybrid)
 
 
 class ResultsTable(pd.DataFrame):
@@ -217,8 +217,10 @@ def load_simulator(sbml: str, method: str = "ode", seed: int | None = None, init
 
     ``initial``: amounts of the floating species, in the model's order, to start from instead of
     the model's own (e.g. an ODE state, to follow its fluctuations); SSA rounds them."""
-    if method not in METHODS:
-        raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
+    if method not in ("ode", "ssa"):
+        raise SimulationError(f"libRoadRunner runs method 'ode' or 'ssa', not '{method}'"
+                              + (" (hybrid runs a build in bngsim: bioxen.runtime.engines.simulate)"
+                                 if method == "hybrid" else ""))
     rr = _roadrunner(sbml)
     if initial is not None:
         amounts = np.asarray(initial, dtype=float)
@@ -304,5 +306,8 @@ def read_manifest(build_dir: str | Path) -> dict | None:
 
 def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
                    seed: int | None = None) -> pd.DataFrame:
+    if method == "hybrid":        # runs on the build's model.net, in bngsim
+        from bioxen.runtime.engines import simulate
+        return simulate(build_dir, until, points, method, seed, engine="bngsim")
     sbml, spec = read_build(build_dir)
     return simulate_sbml(sbml, Outputs.from_spec(spec), until, points, method, seed)

@@ -48,9 +48,10 @@ POLL_S = 0.1                  # how often the wait for runs looks at the cluster
 
 def build_formats(engine: str | None, method: str) -> tuple[str, ...]:
     """What to compile for the runs (model.xml and the JSON files always): model.bngl for
-    BNG2.pl; model.net where bngsim may run an ODE (it reads the network file when there is one)."""
+    BNG2.pl; model.net where bngsim may run an ODE (it reads the network file when there is one)
+    and for hybrid runs (which run on it)."""
     return ("sbml",) + (("bngl",) if engine == "bng" else ()) \
-        + (("net",) if method == "ode" and engine in (None, "bngsim") else ())
+        + (("net",) if method == "hybrid" or (method == "ode" and engine in (None, "bngsim")) else ())
 
 
 @dataclass(frozen=True)

@@ -265,8 +265,9 @@ class Hybrid:
         self.rng = np.random.default_rng(seed)
         self.exchange = bngsim.DiscreteExchange(self.model.n_species, policy="nearest", dither=True)
         self.settings: dict[str, float] = {}
-        start = np.asarray(self.model.get_state(), dtype=float) if amounts is None else np.asarray(amounts, float)
-        self.state = self._whole_molecules(start) if amounts is None else start.copy()
+        start = np.asarray(self.model.get_state() if amounts is None else amounts, dtype=float)
+        self.state = self._whole_molecules(start)      # as an SSA starts; ODE steps add fractions later
+        self.clamped = 0.0       # molecules added where an exact step took a rounded-up molecule (see _step)
         self.partition: np.ndarray | None = None
         self.repartitions = 0
         self._repartition()
@@ -290,7 +291,7 @@ class Hybrid:
         return self.state.copy()
 
     def set_amounts(self, amounts: np.ndarray) -> None:
-        self.state = np.asarray(amounts, dtype=float).copy()
+        self.state = self._whole_molecules(np.asarray(amounts, dtype=float))
 
     def set(self, parameter: str, value: float) -> None:
         if parameter in self.net.functions:
@@ -342,7 +343,15 @@ class Hybrid:
         whole = np.maximum(self.exchange.discretize(x), 0.0)
         self.ssa.set_state(whole)
         fired = self.ssa.advance(h, seed=int(self.rng.integers(SEEDS)))
-        self.state = x + (fired - whole)
+        state = x + (fired - whole)
+        # a continuous species below one molecule may be handed over as one (the dithered rounding)
+        # and taken by an exact reaction: it would fall below zero by less than a molecule; it is
+        # set to zero and the molecules so added counted (`clamped`, logged at the end of a run)
+        below = state < 0
+        if below.any():
+            self.clamped -= float(state[below].sum())
+            state[below] = 0.0
+        self.state = state
         self.time += h
 
     def _command(self, at: float) -> None:
@@ -417,5 +426,5 @@ def run(build_dir: Path, selected, until, points, method, seed, progress=None) -
     """The engine function (:class:`bioxen.runtime.engines.Engine`) of ``method="hybrid"``."""
     hybrid = BuildHybrid(build_dir, seed=seed)
     data = hybrid.read(hybrid.simulate(float(until), int(points), progress), selected)
-    logger.info("hybrid: %d repartitions", hybrid.repartitions)
+    logger.info("hybrid: %d repartitions, %.3g molecules added at zero", hybrid.repartitions, hybrid.clamped)
     return data

@@ -23,7 +23,7 @@ from conftest import write_policy, write_synthetic_genbank
 
 pytestmark = pytest.mark.slow
 
-START, PAUSE_AT, END = 290.0, 300.0, 400.0
+START, PAUSE_AT, END = 290.0, 300.0, 380.0
 SEEDS = (1, 2, 3, 4)
 
 

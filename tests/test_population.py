@@ -70,3 +70,21 @@ def test_a_population_over_generations_on_dask(runtime):
         mother = table[table["lineage"] == row["lineage"].rsplit(".", 1)[0]]
         if len(mother):
             assert row["born_min"] == pytest.approx(float(mother["born_min"].iloc[0] + mother["division_time_min"].iloc[0]))
+
+
+@pytest.mark.slow
+def test_a_hybrid_cell_grows_to_division_and_shares_whole_molecules(runtime):
+    """A hybrid cell (exact low-copy expression, ODE pools) doubles in the host's time and its
+    daughters share every molecule of it binomially."""
+    manager = GenomicVirtualizationManager()
+    context = manager.create_cellular_context(runtime, method="hybrid", seed=5)
+    division = manager.process_cell_division_event(context)
+    mother = division.mother.cell
+    first, second = (d.cell for d in division.daughters)
+    assert 20 < division.grew_min < 60
+    molecules = [i for i, s in enumerate(mother.species) if s not in inventories(mother.species)]
+    total = (first.content() + second.content())[molecules]
+    assert np.array_equal(total, np.rint(mother.content())[molecules])
+    assert not np.array_equal(first.content(), second.content())
+    table = first.run(5)
+    assert (table["small_protein_total"] > 0).all() and first.method == "hybrid"

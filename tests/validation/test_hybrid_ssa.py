@@ -6,10 +6,10 @@ whose mRNAs (a few to ten copies) bind a shared pool of free ribosomes, whose el
 is a Michaelis-Menten function of a small, fast energy pool (~30 molecules renewed ~3,000 times a
 minute), and whose translating ribosomes spend that energy. The hybrid's partition puts the
 energy pool's two reactions in the ODE and everything else in exact steps, as it does on a
-whole cell. Both methods start from the same state and run 30 minutes, 200 times each.
+whole cell. Both methods start from the same state and run 20 minutes, 200 times each.
 
 The statistics compared (mean, variance, Fano factor of each gene's mRNA and protein, at 10 and
-30 min) are within 3 standard errors of their difference: the mean's from the two sample
+20 min) are within 3 standard errors of their difference: the mean's from the two sample
 variances, the variance's from the sample fourth moments, the Fano factor's by the delta method.
 The energy pool's mean is compared too; its variance is not: a continuous species carries no
 noise of its own in a hybrid run (it follows the noise of the genes that use it), so its
@@ -28,7 +28,7 @@ from bioxen.runtime.hybrid import Hybrid, continuous_reactions
 
 pytestmark = pytest.mark.slow
 
-RUNS, UNTIL, TIMES = 200, 30.0, (10.0, 30.0)
+RUNS, UNTIL, TIMES = 200, 20.0, (10.0, 20.0)
 SPECIES = ("E", "R", "m1", "C1", "P1", "m2", "C2", "P2")
 COMPARED = ("m1", "P1", "m2", "P2")          # each gene's mRNA and protein
 
@@ -110,11 +110,11 @@ def samples(tmp_path_factory):
     logging.getLogger("bngsim").setLevel(logging.ERROR)
     pristine = bngsim.Model.from_net(str(net))
     grid = [0.0, *TIMES]
-    rows = [round(t / UNTIL * 30) for t in grid]
+    rows = [round(t / UNTIL * 20) for t in grid]
     exact = np.array([bngsim.Simulator(pristine.clone(), method="ssa")      # a run advances its model
-                      .run(t_span=(0.0, UNTIL), n_points=31, seed=10_000 + run).species[rows[1:]]
+                      .run(t_span=(0.0, UNTIL), n_points=21, seed=10_000 + run).species[rows[1:]]
                       for run in range(RUNS)])
-    hybrid = np.array([Hybrid(net, seed=run).simulate(UNTIL, 31).species[rows[1:]] for run in range(RUNS)])
+    hybrid = np.array([Hybrid(net, seed=run).simulate(UNTIL, 21).species[rows[1:]] for run in range(RUNS)])
     return exact, hybrid, net
 
 

@@ -501,9 +501,11 @@ def debug(build_dir: Path = typer.Argument(..., help="a compiled build directory
         table = results_table(build_dir)
         missing = [c.name for c in spec.checkpoints if c.column not in table]
         if missing:       # a results.csv written before the checkpoints: simulate again
+            from bioxen.runtime.engines import simulate
             from bioxen.runtime.simulate import simulate_build
             plan = spec.simulate
-            table = simulate_build(build_dir, plan.until_min, plan.points, plan.method, plan.seed)
+            run = simulate_build if plan.method != "hybrid" else simulate       # hybrid runs in bngsim
+            table = run(build_dir, plan.until_min, plan.points, plan.method, plan.seed)
         events = checkpoint_trace(table, spec.checkpoints)
         for text in watch:
             condition = Condition.parse(text, table.columns)

@@ -131,3 +131,23 @@ def test_a_sweep_runs_hybrid_replicates(build, tmp_path):
     assert len(sweep.runs) == 2
     ends = sweep.runs["vm1_protein_total"]
     assert ends.nunique() == 2 and (ends > 0).all()
+
+
+def test_hybrid_refusals_name_what_is_missing(build, tmp_path):
+    """Hybrid runs in bngsim on model.net: another engine, or a build without the network file,
+    is a clear error before any work."""
+    import shutil
+
+    from bioxen.errors import SimulationError
+
+    for engine in ("roadrunner", "copasi", "bng"):
+        with pytest.raises(SimulationError, match=f"engine '{engine}' cannot run method 'hybrid'"):
+            simulate(build, 1, 2, method="hybrid", engine=engine)
+    bare = tmp_path / "bare"
+    shutil.copytree(build, bare)
+    (bare / "model.net").unlink()
+    with pytest.raises(SimulationError, match="has no model.net, which hybrid runs need"):
+        simulate(bare, 1, 2, method="hybrid")
+    with pytest.raises(SimulationError, match="libRoadRunner runs method 'ode' or 'ssa', not 'hybrid'"):
+        from bioxen.runtime.simulate import load_simulator
+        load_simulator((build / "model.xml").read_text(), "hybrid")

@@ -109,7 +109,7 @@ class _NetOde:
         0): model.net has no timed events, so only the length of the stretch matters."""
         import bngsim
 
-        from bioxen.runtime.engines import _columns, net_reader
+        from bioxen.runtime.netfile import columns as _columns, net_reader
 
         start, state = float(self.sim.current_time), self.amounts()
         try:

@@ -211,7 +211,7 @@ def _set_params(model, values: dict) -> None:
 
 @dataclass
 class Trajectory:
-    """Recorded output points, shaped like a bngsim Result for :func:`engines.net_reader`."""
+    """Recorded output points, shaped like a bngsim Result for :func:`bioxen.runtime.netfile.net_reader`."""
 
     time: list = field(default_factory=list)
     rows: list = field(default_factory=list)
@@ -414,7 +414,7 @@ class BuildHybrid(Hybrid):
         super().__init__(self.build_dir / "model.net", amounts, time, seed, dt, read_spec(self.build_dir).control)
 
     def read(self, result, selected: list[str]) -> np.ndarray:
-        from bioxen.runtime.engines import _columns, net_reader
+        from bioxen.runtime.netfile import columns as _columns, net_reader
 
         return _columns(selected, net_reader(self.build_dir, self.model, result), "bngsim (hybrid)")
 

@@ -306,8 +306,5 @@ def read_manifest(build_dir: str | Path) -> dict | None:
 
 def simulate_build(build_dir: str | Path, until: float, points: int = 361, method: str = "ode",
                    seed: int | None = None) -> pd.DataFrame:
-    if method == "hybrid":        # runs on the build's model.net, in bngsim
-        from bioxen.runtime.engines import simulate
-        return simulate(build_dir, until, points, method, seed, engine="bngsim")
     sbml, spec = read_build(build_dir)
     return simulate_sbml(sbml, Outputs.from_spec(spec), until, points, method, seed)

@@ -19,7 +19,7 @@ from bioxen.frontend import read_design
 from bioxen.runtime.cell import Cell
 from bioxen.runtime.engines import simulate
 from bioxen.runtime.simulate import simulate_build
-from conftest import write_policy, write_synthetic_genbank
+from conftest import two_vm_policy, write_synthetic_genbank
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +31,8 @@ SEEDS = (1, 2, 3, 4)
 def build(tmp_path_factory):
     directory = tmp_path_factory.mktemp("hybrid")
     genome = write_synthetic_genbank(directory / "SYN00001.1.gb")
-    policy = write_policy(directory / "paused.yaml", f"""
-schema_version: 1
-vms:
-  - {{id: vm1, genome: {genome.name}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-  - {{id: vm2, genome: {genome.name}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
-control:
-  - {{at: {PAUSE_AT:g} min, command: PAUSE_VM, vm: vm2}}
-simulate: {{until: {END:g} min, points: {int(END) + 1}, method: hybrid}}
-""")
+    policy = two_vm_policy(directory / "paused.yaml", genome.name, END, int(END) + 1,
+                           control=f"control:\n  - {{at: {PAUSE_AT:g} min, command: PAUSE_VM, vm: vm2}}")
     return write_build(compile_design(read_design(policy)), directory / "build")
 
 
@@ -151,3 +144,16 @@ def test_hybrid_refusals_name_what_is_missing(build, tmp_path):
     with pytest.raises(SimulationError, match="libRoadRunner runs method 'ode' or 'ssa', not 'hybrid'"):
         from bioxen.runtime.simulate import load_simulator
         load_simulator((build / "model.xml").read_text(), "hybrid")
+
+
+def test_a_policy_may_ask_for_hybrid_and_sedml_says_so(build, tmp_path):
+    import zipfile
+
+    policy = build.parent / "hybrid.yaml"               # beside the genome it names
+    policy.write_text((build.parent / "paused.yaml").read_text().replace("simulate: {", "simulate: {method: hybrid, "))
+    design = read_design(policy)
+    assert design.simulation.method == "hybrid"
+    out = write_build(compile_design(design), tmp_path / "build", formats=("sbml", "net", "omex"))
+    with zipfile.ZipFile(out / "model.omex") as archive:
+        sedml = next(archive.read(n).decode() for n in archive.namelist() if n.endswith(".sedml"))
+    assert 'kisaoID="KISAO:0000352"' in sedml            # the hybrid method

@@ -162,6 +162,32 @@ def write_sbol3(doc: sbol3.Document, path) -> None:
     doc.write(str(path), sbol3.SORTED_NTRIPLES)
 
 
+def _own(owner: sbol3.SBOLObject, name: str, children: list) -> None:
+    """``owner.<name> = children`` as pySBOL3 does it, without its quadratic scan.
+
+    pySBOL3 names each child it adds (``SequenceFeature12``) and, to refuse a duplicate, compares
+    the new URI with every sibling's: 1.9 million identity reads, 10 of a Syn3A design's 12 s of
+    SBOL. Here each child is named while it is the only one in the list (pySBOL3's own
+    ``item_added``, so the names are the same), duplicates are refused with a set, and the
+    whole list is put in place at the end. Where pySBOL3's internals differ (another version),
+    the plain assignment runs."""
+    prop = owner.__dict__.get(name)
+    storage = getattr(owner, "_owned_objects", None)
+    if prop is None or storage is None or getattr(prop, "property_uri", None) not in storage \
+            or not hasattr(prop, "item_added"):
+        setattr(owner, name, children)
+        return
+    setattr(owner, name, [])
+    seen: set[str] = set()
+    for child in children:
+        storage[prop.property_uri] = [child]
+        prop.item_added(child)
+        if child.identity in seen:
+            raise CompileError(f"SBOL3: duplicate URI {child.identity}")
+        seen.add(child.identity)
+    storage[prop.property_uri] = list(children)
+
+
 class _CountingComponent(sbol3.Component):
     """A Component that numbers new children by counting.
 
@@ -191,8 +217,8 @@ def _component(doc: sbol3.Document, record: SeqRecord, namespace: str,
         f"{namespace}/{display_id}", [sbol3.SBO_DNA] + ([topology] if topology else []),
         namespace=namespace, roles=[sbol3.SO_ENGINEERED_REGION], sequences=[sequence],
         name=record.name, description=record.description or None)
-    component.features = [_sequence_feature(f, sequence) for f in record.features
-                          if f.type not in SKIPPED_TYPES]
+    _own(component, "features", [_sequence_feature(f, sequence) for f in record.features
+                                 if f.type not in SKIPPED_TYPES])
     doc.add([sequence, component])
     return component
 

@@ -37,9 +37,6 @@ applied at their times, on step boundaries.
 from __future__ import annotations
 
 import logging
-import os
-import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -47,9 +44,10 @@ from typing import Callable
 
 import numpy as np
 
-from bioxen.buildspec import read_json, read_spec, read_text
+from bioxen.buildspec import read_spec
 from bioxen.errors import SimulationError
 from bioxen.runtime.failures import native_stderr
+from bioxen.runtime.netfile import _network, continuous_network, frozen_rates, load_network_text, network
 
 logger = logging.getLogger(__name__)
 
@@ -62,101 +60,6 @@ SEEDS = 2**31 - 1
 TOLERANCE = 1e-6        # of the continuous steps (the exact steps' noise is far larger)
 
 
-# -- the network --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Network:
-    """What the hybrid needs of a build's model.net, read once per file version."""
-
-    text: str
-    species: tuple[str, ...]          # SBML ids, in the network's order (locus_map.json)
-    functions: tuple[str, ...]        # rate functions, in the network's order
-    observables: dict                 # observable -> (species indices, weights)
-
-
-def _blocks(text: str, name: str) -> list[str]:
-    start, end = text.find(f"begin {name}"), text.find(f"end {name}")
-    return [] if start < 0 or end < 0 else text[start:end].splitlines()[1:]
-
-
-@lru_cache(maxsize=4)
-def _network(net: Path, mtime_ns: int) -> Network:
-    text = read_text(net)
-    if net.with_name("locus_map.json").is_file():      # a build: species by their SBML ids
-        listed = read_json(net.with_name("locus_map.json")).get("species")
-        if not isinstance(listed, (list, dict)):
-            raise SimulationError(f"{net.with_name('locus_map.json')} lists no species", hint="recompile the policy")
-    else:
-        listed = [line.split()[1] for line in _blocks(text, "species") if line.strip()]
-    functions = tuple(line.split()[1].split("(")[0] for line in _blocks(text, "functions") if line.strip())
-    observables = {}
-    for line in _blocks(text, "groups"):
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        members = [member.partition("*") for member in fields[2].split(",")]
-        observables[fields[1]] = (np.array([int(i if w else f) - 1 for f, w, i in members]),
-                                  np.array([float(f) if w else 1.0 for f, w, i in members]))
-    return Network(text, tuple(listed), functions, observables)
-
-
-def network(net: Path) -> Network:
-    """A network file (a build's model.net, or any BioNetGen .net) as the hybrid reads it."""
-    if not net.is_file():
-        raise SimulationError(f"{net.parent} has no {net.name}, which hybrid runs need",
-                              hint="recompile the policy (model.net is written with every build)")
-    return _network(net, net.stat().st_mtime_ns)
-
-
-def frozen_rates(text: str) -> str:
-    """The network with every function replaced by a parameter of the same name (mass action
-    throughout): what the exact steps fire, each function's value set per step."""
-    lines = _blocks(text, "functions")
-    if not lines:
-        return text
-    params = _blocks(text, "parameters")
-    first = 1 + max((int(line.split()[0]) for line in params if line.strip()), default=0)
-    frozen = "".join(f"    {first + k} {line.split()[1].split('(')[0]} 0\n"
-                     for k, line in enumerate(line for line in lines if line.strip()))
-    start, end = text.index("begin functions"), text.index("end functions") + len("end functions")
-    text = text[:start].rstrip("\n") + "\n" + text[end:].lstrip("\n")
-    return text.replace("end parameters", frozen + "end parameters", 1)
-
-
-def continuous_network(text: str, keep: np.ndarray) -> str:
-    """The network with only the reactions ``keep`` (indices in its order) and only the functions
-    their rates need (with the functions those call): the continuous step's right-hand side then
-    evaluates a handful of functions, not every gene's (0.4 ms a call on a Syn3A VM)."""
-    reactions = [line for line in _blocks(text, "reactions") if line.strip()]
-    kept = [reactions[i] for i in keep]
-    functions = {line.split()[1].split("(")[0]: line for line in _blocks(text, "functions") if line.strip()}
-    needed, todo = set(), [line.partition("#")[0].split()[3].rpartition("*")[2] for line in kept]
-    while todo:
-        name = todo.pop()
-        if name in functions and name not in needed:
-            needed.add(name)
-            todo += re.findall(r"[A-Za-z_]\w*", functions[name].split(None, 2)[2])
-    body = {"functions": [line for name, line in functions.items() if name in needed],
-            "reactions": [f"    {k} {line.split(None, 1)[1]}" for k, line in enumerate(kept, start=1)]}
-    for block, lines in body.items():
-        start, end = text.index(f"begin {block}"), text.index(f"end {block}")
-        text = text[:start] + f"begin {block}\n" + "".join(line + "\n" for line in lines) + text[end:]
-    return text
-
-
-def _load_net(text: str):
-    import bngsim
-
-    handle, path = tempfile.mkstemp(suffix=".net")
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        with native_stderr():
-            return bngsim.Model.from_net(path)
-    finally:
-        os.unlink(path)
-
-
 @lru_cache(maxsize=2)
 def _models(net: Path, mtime_ns: int):
     """The build's network (functions live) and its frozen-rate copy, loaded once per process;
@@ -167,7 +70,7 @@ def _models(net: Path, mtime_ns: int):
     try:
         with native_stderr():
             full = bngsim.Model.from_net(str(net))
-        return full, _load_net(frozen_rates(text))
+        return full, load_network_text(frozen_rates(text))
     except (bngsim.BngsimError, ValueError, RuntimeError) as exc:
         raise SimulationError(f"bngsim cannot load {net} for a hybrid run: {str(exc)[:500]}") from exc
 
@@ -297,8 +200,11 @@ class Hybrid:
         if parameter in self.net.functions:
             raise SimulationError(f"{parameter} is a rate function, not a parameter")
         self.settings[parameter] = float(value)
-        for model in (self.model, self.frozen, self.ode.model, self.ssa.model):
+        for model in (self.model, self.frozen, *(kernel.model for kernel in self._kernels())):
             model.set_param(parameter, float(value))
+
+    def _kernels(self) -> list:
+        return [kernel for kernel in (self.ode, self.ssa) if kernel is not None]
 
     def get(self, parameter: str) -> float:
         return float(self.model.get_param(parameter))
@@ -316,15 +222,18 @@ class Hybrid:
             return
         self.repartitions += self.partition is not None
         self.partition = chosen
+        self.ode = self.ssa = None          # a side with no reaction has no model (and no step)
         with native_stderr():
-            ode = _load_net(continuous_network(self.net.text, np.flatnonzero(chosen)))
-            ssa = bngsim.make_subset_model(self.frozen, keep_reactions=np.flatnonzero(~chosen).tolist())
-            ssa.set_state(np.maximum(np.round(self.state), 0.0))     # whole molecules, as the SSA checks
-            self.ode = bngsim.ReactionKernel(ode, method="ode", jacobian="fd", codegen=False)
-            self.ssa = bngsim.ReactionKernel(ssa, method="ssa", codegen=False)
+            if chosen.any():
+                ode = load_network_text(continuous_network(self.net.text, np.flatnonzero(chosen)))
+                self.ode = bngsim.ReactionKernel(ode, method="ode", jacobian="fd", codegen=False)
+            if not chosen.all():
+                ssa = bngsim.make_subset_model(self.frozen, keep_reactions=np.flatnonzero(~chosen).tolist())
+                ssa.set_state(np.maximum(np.round(self.state), 0.0))     # whole molecules, as the SSA checks
+                self.ssa = bngsim.ReactionKernel(ssa, method="ssa", codegen=False)
         for name, value in self.settings.items():
-            ode.set_param(name, value)
-            ssa.set_param(name, value)
+            for kernel in self._kernels():
+                kernel.model.set_param(name, value)
         logger.info("hybrid partition at %.3g min: %d continuous, %d exact reactions", self.time,
                     int(chosen.sum()), int((~chosen).sum()))
 
@@ -335,9 +244,12 @@ class Hybrid:
 
     def _step(self, h: float) -> None:
         x = self.state
-        if self.partition.any():
+        if self.ode is not None:
             self.ode.set_state(x)
             x = self.ode.advance(h, rtol=TOLERANCE, atol=TOLERANCE)
+        if self.ssa is None:
+            self.state, self.time = x, self.time + h
+            return
         if self.net.functions:
             _set_params(self.ssa.model, dict(zip(self.net.functions, self._functions_at(x).tolist())))
         whole = np.maximum(self.exchange.discretize(x), 0.0)

@@ -173,3 +173,40 @@ def test_partition_criteria():
     near = np.array([150.0, 1e4, 400, 1e4])          # 7.5 firings a step: below 10, above 5
     assert continuous_reactions(S, near, amounts, 0.05, previous=np.array([True] * 4))[0]
     assert not continuous_reactions(S, near * 2, amounts, 0.05, previous=np.array([False] * 4))[0]
+
+
+BIRTH_DEATH = """\
+begin parameters
+    1 k {k}
+    2 d {d}
+end parameters
+begin species
+    1 X() {x0}
+end species
+begin reactions
+    1 0 1 k #birth
+    2 1 0 d #death
+end reactions
+begin groups
+    1 X 1
+end groups
+"""
+
+
+def test_a_network_all_exact_or_all_continuous_runs(tmp_path):
+    """Slow birth and death at ten molecules: both reactions exact, no ODE side, the Poisson
+    mean and variance; fast birth and death at 1e5 molecules: both continuous, no exact side,
+    the ODE's steady state exactly."""
+    slow = tmp_path / "slow.net"
+    slow.write_text(BIRTH_DEATH.format(k=1.0, d=0.1, x0=10))
+    ends = np.array([Hybrid(slow, seed=s).simulate(30.0, 2).species[-1, 0] for s in range(100)])
+    first = Hybrid(slow, seed=0)
+    assert first.ode is None and not first.partition.any()
+    # from exactly 10 the variance relaxes to the mean as 1 - exp(-0.1 t): 95% by 30 min
+    assert abs(ends.mean() - 10) < 3 * np.sqrt(10 / 100) and 0.6 < ends.var() / ends.mean() < 1.4
+    fast = tmp_path / "fast.net"
+    fast.write_text(BIRTH_DEATH.format(k=1e5, d=1.0, x0=5e4))
+    run = Hybrid(fast, seed=0)
+    assert run.ssa is None and run.partition.all()
+    end = run.simulate(20.0, 3).species[-1, 0]
+    assert end == pytest.approx(1e5 - 5e4 * np.exp(-20.0), rel=1e-4)

@@ -267,7 +267,7 @@ def simulate(build_dir: Path = typer.Argument(..., help="a compiled build direct
              until: str = typer.Option("6 h", help="duration with a unit, e.g. '6 h'"),
              points: int = typer.Option(361, help="output time points"),
              method: str = typer.Option("ode", help="ode, ssa or hybrid (exact low-copy expression, ODE pools)"),
-             seed: Optional[int] = typer.Option(None, help="random seed (ssa)"),
+             seed: Optional[int] = typer.Option(None, help="random seed (ssa, hybrid)"),
              out: Optional[Path] = typer.Option(None, "-o", "--out", help="results CSV"),
              engine: Optional[str] = typer.Option(None, "--engine",
                                                   help="roadrunner, bngsim, copasi or bng (default: by network size)"),

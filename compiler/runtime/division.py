@@ -43,8 +43,7 @@ def daughters(rr, method: str, rng: np.random.Generator | None = None) -> tuple[
         raise SimulationError(f"unknown method '{method}' (expected one of: {', '.join(METHODS)})")
     model = rr.model
     mother = np.array(model.getFloatingSpeciesAmounts(), dtype=float)
-    split = partition(np.rint(mother), rng or np.random.default_rng()) if method in ("ssa", "hybrid") \
-        else halve(mother)
+    split = partition(mother, rng or np.random.default_rng()) if method == "ssa" else halve(mother)
     try:
         for daughter in split:
             model.setFloatingSpeciesAmounts(daughter)

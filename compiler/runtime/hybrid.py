@@ -47,7 +47,8 @@ import numpy as np
 from bioxen.buildspec import read_spec
 from bioxen.errors import SimulationError
 from bioxen.runtime.failures import native_stderr
-from bioxen.runtime.netfile import _network, continuous_network, frozen_rates, load_network_text, network
+from bioxen.runtime.netfile import (_network, columns, continuous_network, frozen_rates, load_network_text, net_reader,
+                                    network)
 
 logger = logging.getLogger(__name__)
 
@@ -247,9 +248,12 @@ class Hybrid:
         if self.ode is not None:
             self.ode.set_state(x)
             x = self.ode.advance(h, rtol=TOLERANCE, atol=TOLERANCE)
-        if self.ssa is None:
-            self.state, self.time = x, self.time + h
-            return
+        if self.ssa is not None:
+            x = self._exact_step(x, h)
+        self.state, self.time = x, self.time + h
+
+    def _exact_step(self, x: np.ndarray, h: float) -> np.ndarray:
+        """The discrete reactions fired for ``h`` from ``x``, their rate functions frozen at ``x``."""
         if self.net.functions:
             _set_params(self.ssa.model, dict(zip(self.net.functions, self._functions_at(x).tolist())))
         whole = np.maximum(self.exchange.discretize(x), 0.0)
@@ -263,8 +267,7 @@ class Hybrid:
         if below.any():
             self.clamped -= float(state[below].sum())
             state[below] = 0.0
-        self.state = state
-        self.time += h
+        return state
 
     def _command(self, at: float) -> None:
         """The timed commands of time ``at``: their parameters set."""
@@ -288,13 +291,12 @@ class Hybrid:
         trajectory.values.append(self._functions_at(state))
         trajectory.observable_rows.append([w @ state[i] for i, w in self.net.observables.values()])
 
-    def simulate(self, end: float, points: int, progress: Callable[[float, float], None] | None = None,
-                 total: float | None = None):
-        """The run from now to ``end``, recorded at ``points`` evenly spaced times (now included)."""
-        trajectory = Trajectory(function_names=self.net.functions,
-                                observable_names=tuple(self.net.observables))
+    def simulate(self, end: float, points: int, progress: Callable[[float, float], None] | None = None):
+        """The run from now to ``end``, recorded at ``points`` evenly spaced times (now included);
+        ``progress(minutes reached, end)`` after each."""
         import bngsim
 
+        trajectory = Trajectory(function_names=self.net.functions, observable_names=tuple(self.net.observables))
         grid = np.linspace(self.time, end, points)
         self.record(trajectory)
         with native_stderr():
@@ -312,7 +314,7 @@ class Hybrid:
                 self.record(trajectory)
                 self._repartition()
                 if progress is not None:
-                    progress(float(t), float(total if total is not None else end))
+                    progress(float(t), float(end))
         return trajectory.result()
 
 
@@ -326,9 +328,7 @@ class BuildHybrid(Hybrid):
         super().__init__(self.build_dir / "model.net", amounts, time, seed, dt, read_spec(self.build_dir).control)
 
     def read(self, result, selected: list[str]) -> np.ndarray:
-        from bioxen.runtime.netfile import columns as _columns, net_reader
-
-        return _columns(selected, net_reader(self.build_dir, self.model, result), "bngsim (hybrid)")
+        return columns(selected, net_reader(self.build_dir, self.model, result), "bngsim (hybrid)")
 
     def advance(self, end: float, points: int, selected: list[str]) -> np.ndarray:
         return self.read(self.simulate(end, points), selected)

@@ -65,12 +65,13 @@ def check(policy, **load_options) -> "Design":
     return run_passes(load(policy, **load_options))
 
 
-def compile(design: "Design", timings: dict | None = None) -> "Build":
+def compile(design: "Design", timings: dict | None = None, after_passes=None) -> "Build":
     """Compile a design (passes, rules, back end) into a Build; nothing is written. ``timings``
-    (stage -> seconds, e.g. ``{"parse": ...}`` from reading the design) join the Build's."""
+    (stage -> seconds, e.g. ``{"parse": ...}`` from reading the design) join the Build's;
+    ``after_passes`` is called with the design after the passes."""
     from bioxen.backend.compile import compile_design
 
-    built = compile_design(design)
+    built = compile_design(design, after_passes=after_passes)
     built.timings.update({key: round(value, 4) for key, value in (timings or {}).items()})
     return built
 
@@ -127,16 +128,16 @@ def build(policy, out=None, formats=DEFAULT_FORMATS, *, use_cache: bool = True, 
         cache.relocate(out, design.inputs)
         cache.record(key, design.name, warnings)
         return Built(design.name, out, key, True, _network(out), warnings, design, None)
+    from bioxen.backend.compile import write_files, writing_ahead
     from bioxen.outdir import replacing_dir
 
-    with progress_task("compiling"):
-        compiled = compile(design, timings)
-    with progress_task("writing " + ", ".join(formats)), replacing_dir(out, inputs) as staging:
-        from bioxen.backend.compile import write_files
-
-        write_files(compiled, staging, formats)
-        if use_cache:
-            cache.store(key, staging, design.name, warnings)
+    with writing_ahead(formats) as ahead:       # the DNA, written while the model compiles
+        with progress_task("compiling"):
+            compiled = compile(design, timings, after_passes=ahead.start)
+        with progress_task("writing " + ", ".join(formats)), replacing_dir(out, inputs) as staging:
+            write_files(compiled, staging, formats, ahead)
+            if use_cache:
+                cache.store(key, staging, design.name, warnings)
     return Built(design.name, out, key, False, _network(out), warnings, design, compiled)
 
 

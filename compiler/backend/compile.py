@@ -16,6 +16,7 @@ import libsbml
 
 from Bio import SeqIO
 
+from bioxen.backend.ahead import Ahead
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
 from bioxen.backend.bngnet import to_net
@@ -90,15 +91,19 @@ def _collector_paused():
             gc.enable()
 
 
-def compile_design(design: Design, timings: dict | None = None) -> Build:
+def compile_design(design: Design, timings: dict | None = None, after_passes=None) -> Build:
+    """The Build of ``design``; ``after_passes`` (if given) is called with the design the passes
+    give, before the model is built (:class:`bioxen.backend.ahead.Ahead` starts there)."""
     timings = {} if timings is None else timings
     with _collector_paused():
-        return _compile(design, timings)
+        return _compile(design, timings, after_passes)
 
 
-def _compile(design: Design, timings: dict) -> Build:
+def _compile(design: Design, timings: dict, after_passes=None) -> Build:
     with _timed(timings, "passes"):
         design = run_passes(design)
+    if after_passes is not None:
+        after_passes(design)
     with _timed(timings, "rules"):
         builder, outputs = build_model(design)
     with _timed(timings, "network"):
@@ -367,12 +372,21 @@ WRITERS = {
                                                  build.design.simulation, reactions=len(build.reaction_ids)),
 }
 assert tuple(WRITERS) == OPTIONAL
+# the formats that read only the design (after the passes): written ahead, while the model compiles
+AHEAD = {"dna": _write_design_dna}
 
 
-def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
+def writing_ahead(formats=DEFAULT_FORMATS) -> Ahead:
+    """The formats of ``formats`` that :func:`compile_design` can start writing after its passes
+    (``after_passes=ahead.start``) and :func:`write_files` then takes (``ahead=``)."""
+    return Ahead(AHEAD, formats_to_write(formats)[0])
+
+
+def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS, ahead: Ahead | None = None) -> Path:
     """Write the outputs (``formats``; model.xml and the JSON files always) into ``directory``,
     the manifest last, listing every other file with its SHA-256, the formats written and,
-    under ``all``, each format refused with the reason (``formats_refused``)."""
+    under ``all``, each format refused with the reason (``formats_refused``). A format that
+    ``ahead`` is writing is taken from it."""
     formats, refusable = formats_to_write(formats)
     start = time.perf_counter()
     write_sbml(build.sbml, directory / "model.xml")
@@ -383,7 +397,7 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
     refused = {}
     for name in formats[1:]:
         start = time.perf_counter()
-        reason = _write_format(name, build, directory, refusable)
+        reason = _write_format(name, build, directory, refusable, ahead)
         if reason is not None:
             refused[name] = reason
         build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
@@ -393,13 +407,17 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS) -> Path:
     return directory
 
 
-def _write_format(name: str, build: Build, directory: Path, refusable: bool) -> str | None:
-    """Write one optional format; None, or (when ``refusable``) why the format refused this
-    design, anything it had written removed. A refusal of a format named explicitly is raised."""
+def _write_format(name: str, build: Build, directory: Path, refusable: bool, ahead: Ahead | None = None) -> str | None:
+    """Write one optional format (or take it from ``ahead``); None, or (when ``refusable``) why
+    the format refused this design, anything it had written removed. A refusal of a format
+    named explicitly is raised."""
     before = set(directory.iterdir())
     try:
         with progress_task(f"writing {name}"):
-            WRITERS[name](build, directory)
+            if ahead is not None and name in ahead:
+                ahead.into(name, directory)
+            else:
+                WRITERS[name](build, directory)
     except FormatRefused as exc:
         if not refusable:
             raise

@@ -36,6 +36,7 @@ from bioxen.errors import SimulationError
 from bioxen.pools import orrna_parameter
 from bioxen.runtime.division import halve, partition
 from bioxen.runtime.failures import bngsim_values, check_finite, native_stderr, solver_failure, time_in
+from bioxen.runtime.jacobian import ode_simulator
 from bioxen.runtime.limits import (MAX_AMOUNT, MAX_POINTS, ODE_TOLERANCE, ROUND_OFF, duration_minutes, finite,
                                    output_points, step_minutes)
 from bioxen.runtime.session import Steering, VmStatus
@@ -59,7 +60,7 @@ def _prepared(net: Path):
     key = (str(net.resolve()), net.stat().st_mtime_ns)
     if key not in _PREPARED:
         model = bngsim.Model.from_net(str(net))
-        bngsim.Simulator(model, method="ode")         # derives the Jacobian, which clones keep
+        ode_simulator(model, net)                     # derives the Jacobian, which clones keep
         _PREPARED[key] = model
     return _PREPARED[key]
 

@@ -49,6 +49,7 @@ from bioxen.buildspec import BuildSpec, read_spec
 from bioxen.errors import SimulationError
 from bioxen.runtime.failures import (bngsim_values, check_finite, native_stderr, sbml_values, solver_failure,
                                      time_in)
+from bioxen.runtime.jacobian import ode_simulator
 from bioxen.runtime.limits import ODE_TOLERANCE, duration_minutes, output_points
 from bioxen.runtime.netfile import _net_reactions, columns as _columns, net_reader  # noqa: F401  (re-exported)
 from bioxen.runtime.simulate import (METHODS, Outputs, advance, inventories, load_simulator, read_build,
@@ -357,7 +358,7 @@ def _bngsim_net(build_dir: Path, selected, until, points, method, seed, progress
         raise SimulationError(f"bngsim cannot load {build_dir / 'model.net'}: {str(exc)[:500]}") from exc
     try:
         with native_stderr() as native:
-            simulator = bngsim.Simulator(model, method="ode")
+            simulator = ode_simulator(model, build_dir / "model.net")
             result = simulator.run(t_span=(0.0, until), n_points=points, rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
     except _bngsim_errors() as exc:
         raise _bngsim_failure(exc, native.text, model) from exc

@@ -92,3 +92,28 @@ def _law_names_a_reaction(model):
 def test_a_false_alarm_of_the_pieces_is_settled_by_the_whole_document(document):
     pieces, whole, reported = _checked(document, _law_names_a_reaction)
     assert pieces and whole == [] == reported
+
+
+def test_write_sbml_writes_in_a_child_what_passes_and_nothing_of_what_fails(document, tmp_path, monkeypatch):
+    """A document of more than a block of reactions is written by a forked child while it is
+    checked: a valid one gives libsbml's own text; a broken one raises and leaves the file as it
+    was, with no temporary beside it."""
+    from bioxen import forked
+    from bioxen.backend.sbml import write_sbml
+    from bioxen.errors import CompileError
+
+    monkeypatch.setattr(consistency, "BLOCK", BLOCK)          # the small design holds several blocks
+    children, real = [], forked.Forked
+    monkeypatch.setattr(forked, "Forked", lambda *a: children.append(a[1]) or real(*a))
+    target = tmp_path / "model.xml"
+    doc = document()
+    write_sbml(doc, target)
+    assert target.read_text() == libsbml.writeSBMLToString(document())
+    assert len(children) == 1
+    target.write_text("the build before")
+    broken = document()
+    _law_names_undefined(broken.getModel())
+    with pytest.raises(CompileError, match="consistency errors"):
+        write_sbml(broken, target)
+    assert target.read_text() == "the build before"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.xml"]

@@ -11,52 +11,23 @@ nothing is written ahead and the format is written in its turn.
 """
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
-from bioxen.errors import BioxenError
+from bioxen import forked
 
 Writer = Callable[[object, Path], None]      # (design, directory) -> files in directory
 
 
-def _child(write: Writer, design, directory: Path, send) -> None:
-    try:
-        write(design, directory)
-        send.send(None)
-    except BaseException as exc:       # handed to the parent, raised where the format is written
-        try:
-            send.send(exc)
-        except Exception:              # an exception that does not pickle: its text
-            send.send(BioxenError(f"{type(exc).__name__}: {exc}"))
-
-
 class _Job:
     def __init__(self, name: str, write: Writer, design):
-        context = multiprocessing.get_context("fork")
-        self.name, self.directory = name, Path(tempfile.mkdtemp(prefix=f"bioxen-{name}-"))
-        self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(write, design, self.directory, send), daemon=True)
-        self.process.start()
-        send.close()
-
-    def outcome(self) -> BaseException | None:
-        try:
-            found = self.receive.recv()
-        except EOFError:               # the child died before it could say (killed, out of memory)
-            self.process.join()
-            found = BioxenError(f"writing {self.name} ahead: its process ended with exit code "
-                                f"{self.process.exitcode}")
-        self.process.join()
-        return found
+        self.directory = Path(tempfile.mkdtemp(prefix=f"bioxen-{name}-"))
+        self.child = forked.Forked(lambda: write(design, self.directory), f"writing {name} ahead")
 
     def close(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.receive.close()
+        self.child.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -70,7 +41,7 @@ class Ahead:
 
     def start(self, design) -> None:
         """Fork one child per format (called with the design after the passes)."""
-        if not design.vms or "fork" not in multiprocessing.get_all_start_methods():
+        if not design.vms or not forked.available():
             return
         for name, write in self.writers.items():
             self.jobs[name] = _Job(name, write, design)
@@ -82,9 +53,7 @@ class Ahead:
         """Wait for ``name``'s child; move its files into ``directory``, or raise its error."""
         job = self.jobs.pop(name)
         try:
-            error = job.outcome()
-            if error is not None:
-                raise error
+            job.child.result()
             for path in sorted(job.directory.iterdir()):
                 shutil.move(str(path), directory / path.name)
         finally:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bioxen.runtime import jacobian
-from bioxen.runtime.jacobian import SKIP_CHECK, network_key, ode_simulator
+from bioxen.runtime.jacobian import DENSE_CHECK, DENSE_CHECK_MAX, SKIP_CHECK, network_key, ode_simulator
 
 NETWORK = """begin parameters
     1 k 2.0
@@ -38,10 +38,12 @@ SINGULAR = "k*sqrt(Etot - 100)"        # d/dE infinite at the start: bngsim decl
 
 @pytest.fixture
 def checks(monkeypatch):
-    """Whether each Simulator made was asked to check its Jacobian."""
+    """Whether each Simulator made was asked to check its Jacobian (densely below DENSE_CHECK_MAX
+    species, over the sparsity pattern above)."""
     seen, real = [], bngsim.Simulator
 
     def simulator(*args, **kwargs):
+        assert os.environ.get(DENSE_CHECK) == str(DENSE_CHECK_MAX)
         seen.append(os.environ.get(SKIP_CHECK) != "1")
         return real(*args, **kwargs)
     monkeypatch.setattr(bngsim, "Simulator", simulator)
@@ -69,7 +71,7 @@ def test_a_network_that_passed_runs_again_unchecked_with_the_same_result(tmp_pat
     assert checks == [True, False]
     assert second_model.analytical_jacobian_status == "complete"
     np.testing.assert_array_equal(first, second)
-    assert SKIP_CHECK not in os.environ          # the switch is bngsim's only while it prepares
+    assert SKIP_CHECK not in os.environ and DENSE_CHECK not in os.environ   # bngsim's only while it prepares
 
 
 def test_a_changed_network_is_checked_again(tmp_path, checks):

@@ -25,12 +25,13 @@ import pysb.export
 import roadrunner
 from pysb.bng import generate_equations
 
-from bioxen.backend.compile import WRITERS, compile_design, outputs_spec
+from bioxen.backend.compile import WRITERS, build_spec, compile_design
 from bioxen.backend.model import build_model
 from bioxen.backend.sbml import write_sbml
 from bioxen.frontend import read_design
 from bioxen.passes import PIPELINE
 from bioxen.runtime.engines import BNGSIM_ODE, ODE_TOLERANCE, _uses_net, choose_engine
+from bioxen.runtime.jacobian import ode_simulator
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections
 
 PREFIX = "BENCH "
@@ -62,12 +63,12 @@ def roadrunner_ode(work: Path, selected: list[str], until: float, points: int) -
         advance(rr, 0, until, points, selected)
 
 
-def bngsim_ode(model_from, settings: dict):
+def bngsim_ode(model_from, simulator_of):
     """bngsim as bioxen.runtime.engines runs an ODE: model and simulator, then the run (it
     reports every species and expression; reading ``selected`` out afterwards is not timed)."""
     def run(work: Path, selected: list[str], until: float, points: int) -> None:
         with stage("load"):
-            simulator = bngsim.Simulator(model_from(work), method="ode", **settings)
+            simulator = simulator_of(model_from(work), work)
         with stage("integrate"):
             result = simulator.run(t_span=(0.0, until), n_points=points, rtol=ODE_TOLERANCE, atol=ODE_TOLERANCE)
         report(facts={"solver_stats": result.solver_stats})
@@ -76,11 +77,12 @@ def bngsim_ode(model_from, settings: dict):
 
 ENGINE_ODE = {
     "roadrunner": roadrunner_ode,
-    # engines._bngsim_net: bngsim's own settings (its analytical Jacobian)
-    "bngsim (model.net)": bngsim_ode(lambda work: bngsim.Model.from_net(str(work / "model.net")), {}),
+    # engines._bngsim_net: its analytical Jacobian, checked once per network (bioxen.runtime.jacobian)
+    "bngsim (model.net)": bngsim_ode(lambda work: bngsim.Model.from_net(str(work / "model.net")),
+                                     lambda model, work: ode_simulator(model, work / "model.net")),
     # engines._bngsim_result: SBML, a difference-quotient Jacobian (BNGSIM_ODE)
     "bngsim (SBML)": bngsim_ode(lambda work: bngsim.Model.from_sbml_string((work / "model.xml").read_text()),
-                                BNGSIM_ODE),
+                                lambda model, work: bngsim.Simulator(model, method="ode", **BNGSIM_ODE)),
 }
 
 
@@ -106,7 +108,7 @@ def bioxen_path(policy: Path, work: Path) -> None:
     with stage("write_net"):
         WRITERS["net"](build, work)
     with stage("outputs"):
-        spec = outputs_spec(build)
+        spec = build_spec(build)
         selected = selections(Outputs.from_spec(spec))
     engine = default_engine(build, work, spec)
     report(facts={"genes": genes_expressed(build.design), "species": len(build.species_ids),

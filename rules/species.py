@@ -2,26 +2,30 @@
 from __future__ import annotations
 
 
+def _site(site: str, cond, bonds: dict[int, int]) -> str:
+    if isinstance(cond, int):
+        return f"{site}!{bonds.setdefault(cond, len(bonds) + 1)}"
+    if isinstance(cond, tuple) and len(cond) == 2 and isinstance(cond[1], int):
+        return f"{site}~{cond[0]}!{bonds.setdefault(cond[1], len(bonds) + 1)}"
+    if isinstance(cond, str):
+        return f"{site}~{cond}"
+    return site + ("" if cond is None else repr(cond))
+
+
 def canonical_key(cp) -> str:
     """A string equal for isomorphic concrete species (monomers sorted, bonds renumbered)."""
+    patterns = cp.monomer_patterns
+    if len(patterns) == 1:          # most species: nothing to sort, no bond to renumber
+        conditions, bonds = patterns[0].site_conditions, {}
+        return f"{patterns[0].monomer.name}({','.join(_site(s, conditions[s], bonds) for s in sorted(conditions))})"
+
     def signature(mp):
         return (mp.monomer.name, sorted((s, str(c) if not isinstance(c, int) else "!")
                                         for s, c in mp.site_conditions.items()))
     bonds: dict[int, int] = {}
     parts = []
     for mp in sorted(cp.monomer_patterns, key=lambda m: str(signature(m))):
-        sites = []
-        for site in sorted(mp.site_conditions):
-            cond = mp.site_conditions[site]
-            if isinstance(cond, int):
-                cond = f"!{bonds.setdefault(cond, len(bonds) + 1)}"
-            elif isinstance(cond, tuple) and len(cond) == 2 and isinstance(cond[1], int):
-                cond = f"~{cond[0]}!{bonds.setdefault(cond[1], len(bonds) + 1)}"
-            elif isinstance(cond, str):
-                cond = f"~{cond}"
-            else:
-                cond = "" if cond is None else repr(cond)
-            sites.append(f"{site}{cond}")
+        sites = [_site(site, mp.site_conditions[site], bonds) for site in sorted(mp.site_conditions)]
         parts.append(f"{mp.monomer.name}({','.join(sites)})")
     return ".".join(parts)
 

@@ -47,6 +47,11 @@ def _law_names_undefined(model):
     law.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(law.getMath()) + " * undefined_rate"))
 
 
+def _law_names_undefined_in_the_last_block(model):
+    law = model.getReaction(model.getNumReactions() - 1).getKineticLaw()
+    law.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(law.getMath()) + " * undefined_rate"))
+
+
 def _reference_to_missing_species(model):
     _reaction(model, "decay_mRNA").getReactant(0).setSpecies("no_such_species")
 
@@ -72,7 +77,8 @@ def _duplicate_reaction_id(model):
     _reaction(model, "dilution").setId(model.getReaction(0).getId())
 
 
-@pytest.mark.parametrize("breaking", [_law_names_undefined, _reference_to_missing_species,
+@pytest.mark.parametrize("breaking", [_law_names_undefined, _law_names_undefined_in_the_last_block,
+                                      _reference_to_missing_species,
                                       _reactant_constant, _species_set_by_rule_and_reaction,
                                       _rule_names_undefined, _duplicate_reaction_id])
 def test_the_pieces_report_an_error_as_the_whole_document_does(document, breaking):
@@ -94,22 +100,15 @@ def test_a_false_alarm_of_the_pieces_is_settled_by_the_whole_document(document):
     assert pieces and whole == [] == reported
 
 
-def test_write_sbml_writes_in_a_child_what_passes_and_nothing_of_what_fails(document, tmp_path, monkeypatch):
-    """A document of more than a block of reactions is written by a forked child while it is
-    checked: a valid one gives libsbml's own text; a broken one raises and leaves the file as it
-    was, with no temporary beside it."""
-    from bioxen import forked
+def test_write_sbml_writes_what_passes_and_nothing_of_what_fails(document, tmp_path):
+    """A valid document is written as libsbml writes it; a broken one raises and leaves the file
+    as it was, with no temporary beside it."""
     from bioxen.backend.sbml import write_sbml
     from bioxen.errors import CompileError
 
-    monkeypatch.setattr(consistency, "BLOCK", BLOCK)          # the small design holds several blocks
-    children, real = [], forked.Forked
-    monkeypatch.setattr(forked, "Forked", lambda *a: children.append(a[1]) or real(*a))
     target = tmp_path / "model.xml"
-    doc = document()
-    write_sbml(doc, target)
+    write_sbml(document(), target)
     assert target.read_text() == libsbml.writeSBMLToString(document())
-    assert len(children) == 1
     target.write_text("the build before")
     broken = document()
     _law_names_undefined(broken.getModel())

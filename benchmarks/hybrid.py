@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from run import machine, run_process   # benchmarks/run.py
+from run import machine, timed_run   # benchmarks/run.py
 from startup import bioxen_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,16 +34,6 @@ RESULTS = Path(__file__).with_name("hybrid_results.json")
 SINGLE = ROOT / "models" / "policies" / "syn3a_single_vm.yaml"
 SUBSYSTEM = ROOT / "models" / "policies" / "syn3a_subsystem_vm.yaml"
 TARGETS = {"hybrid_2h_s": 60.0, "peak_rss_mb": 4096.0, "ensemble_speedup_2_workers": 1.5}
-
-
-def timed_run(command: list[str], timeout: float) -> dict:
-    """A command in its own process: wall time and peak memory (GNU time's maximum RSS)."""
-    run = run_process(["/usr/bin/time", "-f", "PEAK_RSS_KB %M", *command], timeout)
-    peak = next((int(line.split()[1]) / 1024 for line in run["lines"] if line.startswith("PEAK_RSS_KB")), None)
-    if run["status"] != "ok":
-        sys.exit(f"{' '.join(command)}: {run['status']}\n{''.join(run['lines'])[-3000:]}")
-    return {"wall_s": run["wall_s"], "peak_rss_mb": None if peak is None else round(peak, 1),
-            "load_average_at_start": run["load_average_at_start"], "command": " ".join(command[1:])}
 
 
 def exact_ssa_cost(build: Path, minutes: float) -> dict:
@@ -67,28 +57,19 @@ def exact_ssa_cost(build: Path, minutes: float) -> dict:
             "events_per_s": round(rate), "projected_s": round(cost.events / rate)}
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--until", default="2h")
-    parser.add_argument("--replicates", type=int, default=100)
-    parser.add_argument("--ensemble-until", default="30 min")
-    parser.add_argument("--timeout", type=float, default=3600.0)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    for variable in ("BIOXEN_GENOME_PATH", "BIOXEN_DATA_PATH"):
-        if not os.environ.get(variable):
-            print(f"note: {variable} is not set (the genome may be downloaded)", file=sys.stderr)
+def hybrid_results(until: str = "2h", replicates: int = 100, ensemble_until: str = "30 min",
+                   timeout: float = 3600.0) -> dict:
+    """Every measurement of this benchmark (the module's docstring), with which targets it met."""
     bioxen = str(bioxen_script())
-    results: dict = {"machine": machine(), "targets": TARGETS}
+    results: dict = {"targets": TARGETS}
     with tempfile.TemporaryDirectory(prefix="bioxen-hybrid-") as work:
         work = Path(work)
         build = work / "single"
-        results["compile"] = timed_run([bioxen, "compile", str(SINGLE), "-o", str(build), "--no-cache"],
-                                       args.timeout)
+        results["compile"] = timed_run([bioxen, "compile", str(SINGLE), "-o", str(build), "--no-cache"], timeout)
         for method in ("hybrid", "ode"):
-            results[method] = timed_run([bioxen, "simulate", str(build), "--method", method, "--until", args.until,
+            results[method] = timed_run([bioxen, "simulate", str(build), "--method", method, "--until", until,
                                          "--points", "121", "--seed", "1", "-o", str(work / f"{method}.csv")],
-                                        args.timeout)
+                                        timeout)
             print(f"{method}: {results[method]['wall_s']} s, {results[method]['peak_rss_mb']} MB", flush=True)
         import pandas as pd
         hybrid, ode = (pd.read_csv(work / f"{m}.csv") for m in ("hybrid", "ode"))
@@ -100,11 +81,10 @@ def main(argv=None) -> None:
         ensemble = {}
         for workers in (1, 2):
             ensemble[workers] = timed_run([bioxen, "sweep", str(SUBSYSTEM), "--method", "hybrid", "--replicates",
-                                           str(args.replicates), "--until", args.ensemble_until, "--workers",
-                                           str(workers), "-o", str(work / f"ensemble{workers}.parquet")],
-                                          args.timeout)
+                                           str(replicates), "--until", ensemble_until, "--workers",
+                                           str(workers), "-o", str(work / f"ensemble{workers}.parquet")], timeout)
             print(f"ensemble, {workers} worker(s): {ensemble[workers]['wall_s']} s", flush=True)
-        results["ensemble"] = {"replicates": args.replicates, "until": args.ensemble_until,
+        results["ensemble"] = {"replicates": replicates, "until": ensemble_until,
                                "workers": {str(k): v for k, v in ensemble.items()},
                                "speedup_2_workers": round(ensemble[1]["wall_s"] / ensemble[2]["wall_s"], 2)}
     results["met"] = {
@@ -112,6 +92,21 @@ def main(argv=None) -> None:
         "peak_rss_mb": max(results[m]["peak_rss_mb"] or 0 for m in ("hybrid", "ode")) < TARGETS["peak_rss_mb"],
         "ensemble_speedup_2_workers": results["ensemble"]["speedup_2_workers"] >= TARGETS["ensemble_speedup_2_workers"],
     }
+    return results
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--until", default="2h")
+    parser.add_argument("--replicates", type=int, default=100)
+    parser.add_argument("--ensemble-until", default="30 min")
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    for variable in ("BIOXEN_GENOME_PATH", "BIOXEN_DATA_PATH"):
+        if not os.environ.get(variable):
+            print(f"note: {variable} is not set (the genome may be downloaded)", file=sys.stderr)
+    results = {"machine": machine(), **hybrid_results(args.until, args.replicates, args.ensemble_until, args.timeout)}
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps({k: results[k] for k in ("met",)}, indent=1))
     print(f"-> {args.out}")

@@ -10,6 +10,10 @@ bioxen: read_design -> compile_design (passes, rules, network, sbml) -> write_sb
         so), loaded and run as bioxen.runtime.engines drives it.
 naive:  the same PySB model -> BNG2.pl generate_network -> PySB's SBML exporter ->
         libRoadRunner with its default settings.
+simulate: ``python measure.py simulate BUILD_DIR`` (BUILD_DIR a bioxen run's work directory):
+        the same ODE in a fresh process, as a later ``bioxen simulate`` of the build runs it
+        (what the engine prepared on an earlier run of the network kept; Python's start-up and
+        imports not timed).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from pysb.bng import generate_equations
 from bioxen.backend.compile import WRITERS, build_spec, compile_design
 from bioxen.backend.model import build_model
 from bioxen.backend.sbml import write_sbml
+from bioxen.buildspec import read_spec, write_spec
 from bioxen.frontend import read_design
 from bioxen.passes import PIPELINE
 from bioxen.runtime.engines import BNGSIM_ODE, ODE_TOLERANCE, _uses_net, choose_engine
@@ -113,8 +118,20 @@ def bioxen_path(policy: Path, work: Path) -> None:
     engine = default_engine(build, work, spec)
     report(facts={"genes": genes_expressed(build.design), "species": len(build.species_ids),
                   "reactions": len(build.reaction_ids), "engine": engine, "expanded_by": build.expander})
+    write_spec(spec, work)                                   # for a later `measure.py simulate` (not timed)
+    (work / "species.txt").write_text(str(len(build.species_ids)))
     plan = build.design.simulation
     ENGINE_ODE[engine](work, selected, plan.until, plan.points)
+
+
+def simulate_path(work: Path) -> None:
+    """The ODE of a bioxen run's work directory in this fresh process (``load``, ``integrate``)."""
+    spec = read_spec(work)
+    engine = choose_engine(int((work / "species.txt").read_text()))
+    if engine == "bngsim":
+        engine = "bngsim (model.net)" if _uses_net(work, spec, "ode") else "bngsim (SBML)"
+    report(facts={"engine": engine})
+    ENGINE_ODE[engine](work, selections(Outputs.from_spec(spec)), spec.simulate.until_min, spec.simulate.points)
 
 
 def naive_path(policy: Path, work: Path) -> None:
@@ -147,7 +164,10 @@ def peak_rss_mb() -> dict[str, float]:
 PATHS = {"bioxen": bioxen_path, "naive": naive_path}
 
 if __name__ == "__main__":
-    path, policy, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    work.mkdir(parents=True, exist_ok=True)
-    PATHS[path](policy, work)
+    if sys.argv[1] == "simulate":
+        simulate_path(Path(sys.argv[2]))
+    else:
+        path, policy, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+        work.mkdir(parents=True, exist_ok=True)
+        PATHS[path](policy, work)
     report(memory=peak_rss_mb())

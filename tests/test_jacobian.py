@@ -1,7 +1,9 @@
 """bngsim's Jacobian self-check, once per network (bioxen.runtime.jacobian): a network that passed
 it runs again without it and gives the same trajectory; a network that failed it, a changed
 network, or the cache turned off, is checked again."""
+import json
 import os
+from pathlib import Path
 
 import bngsim
 import numpy as np
@@ -33,6 +35,7 @@ begin groups
 end groups
 """
 SATURATING = "k*Etot/(Etot + 10)"
+checks_compiled: list = []           # the codegen flag of each Simulator the ``checks`` fixture saw
 SINGULAR = "k*sqrt(Etot - 100)"        # d/dE infinite at the start: bngsim declines its Jacobian
 
 
@@ -40,11 +43,13 @@ SINGULAR = "k*sqrt(Etot - 100)"        # d/dE infinite at the start: bngsim decl
 def checks(monkeypatch):
     """Whether each Simulator made was asked to check its Jacobian (densely below DENSE_CHECK_MAX
     species, over the sparsity pattern above)."""
-    seen, real = [], bngsim.Simulator
+    seen, compiled, real = [], [], bngsim.Simulator
+    checks_compiled[:] = [compiled]
 
     def simulator(*args, **kwargs):
         assert os.environ.get(DENSE_CHECK) == str(DENSE_CHECK_MAX)
         seen.append(os.environ.get(SKIP_CHECK) != "1")
+        compiled.append(kwargs.get("codegen", False))
         return real(*args, **kwargs)
     monkeypatch.setattr(bngsim, "Simulator", simulator)
     return seen
@@ -105,3 +110,35 @@ def test_the_key_follows_the_text_and_bngsim(tmp_path, monkeypatch):
     assert network_key(_net(tmp_path, name="copy.net")) == key
     monkeypatch.setattr(jacobian.metadata, "version", lambda name: "99.0")
     assert network_key(net) != key
+
+
+def test_a_compiled_right_hand_side_is_asked_for_once_and_used_after(tmp_path, checks, monkeypatch):
+    """BIOXEN_COMPILE_RHS=1 has bngsim compile the network to C; the verdict records the library,
+    and later runs use it with no setting, giving the interpreted run's trajectory; a library
+    that has gone is not rebuilt behind the user's back: the run is interpreted."""
+    import bngsim._codegen
+
+    monkeypatch.setattr(bngsim._codegen, "CACHE_DIR", tmp_path / "codegen")
+    net = _net(tmp_path)
+    _, interpreted = _run(net)
+    monkeypatch.setenv("BIOXEN_COMPILE_RHS", "1")
+    _, first = _run(net)
+    monkeypatch.delenv("BIOXEN_COMPILE_RHS")
+    library = Path(json.loads((jacobian._verdicts() / network_key(net)).read_text())["compiled"])
+    assert library.is_file() and library.parent == tmp_path / "codegen"
+    _, later = _run(net)
+    assert checks_compiled[0] == [False, True, True]
+    np.testing.assert_allclose(later, interpreted, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(first, interpreted, rtol=1e-6, atol=1e-9)
+    library.unlink()
+    _run(net)
+    assert checks_compiled[0][-1] is False
+    assert json.loads((jacobian._verdicts() / network_key(net)).read_text())["compiled"] == ""
+
+
+def test_the_compile_setting_is_checked(tmp_path, monkeypatch):
+    from bioxen.errors import SimulationError
+
+    monkeypatch.setenv("BIOXEN_COMPILE_RHS", "yes")
+    with pytest.raises(SimulationError, match="BIOXEN_COMPILE_RHS must be 0 or 1, got 'yes'"):
+        _run(_net(tmp_path))

@@ -35,21 +35,26 @@ begin groups
 end groups
 """
 SATURATING = "k*Etot/(Etot + 10)"
-checks_compiled: list = []           # the codegen flag of each Simulator the ``checks`` fixture saw
 SINGULAR = "k*sqrt(Etot - 100)"        # d/dE infinite at the start: bngsim declines its Jacobian
+
+
+class _Seen(list):
+    """Whether each Simulator made was asked to check its Jacobian; ``compiled``: whether each was
+    asked for bngsim's compiled right-hand side."""
+    compiled: list
 
 
 @pytest.fixture
 def checks(monkeypatch):
-    """Whether each Simulator made was asked to check its Jacobian (densely below DENSE_CHECK_MAX
-    species, over the sparsity pattern above)."""
-    seen, compiled, real = [], [], bngsim.Simulator
-    checks_compiled[:] = [compiled]
+    """The Simulators made (:class:`_Seen`); each is asked to check densely below DENSE_CHECK_MAX
+    species and over the sparsity pattern above."""
+    seen, real = _Seen(), bngsim.Simulator
+    seen.compiled = []
 
     def simulator(*args, **kwargs):
         assert os.environ.get(DENSE_CHECK) == str(DENSE_CHECK_MAX)
         seen.append(os.environ.get(SKIP_CHECK) != "1")
-        compiled.append(kwargs.get("codegen", False))
+        seen.compiled.append(kwargs.get("codegen", False))
         return real(*args, **kwargs)
     monkeypatch.setattr(bngsim, "Simulator", simulator)
     return seen
@@ -127,12 +132,12 @@ def test_a_compiled_right_hand_side_is_asked_for_once_and_used_after(tmp_path, c
     library = Path(json.loads((jacobian._verdicts() / network_key(net)).read_text())["compiled"])
     assert library.is_file() and library.parent == tmp_path / "codegen"
     _, later = _run(net)
-    assert checks_compiled[0] == [False, True, True]
+    assert checks.compiled == [False, True, True]
     np.testing.assert_allclose(later, interpreted, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(first, interpreted, rtol=1e-6, atol=1e-9)
     library.unlink()
     _run(net)
-    assert checks_compiled[0][-1] is False
+    assert checks.compiled[-1] is False
     assert json.loads((jacobian._verdicts() / network_key(net)).read_text())["compiled"] == ""
 
 

@@ -37,6 +37,7 @@ from bioxen.frontend import read_design
 from bioxen.passes import PIPELINE
 from bioxen.runtime.engines import BNGSIM_ODE, ODE_TOLERANCE, _uses_net, choose_engine
 from bioxen.runtime.jacobian import ode_simulator
+from bioxen.runtime.netfile import network
 from bioxen.runtime.simulate import Outputs, advance, load_simulator, selections
 
 PREFIX = "BENCH "
@@ -119,7 +120,6 @@ def bioxen_path(policy: Path, work: Path) -> None:
     report(facts={"genes": genes_expressed(build.design), "species": len(build.species_ids),
                   "reactions": len(build.reaction_ids), "engine": engine, "expanded_by": build.expander})
     write_spec(spec, work)                                   # for a later `measure.py simulate` (not timed)
-    (work / "species.txt").write_text(str(len(build.species_ids)))
     plan = build.design.simulation
     ENGINE_ODE[engine](work, selected, plan.until, plan.points)
 
@@ -127,7 +127,7 @@ def bioxen_path(policy: Path, work: Path) -> None:
 def simulate_path(work: Path) -> None:
     """The ODE of a bioxen run's work directory in this fresh process (``load``, ``integrate``)."""
     spec = read_spec(work)
-    engine = choose_engine(int((work / "species.txt").read_text()))
+    engine = choose_engine(len(network(work / "model.net").species))
     if engine == "bngsim":
         engine = "bngsim (model.net)" if _uses_net(work, spec, "ode") else "bngsim (SBML)"
     report(facts={"engine": engine})

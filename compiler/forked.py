@@ -1,13 +1,14 @@
 """Work done by a forked child while the parent goes on: the compiler's two cores used at once
-where two stages need nothing of each other (the DNA while the model compiles, the SBML file
-written while it is checked).
+where two stages need nothing of each other (the DNA while the model compiles,
+:mod:`bioxen.backend.ahead`).
 
-A forked child starts with the parent's memory as it is (the compiled model included: nothing
-is pickled on the way in), runs one function, and hands back its value or the exception it
-raised (pickled), which :meth:`Forked.result` returns or raises in the parent, so an error reads
-as if the work had been done in place. Leaving the ``with`` block stops a child still running.
-Where ``fork`` is not a start method (Windows), :func:`available` is False and callers do the
-work in place.
+A forked child starts with the parent's memory as it is (the design included: nothing is
+pickled on the way in), runs one function, and hands back its value or the exception it raised
+(pickled), which :meth:`Forked.result` returns or raises in the parent, so an error reads as if
+the work had been done in place; :meth:`Forked.close` stops a child still running. Where
+``fork`` is not a start method (Windows), :func:`available` is False and callers do the work in
+place. (A child that shares a genome-scale compile's memory costs what the pages both sides
+touch cost to copy: writing the SBML that way was measured slower than in place.)
 """
 from __future__ import annotations
 
@@ -60,9 +61,3 @@ class Forked:
             self._process.kill()
         self._process.join()
         self._receive.close()
-
-    def __enter__(self) -> "Forked":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -14,17 +14,13 @@ def _site(site: str, cond, bonds: dict[int, int]) -> str:
 
 def canonical_key(cp) -> str:
     """A string equal for isomorphic concrete species (monomers sorted, bonds renumbered)."""
-    patterns = cp.monomer_patterns
-    if len(patterns) == 1:          # most species: nothing to sort, no bond to renumber
-        conditions, bonds = patterns[0].site_conditions, {}
-        return f"{patterns[0].monomer.name}({','.join(_site(s, conditions[s], bonds) for s in sorted(conditions))})"
-
     def signature(mp):
         return (mp.monomer.name, sorted((s, str(c) if not isinstance(c, int) else "!")
                                         for s, c in mp.site_conditions.items()))
+    patterns = cp.monomer_patterns     # most species are one monomer: nothing to sort
     bonds: dict[int, int] = {}
     parts = []
-    for mp in sorted(cp.monomer_patterns, key=lambda m: str(signature(m))):
+    for mp in patterns if len(patterns) == 1 else sorted(patterns, key=lambda m: str(signature(m))):
         sites = [_site(site, mp.site_conditions[site], bonds) for site in sorted(mp.site_conditions)]
         parts.append(f"{mp.monomer.name}({','.join(sites)})")
     return ".".join(parts)

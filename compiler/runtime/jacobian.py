@@ -14,7 +14,7 @@ check cost what it must and no more:
   the sparse check is asked for; smaller networks keep the dense one.
 * The terms depend only on the network text and bngsim's version, so the check's verdict does
   too: once a network has passed it, later runs of the same network (other processes
-  included) skip it (``BNGSIM_JAC_NO_SELFCHECK``; 1.0 of 3.0 s on three Syn3A VMs, 8,393
+  included) skip it (``BNGSIM_JAC_NO_SELFCHECK``; 1.0 of 3.0 s on three Syn3A VMs, 8,405
   species). The verdicts live beside BioXen's build cache (``jacobians/<sha256>``);
   ``BIOXEN_NO_CACHE=1`` keeps them unused, as it does the builds.
 

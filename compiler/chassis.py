@@ -9,7 +9,7 @@ import ast
 import hashlib
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, sign_errors, yaml_location
 from bioxen.errors import ChassisError, Diagnostic
+from bioxen.hardware import BACTERIAL, Hardware, HardwareFile
 from bioxen.quantity import Quantity
 
 DEFAULT_DIR = shipped("chassis")
@@ -30,6 +31,9 @@ class _ChassisFile(BaseModel):
     parameters: dict[str, SourcedQuantity]
     guest: dict[str, SourcedQuantity]
     steady_state: dict[str, float] = {}
+    hardware: HardwareFile | None = None
+    validation: dict[str, SourcedQuantity] = {}
+    cell_cycle: dict[str, SourcedQuantity] = {}
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ class Chassis:
     steady_state: dict[str, float]
     source: str
     sha256: str
+    hardware: Hardware = BACTERIAL
+    validation: dict[str, Quantity] = field(default_factory=dict)   # published numbers the host is checked against
+    cell_cycle: dict[str, Quantity] = field(default_factory=dict)   # temperature, fork_speed (the runtime API's)
+
+    @property
+    def genetic_code(self) -> int:
+        return self.hardware.genetic_code
 
     def values(self) -> dict[str, float]:
         return {k: q.value for k, q in self.parameters.items()}
@@ -58,10 +69,11 @@ def find_chassis(name: str, base_dir: Path | None = None) -> Path:
     if direct.suffix in (".yaml", ".yml") and direct.is_file():
         return direct
     for directory in chassis_dirs():
-        candidate = directory / f"{name}.yaml"
-        if candidate.is_file():
-            return candidate
-    known = sorted(p.stem for d in chassis_dirs() if d.is_dir() for p in d.glob("*.yaml"))
+        for stem in dict.fromkeys((name, canonical_name(name))):
+            candidate = directory / f"{stem}.yaml"
+            if candidate.is_file():
+                return candidate
+    known = shipped_chassis()
     raise ChassisError(f"unknown chassis '{name}' (known: {', '.join(known) or 'none'})",
                        hint="name a profile shipped with bioxen or one in a directory of BIOXEN_CHASSIS_PATH, "
                             "or give a path to a chassis .yaml")
@@ -151,4 +163,29 @@ def load_chassis(name: str, base_dir: Path | None = None) -> Chassis:
         raise ChassisError.collected(errors)
     return Chassis(parsed.name, parsed.description, quantities(parsed.parameters),
                    quantities(parsed.guest), dict(parsed.steady_state), str(path),
-                   hashlib.sha256(raw).hexdigest())
+                   hashlib.sha256(raw).hexdigest(),
+                   Hardware.read(parsed.hardware) if parsed.hardware else BACTERIAL,
+                   quantities(parsed.validation), quantities(parsed.cell_cycle))
+
+
+# Names users write for the shipped chassis (``create_bio_vm(..., chassis="ecoli")``).
+ALIASES = {"ecoli": "ecoli_mg1655", "e_coli": "ecoli_mg1655", "escherichia_coli": "ecoli_mg1655",
+           "mg1655": "ecoli_mg1655", "minimal": "syn3a", "jcvi_syn3a": "syn3a", "mycoplasma": "syn3a",
+           "saccharomyces_cerevisiae": "yeast", "s_cerevisiae": "yeast", "cerevisiae": "yeast",
+           "budding_yeast": "yeast", "s288c": "yeast"}
+
+
+def canonical_name(name: str) -> str:
+    """A chassis name with its alias resolved, case, '-', '.' and spaces ignored (``E. coli`` ->
+    ``ecoli_mg1655``); a name that is no alias comes back in that spelling.
+
+    >>> canonical_name("E. coli"), canonical_name("Yeast"), canonical_name("SYN3A")
+    ('ecoli_mg1655', 'yeast', 'syn3a')
+    """
+    key = "_".join(name.strip().lower().replace("-", " ").replace(".", " ").replace("_", " ").split())
+    return ALIASES.get(key, key)
+
+
+def shipped_chassis() -> list[str]:
+    """Every chassis profile found, user directories first (names, sorted, each once)."""
+    return sorted({p.stem for d in chassis_dirs() if d.is_dir() for p in d.glob("*.yaml")})

@@ -520,6 +520,52 @@ def debug(build_dir: Path = typer.Argument(..., help="a compiled build directory
     console.print(f"{len(events)} event(s) in {float(table['time_min'].iloc[-1]):g} min")
 
 
+@chassis_app.command("list")
+def chassis_list():
+    """Every chassis profile: its host at steady state and the mechanism serving each hypervisor function."""
+    from bioxen.chassis import load_chassis, shipped_chassis
+    from bioxen.runtime.steady import host_summary
+
+    table = Table("chassis", "code", "doubling", "ribosomes", "proteins", "translation", "gate", "degradation",
+                  "commands", title="chassis (bioxen chassis show NAME: every mechanism and its source)")
+    with _user_errors():
+        for name in shipped_chassis():
+            chassis = load_chassis(name)
+            host, hw = host_summary(chassis), chassis.hardware
+            table.add_row(chassis.name, str(hw.genetic_code), f"{host['doubling_time']:.0f} min",
+                          f"{host['ribosomes']:,.0f}", f"{host['non_ribosomal_proteins']:,.0f}",
+                          *(", ".join(hw.offers.get(f, ())) or "[red]none[/red]"
+                            for f in ("translation", "gate", "degradation", "commands")))
+    console.print(table)
+
+
+@chassis_app.command("show")
+def chassis_show(name: str = typer.Argument(..., help="chassis name, alias (ecoli, yeast) or path")):
+    """One chassis: its host at steady state, what it offers each function (with sources), what it lacks and why."""
+    from bioxen.chassis import load_chassis
+    from bioxen.hardware import FUNCTIONS
+    from bioxen.runtime.steady import host_summary
+
+    with _user_errors():
+        chassis = load_chassis(name)
+    hw = chassis.hardware
+    console.print(f"[bold]{chassis.name}[/bold]: {chassis.description} ({chassis.source})")
+    console.print(f"genetic code: translation table {hw.genetic_code}")
+    host = host_summary(chassis)
+    console.print("host at steady state: " + ", ".join(
+        f"{k.replace('_', ' ')} {v:,.4g}" for k, v in host.items()))
+    table = Table("function", "mechanism", "status", title="hardware")
+    table.add_column("source or reason", overflow="fold")
+    for function, spec in FUNCTIONS.items():
+        for mechanism in spec.mechanisms:
+            if hw.has(function, mechanism):
+                default = " (default)" if hw.default(function) == mechanism else ""
+                table.add_row(spec.does, mechanism, f"offered{default}", hw.sources[mechanism])
+            else:
+                table.add_row(spec.does, mechanism, "[red]lacks[/red]", hw.lacks.get(mechanism, "not known to work here"))
+    console.print(table)
+
+
 @chassis_app.command("steady-state")
 def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassis name or path")):
     """Compute the host's steady state; paste it into the chassis YAML."""

@@ -19,7 +19,8 @@ from ruamel.yaml.error import YAMLError
 from bioxen.chassis import find_chassis, load_chassis
 from bioxen.datafile import validation_errors
 from bioxen.data.reference import find_data_file
-from bioxen.errors import BioxenError, Diagnostic, PolicyError, TableError, at
+from bioxen.errors import BioxenError, ChassisError, Diagnostic, PolicyError, TableError, at
+from bioxen.hardware import choose, read_tags
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
 from bioxen.ir import BootPlan, CheckpointPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
@@ -79,10 +80,13 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
     parts = _located(lambda: load_parts(policy.isolation.parts, base),
                      yaml_location(policy_path, tree, ("isolation", "parts"), key_itself=False))
     parts = _parts_settings(policy, parts, tree, policy_path)
+    parts = _located(lambda: _chassis_tags(parts, chassis),
+                     yaml_location(policy_path, tree, ("host", "chassis"), key_itself=False))
+    choice = choose(policy, chassis.hardware)
     inputs = [InputFile("policy", str(policy_path), hashlib.sha256(raw).hexdigest()),
               InputFile("chassis", chassis.source, chassis.sha256),
               InputFile("parts", parts.source, parts.sha256), *_cello_inputs()]
-    vms, errors = [], []
+    vms, errors = [], _refusals(choice, chassis, policy_path, tree)
     for index, spec in enumerate(policy.vms):
         where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
         try:
@@ -103,7 +107,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
             policy_path, tree, ("vms", index, "kinetics") + key, key_itself=True))
         vms.append(GuestVM(spec.id, genome, table, spec.resolution, spec.ribosomes.share,
                            spec.operon_max_gap, operons, at(policy_path, where.line, where.column),
-                           pool=spec.ribosomes.pool, controller=spec.ribosomes.controller,
+                           pool=choice.pools[spec.id], controller=spec.ribosomes.controller,
                            genetic_code=spec.genetic_code,
                            transcription=spec.transcription.pool if spec.transcription else None,
                            polymerase=spec.transcription.polymerase if spec.transcription else None,
@@ -130,7 +134,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
         host_overrides=_host_overrides(policy, chassis, tree, policy_path),
         vms=tuple(vms), simulation=SimulationPlan(sim.until, sim.points, sim.method, sim.seed),
         inputs=tuple(inputs), parts=parts, min_isolation=policy.isolation.min_ratio,
-        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=policy.isolation.gate, control=control,
+        crosstalk_cutoff=policy.isolation.crosstalk_cutoff, gate=choice.gate, control=control,
         atp_guard=policy.scheduler.atp_guard.threshold if policy.scheduler.atp_guard else None,
         clock=clock, scheduler=policy.scheduler.policy, boot=boot,
         groups=tuple(tuple(g) for g in policy.scheduler.groups or ()), group_quantum=policy.scheduler.group_quantum,
@@ -245,6 +249,22 @@ def _parts_settings(policy, parts, tree, path: Path):
 # Policy host keys -> the chassis parameters each sets (first) and needs.
 _HOST_KEYS = {"nutrient_quality": ("n_s",), "external_nutrient": ("s",),
               "chloramphenicol": ("chloramphenicol", "k_cm")}
+
+
+def _chassis_tags(parts, chassis):
+    try:
+        return read_tags(parts, chassis.hardware)
+    except ValueError as exc:
+        raise ChassisError(f"chassis '{chassis.name}' ({chassis.source}): {exc}") from None
+
+
+def _refusals(choice, chassis, path: Path, tree) -> list[Diagnostic]:
+    """What the policy asks of the hypervisor that the chassis cannot do, at the keys that ask."""
+    found = []
+    for refusal in choice.refusals:
+        message, hint = refusal.message(chassis.name, chassis.hardware)
+        found.append(Diagnostic(message, yaml_location(path, tree, refusal.where, key_itself=False), hint))
+    return found
 
 
 def _host_overrides(policy, chassis, tree, path: Path) -> dict:

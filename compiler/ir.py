@@ -69,6 +69,7 @@ class IsolationParts:
     polymerase: str = ""
     promoter: str = ""        # the key of that polymerase's promoter in the part sequences ("" for the host's)
     compartment: str = ""     # the shell its proteins are targeted to ("": none)
+    host_table: int = 11      # the translation table of the host the VM image is written for (the chassis's)
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,7 @@ class Design:
     parts: PartsLibrary | None = None
     min_isolation: float = 100.0
     crosstalk_cutoff: float = 1e-6         # off-target initiation at or above this is simulated (all, by default)
-    gate: str = "ribosome"                 # policy isolation.gate: ribosome, mrna or both (the pause mechanism)
+    gate: str = "ribosome"                 # policy isolation.gate: ribosome, mrna, both or transcription (the pause mechanism)
     atp_guard: float | None = None         # energy threshold (molecules) of the ATP guard, if any
     crosstalk: CrossTalk | None = None     # filled by the isolate pass
     control: tuple[Command, ...] = ()      # timed commands, in time order
@@ -385,16 +386,23 @@ class Design:
 
 @dataclass(frozen=True)
 class Gates:
-    """The gates a VM gets (policy ``isolation.gate``): the gate sRNA on its mRNAs and/or the gate
-    RNA on its pool's free o-ribosomes."""
+    """The gates a VM gets (policy ``isolation.gate``): the gate sRNA on its mRNAs, the gate RNA on
+    its pool's free o-ribosomes, and/or a synthetic repressor at its promoters (transcription)."""
 
     srna: bool
     ribosome: bool
+    transcription: bool = False
 
 
-GATES = {"mrna": Gates(True, False), "ribosome": Gates(False, True), "both": Gates(True, True)}
+GATES = {"mrna": Gates(True, False), "ribosome": Gates(False, True), "both": Gates(True, True),
+         "transcription": Gates(False, False, True)}
 
 
 def gates_of(design: Design, vm: GuestVM) -> Gates:
-    """The VM's gates. A VM on host ribosomes has no pool of its own to hold: it keeps the sRNA gate."""
-    return GATES[design.gate] if vm.pool == "orthogonal" else GATES["mrna"]
+    """The VM's gates. A VM on host ribosomes has no pool of its own to hold: it keeps the sRNA gate
+    where the chassis offers one, else the transcription gate (:func:`bioxen.hardware.host_gate`)."""
+    from bioxen.hardware import host_gate
+
+    if vm.pool == "orthogonal" or design.gate == "transcription":
+        return GATES[design.gate]
+    return GATES[host_gate(design.chassis.hardware)]

@@ -71,6 +71,7 @@ class _PartsFile(_Strict):
     reporter: dict[str, SourcedQuantity]
     clock: dict[str, SourcedQuantity]
     ribosome_gate: dict[str, SourcedQuantity]
+    transcription_gate: dict[str, SourcedQuantity] = {}
     decoder: dict[str, SourcedQuantity]
     transcription: dict[str, SourcedQuantity]
     compartment: dict[str, SourcedQuantity]
@@ -124,7 +125,7 @@ POSITIVE = {
     "transcription": ("host_available", "host_promoter_K", "promoter_K", "inhibitor_length"),
     "compartment": ("shell_length", "subunits", "cargo_per_shell", "lumen_volume", "nominal_shells"),
 }
-FRACTIONS = {"genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective", "amber_suppression_orthogonal",
+FRACTIONS = {"transcription_gate": ("residual",), "genetic_code": ("uga_decoding", "host_uga_stops", "readthrough_defective", "amber_suppression_orthogonal",
                              "amber_suppression_host", "amber_background", "host_uag_stops")}
 # Design switches: 1 on, 0 off (read by bioxen.rules.proteolysis).
 SWITCHES = {"protease": ("self_tagged", "pulse"), "ribosome_gate": ("ballast",)}
@@ -188,6 +189,7 @@ class PartsLibrary:
     source: str
     sha256: str
     ribosome_gate: dict[str, Quantity] = field(default_factory=dict)   # the gate RNA on a VM's pool
+    transcription_gate: dict[str, Quantity] = field(default_factory=dict)   # a repressor at a VM's promoters
     decoder: dict[str, Quantity] = field(default_factory=dict)   # the command decoder's gates
     transcription: dict[str, Quantity] = field(default_factory=dict)   # polymerase pools
     compartment: dict[str, Quantity] = field(default_factory=dict)     # protein-shell compartments
@@ -229,6 +231,7 @@ def load_parts(name: str = "isolation", base_dir: Path | None = None) -> PartsLi
         tuple(Tag(t.name, t.peptide, t.protease, t.source, t.terminus) for t in parsed.tags),
         tuple(tuple(row) for row in parsed.recognition.matrix), parsed.recognition.source,
         str(path), hashlib.sha256(raw).hexdigest(), ribosome_gate=quantities(parsed.ribosome_gate),
+        transcription_gate=quantities(parsed.transcription_gate),
         decoder=quantities(parsed.decoder), transcription=quantities(parsed.transcription),
         compartment=quantities(parsed.compartment),
         polymerases=tuple(Polymerase(p.name, p.length, p.elongation, p.promoter, p.cds, p.inhibitor, p.source)

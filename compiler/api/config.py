@@ -304,13 +304,14 @@ def vm_model_id(vm_id: str) -> str:
 
 
 def policy_for(vm_id: str, chassis: str, settings: VmSettings, genetic_code: str | None,
-               knockouts=(), expression: dict[str, float] | None = None, pool: str = "orthogonal",
+               knockouts=(), expression: dict[str, float] | None = None, pool: str | None = "orthogonal",
                external_nutrient: float | None = None) -> dict:
     """The hypervisor policy (a dict in the policy schema) that runs one VM with ``settings``:
     on its own orthogonal ribosome pool (``pool="host"``: on the host's ribosomes, no isolation
-    of translation); ``external_nutrient`` overrides the chassis's (0: no carbon source)."""
+    of translation; None: the chassis's default); ``external_nutrient`` overrides the chassis's (0: no
+    carbon source)."""
     vm = {"id": vm_model_id(vm_id), "genome": settings.genome, "resolution": settings.resolution,
-          "ribosomes": {"share": round(settings.ribosome_share, 6), "pool": pool}}
+          "ribosomes": {"share": round(settings.ribosome_share, 6), **({"pool": pool} if pool else {})}}
     if settings.expression_table:
         vm["expression_table"] = settings.expression_table
     if genetic_code:

@@ -30,13 +30,19 @@ from bioxen.errors import SimulationError
 from bioxen.runtime.cell import DOUBLED, Cell
 from bioxen.runtime.cost import BUDGET_VARIABLE, check_budget
 
-FORK_SPEED = 100.0          # bp/s per replication fork: Thornburg et al. 2022 Eq. 8 (PARAMETERS.md)
-HOST_CODE = 11              # the E. coli host's translation table
+FORK_SPEED = 100.0          # bp/s per fork when a chassis gives none: Thornburg et al. 2022 Eq. 8 (PARAMETERS.md)
 FORMATS = ("sbml", "net")   # what a runtime's cells read
-TEMPERATURE = (36.0, 38.0)  # °C: the chassis is parameterized at 37 °C (Weisse et al. 2015)
+TEMPERATURE = 37.0          # °C, when a chassis gives none (Weisse et al. 2015's E. coli)
+TEMPERATURE_RANGE = 1.0     # °C either side of the chassis's: no temperature dependence is modelled
 PH = (5.0, 9.0)             # external pH E. coli keeps its cytoplasm near 7.6 across
 NUTRIENTS = ("glucose", "phosphate")
 MAX_SECONDS = 864_000.0     # the longest run a context takes (10 days of cell time)
+
+
+def host_temperature(chassis) -> float:
+    """The chassis's growth temperature, °C (its cell_cycle.temperature)."""
+    q = getattr(chassis, "cell_cycle", {}).get("temperature") if chassis is not None else None
+    return float(q.value) if q is not None else TEMPERATURE
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,9 @@ class Environment:
     nutrients: tuple[str, ...] = NUTRIENTS
 
     @classmethod
-    def from_settings(cls, settings: dict | None) -> "Environment":
+    def from_settings(cls, settings: dict | None, chassis=None) -> "Environment":
+        """``chassis``: the host (:class:`bioxen.chassis.Chassis`), whose temperature is the
+        default and the centre of the range allowed."""
         if settings is not None and not isinstance(settings, dict):
             raise ConfigError(f"environmental_context must be a dict, got {type(settings).__name__}")
         settings = dict(settings or {})
@@ -58,13 +66,16 @@ class Environment:
         if unknown:
             raise ConfigError(f"environmental_context: unknown setting(s) {', '.join(unknown)}",
                               hint="allowed: temperature (°C), pH, nutrients (a list)")
-        temperature = settings.get("temperature", 37.0)
+        host = host_temperature(chassis)
+        temperature = settings.get("temperature", host)
         ph = settings.get("pH", 7.0)
-        for name, value, (low, high) in (("temperature", temperature, TEMPERATURE), ("pH", ph, PH)):
+        window = (host - TEMPERATURE_RANGE, host + TEMPERATURE_RANGE)
+        for name, value, (low, high) in (("temperature", temperature, window), ("pH", ph, PH)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
                 raise ConfigError(f"environmental_context: {name} {value!r} is outside {low:g}-{high:g}",
-                                  hint="the E. coli chassis is parameterized at 37 °C (no temperature "
-                                       "dependence is modelled)" if name == "temperature" else None)
+                                  hint=f"the {getattr(chassis, 'name', 'ecoli_mg1655')} chassis is parameterized at "
+                                       f"{host:g} °C (no temperature dependence is modelled)"
+                                  if name == "temperature" else None)
         nutrients = settings.get("nutrients", list(NUTRIENTS))
         if not isinstance(nutrients, list) or not all(isinstance(n, str) for n in nutrients):
             raise ConfigError(f"environmental_context: nutrients must be a list of names, got {nutrients!r}")
@@ -115,14 +126,22 @@ class GenomicRuntime:
     work_dir: Path | None                 # None: a new temporary directory
     knockouts: tuple[str, ...] = ()
     expression: dict[str, float] = field(default_factory=dict)
-    pool: str = "orthogonal"
+    pool: str | None = None              # None: the chassis's default (orthogonal on E. coli)
     carbon: bool = True
 
     def __post_init__(self):
         from bioxen import pipeline
+        from bioxen.chassis import load_chassis
         from bioxen.frontend import policy_source
         from bioxen.genome import load_genome
+        from bioxen.passes.genetic_code import reassigned_codons
         from bioxen.passes.parameterize import reference_state
+
+        self.host = load_chassis(self.chassis)                  # names and aliases (ecoli, yeast, syn3a)
+        self.chassis = self.host.name
+        if self.pool is None or (self.pool == "orthogonal" and not self.host.hardware.has(
+                "translation", "orthogonal_ribosomes")):
+            self.pool = "orthogonal" if self.host.hardware.default("translation") == "orthogonal_ribosomes" else "host"
 
         self.vm = vm_model_id(self.name)
         self._genes = None                                      # the genome's GeneIndex, built once
@@ -133,7 +152,8 @@ class GenomicRuntime:
         self._check_genes(list(self.knockouts) + list(self.expression))
         settings = VmSettings(**{**self.settings.__dict__, "genome": genome})
         policy = policy_for(self.name, self.chassis, settings,
-                            None if self.genome.translation_table == HOST_CODE else "recode",
+                            "recode" if reassigned_codons(self.genome.translation_table, self.host.genetic_code)
+                            else None,
                             self.knockouts, self.expression, self.pool, None if self.carbon else 0.0)
         # the work directory is made only once the genome and genes are known good
         self.work_dir = Path(self.work_dir) if self.work_dir else \
@@ -215,7 +235,8 @@ class GenomicRuntime:
         return self._metabolic
 
     def replication_minutes(self) -> float:
-        return self.genome.length / (2 * FORK_SPEED) / 60.0
+        fork = self.host.cell_cycle.get("fork_speed")
+        return self.genome.length / (2 * (fork.value if fork is not None else FORK_SPEED)) / 60.0
 
 
 class CellularContext:

@@ -82,7 +82,7 @@ def _absent(context: CellularContext, settings: dict | None) -> tuple[str, ...]:
     if unknown:
         raise ConfigError(f"run_metabolic_pathways: unknown condition(s) {', '.join(unknown)}",
                           hint="allowed: nutrients (the list of nutrients available)")
-    available = Environment.from_settings({"nutrients": settings["nutrients"]}).nutrients \
+    available = Environment.from_settings({"nutrients": settings["nutrients"]}, context.runtime.host).nutrients \
         if "nutrients" in settings else context.environment.nutrients
     absent = set(context.runtime.settings.absent_nutrients) | (set(NUTRIENTS) - set(available))
     return tuple(n for n in NUTRIENTS if n in absent)
@@ -112,7 +112,7 @@ def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> C
     if unknown:
         raise ConfigError(f"create_cellular_context: unknown setting(s) {', '.join(unknown)}",
                           hint=f"allowed: {', '.join(allowed)}")
-    environment = Environment.from_settings(settings.get("environmental_context"))
+    environment = Environment.from_settings(settings.get("environmental_context"), runtime.host)
     isolation = settings.get("execution_isolation", True)
     if not isinstance(isolation, bool):
         raise ConfigError(f"create_cellular_context: execution_isolation must be True or False, got {isolation!r}")
@@ -122,7 +122,8 @@ def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> C
     seed = settings.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
         raise ConfigError(f"create_cellular_context: seed must be a whole number from 0 to {2**31 - 1}, got {seed!r}")
-    variant = runtime.variant(pool="orthogonal" if isolation else "host", carbon=environment.carbon)
+    isolated = isolation and runtime.host.hardware.has("translation", "orthogonal_ribosomes")
+    variant = runtime.variant(pool="orthogonal" if isolated else "host", carbon=environment.carbon)
     context = CellularContext(variant, environment, isolation, method, seed)
     duration = settings.get("runtime_duration", CONTEXT_SECONDS)
     if duration:

@@ -139,12 +139,17 @@ def amino_acid(codon: str, table: int) -> str:
     return "*" if codon in code.stop_codons else code.forward_table.get(codon, "X")
 
 
-def host_codon(codon: str, table: int) -> str:
-    """The codon E. coli (table 11) reads as ``table`` reads ``codon`` (TGA -> TGG for table 4)."""
+def host_codon(codon: str, table: int, host: int = HOST_TABLE) -> str:
+    """The codon the host (table ``host``, E. coli's 11 by default) reads as ``table`` reads
+    ``codon`` (TGA -> TGG for table 4 in E. coli; a table-11 TGA stop -> TAA in a table-4 host).
+
+    >>> host_codon("TGA", 4), host_codon("TGA", 11, host=4), host_codon("GCT", 4)
+    ('TGG', 'TAA', 'GCT')
+    """
     meaning = amino_acid(codon, table)
-    if meaning == amino_acid(codon, HOST_TABLE) or meaning not in PREFERRED_CODON:
+    if meaning == amino_acid(codon, host):
         return codon
-    return PREFERRED_CODON[meaning]
+    return STOP if meaning == "*" else PREFERRED_CODON.get(meaning, codon)
 
 
 def back_translate(peptide: str, codons: dict[str, str] = PREFERRED_CODON) -> str:
@@ -301,7 +306,7 @@ def refactor(gene: Gene, genome: Genome, parts: IsolationParts, replaced: bool,
     (:func:`bioxen.passes.genetic_code.amber_positions`, as the model counts them)."""
     native, table = genome.gene_sequence(gene), gene_table(gene, genome)
     codons = codons_of(native)
-    body = codons[:1] + [host_codon(c, table) if recodes(parts.genetic_code) else c
+    body = codons[:1] + [host_codon(c, table, parts.host_table) if recodes(parts.genetic_code) else c
                          for c in codons[1:]]
     recoded = sum(a != b for a, b in zip(codons, body))
     sites = amber_positions(codons, amber) if amber else ()
@@ -507,10 +512,10 @@ def _place(element, genome: Genome, parts: IsolationParts, offset: int):
         table = gene_table(gene, genome)
         if recodes(parts.genetic_code) and gene.is_coding:
             transcript, recoded = recode_in_place(transcript, spans, table, gene.codon_start,
-                                                  {offset for offset, _ in gene.transl_except})
+                                                  {offset for offset, _ in gene.transl_except}, parts.host_table)
             qualifiers["note"].append(f"{recoded} codon(s) recoded for the host, in place")
         qualifiers.update(codon_start=[str(gene.codon_start)], transl_table=[str(
-            HOST_TABLE if host_reads(parts.genetic_code) and gene.is_coding else table)])
+            parts.host_table if host_reads(parts.genetic_code) and gene.is_coding else table)])
         if element.layout.frameshift or gene.ribosomal_slippage:
             qualifiers["ribosomal_slippage"] = [""]
     dna = transcript if strand == 1 else reverse_complement(transcript)
@@ -518,7 +523,7 @@ def _place(element, genome: Genome, parts: IsolationParts, offset: int):
 
 
 def recode_in_place(transcript: str, spans: list[tuple[int, int]], table: int,
-                    codon_start: int = 1, kept: set[int] = frozenset()) -> tuple[str, int]:
+                    codon_start: int = 1, kept: set[int] = frozenset(), host: int = HOST_TABLE) -> tuple[str, int]:
     """A native CDS's DNA with every in-frame codon after the first read as the host reads the
     genome's (:func:`host_codon`), following its parts ``spans`` (a frameshift's too), and the
     number of codons changed. A change that would alter another codon (a base an overlapping
@@ -534,7 +539,7 @@ def recode_in_place(transcript: str, spans: list[tuple[int, int]], table: int,
     for k in range(first + (3 if first == 0 else 0), len(positions) - 2, 3):
         at = positions[k:k + 3]
         codon = "".join(transcript[i] for i in at)
-        new = host_codon(codon, table)
+        new = host_codon(codon, table, host)
         if new != codon and k not in kept and all(read[i] == 1 for i in at):
             for i, base in zip(at, new):
                 dna[i] = base
@@ -583,7 +588,7 @@ def cassette_features(c: Cassette, genome: Genome, parts: IsolationParts, offset
     """CDS, 5' UTR, SD and tag features of one cassette placed at ``offset``."""
     gene, utr, total, strand = c.gene, len(c.utr), len(c.dna), c.strand
     span = lambda a, b: _span(offset, total, a, b, strand)  # noqa: E731
-    table = HOST_TABLE if host_reads(parts.genetic_code) else gene_table(gene, genome)
+    table = parts.host_table if host_reads(parts.genetic_code) else gene_table(gene, genome)
     how = "replaces the native" if c.replaced else "inserted before the native"
     terminus = tag_terminus(parts)
     notes = [f"refactored for the host: genetic code {parts.genetic_code}, "

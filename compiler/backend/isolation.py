@@ -23,7 +23,13 @@ from bioxen.rna import FOLD_MATCH, MAX_SEQUESTRATION, leak_ratios, unfolding_cos
 def design_warnings(design: Design) -> list[str]:
     """What the built DNA would do that the model does not (shared parts)."""
     warnings = []
-    if len(design.vms) > 1 and design.wiring is None:
+    hardware = design.chassis.hardware
+    if design.vms and not hardware.has("commands", "marionette_sensors"):   # a chassis other than E. coli
+        warnings.append(f"chassis {design.chassis.name}: the VM images and hypervisor constructs are written with "
+                        "BioXen's E. coli parts (promoters, 5' UTRs, terminators); the model runs the chassis's "
+                        "mechanisms (bioxen chassis list), but the DNA needs that chassis's own expression parts "
+                        "before it is ordered")
+    if len(design.vms) > 1 and design.wiring is None and hardware.has("commands", "marionette_sensors"):
         warnings.append("Cello's parts data was not found, so every VM's gates are behind pTet and every "
                         "protease behind pLas: in the built DNA one inducer pauses or destroys all VMs at once "
                         "(the model's per-VM commands assume one input each); `bioxen data fetch "

@@ -32,7 +32,8 @@ PARAMETERS = (
     "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
     "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
     "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation",
-    "parts.compartment.nominal_shells", "parts.compartment.lumen_volume", "parts.compartment.loading")
+    "parts.compartment.nominal_shells", "parts.compartment.lumen_volume", "parts.compartment.loading",
+    "parts.transcription_gate.residual")
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,9 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
     transcribers = polymerases_of(design, vm)
+    shut = _transcription_gate(b, vm, design, pause, destroy, clocked)
+    if shut is not None:     # every promoter of the VM image answers the gate (units and reporter)
+        licence = licence * shut
     if own_polymerase(vm):
         polymerase_gene(b, vm, design, create, pause)
     suppression = None
@@ -259,10 +263,7 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
         q = design.parts.orthogonal_ribosomes
         repression = controller.feedback_controller(b, vm.parts.pool, q, create) if vm.controller else None
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, q, licence=create, repression=repression)
-    # the gate closes on PAUSE, on DESTROY (no new protein from the VM's remaining mRNAs) and
-    # when the clock says it is not the VM's turn
-    open_ = (1 - pause.activity) * (1 - destroy.activity) * (1 if clocked is None else 1 - clocked)
-    closed = b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
+    closed = b.model.expressions.get(f"gate_inducer_{vm.id}") or _gate_inducer(b, vm, pause, destroy, clocked)
     srna_free = _gates(b, vm, design, closed, gated, pause.wired)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
@@ -272,6 +273,24 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
                         suppression.name if suppression is not None else "",
                         f"{vm.id}_core_protein" if core else "")
     return outputs, ((counter, proteins), uncounted), protease
+
+
+def _gate_inducer(b: Builder, vm: GuestVM, pause, destroy, clocked):
+    """How closed the VM's gates are (0 open, 1 closed): they close on PAUSE, on DESTROY (no new
+    protein from the VM's remaining mRNAs) and when the clock says it is not the VM's turn."""
+    open_ = (1 - pause.activity) * (1 - destroy.activity) * (1 if clocked is None else 1 - clocked)
+    return b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
+
+
+def _transcription_gate(b: Builder, vm: GuestVM, design: Design, pause, destroy, clocked):
+    """The transcription gate's factor on every promoter of the VM (None without that gate): a
+    synthetic transcription factor switched by the gate inducer shuts them to ``residual`` of their
+    activity (parts library ``transcription_gate``)."""
+    if not gates_of(design, vm).transcription:
+        return None
+    closed = _gate_inducer(b, vm, pause, destroy, clocked)
+    residual = b.parameter(f"gate_residual_{vm.id}", design.parts.transcription_gate["residual"])
+    return b.expression(f"transcription_gate_{vm.id}", 1 - closed * (1 - residual), "dimensionless")
 
 
 def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated, wired: bool = False) -> str:

@@ -102,21 +102,22 @@ def _meaning(table: int, codon: str) -> str:
     return "*" if codon in code.stop_codons else code.forward_table[codon]
 
 
-def reassigned_codons(table: int) -> dict[str, tuple[str, str]]:
-    """Codons the genome's table reads differently from the host's: codon -> (guest, host)."""
-    return {c: (_meaning(table, c), _meaning(HOST_TABLE, c)) for c in CODONS
-            if _meaning(table, c) != _meaning(HOST_TABLE, c)}
+def reassigned_codons(table: int, host: int = HOST_TABLE) -> dict[str, tuple[str, str]]:
+    """Codons the genome's table reads differently from the host's (table ``host``): codon ->
+    (guest, host)."""
+    return {c: (_meaning(table, c), _meaning(host, c)) for c in CODONS
+            if _meaning(table, c) != _meaning(host, c)}
 
 
-def _refusal(vm: GuestVM, reassigned: dict) -> Diagnostic:
+def _refusal(vm: GuestVM, reassigned: dict, host: int) -> Diagnostic:
     genome = vm.genome
     tga = sum(g.internal_tga for g in genome.genes if g.is_coding)
     codons = ", ".join(f"{c} as {'stop' if g == '*' else g} (host: {'stop' if h == '*' else h})"
                        for c, (g, h) in reassigned.items())
     return Diagnostic(
         f"VM '{vm.id}': genome {genome.accession} uses translation table {genome.translation_table}, "
-        f"which reads {codons}; in the host (table {HOST_TABLE}) its proteins would be mistranslated"
-        + (f" (UGA: {tga:,} in-frame TGA codons would stop translation)" if "TGA" in reassigned else ""),
+        f"which reads {codons}; in the host (table {host}) its proteins would be mistranslated"
+        + (f" (UGA: {tga:,} in-frame TGA codons would stop translation)" if reassigned.get("TGA") == ("W", "*") else ""),
         vm.location,
         hint="add `genetic_code: recode` (the VM image rewrites the reassigned codons) or, for a "
              "UGA = Trp genome, `genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, at "
@@ -134,14 +135,14 @@ def _with_yields(vm: GuestVM, decoding: float) -> GuestVM:
 def resolve_genetic_code(design: Design) -> Design:
     vms, errors = [], []
     for vm in design.vms:
-        reassigned = reassigned_codons(vm.genome.translation_table)
+        reassigned = reassigned_codons(vm.genome.translation_table, design.chassis.genetic_code)
         if vm.genetic_code in AMBER_CODES:
             sites = int(design.parts.genetic_code["amber_sites_per_gene"].value)
             vms.append(_with_amber_sites(vm, sites))
         elif not reassigned:
             vms.append(replace(vm, genetic_code="native"))
         elif vm.genetic_code is None:
-            errors.append(_refusal(vm, reassigned))
+            errors.append(_refusal(vm, reassigned, design.chassis.genetic_code))
         elif vm.genetic_code == "suppressor" and reassigned != {"TGA": ("W", "*")}:
             errors.append(Diagnostic(f"VM '{vm.id}': genetic_code suppressor handles genomes that read "
                                      f"only UGA differently (as Trp); table {vm.genome.translation_table} "

@@ -68,7 +68,8 @@ def isolate(design: Design) -> Design:
             srna_energy=rna.duplex_energy(srna, pair.utr + "ATG"), tag_name=tag.name, tag=tag.peptide,
             protease=tag.protease, genetic_code=vm.genetic_code or "native",
             tag_terminus=tag.terminus, polymerase=polymerases.get(vm.id, ""),
-            promoter=_promoter_key(design, polymerases.get(vm.id, "")), compartment=vm.compartment or "")
+            promoter=_promoter_key(design, polymerases.get(vm.id, "")), compartment=vm.compartment or "",
+            host_table=design.chassis.genetic_code)
         vms.append(replace(vm, parts=parts))
     return replace(design, vms=tuple(vms), crosstalk=crosstalk)
 

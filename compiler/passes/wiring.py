@@ -356,6 +356,8 @@ def wire_commands(design: Design) -> Design:
     """The design with its :class:`~bioxen.ir.Wiring` (none without VMs or isolation parts)."""
     if not design.vms or design.parts is None or any(vm.parts is None for vm in design.vms):
         return design
+    if not design.chassis.hardware.has("commands", "marionette_sensors"):
+        return design     # the chassis takes commands on inducible promoters (bioxen.hardware)
     if not cello_files():     # no Cello data: today's stand-ins, and a warning (backend/isolation.py)
         return design
     library = load_cello()

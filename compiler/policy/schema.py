@@ -229,10 +229,11 @@ class Isolation(Strict):
     crosstalk_cutoff: float = Field(1e-6, ge=0, description="off-target initiation strengths (host:host = 1) "
                                                             "at or above this are simulated; the default is below "
                                                             "the weakest the design makes (>= 1.5e-4), so none is hidden")
-    gate: Literal["ribosome", "mrna", "both"] = Field(
-        "ribosome", description="how PAUSE_VM (and DESTROY_VM, the round-robin clock) stops a VM's translation: "
-                                "a gate RNA holding its pool's free o-ribosomes (ribosome), a gate sRNA "
-                                "titrating its mRNAs (mrna), or both")
+    gate: Literal["ribosome", "mrna", "both", "transcription"] = Field(
+        "ribosome", description="how PAUSE_VM (and DESTROY_VM, the round-robin clock) stops a VM: a gate RNA "
+                                "holding its pool's free o-ribosomes (ribosome), a gate sRNA titrating its "
+                                "mRNAs (mrna), both, or a synthetic repressor at its promoters (transcription). "
+                                "Left out: the chassis's default gate (bioxen chassis list)")
 
 
 class Host(Strict):

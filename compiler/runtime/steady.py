@@ -45,3 +45,21 @@ def host_alone(design: Design, until: float, points: int = 11):
 
     host = pipeline.compile(host_design(design.chassis, design.host_overrides))
     return simulate_sbml(libsbml.writeSBMLToString(host.sbml), Outputs.host_only(), until, points)
+
+
+def host_summary(chassis: Chassis) -> dict[str, float]:
+    """What the chassis's host is at its steady state, in the units of published counts: growth
+    rate (1/min), doubling time (min), ribosomes (free and translating), non-ribosomal proteins,
+    mRNAs (free and translated; the model holds one ribosome per mRNA), ribosomal protein mass
+    fraction. Read from the profile's steady_state (no simulation)."""
+    p, state = chassis.values(), chassis.steady_state
+    a = state.get("energy", 0.0)
+    gamma = p["gmax"] * a / (p["K_gamma"] + a)
+    translating = sum(v for k, v in state.items() if k.endswith("__ribosome"))
+    growth = gamma * translating / p["M"]
+    ribosomes = state.get("ribosome", 0.0) + translating
+    return {"growth_rate": growth, "doubling_time": float(np.log(2) / growth) if growth > 0 else float("inf"),
+            "ribosomes": ribosomes, "translating_fraction": translating / ribosomes if ribosomes else 0.0,
+            "non_ribosomal_proteins": sum(v for k, v in state.items() if k.startswith("protein_host_")),
+            "mrnas": sum(v for k, v in state.items() if k.startswith("mRNA_host_")),
+            "ribosomal_fraction": (ribosomes + state.get("ribosomal_protein", 0.0)) * p["n_r"] / p["M"]}

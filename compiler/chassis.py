@@ -53,6 +53,12 @@ class Chassis:
     def genetic_code(self) -> int:
         return self.hardware.genetic_code
 
+    @property
+    def volume(self) -> float:
+        """The cell's volume, fL (guest.volume; a profile without it: the parts library's 1 fL)."""
+        q = self.guest.get("volume")
+        return q.value if q is not None else 1.0
+
     def values(self) -> dict[str, float]:
         return {k: q.value for k, q in self.parameters.items()}
 
@@ -82,7 +88,7 @@ def find_chassis(name: str, base_dir: Path | None = None) -> Path:
 # Every value is >= 0 (rates, amounts, concentrations); these divide or are sizes, so > 0:
 # lengths (n_r, n_x), mass (M), half-saturation and threshold amounts, Hill coefficient, speed.
 POSITIVE = ("n_s", "gmax", "K_gamma", "K_t", "K_m", "theta_r", "theta_nr", "K_q", "h_q", "n_r", "n_x", "M",
-            "theta_rR", "transcription_threshold", "transcription_elongation")
+            "theta_rR", "transcription_threshold", "transcription_elongation", "volume")
 
 # Which chassis and parts values a design needs is said by the modules that read them: each
 # declares, in a module-level tuple ``PARAMETERS``, the keys it reads as "<file>.<section>.<key>",

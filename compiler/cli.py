@@ -526,8 +526,10 @@ def chassis_list():
     from bioxen.chassis import load_chassis, shipped_chassis
     from bioxen.runtime.steady import host_summary
 
-    table = Table("chassis", "code", "doubling", "ribosomes", "proteins", "translation", "gate", "degradation",
-                  "commands", title="chassis (bioxen chassis show NAME: every mechanism and its source)")
+    table = Table(title="chassis (bioxen chassis show NAME: every mechanism and its source)")
+    for column in ("chassis", "code", "doubling", "ribosomes", "proteins", "translation", "gate", "degradation",
+                   "commands"):
+        table.add_column(column, overflow="fold")
     with _user_errors():
         for name in shipped_chassis():
             chassis = load_chassis(name)

@@ -20,7 +20,7 @@ from bioxen.chassis import find_chassis, load_chassis
 from bioxen.datafile import validation_errors
 from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError, ChassisError, Diagnostic, PolicyError, TableError, at
-from bioxen.hardware import choose, read_tags
+from bioxen.hardware import choose, read_tags, sized_for
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
 from bioxen.ir import BootPlan, CheckpointPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
@@ -80,6 +80,7 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
     parts = _located(lambda: load_parts(policy.isolation.parts, base),
                      yaml_location(policy_path, tree, ("isolation", "parts"), key_itself=False))
     parts = _parts_settings(policy, parts, tree, policy_path)
+    parts = sized_for(parts, chassis.volume)
     parts = _located(lambda: _chassis_tags(parts, chassis),
                      yaml_location(policy_path, tree, ("host", "chassis"), key_itself=False))
     choice = choose(policy, chassis.hardware)

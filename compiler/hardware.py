@@ -199,3 +199,34 @@ def read_tags(parts, hardware: Hardware):
     keep = [names.index(t) for t in hardware.degron_tags]
     return dataclasses.replace(parts, tags=tuple(parts.tags[i] for i in keep),
                                recognition=tuple(tuple(parts.recognition[i][j] for j in keep) for i in keep))
+
+
+# The parts library's amounts are written for a 1-fL cell (an E. coli: Km 600 molecules = 1 uM,
+# PARAMETERS.md). In a chassis of another volume the same part holds the same concentrations and
+# rates per volume, so amounts and transcription per cell scale with the volume and second-order
+# rate constants per molecule with its inverse. Energy thresholds ("...threshold", in the host's
+# energy units) and physical sizes (fL, aa) are not amounts and stay.
+REFERENCE_VOLUME_FL = 1.0
+SCALING = {"molecules": 1, "molecules/min": 1, "1/(molecule*min)": -1}
+
+
+def sized_for(parts, volume_fl: float):
+    """The parts library's constants for a cell of ``volume_fl`` (the library unchanged at 1 fL)."""
+    import dataclasses
+
+    from bioxen.parts import SECTIONS
+    from bioxen.quantity import Quantity
+
+    ratio = volume_fl / REFERENCE_VOLUME_FL
+    if ratio == 1.0:
+        return parts
+    sections = {}
+    for section in SECTIONS:
+        constants = dict(getattr(parts, section))
+        for key, q in constants.items():
+            power = SCALING.get(q.units)
+            if power is not None and not key.endswith("threshold"):
+                constants[key] = Quantity(q.value * ratio ** power, q.units,
+                                          f"{q.source}; x{ratio ** power:.4g} for a {volume_fl:g}-fL chassis cell")
+        sections[section] = constants
+    return dataclasses.replace(parts, **sections)

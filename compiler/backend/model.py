@@ -304,7 +304,7 @@ def _gates(b: Builder, vm: GuestVM, design: Design, closed, gated, wired: bool =
                            decoder.sensed(design.parts.ribosome_gate, wired), design.parts.srna, closed)
     if not gates.srna:
         return ""
-    kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR
+    kd = rna.dissociation_constant(vm.parts.srna_energy) * MOLECULES_PER_MOLAR * design.chassis.volume
     srna.gate(b, vm.id, vm.srna_transcription, threshold, kd, decoder.sensed(design.parts.srna, wired), closed, gated)
     return f"sRNA_free_{vm.id}"
 
@@ -316,7 +316,7 @@ def _gate_binding(b: Builder, design: Design, vm: GuestVM) -> ribosome_gate.Gate
     at k_on x K_d, K_d from the ViennaRNA duplex of the SD with the pool's anti-SD."""
     crosstalk, pool = design.crosstalk, vm.parts.pool
     k = crosstalk.pools.index(pool)
-    kd = rna.dissociation_constant(crosstalk.energy[k][k]) * MOLECULES_PER_MOLAR
+    kd = rna.dissociation_constant(crosstalk.energy[k][k]) * MOLECULES_PER_MOLAR * design.chassis.volume
     return ribosome_gate.GateBinding(pool, b.model.parameters["k_b"].value * gate_strength(design, vm), kd)
 
 

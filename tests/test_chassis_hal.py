@@ -1,0 +1,200 @@
+"""The hardware abstraction layer (issue 23): a chassis says what its cell offers each hypervisor
+function; a policy is mapped onto it, refused where it asks what the chassis cannot do (with the
+alternatives named), and compiled with the chassis's own mechanisms where it leaves them out."""
+from __future__ import annotations
+
+import pytest
+from Bio import SeqIO
+from typer.testing import CliRunner
+
+from bioxen import pipeline
+from bioxen.chassis import canonical_name, load_chassis
+from bioxen.cli import app
+from bioxen.errors import BioxenError, ChassisError
+from bioxen.frontend import read_design
+from bioxen.hardware import FUNCTIONS
+from bioxen.passes import run_passes
+from bioxen.runtime.simulate import _roadrunner, advance, simulate_build
+from conftest import write_policy, write_synthetic_genbank
+
+
+def _policy(tmp_path, chassis: str, vm: str = "", extra: str = "", table: int = 4, name: str = "p"):
+    genome = write_synthetic_genbank(tmp_path / f"SYN{table:05d}.1.gb", table=table)
+    code = "genetic_code: recode, " if table == 4 and chassis != "syn3a" else ""
+    return write_policy(tmp_path / f"{name}.yaml", f"""
+schema_version: 1
+host: {{chassis: {chassis}}}
+vms:
+  - {{id: vm1, genome: {genome}, {code}{vm}}}
+{extra}
+""")
+
+
+@pytest.mark.parametrize("alias, name", [("ecoli", "ecoli_mg1655"), ("E. coli", "ecoli_mg1655"),
+                                         ("yeast", "yeast"), ("S. cerevisiae", "yeast"),
+                                         ("saccharomyces_cerevisiae", "yeast"), ("JCVI-Syn3A", "syn3a"),
+                                         ("minimal", "syn3a")])
+def test_chassis_names_users_write(alias, name):
+    assert canonical_name(alias) == name
+    assert load_chassis(alias).name == name
+
+
+def test_every_shipped_chassis_declares_every_required_function():
+    for name in ("ecoli_mg1655", "syn3a", "yeast"):
+        hardware = load_chassis(name).hardware
+        for function, spec in FUNCTIONS.items():
+            if spec.required:
+                assert hardware.offers.get(function), (name, function)
+            for mechanism in spec.mechanisms:       # each mechanism offered with a source, or said to be lacking
+                assert hardware.has(function, mechanism) or mechanism in hardware.lacks or name == "ecoli_mg1655" \
+                    or function == "compartment", (name, mechanism)
+
+
+@pytest.mark.parametrize("vm, extra, function, mechanism, alternative, key", [
+    ("ribosomes: {share: 0.2, pool: orthogonal}", "", "allocate translation", "orthogonal_ribosomes",
+     "host_ribosomes", "pool: orthogonal"),
+    ("ribosomes: {share: 0.2, controller: true}", "", "allocate translation", "orthogonal_ribosomes",
+     "host_ribosomes", "controller: true"),
+    ("", "isolation: {gate: mrna}", "gate a VM", "srna_gate", "transcription_gate", "gate: mrna"),
+    ("", "isolation: {gate: ribosome}", "gate a VM", "ribosome_gate", "transcription_gate", "gate: ribosome"),
+    ("transcription: {pool: orthogonal}", "", "transcribe a VM's genes", "phage_polymerase", "host_polymerase",
+     "pool: orthogonal"),
+])
+def test_yeast_refuses_bacterial_mechanisms_naming_the_alternative(tmp_path, vm, extra, function, mechanism,
+                                                                   alternative, key):
+    policy = _policy(tmp_path, "yeast", vm, extra)
+    with pytest.raises(BioxenError) as caught:
+        read_design(policy)
+    error = caught.value.errors[0]
+    assert f"chassis 'yeast' cannot {function}" in error.message and mechanism in error.message
+    assert alternative in error.hint, error.hint
+    line = policy.read_text().splitlines()[error.location.line - 1]
+    assert key.split(":")[0] in line, (line, error.location)
+
+
+def test_yeast_refuses_amber_with_the_reason(tmp_path):
+    policy = _policy(tmp_path, "yeast", extra="", table=11).read_text().replace(
+        "{id: vm1,", "{id: vm1, genetic_code: amber,")
+    with pytest.raises(BioxenError, match=r"make a guest's genetic code runnable.*by amber.*Chin et al\. 2003"):
+        read_design(write_policy(tmp_path / "amber.yaml", policy))
+
+
+def test_syn3a_refuses_a_compartment(tmp_path):
+    policy = _policy(tmp_path, "syn3a", "compartment: {shell: encapsulin}")
+    with pytest.raises(BioxenError, match="cannot give a VM a compartment of its own by encapsulin"):
+        read_design(policy)
+
+
+def test_ecoli_defaults_are_the_policy_schema_defaults(tmp_path):
+    design = run_passes(read_design(_policy(tmp_path, "ecoli_mg1655")))
+    assert design.vms[0].pool == "orthogonal" and design.gate == "ribosome" and design.wiring is not None
+
+
+def test_yeast_takes_its_own_mechanisms_where_the_policy_is_silent(tmp_path):
+    design = run_passes(read_design(_policy(tmp_path, "yeast")))
+    vm = design.vms[0]
+    assert vm.pool == "host" and design.gate == "transcription"
+    assert design.wiring is None                          # commands on inducible promoters, no Cello sensors
+    assert vm.parts.tag_name == "pdt2"                    # a TEV-site N-degron (TIPI), not mf-Lon's pdt1
+    assert vm.parts.host_table == 1
+
+
+def test_yeast_parts_are_sized_for_its_cell(tmp_path):
+    ecoli = read_design(_policy(tmp_path, "ecoli_mg1655", name="e")).parts
+    yeast = read_design(_policy(tmp_path, "yeast", name="y")).parts
+    assert yeast.protease["Km"].value == pytest.approx(42 * ecoli.protease["Km"].value)
+    assert yeast.protease["max_transcription"].value == pytest.approx(42 * ecoli.protease["max_transcription"].value)
+    assert yeast.srna["pairing"].value == pytest.approx(ecoli.srna["pairing"].value / 42)
+    assert yeast.orthogonal_ribosomes["orrna_threshold"] == ecoli.orthogonal_ribosomes["orrna_threshold"]
+    assert yeast.protease["kcat"] == ecoli.protease["kcat"]
+
+
+def test_a_table_4_guest_runs_native_in_syn3a_and_its_image_says_table_4(tmp_path):
+    policy = _policy(tmp_path, "syn3a")
+    assert pipeline.check(policy).vms[0].parts.genetic_code == "native"
+    pipeline.build(policy, tmp_path / "out", ("sbml", "dna"))
+    image = SeqIO.read(tmp_path / "out" / "vm_vm1.gb", "genbank")
+    cds = [f for f in image.features if f.type == "CDS"]
+    assert cds and all(f.qualifiers["transl_table"] == ["4"] for f in cds)
+    assert all("*" not in f.qualifiers["translation"][0] for f in cds)
+
+
+def test_a_table_11_guest_in_syn3a_is_refused_then_recoded_stop_by_stop(tmp_path):
+    policy = _policy(tmp_path, "syn3a", table=11)
+    with pytest.raises(BioxenError, match=r"TGA as stop \(host: W\).*host \(table 4\)"):
+        pipeline.check(policy)
+    recoded = write_policy(tmp_path / "r.yaml", policy.read_text().replace("{id: vm1,", "{id: vm1, genetic_code: recode,"))
+    pipeline.build(recoded, tmp_path / "out", ("dna",))
+    image = SeqIO.read(tmp_path / "out" / "vm_vm1.gb", "genbank")
+    for f in (f for f in image.features if f.type == "CDS"):
+        dna = str(f.extract(image.seq))
+        codons = [dna[i:i + 3] for i in range(0, len(dna), 3)]
+        assert "TGA" not in codons, f.qualifiers.get("locus_tag")      # no stop Syn3A would read as Trp
+
+
+def test_yeast_pause_shuts_the_vms_transcription_and_its_translation_falls(tmp_path):
+    """The transcription gate: PAUSE at 200 min; the VM's transcription falls to the gate's
+    residual at once, its translation as its mRNAs go; RESUME brings it back."""
+    policy = _policy(tmp_path, "yeast", extra="""control:
+  - {at: 200 min, command: PAUSE_VM, vm: vm1}
+  - {at: 500 min, command: RESUME_VM, vm: vm1}
+simulate: {until: 800 min}""")
+    out = tmp_path / "out"
+    pipeline.build(policy, out, ("sbml",))
+    rr = _roadrunner((out / "model.xml").read_text())
+    gate = {int(t): g for t, g in advance(rr, 0, 800, 801, ["time", "transcription_gate_vm1"])}
+    assert gate[199] == pytest.approx(1.0) and gate[201] == pytest.approx(0.02) and gate[501] == pytest.approx(1.0)
+    table = simulate_build(out, 800, 801, "ode", None).set_index("time_min")["vm1_translation_flux"]
+    before = table.loc[199]
+    assert table.loc[260] < 0.6 * before            # falling with the mRNAs (yeast t1/2 20 min, held by ribosomes)
+    assert table.loc[490] < 0.2 * before
+    assert table.loc[800] > 0.8 * before            # RESUME
+
+
+def test_chassis_cli_lists_and_shows_all_three(tmp_path, monkeypatch):
+    from bioxen import cli
+
+    monkeypatch.setattr(cli.console, "width", 250)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["chassis", "list"])
+    assert listed.exit_code == 0, listed.output
+    for name in ("ecoli_mg1655", "syn3a", "yeast"):
+        assert name in listed.output
+    shown = runner.invoke(app, ["chassis", "show", "yeast"])
+    assert shown.exit_code == 0 and "orthogonal_ribosomes" in shown.output and "Shine-Dalgarno" in shown.output
+    state = runner.invoke(app, ["chassis", "steady-state", "syn3a"])
+    assert state.exit_code == 0 and "protein_host_q" in state.output
+    unknown = runner.invoke(app, ["chassis", "show", "zebrafish"])
+    assert unknown.exit_code != 0 and "unknown chassis 'zebrafish'" in unknown.output and "yeast" in unknown.output
+
+
+def test_a_profile_naming_an_unknown_mechanism_is_refused_at_its_line(tmp_path, monkeypatch):
+    text = (load_chassis("yeast").source and open(load_chassis("yeast").source).read())
+    bad = tmp_path / "myhost.yaml"
+    bad.write_text(text.replace("name: yeast", "name: myhost").replace("      host_ribosomes:", "      warp_drive:"))
+    with pytest.raises(ChassisError, match="unknown mechanism.*warp_drive"):
+        load_chassis(str(bad))
+
+
+def test_runtimes_run_on_each_chassis_with_its_cell_cycle(tmp_path):
+    """The runtime API's names (``yeast``, ``ecoli``, ``minimal``), its VM on the chassis's own
+    mechanisms, the chassis's growth temperature and its replication forks."""
+    from bioxen.api import GenomicVirtualizationManager
+    from bioxen.errors import ConfigError
+
+    genome = write_synthetic_genbank(tmp_path / "SYN00005.1.gb", genes=2, table=4, with_rna=False)
+    periods = {}
+    for alias, pool, code, temperature in (("ecoli", "orthogonal", "recode", 37), ("yeast", "host", "recode", 30),
+                                           ("minimal", "host", "native", 37)):
+        manager = GenomicVirtualizationManager(chassis=alias, work_dir=tmp_path / alias)
+        runtime = manager.load_genome_runtime(str(genome), "small")
+        vm = pipeline.check(runtime.policy_path).vms[0]
+        assert (vm.pool, vm.parts.genetic_code) == (pool, code), alias
+        context = manager.create_cellular_context(runtime, {"temperature": temperature})
+        context.run(60)
+        assert context.status()["vm_protein"] > 0
+        periods[alias] = context.checkpoint().c_period_min
+        wrong = 37 if temperature == 30 else 30
+        with pytest.raises(ConfigError, match=f"temperature {wrong} is outside"):
+            manager.create_cellular_context(runtime, {"temperature": wrong})
+    assert periods["yeast"] == pytest.approx(periods["ecoli"] * 100 / 27)       # 27 bp/s forks against 100

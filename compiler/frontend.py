@@ -20,11 +20,11 @@ from bioxen.chassis import find_chassis, load_chassis
 from bioxen.datafile import validation_errors
 from bioxen.data.reference import find_data_file
 from bioxen.errors import BioxenError, ChassisError, Diagnostic, PolicyError, TableError, at
-from bioxen.hardware import choose, read_tags, sized_for
+from bioxen.hardware import choose
 from bioxen.genome.read import genome_digest
 from bioxen.genome.resolve import annotation_path, load_genome, resolve_genome
 from bioxen.ir import BootPlan, CheckpointPlan, Command, Design, GuestVM, InputFile, Kinetics, RingClock, SimulationPlan
-from bioxen.parts import find_parts, load_parts, set_constants
+from bioxen.parts import find_parts, load_parts, read_tags, set_constants, sized_for
 from bioxen.policy.load import read_policy, yaml_location
 from bioxen.policy.schema import Policy
 from bioxen.table import read_expression_table

@@ -23,6 +23,7 @@ from bioxen.chassis import declared_keys, lacking
 from bioxen.data import shipped
 from bioxen.datafile import SourcedQuantity, quantities, read_data_file, refuse_at, sign_errors, yaml_location
 from bioxen.errors import Diagnostic, Location, PartsError, PolicyError
+from bioxen.hardware import Hardware
 from bioxen.quantity import Quantity
 from bioxen.units import minutes
 
@@ -343,3 +344,46 @@ def _unit_factor(unit: str, units: str) -> float:
     per_time = " (a rate: any time unit of s, min, h, d in its denominator)" if wanted else ""
     raise _Refused(f"unit {unit!r} is not the library's {units!r}{per_time}",
                    hint=f"give the value in {units}, e.g. '2.5 {units}'")
+
+
+# -- the library in a chassis (bioxen.hardware) ----------------------------------------------
+
+# The parts library's amounts are written for a 1-fL cell (an E. coli: Km 600 molecules = 1 uM,
+# PARAMETERS.md). In a chassis of another volume the same part holds the same concentrations and
+# rates per volume, so amounts and transcription per cell scale with the volume and second-order
+# rate constants per molecule with its inverse. Energy thresholds ("...threshold", in the host's
+# energy units) and physical sizes (fL, aa) are not amounts and stay.
+REFERENCE_VOLUME_FL = 1.0
+SCALING = {"molecules": 1, "molecules/min": 1, "1/(molecule*min)": -1}
+
+
+def sized_for(parts, volume_fl: float):
+    """The parts library's constants for a cell of ``volume_fl`` (the library unchanged at 1 fL)."""
+    ratio = volume_fl / REFERENCE_VOLUME_FL
+    if ratio == 1.0:
+        return parts
+    sections = {}
+    for section in SECTIONS:
+        constants = dict(getattr(parts, section))
+        for key, q in constants.items():
+            power = SCALING.get(q.units)
+            if power is not None and not key.endswith("threshold"):
+                constants[key] = Quantity(q.value * ratio ** power, q.units,
+                                          f"{q.source}; x{ratio ** power:.4g} for a {volume_fl:g}-fL chassis cell")
+        sections[section] = constants
+    return dataclasses.replace(parts, **sections)
+
+
+def read_tags(parts, hardware: Hardware):
+    """The parts library with only the degron tags this chassis reads (their protease rows and tag
+    columns of the recognition matrix kept in step); unchanged when the chassis names none."""
+    if hardware.degron_tags is None:
+        return parts
+    names = [t.name for t in parts.tags]
+    unknown = [t for t in hardware.degron_tags if t not in names]
+    if unknown:
+        raise ValueError(f"degron_tags {', '.join(unknown)} are not tags of parts library {parts.name} "
+                         f"(its tags: {', '.join(names)})")
+    keep = [names.index(t) for t in hardware.degron_tags]
+    return dataclasses.replace(parts, tags=tuple(parts.tags[i] for i in keep),
+                               recognition=tuple(tuple(parts.recognition[i][j] for j in keep) for i in keep))

@@ -18,7 +18,7 @@ PACKAGES = {"bioxen": ROOT / "compiler", "bioxen.rules": ROOT / "rules"}
 STAGES = (
     ("base", ("bioxen", "bioxen.errors", "bioxen.units", "bioxen.names", "bioxen.progress", "bioxen.outdir",
               "bioxen.quantity", "bioxen.pools", "bioxen.commands", "bioxen.buildspec", "bioxen.formats",
-              "bioxen.display", "bioxen.env", "bioxen.roles")),
+              "bioxen.display", "bioxen.env", "bioxen.roles", "bioxen.hardware")),
     ("front end", ("bioxen.datafile", "bioxen.table", "bioxen.chassis", "bioxen.parts", "bioxen.cello", "bioxen.genome",
                    "bioxen.policy", "bioxen.data")),
     ("IR", ("bioxen.ir", "bioxen.frontend", "bioxen.cache")),

@@ -34,6 +34,8 @@ class _ChassisFile(BaseModel):
     hardware: HardwareFile | None = None
     validation: dict[str, SourcedQuantity] = {}
     cell_cycle: dict[str, SourcedQuantity] = {}
+    metabolism: str | None = Field(None, description="the host's genome-scale metabolic model (a reference data "
+                                                    "set or e_coli_core)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Chassis:
     hardware: Hardware = BACTERIAL
     validation: dict[str, Quantity] = field(default_factory=dict)   # published numbers the host is checked against
     cell_cycle: dict[str, Quantity] = field(default_factory=dict)   # temperature, fork_speed (the runtime API's)
+    metabolism: str | None = None       # the host's genome-scale metabolic model (bioxen.api.metabolism)
 
     @property
     def genetic_code(self) -> int:
@@ -171,7 +174,7 @@ def load_chassis(name: str, base_dir: Path | None = None) -> Chassis:
                    quantities(parsed.guest), dict(parsed.steady_state), str(path),
                    hashlib.sha256(raw).hexdigest(),
                    Hardware.read(parsed.hardware) if parsed.hardware else BACTERIAL,
-                   quantities(parsed.validation), quantities(parsed.cell_cycle))
+                   quantities(parsed.validation), quantities(parsed.cell_cycle), parsed.metabolism)
 
 
 # Names users write for the shipped chassis (``create_bio_vm(..., chassis="ecoli")``).

@@ -568,6 +568,19 @@ def chassis_show(name: str = typer.Argument(..., help="chassis name, alias (ecol
     console.print(table)
 
 
+@chassis_app.command("metabolism")
+def chassis_metabolism(name: str = typer.Argument(..., help="chassis name, alias or path")):
+    """Flux balance of the chassis's own metabolic model (COBRApy), beside its coarse host's growth."""
+    from bioxen.api.metabolism import host_flux_balance
+    from bioxen.chassis import load_chassis
+
+    with _user_errors():
+        flux = host_flux_balance(load_chassis(name))
+    console.print(f"{flux.chassis}: {flux.model} ({flux.reactions:,} reactions): {flux.status}, growth "
+                  f"{flux.growth_per_h:.4g} /h at the model's own medium bounds; the chassis's host grows at "
+                  f"{flux.host_growth_per_h:.4g} /h")
+
+
 @chassis_app.command("steady-state")
 def chassis_steady_state(name: str = typer.Argument("ecoli_mg1655", help="chassis name or path")):
     """Compute the host's steady state; paste it into the chassis YAML."""

@@ -198,3 +198,39 @@ def test_runtimes_run_on_each_chassis_with_its_cell_cycle(tmp_path):
         with pytest.raises(ConfigError, match=f"temperature {wrong} is outside"):
             manager.create_cellular_context(runtime, {"temperature": wrong})
     assert periods["yeast"] == pytest.approx(periods["ecoli"] * 100 / 27)       # 27 bp/s forks against 100
+
+
+def test_each_chassis_names_its_host_metabolism(shared, monkeypatch, tmp_path):
+    """E. coli: COBRApy's core model; Syn3A: iMB155; yeast: Yeast9, fetched (not shipped: 11.8 MB)."""
+    from bioxen.api.metabolism import host_flux_balance
+    from bioxen.errors import MetabolismError
+
+    monkeypatch.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path / "cache"))
+    ecoli, syn3a = host_flux_balance(load_chassis("ecoli")), host_flux_balance(load_chassis("syn3a"))
+    assert ecoli.status == syn3a.status == "optimal"
+    assert ecoli.growth_per_h == pytest.approx(0.8739, rel=1e-3) and syn3a.reactions == 340
+    assert syn3a.host_growth_per_h == pytest.approx(60 * 0.6931 / 105, rel=0.01)
+    with pytest.raises(MetabolismError, match=r"yeast-GEM\.xml not found") as caught:
+        host_flux_balance(load_chassis("yeast"))
+    assert "bioxen data fetch yeast-gem" in caught.value.errors[0].hint
+
+
+def test_a_data_set_published_inside_a_wheel_is_taken_from_it(tmp_path, monkeypatch):
+    """yeast-gem's file is a member of the wheel its URL names: fetch takes that member from the
+    archive (or the file itself) and checks it against the published SHA-256."""
+    import zipfile
+
+    from bioxen.data.fetch import fetch
+
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path / "cache"))
+    wheel = tmp_path / "other.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("yEscher/yeastModel/input_model/yeast-GEM.xml", "<sbml/>")
+    with pytest.raises(BioxenError, match=r"is not yeast-GEM\.xml as published: 7 bytes"):
+        fetch("yeast-gem", str(wheel))
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("README", "no model here")
+    with pytest.raises(BioxenError, match=r"holds no yEscher/yeastModel/input_model/yeast-GEM\.xml"):
+        fetch("yeast-gem", str(wheel))
+    assert not (tmp_path / "cache" / "data" / "yeast-GEM.xml").exists()

@@ -32,7 +32,7 @@ from cobra.flux_analysis import pfba
 from cobra.manipulation import knock_out_model_genes
 
 from bioxen.data.reference import find_data_file
-from bioxen.errors import MetabolismError  # noqa: F401  (re-exported)
+from bioxen.errors import MetabolismError
 
 GLUCOSE_EXCHANGE = "EX_glc__D_e"
 EXCHANGES = {"glucose": GLUCOSE_EXCHANGE, "phosphate": "EX_pi_e"}    # nutrient -> uptake exchange
@@ -156,3 +156,45 @@ def _expression_caps(metabolic: MetabolicModel, expression: dict[str, float]) ->
             cap = max(factor, 0.0) * abs(float(reference[reaction.id]))
             caps[reaction.id] = min(cap, caps.get(reaction.id, cap))
     return caps
+
+
+# -- the host's own metabolism (a chassis's profile names its model) -------------------------------
+
+def yeast_model(data_dir=None) -> MetabolicModel:
+    """Yeast9 (yeast-GEM 9.0.0, Zhang et al. 2024), fetched with ``bioxen data fetch yeast-gem``."""
+    path = _data_file("yeast-GEM.xml", data_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cobra.io.read_sbml_model(str(path))
+    return MetabolicModel("yeast-GEM 9.0.0", model, {g.id: g.id for g in model.genes})
+
+
+HOST_MODELS = {"e_coli_core": lambda data_dir: ecoli_core_model(), "imb155": syn3a_model, "yeast-gem": yeast_model}
+
+
+@dataclass(frozen=True)
+class HostFlux:
+    """The chassis host's flux balance against the growth its profile's host model has."""
+
+    chassis: str
+    model: str
+    reactions: int
+    status: str
+    growth_per_h: float               # the metabolic model's optimum (its own medium bounds)
+    host_growth_per_h: float          # the chassis's growth-coupled host at steady state
+
+
+def host_flux_balance(chassis, data_dir=None) -> HostFlux:
+    """Flux balance of ``chassis``'s (:class:`bioxen.chassis.Chassis`) own genome-scale model, as the
+    model's file sets the medium, beside the growth of the chassis's coarse host."""
+    from bioxen.runtime.steady import host_summary
+
+    name = chassis.metabolism
+    if name not in HOST_MODELS:
+        raise MetabolismError(f"chassis {chassis.name} names no host metabolic model "
+                                    f"(metabolism: one of {', '.join(HOST_MODELS)})")
+    metabolic = HOST_MODELS[name](data_dir)
+    status, growth, _ = _optimum(metabolic.model)
+    return HostFlux(chassis.name, metabolic.name, len(metabolic.model.reactions), status, growth,
+                    host_summary(chassis)["growth_rate"] * 60)
+

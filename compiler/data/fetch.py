@@ -10,10 +10,12 @@ into place, so an interrupted fetch leaves no partial file under the final name.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from bioxen.data.reference import DataError, ReferenceData, REFERENCE_DATA, data_cache_dir, known
@@ -54,10 +56,27 @@ def _download(url: str, limit: int) -> bytes:
 
 
 def _read_source(data: ReferenceData, source: str) -> bytes:
-    limit = 2 * data.size
+    limit = 2 * max(data.size, data.archive_size)
     if source.startswith(("http://", "https://")):
-        return _download(source, limit)
-    return read_bytes(Path(source).expanduser(), DataError, f"copy of {data.filename}", limit)
+        return _unpacked(data, _download(source, limit), source)
+    raw = read_bytes(Path(source).expanduser(), DataError, f"copy of {data.filename}", limit)
+    return _unpacked(data, raw, source)
+
+
+def _unpacked(data: ReferenceData, raw: bytes, source: str) -> bytes:
+    """The data set's file: ``raw`` itself, or, for a data set published inside an archive (a
+    wheel), its member when ``raw`` is that archive."""
+    if data.member is None or not zipfile.is_zipfile(io.BytesIO(raw)):
+        return raw
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        try:
+            info = archive.getinfo(data.member)
+        except KeyError:
+            raise DataError(f"{source} holds no {data.member}", hint="give the archive the data set is published "
+                                                                    "in, or the file itself") from None
+        if info.file_size > 2 * data.size:
+            raise DataError(f"{source}: {data.member} is larger than {2 * data.size:,} bytes: not the expected file")
+        return archive.read(info)
 
 
 def _check(data: ReferenceData, raw: bytes, source: str) -> None:

@@ -46,6 +46,8 @@ class ReferenceData:
     citation: str
     licence: str
     url: str | None         # the original repository, pinned; None: no public file holds it
+    member: str | None = None   # the file's path inside the archive (a wheel or zip) at ``url``
+    archive_size: int = 0       # bytes of that archive
 
     def route(self) -> str:
         """How a user gets this file, for error messages."""
@@ -78,6 +80,18 @@ REFERENCE_DATA = {data.name: data for data in (
         "a table compiled from both papers' data; no public file holds it, and the mRNA counts come "
         "from a repository that states no licence, so BioXen neither ships nor downloads it",
         None),
+    ReferenceData(
+        "yeast-gem", "yeast-GEM.xml",
+        "Yeast9, the consensus genome-scale metabolic model of S. cerevisiae S288C (SBML L3V1 FBCv3; "
+        "4,130 reactions, 2,805 metabolites, 1,162 genes), v9.0.0 as the PyPI package yescher 1.0.1 "
+        "ships it (yEscher/yeastModel/input_model/yeast-GEM.xml): the yeast chassis's host metabolism",
+        11_776_690, "0e120b0d4015048ef2edaf86ea039c533a72827ff00a34ca35d9fbe87a2781e5",
+        "Zhang C et al. (2024) Yeast9: a consensus genome-scale metabolic model for S. cerevisiae "
+        "strengthened with experimentally-derived curation. Mol Syst Biol 20:1134 "
+        "(SysBioChalmers/yeast-GEM)",
+        "CC BY 4.0 (yeast-GEM LICENSE.md); 11.8 MB, above what BioXen ships, so it is downloaded",
+        "https://files.pythonhosted.org/packages/95/ae/230256945d8a27ba5860b2f8517929755bbd35ef7998e3ec9db849239ae6/"
+        "yescher-1.0.1-py3-none-any.whl", "yEscher/yeastModel/input_model/yeast-GEM.xml", 26_468_752),
     *(ReferenceData(
         name, f"parts/cello/{filename}", what, size, sha256,
         "Nielsen AAK et al. (2016) Genetic circuit design automation. Science 352:aac7341" + extra,

@@ -1,10 +1,12 @@
 """Pass: make every VM's genetic code runnable in the host, or refuse with a reason.
 
-The host (E. coli) reads table 11: UGA is a stop codon. A genome whose table
-reads UGA as an amino acid (table 4, Mycoplasma/Spiroplasma: UGA = Trp) would
-have almost every protein truncated. The policy chooses per VM:
+The host reads its chassis's table (``hardware.genetic_code``: E. coli 11, Syn3A 4, yeast 1).
+In a table-11 host UGA is a stop codon: a genome whose table reads UGA as an amino acid (table 4,
+Mycoplasma/Spiroplasma: UGA = Trp) would have almost every protein truncated; in a table-4 host a
+table-11 genome's UGA stops would be read through. The policy chooses per VM:
 
-* ``recode``: the VM image rewrites in-frame TGA to TGG (same protein);
+* ``recode``: the VM image rewrites every codon the host reads differently (in-frame TGA to TGG in
+  E. coli, a TGA stop to TAA in Syn3A): the same protein;
 * ``suppressor``: the VM carries a UGA-decoding tRNA-Trp. It decodes each of
   the VM's UGA codons with probability ε (it competes with release factor 2),
   so a gene with n internal UGA codons yields full-length protein at ε^n, and
@@ -90,7 +92,7 @@ def _with_amber_sites(vm: GuestVM, sites: int) -> GuestVM:
         for t in u.locus_tags)) if u.coding else u for u in vm.units)
     return replace(vm, units=units)
 
-HOST_TABLE = 11
+HOST_TABLE = 11     # a chassis profile without a hardware section (bioxen.hardware.BACTERIAL)
 CODONS = tuple(a + b + c for a in "TCAG" for b in "TCAG" for c in "TCAG")
 
 

@@ -234,3 +234,46 @@ def test_a_data_set_published_inside_a_wheel_is_taken_from_it(tmp_path, monkeypa
     with pytest.raises(BioxenError, match=r"holds no yEscher/yeastModel/input_model/yeast-GEM\.xml"):
         fetch("yeast-gem", str(wheel))
     assert not (tmp_path / "cache" / "data" / "yeast-GEM.xml").exists()
+
+
+def test_round_robin_in_yeast_takes_turns_by_transcription(tmp_path):
+    """Round robin on a chassis whose gate is the transcription gate: the VMs' promoters open in turn."""
+    genome = write_synthetic_genbank(tmp_path / "SYN00006.1.gb", table=4)
+    policy = write_policy(tmp_path / "rr.yaml", f"""
+schema_version: 1
+host: {{chassis: yeast}}
+scheduler: {{policy: round_robin, quantum: 60 min}}
+vms:
+  - {{id: vm1, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+  - {{id: vm2, genome: {genome}, genetic_code: recode, ribosomes: {{share: 0.15}}}}
+simulate: {{until: 360 min}}
+""")
+    out = tmp_path / "out"
+    pipeline.build(policy, out, ("sbml",))
+    rr = _roadrunner((out / "model.xml").read_text())
+    table = advance(rr, 0, 360, 361, ["time", "transcription_gate_vm1", "transcription_gate_vm2"])
+    turns = [(g1 > 0.5, g2 > 0.5) for _, g1, g2 in table[5::10]]
+    assert all(a != b for a, b in turns), turns                       # one VM's promoters open at a time
+    assert {a for a, _ in turns} == {True, False}                     # and each has its turns
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["syn3a_host", "yeast_host"])
+def test_each_chassis_policy_compiles_runs_and_reports(name, genome_path, shared, monkeypatch, tmp_path):
+    """models/policies/<chassis>_host.yaml: `bioxen run` end to end; PAUSE at 3 h shuts the VM's
+    transcription and its translation falls by RESUME at 5 h, then recovers."""
+    import json
+
+    import pandas as pd
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("BIOXEN_DATA_PATH", str(shared / "data"))
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["run", str(ROOT / "models" / "policies" / f"{name}.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (out / "report.html").is_file() and metrics
+    flux = pd.read_csv(out / "results.csv").set_index("time_min")["vm1_translation_flux"]
+    assert flux.loc[299] < 0.5 * flux.loc[179]
+    assert flux.loc[480] > 0.8 * flux.loc[179]

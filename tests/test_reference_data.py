@@ -26,7 +26,14 @@ GENE_TABLE = REFERENCE_DATA["syn3a-gene-table"]
 
 
 def test_the_registry_describes_the_reference_files(shared):
+    """Every data set the tests' shared folder holds is described exactly; the one it does not
+    (yeast-gem, 11.8 MB) is published inside a wheel whose member fetch takes."""
+    fetched_only = {"yeast-gem"}
     for data in REFERENCE_DATA.values():
+        if data.name in fetched_only:
+            assert data.url.endswith(".whl") and data.member.endswith(data.filename) and data.archive_size
+            assert data.citation and data.licence
+            continue
         raw = (shared / "data" / data.filename).read_bytes()
         assert (len(raw), hashlib.sha256(raw).hexdigest()) == (data.size, data.sha256)
         assert data.citation and data.licence

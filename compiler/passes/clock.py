@@ -142,6 +142,11 @@ def operating_band(kinetics: RingKinetics) -> list[RingKinetics]:
             for loading in LOADING_BAND]
 
 
+# The transcription gate scales the VM's promoters by 1 - closure (its residual aside): the VM runs
+# while the closure is below one half (half its transcription).
+TRANSCRIPTION_OPENING = 0.5
+
+
 def _openings(design: Design) -> dict[str, float]:
     """Each VM's closure of its gate below which it runs: the sRNA gate's induced transcription
     (``srna.excess`` times the VM's mRNA transcription) falls below the mRNA's it titrates, at
@@ -151,7 +156,8 @@ def _openings(design: Design) -> dict[str, float]:
     srna = 1 / value(design.parts.srna["excess"])
     q = design.parts.ribosome_gate
     ribosome = value(q["antigate"]) / (value(q["excess"]) + value(q["antigate"])) if q else srna
-    return {vm.id: min(([srna] if gates.srna else []) + ([ribosome] if gates.ribosome else []))
+    return {vm.id: min(([srna] if gates.srna else []) + ([ribosome] if gates.ribosome else []) +
+                       ([TRANSCRIPTION_OPENING] if gates.transcription else []))
             for vm, gates in ((vm, gates_of(design, vm)) for vm in design.vms)}
 
 

@@ -11,6 +11,7 @@ bad state atomically.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -203,8 +204,8 @@ def _mutate(state: dict, data) -> dict:
             key = data.draw(st.text(min_size=1, max_size=12))
         if operation == "delete":
             holder.pop(key, None)
-        else:
-            holder[key] = data.draw(VALUES)
+        else:     # a copy: VALUES hands out the same {} and [] each time, and an edit may reach into them
+            holder[key] = copy.deepcopy(data.draw(VALUES))
     return state
 
 

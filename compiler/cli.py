@@ -159,7 +159,9 @@ def _compile(policy: Path, out: Optional[Path], formats=DEFAULT_FORMATS, use_cac
     if built.build is not None and built.build.design.crosstalk is not None:
         from bioxen.backend.isolation import design_warnings
 
-        console.print(_isolation_table(built.build.design))
+        design = built.build.design
+        if design.chassis.hardware.has("translation", "orthogonal_ribosomes"):   # SD classes and pools
+            console.print(_isolation_table(design))
         for warning in design_warnings(built.build.design):
             errors.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
     return built

@@ -277,3 +277,49 @@ def test_each_chassis_policy_compiles_runs_and_reports(name, genome_path, shared
     flux = pd.read_csv(out / "results.csv").set_index("time_min")["vm1_translation_flux"]
     assert flux.loc[299] < 0.5 * flux.loc[179]
     assert flux.loc[480] > 0.8 * flux.loc[179]
+
+
+def _user_profile(tmp_path, edit) -> str:
+    """A copy of the shipped E. coli profile, renamed, with ``edit`` applied to its text."""
+    text = open(load_chassis("ecoli").source).read().replace("name: ecoli_mg1655", "name: myhost")
+    path = tmp_path / "myhost.yaml"
+    path.write_text(edit(text))
+    return str(path)
+
+
+def test_a_profile_written_before_the_hal_is_the_bacterial_host(tmp_path):
+    """A user's own profile without a hardware section keeps every mechanism and table 11, so
+    designs on it compile as before."""
+    legacy = _user_profile(tmp_path, lambda t: t[:t.index("# What this cell offers")])   # the last section
+    chassis = load_chassis(legacy)
+    assert chassis.genetic_code == 11 and chassis.volume == 1.0
+    assert chassis.hardware.has("translation", "orthogonal_ribosomes") and chassis.hardware.degron_tags is None
+    design = run_passes(read_design(_policy(tmp_path, legacy)))
+    assert design.vms[0].pool == "orthogonal" and design.gate == "ribosome" and design.vms[0].parts.tag_name == "pdt1"
+
+
+def test_a_profile_naming_a_tag_the_library_lacks_is_refused_at_the_policy_chassis(tmp_path):
+    bad = _user_profile(tmp_path, lambda t: t.replace("  genetic_code: 11\n", "  genetic_code: 11\n  degron_tags: [pdt2, pdt99]\n"))
+    with pytest.raises(BioxenError, match=r"degron_tags pdt99 are not tags of parts library isolation") as caught:
+        read_design(_policy(tmp_path, bad))
+    assert caught.value.errors[0].location.line == 2        # host: {chassis: ...}
+
+
+def test_a_profile_offering_and_lacking_one_mechanism_is_refused(tmp_path):
+    bad = _user_profile(tmp_path, lambda t: t.replace("  offers:\n", "  lacks: {host_ribosomes: why not}\n  offers:\n"))
+    with pytest.raises(ChassisError, match="host_ribosomes is also offered"):
+        load_chassis(bad)
+
+
+def test_yeast_refuses_two_level_round_robin(tmp_path):
+    policy = _policy(tmp_path, "yeast", extra="""scheduler: {policy: round_robin, quantum: 10 min, groups: [[vm1], [vm2]],
+            group_quantum: 30 min}""").read_text().replace(
+        "vms:\n", "vms:\n  - {id: vm2, genome: SYN00004.1.gb, genetic_code: recode}\n")
+    with pytest.raises(BioxenError, match="cannot allocate translation by orthogonal_ribosomes"):
+        read_design(write_policy(tmp_path / "groups.yaml", policy))
+
+
+def test_bioxen_check_refuses_with_the_line_and_exit_code(tmp_path):
+    policy = _policy(tmp_path, "yeast", "ribosomes: {share: 0.2, pool: orthogonal}")
+    result = CliRunner().invoke(app, ["check", str(policy)])
+    assert result.exit_code != 0 and f"{policy.name}:4:" in result.output and "host_ribosomes" in result.output

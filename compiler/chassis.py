@@ -179,7 +179,7 @@ def load_chassis(name: str, base_dir: Path | None = None) -> Chassis:
 
 # Names users write for the shipped chassis (``create_bio_vm(..., chassis="ecoli")``).
 ALIASES = {"ecoli": "ecoli_mg1655", "e_coli": "ecoli_mg1655", "escherichia_coli": "ecoli_mg1655",
-           "mg1655": "ecoli_mg1655", "minimal": "syn3a", "jcvi_syn3a": "syn3a", "mycoplasma": "syn3a",
+           "mg1655": "ecoli_mg1655", "minimal": "syn3a", "jcvi_syn3a": "syn3a", "minimal_cell": "syn3a",
            "saccharomyces_cerevisiae": "yeast", "s_cerevisiae": "yeast", "cerevisiae": "yeast",
            "budding_yeast": "yeast", "s288c": "yeast"}
 
@@ -196,5 +196,5 @@ def canonical_name(name: str) -> str:
 
 
 def shipped_chassis() -> list[str]:
-    """Every chassis profile found, user directories first (names, sorted, each once)."""
+    """The name of every chassis profile found, shipped or in BIOXEN_CHASSIS_PATH (sorted, each once)."""
     return sorted({p.stem for d in chassis_dirs() if d.is_dir() for p in d.glob("*.yaml")})

@@ -532,14 +532,17 @@ def chassis_list():
     for column in ("chassis", "code", "doubling", "ribosomes", "proteins", "translation", "gate", "degradation",
                    "commands"):
         table.add_column(column, overflow="fold")
-    with _user_errors():
-        for name in shipped_chassis():
+    for name in shipped_chassis():
+        try:
             chassis = load_chassis(name)
-            host, hw = host_summary(chassis), chassis.hardware
-            table.add_row(chassis.name, str(hw.genetic_code), f"{host['doubling_time']:.0f} min",
-                          f"{host['ribosomes']:,.0f}", f"{host['non_ribosomal_proteins']:,.0f}",
-                          *(", ".join(hw.offers.get(f, ())) or "[red]none[/red]"
-                            for f in ("translation", "gate", "degradation", "commands")))
+        except BioxenError as exc:        # one bad profile in BIOXEN_CHASSIS_PATH: say so, list the others
+            table.add_row(name, "", "", "", "", f"[red]unreadable[/red]: {exc.errors[0].message}", "", "", "")
+            continue
+        host, hw = host_summary(chassis), chassis.hardware
+        table.add_row(chassis.name, str(hw.genetic_code), f"{host['doubling_time']:.0f} min",
+                      f"{host['ribosomes']:,.0f}", f"{host['non_ribosomal_proteins']:,.0f}",
+                      *(", ".join(hw.offers.get(f, ())) or "[red]none[/red]"
+                        for f in ("translation", "gate", "degradation", "commands")))
     console.print(table)
 
 

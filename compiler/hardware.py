@@ -153,10 +153,9 @@ def choose(policy, hardware: Hardware) -> Choice:
     sets must name a mechanism the chassis offers; a key it leaves out takes the chassis's default
     (E. coli's defaults are the policy schema's, so E. coli designs are unchanged)."""
     refusals, pools = [], {}
-    host_default = hardware.default("translation") == "host_ribosomes"
     for index, vm in enumerate(policy.vms):
         asked = "pool" in vm.ribosomes.model_fields_set
-        pool = vm.ribosomes.pool if asked or not host_default else "host"
+        pool = vm.ribosomes.pool if asked else default_pool(hardware)
         mechanism = f"{pool}_ribosomes"
         if not hardware.has("translation", mechanism):
             refusals.append(Refusal("translation", mechanism, ("vms", index, "ribosomes", "pool")))
@@ -176,6 +175,11 @@ def choose(policy, hardware: Hardware) -> Choice:
     else:
         gate = GATE_OF[hardware.default("gate")]
     return Choice(pools, gate, tuple(refusals))
+
+
+def default_pool(hardware: Hardware) -> str:
+    """The ribosome pool (policy ``ribosomes.pool``) a VM takes when its policy names none."""
+    return "orthogonal" if hardware.default("translation") == "orthogonal_ribosomes" else "host"
 
 
 def host_gate(hardware: Hardware) -> str:

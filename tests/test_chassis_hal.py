@@ -323,3 +323,46 @@ def test_bioxen_check_refuses_with_the_line_and_exit_code(tmp_path):
     policy = _policy(tmp_path, "yeast", "ribosomes: {share: 0.2, pool: orthogonal}")
     result = CliRunner().invoke(app, ["check", str(policy)])
     assert result.exit_code != 0 and f"{policy.name}:4:" in result.output and "host_ribosomes" in result.output
+
+
+def test_recoding_picks_codons_the_host_reads_as_meant():
+    """A guest stop in a host whose code reads TAA and TAG as Gln (table 6) becomes TGA, its only stop."""
+    from bioxen.backend.images import amino_acid, host_codon
+
+    assert host_codon("TAA", 11, host=6) == "TGA" and host_codon("TGA", 4) == "TGG"
+    for codon in ("TAA", "TAG", "TGA", "CTG", "ATA", "AGA"):
+        for guest, host in ((11, 4), (4, 11), (11, 6), (11, 3), (2, 11)):
+            assert amino_acid(host_codon(codon, guest, host), host) == amino_acid(codon, guest), (codon, guest, host)
+
+
+def test_a_runtime_on_a_chassis_given_by_path(tmp_path):
+    from bioxen.api import GenomicVirtualizationManager
+
+    copy = tmp_path / "my_yeast.yaml"
+    copy.write_text(open(load_chassis("yeast").source).read().replace("name: yeast", "name: lab_yeast"))
+    genome = write_synthetic_genbank(tmp_path / "SYN00007.1.gb", genes=2, table=4, with_rna=False)
+    runtime = GenomicVirtualizationManager(chassis=str(copy), work_dir=tmp_path / "w").load_genome_runtime(str(genome), "g")
+    design = pipeline.check(runtime.policy_path)
+    assert design.chassis.name == "lab_yeast" and design.vms[0].pool == "host"
+
+
+def test_an_older_parts_library_needs_the_residual_only_for_the_transcription_gate(tmp_path):
+    import re
+
+    library = open(read_design(_policy(tmp_path, "ecoli", name="e")).parts.source).read()
+    older = tmp_path / "older.yaml"
+    older.write_text(re.sub(r"\ntranscription_gate:\n  residual: [^\n]*", "", library))
+    for chassis, works in (("ecoli", True), ("yeast", False)):
+        policy = _policy(tmp_path, chassis, extra=f"isolation: {{parts: {older}}}", name=chassis)
+        if works:
+            pipeline.compile(pipeline.load(policy))
+        else:
+            with pytest.raises(BioxenError, match="needs transcription_gate.residual"):
+                pipeline.compile(pipeline.load(policy))
+
+
+def test_the_transcription_gate_is_said_to_be_model_only_on_every_chassis(tmp_path):
+    from bioxen.backend.isolation import design_warnings
+
+    design = run_passes(read_design(_policy(tmp_path, "ecoli", extra="isolation: {gate: transcription}")))
+    assert any("transcription gate" in w and "model only" in w for w in design_warnings(design))

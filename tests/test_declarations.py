@@ -44,7 +44,6 @@ PARTS = {
     "clock": {"max_transcription", "leak", "repression_K", "hill", "mrna_decay", "proteins_per_transcript", "length",
               "gate_hill"},
     "ribosome_gate": {"decay", "bound_decay", "excess", "antigate", "leak", "ballast"},
-    "transcription_gate": {"residual"},
     "decoder": {"rpu_transcription", "repressor_decay"},
     "transcription": {"host_available", "host_promoter_K", "promoter_K", "polymerase_transcription",
                       "inhibitor_transcription", "inhibitor_length", "inhibitor_binding", "inhibitor_unbinding",

@@ -132,16 +132,19 @@ class GenomicRuntime:
     def __post_init__(self):
         from bioxen import pipeline
         from bioxen.chassis import load_chassis
+        from bioxen.hardware import default_pool
         from bioxen.frontend import policy_source
         from bioxen.genome import load_genome
         from bioxen.passes.genetic_code import reassigned_codons
         from bioxen.passes.parameterize import reference_state
 
-        self.host = load_chassis(self.chassis)                  # names and aliases (ecoli, yeast, syn3a)
-        self.chassis = self.host.name
-        if self.pool is None or (self.pool == "orthogonal" and not self.host.hardware.has(
-                "translation", "orthogonal_ribosomes")):
-            self.pool = "orthogonal" if self.host.hardware.default("translation") == "orthogonal_ribosomes" else "host"
+        self.host = load_chassis(self.chassis)                  # names, aliases (ecoli, yeast, syn3a) or a path
+        if self.pool is None:
+            self.pool = default_pool(self.host.hardware)
+        if not self.host.hardware.has("translation", f"{self.pool}_ribosomes"):
+            raise ConfigError(f"chassis {self.host.name} has no {self.pool} ribosome pool for a VM "
+                              f"({self.host.hardware.lacks.get(self.pool + '_ribosomes', 'not offered')})",
+                              hint=f"leave the pool out (the chassis's default: {default_pool(self.host.hardware)})")
 
         self.vm = vm_model_id(self.name)
         self._genes = None                                      # the genome's GeneIndex, built once
@@ -151,7 +154,7 @@ class GenomicRuntime:
         self.genome = load_genome(genome, Path.cwd())
         self._check_genes(list(self.knockouts) + list(self.expression))
         settings = VmSettings(**{**self.settings.__dict__, "genome": genome})
-        policy = policy_for(self.name, self.chassis, settings,
+        policy = policy_for(self.name, self.host.source, settings,
                             "recode" if reassigned_codons(self.genome.translation_table, self.host.genetic_code)
                             else None,
                             self.knockouts, self.expression, self.pool, None if self.carbon else 0.0)

@@ -122,9 +122,11 @@ def cellular_context(runtime: GenomicRuntime, settings: dict | None = None) -> C
     seed = settings.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
         raise ConfigError(f"create_cellular_context: seed must be a whole number from 0 to {2**31 - 1}, got {seed!r}")
+    # isolated execution is the VM's own ribosome pool, where the chassis has one (bioxen.hardware):
+    # on a chassis without orthogonal ribosomes the context runs, and says it runs, on host ribosomes
     isolated = isolation and runtime.host.hardware.has("translation", "orthogonal_ribosomes")
     variant = runtime.variant(pool="orthogonal" if isolated else "host", carbon=environment.carbon)
-    context = CellularContext(variant, environment, isolation, method, seed)
+    context = CellularContext(variant, environment, isolated, method, seed)
     duration = settings.get("runtime_duration", CONTEXT_SECONDS)
     if duration:
         context.run(duration)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bioxen.api import processes
 from bioxen.api.config import VM_TYPES, ConfigError, VmSettings, from_config, from_yaml
-from bioxen.api.genomic import CellularContext, GenomicRuntime
+from bioxen.api.genomic import CellularContext, Environment, GenomicRuntime
 from bioxen.runtime.limits import is_finite
 
 
@@ -41,7 +41,7 @@ class BioVM:
     def context(self) -> CellularContext:
         """The VM's current cellular context (a fresh one at the chassis state if none yet)."""
         if self._context is None:
-            self._context = CellularContext(self.runtime)
+            self._context = CellularContext(self.runtime, Environment.from_settings(None, self.runtime.host))
         return self._context
 
     def execute_biological_process(self, program: str):

@@ -149,7 +149,10 @@ def host_codon(codon: str, table: int, host: int = HOST_TABLE) -> str:
     meaning = amino_acid(codon, table)
     if meaning == amino_acid(codon, host):
         return codon
-    return STOP if meaning == "*" else PREFERRED_CODON.get(meaning, codon)
+    code = unambiguous_dna_by_id[host]
+    same = sorted(code.stop_codons) if meaning == "*" else sorted(c for c, a in code.forward_table.items() if a == meaning)
+    preferred = STOP if meaning == "*" else PREFERRED_CODON.get(meaning)
+    return preferred if preferred in same else next(iter(same), codon)
 
 
 def back_translate(peptide: str, codons: dict[str, str] = PREFERRED_CODON) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from bioxen.backend.images import refactoring_warnings
-from bioxen.ir import Design
+from bioxen.ir import Design, gates_of
 from bioxen.passes.isolate import isolation_ratios
 from bioxen.rna import FOLD_MATCH, MAX_SEQUESTRATION, leak_ratios, unfolding_cost
 
@@ -29,6 +29,13 @@ def design_warnings(design: Design) -> list[str]:
                         "BioXen's E. coli parts (promoters, 5' UTRs, terminators); the model runs the chassis's "
                         "mechanisms (bioxen chassis list), but the DNA needs that chassis's own expression parts "
                         "before it is ordered")
+    if any(gates_of(design, vm).transcription for vm in design.vms):
+        warnings.append("the transcription gate (isolation.gate: transcription) is in the model only: the DNA BioXen "
+                        "writes carries neither its synthetic transcription factor nor operators at the VMs' promoters")
+    if len(design.vms) > 1 and design.wiring is None and not hardware.has("commands", "marionette_sensors"):
+        warnings.append(f"chassis {design.chassis.name} takes commands on inducible promoters, and the DNA BioXen "
+                        "writes gives every VM the same ones: one inducer pauses or destroys all VMs at once (the "
+                        "model's per-VM commands assume one input each)")
     if len(design.vms) > 1 and design.wiring is None and hardware.has("commands", "marionette_sensors"):
         warnings.append("Cello's parts data was not found, so every VM's gates are behind pTet and every "
                         "protease behind pLas: in the built DNA one inducer pauses or destroys all VMs at once "

@@ -13,6 +13,7 @@ from bioxen.backend.shells import vm_shells
 from bioxen.backend.transcription import (own_polymerase, polymerase_gene, polymerase_genes, polymerase_pools,
                                           polymerases_of)
 from bioxen.commands import MOLECULES_PER_MOLAR
+from bioxen.errors import CompileError
 from bioxen.genome.layout import unrefactorable
 from bioxen.ir import Design, GuestVM, gates_of
 from bioxen.names import mangle
@@ -32,8 +33,7 @@ PARAMETERS = (
     "parts.protease.length", "parts.protease.kcat", "parts.protease.Km", "parts.protease.max_transcription",
     "parts.protease.leak", "parts.genetic_code.readthrough_extension", "parts.genetic_code.readthrough_defective",
     "parts.reporter.max_transcription", "parts.reporter.length", "parts.reporter.maturation",
-    "parts.compartment.nominal_shells", "parts.compartment.lumen_volume", "parts.compartment.loading",
-    "parts.transcription_gate.residual")
+    "parts.compartment.nominal_shells", "parts.compartment.lumen_volume", "parts.compartment.loading")
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,13 @@ def _transcription_gate(b: Builder, vm: GuestVM, design: Design, pause, destroy,
     if not gates_of(design, vm).transcription:
         return None
     closed = _gate_inducer(b, vm, pause, destroy, clocked)
-    residual = b.parameter(f"gate_residual_{vm.id}", design.parts.transcription_gate["residual"])
+    residual = design.parts.transcription_gate.get("residual")
+    if residual is None:     # read only where the gate is used: older libraries need not carry it
+        raise CompileError(f"isolation.gate transcription needs transcription_gate.residual, which parts library "
+                           f"{design.parts.source} lacks", vm.location,
+                           hint="add transcription_gate: {residual: {value: 0.02, units: dimensionless, source: ...}} "
+                                "to the parts library (bioxen's own carries it)")
+    residual = b.parameter(f"gate_residual_{vm.id}", residual)
     return b.expression(f"transcription_gate_{vm.id}", 1 - closed * (1 - residual), "dimensionless")
 
 

@@ -111,7 +111,7 @@ def reassigned_codons(table: int, host: int = HOST_TABLE) -> dict[str, tuple[str
             if _meaning(table, c) != _meaning(host, c)}
 
 
-def _refusal(vm: GuestVM, reassigned: dict, host: int) -> Diagnostic:
+def _refusal(vm: GuestVM, reassigned: dict, host: int, offered: tuple[str, ...] = ("recode", "suppressor")) -> Diagnostic:
     genome = vm.genome
     tga = sum(g.internal_tga for g in genome.genes if g.is_coding)
     codons = ", ".join(f"{c} as {'stop' if g == '*' else g} (host: {'stop' if h == '*' else h})"
@@ -121,9 +121,9 @@ def _refusal(vm: GuestVM, reassigned: dict, host: int) -> Diagnostic:
         f"which reads {codons}; in the host (table {host}) its proteins would be mistranslated"
         + (f" (UGA: {tga:,} in-frame TGA codons would stop translation)" if reassigned.get("TGA") == ("W", "*") else ""),
         vm.location,
-        hint="add `genetic_code: recode` (the VM image rewrites the reassigned codons) or, for a "
-             "UGA = Trp genome, `genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, at "
-             "a cost to the host) to this VM in the policy")
+        hint="add `genetic_code: recode` (the VM image rewrites the reassigned codons)" +
+             (" or, for a UGA = Trp genome, `genetic_code: suppressor` (the VM carries a UGA-decoding tRNA-Trp, "
+              "at a cost to the host)" if "suppressor" in offered else "") + " to this VM in the policy")
 
 
 def _with_yields(vm: GuestVM, decoding: float) -> GuestVM:
@@ -144,7 +144,8 @@ def resolve_genetic_code(design: Design) -> Design:
         elif not reassigned:
             vms.append(replace(vm, genetic_code="native"))
         elif vm.genetic_code is None:
-            errors.append(_refusal(vm, reassigned, design.chassis.genetic_code))
+            errors.append(_refusal(vm, reassigned, design.chassis.genetic_code,
+                                   design.chassis.hardware.offers.get("genetic_code", ())))
         elif vm.genetic_code == "suppressor" and reassigned != {"TGA": ("W", "*")}:
             errors.append(Diagnostic(f"VM '{vm.id}': genetic_code suppressor handles genomes that read "
                                      f"only UGA differently (as Trp); table {vm.genome.translation_table} "

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, TypeVar, Union
+from typing import Annotated, Literal, TypeVar, Union
 
 from pydantic import (AfterValidator, BeforeValidator, ConfigDict, GetPydanticSchema, StrictFloat, StrictInt,
                       StrictStr, TypeAdapter, ValidationError, model_validator)
@@ -265,6 +265,7 @@ class BuildSpec(_Read):
     checkpoints: tuple[CheckpointSpec, ...] = ()            # the molecular debugger's checkpoints
     groups: tuple[tuple[Text, ...], ...] = ()               # two-level round robin: the groups taking turns
     group_quantum_min: Number | None = None                 # how long each group runs
+    recombination: Literal["recA+", "recA-"] = "recA+"     # the chassis's, for the DNA's mutation rates
 
     @model_validator(mode="after")
     def _crosstalk_of_every_vm(self):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -62,6 +64,9 @@ class HardwareFile(BaseModel):
     lacks: dict[str, str] = Field(default_factory=dict, description="mechanism -> why the chassis lacks it")
     degron_tags: list[str] | None = Field(None, description="the parts library's degron tags read in this "
                                                            "cell, in the order VMs take them (default: all)")
+    recombination: Literal["recA+", "recA-"] = Field(
+        "recA+", description="which of the E. coli mutation-rate formulas the DNA's lifetime uses (bioxen.report."
+                             "lifetime): recA+ where the cell recombines repeats, recA- where it has no RecA")
 
     @model_validator(mode="after")
     def _known(self):
@@ -96,12 +101,13 @@ class Hardware:
     sources: dict[str, str]          # mechanism -> source
     lacks: dict[str, str]            # mechanism -> why absent
     degron_tags: tuple[str, ...] | None = None   # the parts library's tags read here (None: all)
+    recombination: str = "recA+"                 # the lifetime's mutation-rate formula (bioxen.report.lifetime)
 
     @classmethod
     def read(cls, section: HardwareFile) -> "Hardware":
         return cls(section.genetic_code, {f: tuple(m) for f, m in section.offers.items()},
                    {m: s for ms in section.offers.values() for m, s in ms.items()}, dict(section.lacks),
-                   None if section.degron_tags is None else tuple(section.degron_tags))
+                   None if section.degron_tags is None else tuple(section.degron_tags), section.recombination)
 
     def has(self, function: str, mechanism: str) -> bool:
         return mechanism in self.offers.get(function, ())

@@ -274,6 +274,8 @@ def test_each_chassis_policy_compiles_runs_and_reports(name, genome_path, shared
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert (out / "report.html").is_file() and metrics
+    # the DNA's lifetime takes the chassis's recombination: Syn3A has no RecA
+    assert metrics["dna"]["lifetime"]["recombination"] == {"syn3a_host": "recA-", "yeast_host": "recA+"}[name]
     flux = pd.read_csv(out / "results.csv").set_index("time_min")["vm1_translation_flux"]
     assert flux.loc[299] < 0.5 * flux.loc[179]
     assert flux.loc[480] > 0.8 * flux.loc[179]

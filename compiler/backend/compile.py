@@ -252,7 +252,8 @@ def build_spec(build: Build) -> BuildSpec:
     return BuildSpec(MappingProxyType(dict(HOST_OUTPUTS)), design.host_parameters()["M"], MappingProxyType(vms),
                      RunPlan(plan.until, plan.points, plan.method, plan.seed), pools, control, design.scheduler,
                      frozen(_clock_spec(design.clock)), frozen(_gene_accounts(build, hypervisor_genes(design))),
-                     frozen(_crosstalk_spec(build)), _checkpoint_specs(design), design.groups, design.group_quantum)
+                     frozen(_crosstalk_spec(build)), _checkpoint_specs(design), design.groups, design.group_quantum,
+                     design.chassis.hardware.recombination)
 
 
 def _checkpoint_specs(design) -> tuple:

@@ -84,7 +84,8 @@ def write_report(build_dir: str | Path, table: pd.DataFrame | None = None,
     metrics = compute(table, spec, isolation, host_alone_doubling)
     metrics["hypervisor_genes"] = hypervisor_gene_count(build_dir, spec)
     metrics["dna"] = dna_metrics(build_dir, metrics["growth"], intended_shares(spec),
-                                 {vm: v.get("pool") for vm, v in (isolation or {}).get("vms", {}).items()})
+                                 {vm: v.get("pool") for vm, v in (isolation or {}).get("vms", {}).items()},
+                                 spec.recombination)
     scaling = None
     if sweep and policy is not None:
         from bioxen.report.scaling import sweep as run_sweep

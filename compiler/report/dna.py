@@ -64,15 +64,17 @@ def _burden(growth: dict) -> tuple[float, float] | None:
 
 
 def lifetime_metrics(records: list[SeqRecord], growth: dict, shares: dict[str, float],
-                     pools: dict[str, str | None]) -> dict | None:
-    """MTBF of the design and of each VM (see the module docstring), JSON-ready."""
+                     pools: dict[str, str | None], recombination: str = "recA+") -> dict | None:
+    """MTBF of the design and of each VM (see the module docstring), JSON-ready; ``recombination``:
+    the chassis's (its hardware section)."""
     found = _burden(growth)
     if not records or found is None:
         return None
     burden, doubling = found
-    design = mtbf(records, burden, doubling)
+    design = mtbf(records, burden, doubling, recombination=recombination)
     try:
-        stochastic = mtbf(records, burden, doubling, method="stochastic", **STOCHASTIC).half_life.to_dict()
+        stochastic = mtbf(records, burden, doubling, method="stochastic", recombination=recombination,
+                          **STOCHASTIC).half_life.to_dict()
     except ValueError as exc:       # a culture too long-lived to passage step by step
         stochastic = {"skipped": str(exc)}
     total = sum(shares.values()) or 1.0
@@ -80,7 +82,7 @@ def lifetime_metrics(records: list[SeqRecord], growth: dict, shares: dict[str, f
     for vm, share in shares.items():
         own = vm_construct(records, vm, pools.get(vm))
         if own is not None:
-            life = mtbf([own], burden * share / total, doubling)
+            life = mtbf([own], burden * share / total, doubling, recombination=recombination)
             per_vm[vm] = {"mu_per_generation": life.mu, "burden": life.burden,
                           "half_life_hours": life.half_life.hours,
                           "half_life_generations": life.half_life.generations,
@@ -89,6 +91,7 @@ def lifetime_metrics(records: list[SeqRecord], growth: dict, shares: dict[str, f
     summary["stochastic_half_life"] = stochastic
     summary["sensitivity"] = sensitivity(design.mu, burden, doubling)
     summary["per_vm"] = per_vm
+    summary["recombination"] = recombination
     return summary
 
 
@@ -124,7 +127,8 @@ def read_bom(build_dir: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def dna_metrics(build_dir: Path, growth: dict, shares: dict[str, float], pools: dict[str, str | None]) -> dict | None:
+def dna_metrics(build_dir: Path, growth: dict, shares: dict[str, float], pools: dict[str, str | None],
+                recombination: str = "recA+") -> dict | None:
     """What the report and metrics.json say of the design's DNA, None if the build wrote none."""
     records = read_constructs(build_dir)
     if not records:
@@ -138,7 +142,7 @@ def dna_metrics(build_dir: Path, growth: dict, shares: dict[str, float], pools: 
                         "findings": findings[:200]} if qa is not None else None,
         "bom": {"parts": len(bom), "by_status": dict(Counter(row["status"] for row in bom)),
                 "missing": sorted({row["part"] for row in bom if row["status"] == "missing"})},
-        "lifetime": lifetime_metrics(records, growth, shares, pools),
+        "lifetime": lifetime_metrics(records, growth, shares, pools, recombination),
     }
 
 

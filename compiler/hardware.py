@@ -76,20 +76,28 @@ class HardwareFile(BaseModel):
             raise ValueError(f"genetic_code {self.genetic_code} is not an NCBI translation table")
         for function, mechanisms in self.offers.items():
             if function not in FUNCTIONS:
-                raise ValueError(f"offers: unknown function '{function}' (known: {', '.join(FUNCTIONS)})")
+                raise ValueError(f"offers: unknown function {_named(function)} (known: {', '.join(FUNCTIONS)})")
             unknown = sorted(set(mechanisms) - set(FUNCTIONS[function].mechanisms))
             if unknown:
-                raise ValueError(f"offers.{function}: unknown mechanism(s) {', '.join(unknown)} (known: "
+                raise ValueError(f"offers.{function}: unknown mechanism(s) {_named(*unknown)} (known: "
                                  f"{', '.join(FUNCTIONS[function].mechanisms)})")
         missing = [f for f, spec in FUNCTIONS.items() if spec.required and not self.offers.get(f)]
         if missing:
             raise ValueError(f"offers must name a mechanism for {', '.join(missing)}")
         every = {m for spec in FUNCTIONS.values() for m in spec.mechanisms}
+        strange = sorted(set(self.lacks) - every)
+        if strange:
+            raise ValueError(f"lacks: {_named(*strange)} is not a mechanism (known: {', '.join(sorted(every))})")
         both = sorted(set(self.lacks) & {m for ms in self.offers.values() for m in ms})
-        if set(self.lacks) - every or both:
-            raise ValueError(f"lacks: {', '.join(sorted(set(self.lacks) - every)) or ', '.join(both)} "
-                             f"{'is not a mechanism' if set(self.lacks) - every else 'is also offered'}")
+        if both:
+            raise ValueError(f"lacks: {', '.join(both)} is also offered")
         return self
+
+
+def _named(*names: str) -> str:
+    """A profile's own names for a message: quoted, any character a message cannot carry escaped
+    (a hostile file's lone surrogates would stop the validator's error itself)."""
+    return ", ".join(ascii(name[:60]) for name in names[:5]) + (" ..." if len(names) > 5 else "")
 
 
 @dataclass(frozen=True)

@@ -382,7 +382,7 @@ def read_tags(parts, hardware: Hardware):
     names = [t.name for t in parts.tags]
     unknown = [t for t in hardware.degron_tags if t not in names]
     if unknown:
-        raise ValueError(f"degron_tags {', '.join(unknown)} are not tags of parts library {parts.name} "
+        raise ValueError(f"degron_tags {', '.join(ascii(t[:60]) for t in unknown[:5])} are not tags of parts library {parts.name} "
                          f"(its tags: {', '.join(names)})")
     keep = [names.index(t) for t in hardware.degron_tags]
     return dataclasses.replace(parts, tags=tuple(parts.tags[i] for i in keep),

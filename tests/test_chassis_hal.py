@@ -302,7 +302,7 @@ def test_a_profile_written_before_the_hal_is_the_bacterial_host(tmp_path):
 
 def test_a_profile_naming_a_tag_the_library_lacks_is_refused_at_the_policy_chassis(tmp_path):
     bad = _user_profile(tmp_path, lambda t: t.replace("  genetic_code: 11\n", "  genetic_code: 11\n  degron_tags: [pdt2, pdt99]\n"))
-    with pytest.raises(BioxenError, match=r"degron_tags pdt99 are not tags of parts library isolation") as caught:
+    with pytest.raises(BioxenError, match=r"degron_tags 'pdt99' are not tags of parts library isolation") as caught:
         read_design(_policy(tmp_path, bad))
     assert caught.value.errors[0].location.line == 2        # host: {chassis: ...}
 

@@ -34,7 +34,7 @@ class _ChassisFile(BaseModel):
     hardware: HardwareFile | None = None
     validation: dict[str, SourcedQuantity] = {}
     cell_cycle: dict[str, SourcedQuantity] = {}
-    metabolism: str | None = Field(None, description="the host's genome-scale metabolic model (a reference data "
+    metabolism: str | None = Field(None, description="the host's metabolic model (a reference data "
                                                     "set or e_coli_core)")
 
 
@@ -50,7 +50,7 @@ class Chassis:
     hardware: Hardware = BACTERIAL
     validation: dict[str, Quantity] = field(default_factory=dict)   # published numbers the host is checked against
     cell_cycle: dict[str, Quantity] = field(default_factory=dict)   # temperature, fork_speed (the runtime API's)
-    metabolism: str | None = None       # the host's genome-scale metabolic model (bioxen.api.metabolism)
+    metabolism: str | None = None       # the host's metabolic model (bioxen.api.metabolism)
 
     @property
     def genetic_code(self) -> int:

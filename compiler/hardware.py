@@ -10,7 +10,6 @@ naming the function and the alternatives it offers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -154,8 +153,8 @@ GATE_OF = {"ribosome_gate": "ribosome", "srna_gate": "mrna", "transcription_gate
 
 @dataclass(frozen=True)
 class Choice:
-    """How a policy's hypervisor runs on a chassis: each VM's ribosome pool, the gate, whether
-    commands are wired to Cello's sensors, and what the policy asked that the chassis cannot do."""
+    """How a policy's hypervisor runs on a chassis: each VM's ribosome pool, the gate, and what the
+    policy asked that the chassis cannot do."""
 
     pools: dict[str, str]                 # VM id -> "orthogonal" or "host"
     gate: str                             # policy isolation.gate spelling of the design's gate

@@ -192,7 +192,7 @@ def host_flux_balance(chassis, data_dir=None) -> HostFlux:
     name = chassis.metabolism
     if name not in HOST_MODELS:
         raise MetabolismError(f"chassis {chassis.name} names no host metabolic model "
-                                    f"(metabolism: one of {', '.join(HOST_MODELS)})")
+                              f"(metabolism: one of {', '.join(HOST_MODELS)})")
     metabolic = HOST_MODELS[name](data_dir)
     status, growth, _ = _optimum(metabolic.model)
     return HostFlux(chassis.name, metabolic.name, len(metabolic.model.reactions), status, growth,

@@ -32,16 +32,15 @@ def design_warnings(design: Design) -> list[str]:
     if any(gates_of(design, vm).transcription for vm in design.vms):
         warnings.append("the transcription gate (isolation.gate: transcription) is in the model only: the DNA BioXen "
                         "writes carries neither its synthetic transcription factor nor operators at the VMs' promoters")
-    if len(design.vms) > 1 and design.wiring is None and not hardware.has("commands", "marionette_sensors"):
-        warnings.append(f"chassis {design.chassis.name} takes commands on inducible promoters, and the DNA BioXen "
-                        "writes gives every VM the same ones: one inducer pauses or destroys all VMs at once (the "
-                        "model's per-VM commands assume one input each)")
-    if len(design.vms) > 1 and design.wiring is None and hardware.has("commands", "marionette_sensors"):
-        warnings.append("Cello's parts data was not found, so every VM's gates are behind pTet and every "
-                        "protease behind pLas: in the built DNA one inducer pauses or destroys all VMs at once "
-                        "(the model's per-VM commands assume one input each); `bioxen data fetch "
-                        "cello-eco1-ucf`, `cello-eco2-ucf` and `cello-marionette-sensors`, or BIOXEN_DATA_PATH, "
-                        "give each (VM, command) its own inducer or a decoded address")
+    if len(design.vms) > 1 and design.wiring is None:
+        shared = "in the built DNA one inducer pauses or destroys all VMs at once (the model's per-VM commands " \
+                 "assume one input each)"
+        warnings.append(f"Cello's parts data was not found, so every VM's gates are behind pTet and every protease "
+                        f"behind pLas: {shared}; `bioxen data fetch cello-eco1-ucf`, `cello-eco2-ucf` and "
+                        "`cello-marionette-sensors`, or BIOXEN_DATA_PATH, give each (VM, command) its own inducer "
+                        "or a decoded address" if hardware.has("commands", "marionette_sensors") else
+                        f"chassis {design.chassis.name} takes commands on inducible promoters, every VM on the same "
+                        f"ones: {shared}")
     if design.wiring is not None:
         warnings += list(design.wiring.notes)
     on_host = [vm.id for vm in design.vms if vm.pool == "host"]

@@ -201,9 +201,10 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
     counter = proteolysis.tag_counter(b, vm.parts.tag_name, vm.protein_decay)
     native = set(unrefactorable(vm.genome))
     transcribers = polymerases_of(design, vm)
-    shut = _transcription_gate(b, vm, design, pause, destroy, clocked)
-    if shut is not None:     # every promoter of the VM image answers the gate (units and reporter)
-        licence = licence * shut
+    closed = None            # the gate inducer; made here only for the transcription gate (E. coli's order kept)
+    if gates_of(design, vm).transcription:   # every promoter of the VM image answers it (units and reporter)
+        closed = _gate_inducer(b, vm, pause, destroy, clocked)
+        licence = licence * _transcription_gate(b, vm, design, closed)
     if own_polymerase(vm):
         polymerase_gene(b, vm, design, create, pause)
     suppression = None
@@ -263,7 +264,8 @@ def _guest_vm(b: Builder, vm: GuestVM, design: Design, pools: tuple[str, ...], s
         q = design.parts.orthogonal_ribosomes
         repression = controller.feedback_controller(b, vm.parts.pool, q, create) if vm.controller else None
         ribosomes.orthogonal_pool(b, vm.parts.pool, vm.orrna_transcription, q, licence=create, repression=repression)
-    closed = b.model.expressions.get(f"gate_inducer_{vm.id}") or _gate_inducer(b, vm, pause, destroy, clocked)
+    if closed is None:
+        closed = _gate_inducer(b, vm, pause, destroy, clocked)
     srna_free = _gates(b, vm, design, closed, gated, pause.wired)
     protease = _protease(b, vm, design, destroy)
     outputs = VmOutputs(vm.id, name if proteins or untagged else "", tuple(elongations), vm.parts.pool,
@@ -282,13 +284,10 @@ def _gate_inducer(b: Builder, vm: GuestVM, pause, destroy, clocked):
     return b.expression(f"gate_inducer_{vm.id}", 1 - open_, "dimensionless")
 
 
-def _transcription_gate(b: Builder, vm: GuestVM, design: Design, pause, destroy, clocked):
-    """The transcription gate's factor on every promoter of the VM (None without that gate): a
-    synthetic transcription factor switched by the gate inducer shuts them to ``residual`` of their
-    activity (parts library ``transcription_gate``)."""
-    if not gates_of(design, vm).transcription:
-        return None
-    closed = _gate_inducer(b, vm, pause, destroy, clocked)
+def _transcription_gate(b: Builder, vm: GuestVM, design: Design, closed):
+    """The transcription gate's factor on every promoter of the VM: a synthetic transcription
+    factor switched by the gate inducer ``closed`` shuts them to ``residual`` of their activity
+    (parts library ``transcription_gate``)."""
     residual = design.parts.transcription_gate.get("residual")
     if residual is None:     # read only where the gate is used: older libraries need not carry it
         raise CompileError(f"isolation.gate transcription needs transcription_gate.residual, which parts library "

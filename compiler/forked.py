@@ -1,14 +1,17 @@
 """Work done by a forked child while the parent goes on: the compiler's two cores used at once
 where two stages need nothing of each other (the DNA while the model compiles,
-:mod:`bioxen.backend.ahead`).
+:mod:`bioxen.backend.ahead`; the SBML file written, and half its check, while the other half is
+checked, :mod:`bioxen.backend.consistency`).
 
 A forked child starts with the parent's memory as it is (the design included: nothing is
 pickled on the way in), runs one function, and hands back its value or the exception it raised
 (pickled), which :meth:`Forked.result` returns or raises in the parent, so an error reads as if
 the work had been done in place; :meth:`Forked.close` stops a child still running. Where
 ``fork`` is not a start method (Windows), :func:`available` is False and callers do the work in
-place. (A child that shares a genome-scale compile's memory costs what the pages both sides
-touch cost to copy: writing the SBML that way was measured slower than in place.)
+place. A child that shares a genome-scale compile's memory costs what the pages both sides
+touch cost to copy; that stays small only while Python's collector leaves the build's objects
+alone (:func:`bioxen.backend.compile.compile_design` freezes them), since a collection writes to
+every object it walks.
 """
 from __future__ import annotations
 

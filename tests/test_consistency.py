@@ -1,5 +1,7 @@
 """libsbml's consistency check in pieces (bioxen.backend.consistency) reports what the
 whole-document check reports."""
+import re
+
 import libsbml
 import pytest
 
@@ -116,3 +118,58 @@ def test_write_sbml_writes_what_passes_and_nothing_of_what_fails(document, tmp_p
         write_sbml(broken, target)
     assert target.read_text() == "the build before"
     assert [p.name for p in tmp_path.iterdir()] == ["model.xml"]
+
+
+@pytest.mark.parametrize("breaking", [None, _law_names_undefined, _law_names_undefined_in_the_last_block,
+                                      _reference_to_missing_species])
+def test_write_sbml_on_two_cores_writes_only_what_passes(document, tmp_path, monkeypatch, breaking):
+    """Blocks small enough that the check runs in two processes (a forked child writes the text,
+    then checks blocks): the file is the document as libsbml writes it, or (broken anywhere,
+    the child's blocks included) nothing is left and the whole document's errors are raised."""
+    from bioxen.backend.sbml import write_sbml
+    from bioxen.errors import CompileError
+
+    monkeypatch.setattr(consistency, "BLOCK", BLOCK)
+    doc = document()
+    assert doc.getModel().getNumReactions() > consistency.PARALLEL_BLOCKS * BLOCK
+    target = tmp_path / "model.xml"
+    if breaking is None:
+        write_sbml(doc, target)
+        assert target.read_text() == libsbml.writeSBMLToString(document())
+        return
+    breaking(doc.getModel())
+    expected = document()
+    breaking(expected.getModel())
+    with pytest.raises(CompileError, match="consistency errors; first: " +
+                       re.escape(consistency.whole_document_errors(expected)[0])):
+        write_sbml(doc, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_what_the_child_raises_is_raised_and_nothing_is_written(document, tmp_path):
+    """Work done beside the check in the forked child (writing the file) fails: its error is
+    raised here as it was raised there."""
+    from bioxen.errors import CompileError
+
+    def beside():
+        raise CompileError("disk full (a test)")
+
+    doc = document()
+    with pytest.raises(CompileError, match="disk full"):
+        consistency.errors(doc, BLOCK, beside=beside)
+    assert consistency.errors(doc, BLOCK) == []          # the document was left as it was
+
+
+def test_errors_found_only_by_the_child_are_reported(document, monkeypatch):
+    """This process takes no block, so only the forked child checks reactions: a broken one is
+    still reported (as the whole document's errors)."""
+    import os
+
+    parent, take = os.getpid(), consistency._Counter.take
+    monkeypatch.setattr(consistency._Counter, "take", lambda self: None if os.getpid() == parent else take(self))
+    doc = document()
+    _law_names_undefined_in_the_last_block(doc.getModel())
+    expected = document()
+    _law_names_undefined_in_the_last_block(expected.getModel())
+    assert consistency.errors(doc, BLOCK) == consistency.whole_document_errors(expected) != []
+    assert consistency.errors(document(), BLOCK) == []

@@ -78,15 +78,20 @@ def _timed(timings: dict, stage: str):
 
 @contextmanager
 def _collector_paused():
-    """Python's cyclic garbage collector off while a model is built, as it was after. The
-    stages make millions of small objects and free few, and every full collection walks all
-    of them (an eighth of a genome-scale compile); reference counting still frees what a
-    stage drops."""
+    """Python's cyclic garbage collector off while a model is built, and the build's objects
+    frozen after (``gc.freeze``). The stages make millions of small objects and free few: every
+    full collection walks all of them, and a collector turned back on walks them three times
+    as they age (measured 0.9 s of a three-VM compile and its SBML check). Frozen, the build's
+    objects are never walked; reference counting still frees what a stage drops, and the next
+    compile hands what the last one froze back to the collector (``gc.unfreeze``), so the
+    cycles of a build nobody holds any more are collected then."""
     enabled = gc.isenabled()
     gc.disable()
+    gc.unfreeze()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 

@@ -41,10 +41,13 @@ the pieces report each error as the whole-document check does.
 """
 from __future__ import annotations
 
+import multiprocessing
 import re
 from contextlib import contextmanager
 
 import libsbml
+
+from bioxen import forked
 
 BLOCK = 250   # reactions per block document (measured: 100-500 cost the same, 1000 a third more)
 
@@ -152,31 +155,97 @@ class _Blocks:
             reactions[start:start + len(back)] = back
 
 
+def _block_starts(reactions: int, block: int) -> list[int]:
+    return list(range(0, reactions, block))
+
+
+def _check_blocks(doc: libsbml.SBMLDocument, block: int, take, skeleton: bool) -> list[str]:
+    """The errors of the blocks ``take()`` hands out (a block's first index; None when none is
+    left), and first the skeleton's if ``skeleton``; the reactions are put back after."""
+    model = doc.getModel()
+    with _detached(model, ("getListOfReactions",)) as taken:
+        reactions = taken["getListOfReactions"]
+        found = _check(doc, _IN_PIECES) if skeleton else []
+        blocks = _Blocks(doc)
+        while (start := take()) is not None:
+            found += blocks.errors(reactions, start, start + block)
+    return found
+
+
 def _piece_errors(doc: libsbml.SBMLDocument, block: int = BLOCK) -> list[str]:
     """The errors the pieces report (see the module's docstring), each once, in order."""
     found = _check(doc, _WHOLE)
     if found:
         return found
-    model = doc.getModel()
-    with _detached(model, ("getListOfReactions",)) as taken:
-        reactions = taken["getListOfReactions"]
-        found = _check(doc, _IN_PIECES)     # the skeleton
-        blocks = _Blocks(doc)
-        for start in range(0, len(reactions), block):
-            found += blocks.errors(reactions, start, start + block)
+    starts = iter(_block_starts(doc.getModel().getNumReactions(), block))
+    return list(dict.fromkeys(_check_blocks(doc, block, lambda: next(starts, None), skeleton=True)))
+
+
+class _Counter:
+    """Block starts handed out to two processes from memory both share: whichever is free
+    takes the next, so a side slowed by other work (or by the machine) takes fewer."""
+
+    def __init__(self, starts: list[int]):
+        self.starts = starts
+        self.next = multiprocessing.get_context("fork").Value("i", 0)
+
+    def take(self) -> int | None:
+        with self.next.get_lock():
+            i = self.next.value
+            self.next.value = i + 1
+        return self.starts[i] if i < len(self.starts) else None
+
+
+def _piece_errors_in_two(doc: libsbml.SBMLDocument, block: int, beside) -> list[str]:
+    """:func:`_piece_errors` on two cores: a forked child runs ``beside`` on the document as it
+    is, then checks blocks; this process checks the whole document and the skeleton, then
+    blocks; each takes the next block when it is free (:class:`_Counter`). The child checks its
+    own copy of the document (nothing it changes reaches this process) and is stopped if this
+    process fails. Its errors come back as text."""
+    counter = _Counter(_block_starts(doc.getModel().getNumReactions(), block))
+
+    def child() -> list[str]:
+        if beside is not None:
+            beside()
+        return _check_blocks(doc, block, counter.take, skeleton=False)
+
+    helper = forked.Forked(child, "checking the SBML")
+    try:
+        found = _check(doc, _WHOLE)
+        if found:                       # reported as the whole document's: the child is not needed
+            return found
+        found = _check_blocks(doc, block, counter.take, skeleton=True) + helper.result()
+    finally:
+        helper.close()
     return list(dict.fromkeys(found))
 
 
-def errors(doc: libsbml.SBMLDocument, block: int = BLOCK) -> list[str]:
+PARALLEL_BLOCKS = 4   # blocks: a document of fewer is checked in one process (a second costs more)
+
+
+def errors(doc: libsbml.SBMLDocument, block: int | None = None, beside=None) -> list[str]:
     """libsbml's consistency errors (not warnings; units and modeling practice not checked),
     as text: the pieces' verdict, and the whole document's report if they find any error.
 
     A document of at most ``block`` reactions, or one whose error log already holds something
     (from reading it), is checked as one, as libsbml does: the log's errors are reported too.
+
+    ``beside``: work that reads the document as it is (writing it out), done while it is
+    checked: by a forked child on a document of more than :data:`PARALLEL_BLOCKS` blocks
+    (where ``fork`` exists), else before the check. Whatever it raises is raised here.
+    ``block``: reactions per block document (default :data:`BLOCK`).
     """
+    block = block or BLOCK
     model = doc.getModel()
     if model is None or model.getNumReactions() <= block or doc.getErrorLog().getNumErrors():
+        if beside is not None:
+            beside()
         return _check(doc, CHECKED, clear=False)
-    found = _piece_errors(doc, block)
+    if model.getNumReactions() > PARALLEL_BLOCKS * block and forked.available():
+        found = _piece_errors_in_two(doc, block, beside)
+    else:
+        if beside is not None:
+            beside()
+        found = _piece_errors(doc, block)
     doc.getErrorLog().clearLog()
     return whole_document_errors(doc) if found else []

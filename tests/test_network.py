@@ -99,3 +99,32 @@ def test_rates_are_sympys_own_products(small_policy):
         if r["reversible"]:
             net = net - sympy.Mul(*[amounts[i] for i in r["products"]], rule.rate_reverse)
         assert sympy.srepr(r["rate"]) == sympy.srepr(net)
+
+
+def test_symbols_made_with_assumptions_deduced_once_are_sympys_own():
+    """Parameters, expressions and plain symbols made inside ``assumptions_deduced_once`` carry
+    the same facts as sympy gives them, each in a knowledge base of its own (a query adds
+    to one symbol's facts only), and sympy is as it was after the block."""
+    from pysb import Expression, Parameter
+    from sympy.core import symbol
+
+    from bioxen.rules import assumptions_deduced_once
+
+    def made(suffix):
+        return [Parameter(f"k_{suffix}", 2.0, _export=False), Parameter(f"n_{suffix}", 3.0, _export=False),
+                Parameter(f"i_{suffix}", 1, _export=False, nonnegative=False, integer=True),
+                Expression(f"e_{suffix}", sympy.Symbol("x") * 2, _export=False), sympy.Symbol(f"s_{suffix}", positive=True)]
+
+    plain = made("plain")
+    original = symbol.StdFactKB
+    with assumptions_deduced_once():
+        assert symbol.StdFactKB is not original
+        shared = made("shared")
+    assert symbol.StdFactKB is original
+    for a, b in zip(plain, shared):
+        assert dict(a._assumptions) == dict(b._assumptions) and a.assumptions0 == b.assumptions0
+    assert shared[0]._assumptions is not shared[1]._assumptions
+    before = dict(shared[1]._assumptions)
+    for fact in ("is_zero", "is_algebraic", "is_prime"):        # queries may add facts to k's base only
+        assert getattr(shared[0], fact) == getattr(plain[0], fact)
+    assert dict(shared[1]._assumptions) == before

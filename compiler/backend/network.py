@@ -28,10 +28,24 @@ class _NotConcrete(Exception):
     """A rule the compiler cannot expand by itself (BNG handles it)."""
 
 
-def _check_concrete(rule, reactant_keys: list[str]) -> None:
-    for cp in rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns:
-        if not cp.is_concrete():
+def _concrete(cp, key: str, known: dict[str, bool]) -> bool:
+    """PySB's ``cp.is_concrete()``, asked once per species key: the answer depends only on the
+    monomers and their site conditions, which the key spells out, unless a compartment is named
+    (then it is asked each time). A genome's rules name the same few thousand species 60,000 times."""
+    if cp.compartment is not None or any(mp.compartment is not None for mp in cp.monomer_patterns):
+        return cp.is_concrete()
+    found = known.get(key)
+    if found is None:
+        found = known[key] = cp.is_concrete()
+    return found
+
+
+def _check_concrete(rule, keys: tuple[list[str], list[str]], known: dict[str, bool]) -> None:
+    patterns = rule.reactant_pattern.complex_patterns + rule.product_pattern.complex_patterns
+    for cp, key in zip(patterns, keys[0] + keys[1]):
+        if not _concrete(cp, key, known):
             raise _NotConcrete(f"rule {rule.name}: pattern {cp} is not a single species")
+    reactant_keys = keys[0]
     if len(set(reactant_keys)) != len(reactant_keys):
         raise _NotConcrete(f"rule {rule.name}: identical reactants need BNG's symmetry factors")
     if rule.delete_molecules or rule.move_connected or rule.energy or rule.total_rate:
@@ -57,11 +71,11 @@ def _difference(forward, backward) -> sympy.Expr:
 
 
 def _expand_concrete(model) -> None:
-    keyed = []
+    keyed, known = [], {}
     for rule in model.rules:
         keys = ([canonical_key(cp) for cp in rule.reactant_pattern.complex_patterns],
                 [canonical_key(cp) for cp in rule.product_pattern.complex_patterns])
-        _check_concrete(rule, keys[0])
+        _check_concrete(rule, keys, known)
         keyed.append(keys)
     index: dict[str, int] = {}
     species = []

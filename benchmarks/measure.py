@@ -29,6 +29,7 @@ import pysb.export
 import roadrunner
 from pysb.bng import generate_equations
 
+from bioxen import collector
 from bioxen.backend.compile import WRITERS, build_spec, compile_design
 from bioxen.backend.model import build_model
 from bioxen.backend.sbml import write_sbml
@@ -164,6 +165,7 @@ def peak_rss_mb() -> dict[str, float]:
 PATHS = {"bioxen": bioxen_path, "naive": naive_path}
 
 if __name__ == "__main__":
+    collector.one_shot()          # as the bioxen CLI: this process ends after its measurement
     if sys.argv[1] == "simulate":
         simulate_path(Path(sys.argv[2]))
     else:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bioxen import progress
+from bioxen import collector, progress
 from bioxen.formats import DEFAULT_FORMATS, FORMATS
 from bioxen.errors import BioxenError
 from bioxen.units import minutes
@@ -646,6 +646,7 @@ def main() -> None:
     pointed to (exit 70; ``BIOXEN_DEBUG=1`` shows the traceback instead)."""
     # SIGTERM unwinds like Ctrl-C, so a build or file being written is cleaned up, not left half-made
     signal.signal(signal.SIGTERM, _terminated)
+    collector.one_shot()        # this process ends after the command: builds are frozen, not collected
     try:
         app()
     except SystemExit as exc:

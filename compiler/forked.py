@@ -9,9 +9,8 @@ pickled on the way in), runs one function, and hands back its value or the excep
 the work had been done in place; :meth:`Forked.close` stops a child still running. Where
 ``fork`` is not a start method (Windows), :func:`available` is False and callers do the work in
 place. A child that shares a genome-scale compile's memory costs what the pages both sides
-touch cost to copy; that stays small only while Python's collector leaves the build's objects
-alone (:func:`bioxen.backend.compile.compile_design` freezes them), since a collection writes to
-every object it walks.
+touch cost to copy; that stays small only while Python's collector is off on both sides
+(:func:`bioxen.collector.paused`), since a collection writes to every object it walks.
 """
 from __future__ import annotations
 

@@ -87,10 +87,13 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
               InputFile("chassis", chassis.source, chassis.sha256),
               InputFile("parts", parts.source, parts.sha256), *_cello_inputs()]
     vms, errors = [], _refusals(choice, chassis, policy_path, tree)
+    genomes = {}      # (genome, annotation) -> the Genome read: VMs of one genome file share it (it is frozen)
     for index, spec in enumerate(policy.vms):
         where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
         try:
-            genome = load_genome(spec.genome, base, spec.annotation, where)
+            genome = genomes.get((spec.genome, spec.annotation))
+            if genome is None:
+                genome = genomes[spec.genome, spec.annotation] = load_genome(spec.genome, base, spec.annotation, where)
             table = None
             if spec.expression_table:
                 table = read_expression_table(_data_file(spec.expression_table, base))

@@ -1,7 +1,6 @@
 """The compiler driver: policy -> Design -> passes -> PySB model -> network -> files."""
 from __future__ import annotations
 
-import gc
 import json
 import platform
 import shutil
@@ -16,6 +15,7 @@ import libsbml
 
 from Bio import SeqIO
 
+from bioxen import collector
 from bioxen.backend.ahead import Ahead
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
@@ -77,31 +77,11 @@ def _timed(timings: dict, stage: str):
     timings[stage] = round(time.perf_counter() - start, 4)
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while a model is built, and the build's objects
-    frozen after (``gc.freeze``). The stages make millions of small objects and free few: every
-    full collection walks all of them, and a collector turned back on walks them three times
-    as they age (measured 0.9 s of a three-VM compile and its SBML check). Frozen, the build's
-    objects are never walked; reference counting still frees what a stage drops, and the next
-    compile hands what the last one froze back to the collector (``gc.unfreeze``), so the
-    cycles of a build nobody holds any more are collected then."""
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.unfreeze()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def compile_design(design: Design, timings: dict | None = None, after_passes=None) -> Build:
     """The Build of ``design``; ``after_passes`` (if given) is called with the design the passes
     give, before the model is built (:class:`bioxen.backend.ahead.Ahead` starts there)."""
     timings = {} if timings is None else timings
-    with _collector_paused(), assumptions_deduced_once():
+    with collector.paused(), assumptions_deduced_once():
         return _compile(design, timings, after_passes)
 
 

@@ -39,6 +39,7 @@ import libsbml
 import sympy
 from sympy.printing.str import StrPrinter
 
+from bioxen import collector
 from bioxen.backend import consistency
 from bioxen.errors import CompileError
 from bioxen.roles import MACROMOLECULAR_COMPLEX, POLYPEPTIDE_CHAIN, PROTEIN_COMPLEX, RIBONUCLEIC_ACID
@@ -641,7 +642,7 @@ def write_sbml(doc: libsbml.SBMLDocument, path) -> Path:
             raise CompileError(f"cannot write SBML to {path}")
         temporary.write_text(text, encoding="utf-8")
 
-    with staged_files(path) as (temporary,):
+    with collector.paused(), staged_files(path) as (temporary,):
         errors = consistency.errors(doc, beside=lambda: write(temporary))
         if errors:
             raise CompileError(f"generated SBML has {len(errors)} consistency errors; first: {errors[0]}")

@@ -54,13 +54,14 @@ def assumptions_deduced_once():
     nonnegative, not integer) each time it makes one: about 20 us a symbol, 0.4 s of a
     three-VM genome compile's 23,000. The result depends on the assumptions alone, so each
     set is deduced once and each symbol gets its own copy of it (a knowledge base sympy adds
-    to as it is queried). Where sympy has no ``StdFactKB`` to make this at, symbols are made
-    as sympy makes them.
+    to as it is queried). Where sympy has no ``StdFactKB`` class to make this at, or a block
+    is already open (in another thread: the first to close puts sympy's own back), symbols
+    are made as that finds them.
     """
     from sympy.core import symbol
 
     deduce = getattr(symbol, "StdFactKB", None)
-    if deduce is None:
+    if not isinstance(deduce, type):     # no such class, or a block already open (another thread's)
         yield
         return
     known = {}

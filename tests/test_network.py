@@ -118,7 +118,11 @@ def test_symbols_made_with_assumptions_deduced_once_are_sympys_own():
     plain = made("plain")
     original = symbol.StdFactKB
     with assumptions_deduced_once():
-        assert symbol.StdFactKB is not original
+        patched = symbol.StdFactKB
+        assert patched is not original
+        with assumptions_deduced_once():          # a block already open (another thread's) is left as it is
+            assert symbol.StdFactKB is patched
+        assert symbol.StdFactKB is patched
         shared = made("shared")
     assert symbol.StdFactKB is original
     for a, b in zip(plain, shared):

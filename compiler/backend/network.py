@@ -45,8 +45,7 @@ def _check_concrete(rule, keys: tuple[list[str], list[str]], known: dict[str, bo
     for cp, key in zip(patterns, keys[0] + keys[1]):
         if not _concrete(cp, key, known):
             raise _NotConcrete(f"rule {rule.name}: pattern {cp} is not a single species")
-    reactant_keys = keys[0]
-    if len(set(reactant_keys)) != len(reactant_keys):
+    if len(set(keys[0])) != len(keys[0]):
         raise _NotConcrete(f"rule {rule.name}: identical reactants need BNG's symmetry factors")
     if rule.delete_molecules or rule.move_connected or rule.energy or rule.total_rate:
         raise _NotConcrete(f"rule {rule.name}: uses modifiers the expander does not implement")

@@ -244,15 +244,13 @@ def errors(doc: libsbml.SBMLDocument, block: int | None = None, beside=None) -> 
     """
     block = block or BLOCK
     model = doc.getModel()
-    if model is None or model.getNumReactions() <= block or doc.getErrorLog().getNumErrors():
-        if beside is not None:
-            beside()
+    reactions = 0 if model is None else model.getNumReactions()
+    whole = reactions <= block or doc.getErrorLog().getNumErrors()
+    in_two = not whole and reactions > PARALLEL_BLOCKS * block and forked.available()
+    if beside is not None and not in_two:
+        beside()
+    if whole:
         return _check(doc, CHECKED, clear=False)
-    if model.getNumReactions() > PARALLEL_BLOCKS * block and forked.available():
-        found = _piece_errors_in_two(doc, block, beside)
-    else:
-        if beside is not None:
-            beside()
-        found = _piece_errors(doc, block)
+    found = _piece_errors_in_two(doc, block, beside) if in_two else _piece_errors(doc, block)
     doc.getErrorLog().clearLog()
     return whole_document_errors(doc) if found else []

@@ -35,7 +35,7 @@ def compile_build(policy: Path, build: Path) -> None:
     with stage("compile"):
         compiled = compile_design(read_design(policy))
     with stage("write_sbml"):
-        write_sbml(compiled.sbml, build / "model.xml")
+        write_sbml(compiled.sbml, build / "model.xml", compiled.reaction_names)
     WRITERS["net"](compiled, build)
     references = sum(len(r["reactants"]) + len(r["products"]) for r in compiled.builder.model.reactions_bidirectional)
     report(facts={"species": len(compiled.species_ids), "reactions": len(compiled.reaction_ids),

@@ -111,7 +111,7 @@ def bioxen_path(policy: Path, work: Path) -> None:
     for name in COMPILE_STAGES:
         report(stage=name, seconds=timings[name])
     with stage("write_sbml"):
-        write_sbml(build.sbml, work / "model.xml")
+        write_sbml(build.sbml, work / "model.xml", build.reaction_names)
     with stage("write_net"):
         WRITERS["net"](build, work)
     with stage("outputs"):

@@ -8,6 +8,7 @@ it is, for back ends that must never parse its name.
 """
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -83,6 +84,11 @@ def assumptions_deduced_once():
         symbol.StdFactKB = deduce
 
 
+# the model's set (attribute) of each kind of component a Builder adds
+_COMPONENT_SETS = {Monomer: "monomers", Parameter: "parameters", Rule: "rules", Observable: "observables",
+                   Expression: "expressions"}
+
+
 @dataclass
 class Builder:
     """Adds components to one explicit PySB model and keeps their provenance."""
@@ -110,7 +116,12 @@ class Builder:
             self.model = Model(self.name, _export=False)
 
     def _add(self, component, role: Role | None = None):
-        self.model.add_component(component)
+        kind = _COMPONENT_SETS.get(type(component))
+        if kind is None:
+            self.model.add_component(component)
+        else:       # what Model.add_component does, without rebuilding its list of sets (42,000 times a genome)
+            getattr(self.model, kind).add(component)
+            component.model = weakref.ref(self.model)
         if role is not None:
             self.roles[component.name] = role
         return component

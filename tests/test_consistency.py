@@ -173,3 +173,55 @@ def test_errors_found_only_by_the_child_are_reported(document, monkeypatch):
     _law_names_undefined_in_the_last_block(expected.getModel())
     assert consistency.errors(doc, BLOCK) == consistency.whole_document_errors(expected) != []
     assert consistency.errors(document(), BLOCK) == []
+
+
+def _maker_names(doc) -> dict[str, set[str]]:
+    """What a document's maker would say each reaction names (here: read back, as the check would)."""
+    return {r.getId(): consistency._names(r) for r in doc.getModel().getListOfReactions()}
+
+
+def test_names_from_the_maker_are_used_and_cannot_change_the_verdict(document, monkeypatch):
+    """``names`` spares reading each reaction back; a name left out of them makes a false alarm
+    in its block that the whole document settles, and an error the names do not mention (a law
+    changed after they were made) is still reported as the whole document reports it."""
+    doc = document()
+    names = _maker_names(doc)
+    read = consistency._names
+    monkeypatch.setattr(consistency, "_names", lambda r: pytest.fail(f"{r.getId()} was read back"))
+    assert consistency.errors(doc, BLOCK, names=names) == []
+    monkeypatch.setattr(consistency, "_names", read)
+
+    species = doc.getModel().getReaction(sorted(names)[4 * BLOCK]).getReactant(0).getSpecies()
+    short = {reaction: named - {species} for reaction, named in names.items()}    # left out everywhere
+    assert consistency._piece_errors(document(), BLOCK, short) != []      # undefined in its block
+    assert consistency.errors(document(), BLOCK, names=short) == []
+
+    broken = document()
+    _law_names_undefined(broken.getModel())
+    expected = document()
+    _law_names_undefined(expected.getModel())
+    assert consistency.errors(broken, BLOCK, names=names) == consistency.whole_document_errors(expected) != []
+
+
+def test_block_documents_leave_the_models_annotation_to_the_skeleton(document):
+    """The model's annotation (a genome's gene table) is not copied into each block document;
+    the skeleton still checks it with the rest of the model."""
+    doc = document()
+    model = doc.getModel()
+    assert model.isSetAnnotation()
+    with consistency._detached(model, ("getListOfReactions",)):
+        blocks = consistency._Blocks(doc)
+    assert not blocks.base.getModel().isSetAnnotation() and model.isSetAnnotation()
+
+
+def test_the_compiler_names_everything_each_reaction_names(small_policy):
+    """The names to_sbml hands the check (Build.reaction_names) hold every identifier each
+    reaction's references and kinetic law name (besides unit words): no block is short of one."""
+    from bioxen.backend.compile import compile_design
+    from bioxen.frontend import read_design
+
+    build = compile_design(read_design(small_policy))
+    reactions = list(build.sbml.getModel().getListOfReactions())
+    assert len(reactions) == len(build.reaction_names) > 100
+    for reaction in reactions:
+        assert consistency._names(reaction) <= build.reaction_names[reaction.getId()]

@@ -132,3 +132,27 @@ def test_symbols_made_with_assumptions_deduced_once_are_sympys_own():
     for fact in ("is_zero", "is_algebraic", "is_prime"):        # queries may add facts to k's base only
         assert getattr(shared[0], fact) == getattr(plain[0], fact)
     assert dict(shared[1]._assumptions) == before
+
+
+def test_species_keys_are_remembered_per_pattern_only_inside_the_block(monkeypatch):
+    """Inside ``keys_remembered`` a pattern's canonical key is worked out once (the same key as
+    outside); a block opened inside shares it; after the block nothing is remembered."""
+    from pysb import Model, Monomer
+
+    from bioxen.rules import species
+
+    Model("keys", _export=False)
+    a, b = Monomer("a", ["x"], _export=False), Monomer("b", ["y"], _export=False)
+    complex_pattern = (a(x=1) % b(y=1)).copy()
+    plain = species.canonical_key(complex_pattern)
+    worked = []
+    key = species._key
+    monkeypatch.setattr(species, "_key", lambda cp: worked.append(cp) or key(cp))
+    with species.keys_remembered():
+        assert species.canonical_key(complex_pattern) == plain
+        with species.keys_remembered():
+            assert species.canonical_key(complex_pattern) == plain
+        assert species.canonical_key(complex_pattern.copy()) == plain     # another object: worked out
+        assert len(worked) == 2
+    species.canonical_key(complex_pattern)
+    assert len(worked) == 3 and species._remembered is None

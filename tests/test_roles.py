@@ -235,3 +235,27 @@ def test_back_ends_do_not_parse_component_names(file):
         [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name in functions]
     assert functions is None or len(scopes) == len(functions)
     assert [hit for scope in scopes for hit in _parsing(scope)] == []
+
+
+def test_builder_puts_each_component_in_its_models_set_as_pysb_does():
+    """Builder adds components to the model's set of their kind (as Model.add_component does):
+    each belongs to the model, a second of the same name is refused, and a kind the Builder
+    has no set for still goes through PySB."""
+    from pysb import Tag
+    from pysb.core import ComponentDuplicateNameError
+
+    from bioxen.rules import Builder
+
+    b = Builder("sets")
+    m = b.monomer("m", ["s"])
+    k = b.parameter("k", 1.0, "1/min")
+    e = b.expression("e", k * 2)
+    o = b.observable("o_total", m())
+    r = b.rule("decay_m", m() >> None, k)
+    tag = b._add(Tag("x", _export=False))
+    for component, kind in ((m, "monomers"), (k, "parameters"), (e, "expressions"), (o, "observables"),
+                            (r, "rules"), (tag, "tags")):
+        assert getattr(b.model, kind)[component.name] is component and component.model() is b.model
+    assert set(b.model.components) == {m, k, e, o, r, tag}
+    with pytest.raises(ComponentDuplicateNameError):
+        b.parameter("k", 2.0)

@@ -41,6 +41,7 @@ from bioxen.rules import assumptions_deduced_once
 from bioxen.rules.clock import repressor_name
 from bioxen.rules.compartment import encapsulated_level, shells_level
 from bioxen.rules.host import HOST_OUTPUTS
+from bioxen.rules.species import keys_remembered
 from bioxen.rules.ribosomes import orrna_parameter
 
 TOOLS = ("bioxen", "pysb", "bionetgen", "python-libsbml", "libroadrunner", "biopython", "pydantic", "antimony",
@@ -57,6 +58,8 @@ class Build:
     sbml: libsbml.SBMLDocument
     expander: str
     timings: dict[str, float] = field(default_factory=dict)
+    # SBML reaction id -> the identifiers it names (to_sbml's; write_sbml's check reads them)
+    reaction_names: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the design, its VMs and the network's size."""
@@ -81,7 +84,7 @@ def compile_design(design: Design, timings: dict | None = None, after_passes=Non
     """The Build of ``design``; ``after_passes`` (if given) is called with the design the passes
     give, before the model is built (:class:`bioxen.backend.ahead.Ahead` starts there)."""
     timings = {} if timings is None else timings
-    with collector.paused(), assumptions_deduced_once():
+    with collector.paused(), assumptions_deduced_once(), keys_remembered():
         return _compile(design, timings, after_passes)
 
 
@@ -95,10 +98,10 @@ def _compile(design: Design, timings: dict, after_passes=None) -> Build:
     with _timed(timings, "network"):
         expander = expand_network(builder.model)
     with _timed(timings, "sbml"):
-        species_ids, reaction_ids = network_ids(builder.model)
+        species_ids, reaction_ids, names = *network_ids(builder.model), {}
         doc = to_sbml(builder, species_ids, reaction_ids, steps(design), own_network=expander == "bioxen",
-                      genes=gene_table(design))
-    return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings)
+                      genes=gene_table(design), reaction_names=names)
+    return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings, names)
 
 
 def _versions() -> dict[str, str]:
@@ -376,7 +379,7 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS, ahead: A
     ``ahead`` is writing is taken from it."""
     formats, refusable = formats_to_write(formats)
     start = time.perf_counter()
-    write_sbml(build.sbml, directory / "model.xml")
+    write_sbml(build.sbml, directory / "model.xml", build.reaction_names)
     build.timings["write_sbml"] = round(time.perf_counter() - start, 4)
     (directory / "locus_map.json").write_text(json.dumps(locus_map(build), indent=1))
     write_spec(build_spec(build), directory)

@@ -96,10 +96,10 @@ def whole_document_errors(doc: libsbml.SBMLDocument) -> list[str]:
 
 
 @contextmanager
-def _detached(model: libsbml.Model, lists):
+def _detached(model: libsbml.Model, lists, put_back: bool = True):
     """The model without the elements of ``lists`` (getter names): yields getter -> the elements
     taken out, in order (an entry may be replaced by another proxy of the same element), and
-    puts them back on exit."""
+    puts them back on exit (unless not ``put_back``: a copy of the document about to be dropped)."""
     taken = {}
     try:
         for getter in lists:
@@ -109,7 +109,7 @@ def _detached(model: libsbml.Model, lists):
             elements.clear(False)
         yield taken
     finally:
-        for getter, removed in taken.items():
+        for getter, removed in taken.items() if put_back else ():
             elements = getattr(model, getter)()
             for element in removed:
                 elements.appendAndOwn(element)
@@ -179,11 +179,13 @@ def _block_starts(reactions: int, block: int) -> list[int]:
     return list(range(0, reactions, block))
 
 
-def _check_blocks(doc: libsbml.SBMLDocument, block: int, take, skeleton: bool, names=None) -> list[str]:
+def _check_blocks(doc: libsbml.SBMLDocument, block: int, take, skeleton: bool, names=None,
+                  put_back: bool = True) -> list[str]:
     """The errors of the blocks ``take()`` hands out (a block's first index; None when none is
-    left), and first the skeleton's if ``skeleton``; the reactions are put back after."""
+    left), and first the skeleton's if ``skeleton``; the reactions are put back after, unless
+    not ``put_back`` (the forked child's copy of the document, dropped with it)."""
     model = doc.getModel()
-    with _detached(model, ("getListOfReactions",)) as taken:
+    with _detached(model, ("getListOfReactions",), put_back) as taken:
         reactions = taken["getListOfReactions"]
         found = _check(doc, _IN_PIECES) if skeleton else []
         blocks = _Blocks(doc, names)
@@ -227,7 +229,7 @@ def _piece_errors_in_two(doc: libsbml.SBMLDocument, block: int, beside, names=No
     def child() -> list[str]:
         if beside is not None:
             beside()
-        return _check_blocks(doc, block, counter.take, skeleton=False, names=names)
+        return _check_blocks(doc, block, counter.take, skeleton=False, names=names, put_back=False)
 
     helper = forked.Forked(child, "checking the SBML")
     try:

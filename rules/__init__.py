@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cmp_to_key
 
 import sympy
 from pysb import Expression, Initial, Model, Monomer, Observable, Parameter, Rule
@@ -29,6 +30,28 @@ def sum_patterns(patterns):
     return complexes[0] if len(complexes) == 1 else ReactionPattern(complexes)
 
 
+# sympy's canonical order of the arguments of a sum or product (what Add and Mul sort them by)
+_CANONICAL = cmp_to_key(sympy.Basic.compare)
+
+
+def _distinct_symbols(terms) -> bool:
+    return all(isinstance(t, sympy.Symbol) for t in terms) and len(set(terms)) == len(terms)
+
+
+def _base(factor):
+    """The base of a factor :func:`product` may build directly: a symbol, or the reciprocal of a
+    symbol or of a :func:`total` of symbols (from :func:`inverse`); None for anything else."""
+    if isinstance(factor, sympy.Symbol):
+        return factor
+    if isinstance(factor, sympy.Pow) and factor.exp == -1 and _plain_base(factor.base):
+        return factor.base
+    return None
+
+
+def _plain_base(x) -> bool:
+    return isinstance(x, sympy.Symbol) or (isinstance(x, sympy.Add) and _distinct_symbols(x.args))
+
+
 def product(*factors):
     """``f1·f2·…`` built in one step: the same expression as ``f1 * f2 * …``.
 
@@ -36,13 +59,30 @@ def product(*factors):
     symbols its assumption system takes milliseconds to answer (for a genome's genes, most of
     the rules stage); an n-ary product of three or more factors asks nothing. Divide with
     :func:`inverse` factors.
+
+    A gene's rate (model symbols and reciprocals of symbols or of sums of symbols, no two with
+    one base) is the product of its factors in sympy's canonical order, which ``Mul`` would sort
+    them into and leave as they are: that expression is made directly (60 us a gene less);
+    anything else is left to ``Mul``. ``tests/test_rules_algebra.py`` checks the two agree.
     """
+    bases = [_base(f) for f in factors]
+    if len(factors) > 1 and None not in bases and len(set(bases)) == len(bases):
+        return sympy.Mul._from_args(sorted(factors, key=_CANONICAL), is_commutative=True)
     return sympy.Mul(*factors)
 
 
+def total(*terms):
+    """``t1 + t2 + …``: the same expression as sympy's ``Add``, made directly (in its canonical
+    order) for distinct model symbols, which ``Add`` would only sort."""
+    if len(terms) > 1 and _distinct_symbols(terms):
+        return sympy.Add._from_args(sorted(terms, key=_CANONICAL), is_commutative=True)
+    return sympy.Add(*terms)
+
+
 def inverse(x):
-    """``1/x``, as a factor for :func:`product`."""
-    return sympy.Pow(x, -1)
+    """``1/x``, as a factor for :func:`product` (a symbol's or a :func:`total`'s reciprocal is
+    what ``Pow`` leaves unevaluated, made so directly)."""
+    return sympy.Pow(x, -1, evaluate=not _plain_base(x))
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from bioxen.errors import CompileError
 from bioxen.roles import Role
-from bioxen.rules import Builder, inverse, polymerase, product
+from bioxen.rules import Builder, inverse, polymerase, product, total
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
 DEFECTIVE = "defective_protein"
@@ -83,7 +83,7 @@ def transcription(b: Builder, transcript, spec: GeneSpec, repression=None, facto
     a = b.model.observables["energy_level"]
     w = b.parameter(f"w_{spec.name}", spec.max_transcription, "molecules/min")
     theta = b.parameter(f"theta_{spec.name}", spec.threshold, "molecules")
-    factors = [w, a, inverse(theta + a)] + ([] if factor is None else [factor]) + \
+    factors = [w, a, inverse(total(theta, a))] + ([] if factor is None else [factor]) + \
         ([] if repression is None else [inverse(repression)])
     if spec.polymerases:
         polymerase.transcription(b, spec.name, transcript, factors, spec.polymerases, spec.locus_tags,

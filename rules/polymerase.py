@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bioxen.roles import Role
-from bioxen.rules import Builder, Quantity, inverse, product
+from bioxen.rules import Builder, Quantity, inverse, product, total
 
 PARAMETERS = ("parts.transcription.inhibitor_binding", "parts.transcription.inhibitor_unbinding")
 HOST = "host"
@@ -76,10 +76,10 @@ def mean_transcript(units: list[tuple[float, float]]) -> float:
     >>> mean_transcript([(1.0, 1000.0), (3.0, 200.0)])
     400.0
     """
-    total = sum(rate for rate, _ in units)
-    if total <= 0:
+    rate_sum = sum(rate for rate, _ in units)
+    if rate_sum <= 0:
         return RNA_LENGTH
-    return sum(rate * length for rate, length in units) / total
+    return sum(rate * length for rate, length in units) / rate_sum
 
 
 def pool(b: Builder, name: str, elongation_nt_s: float, length_nt: float, promoter_k: Quantity,
@@ -113,7 +113,8 @@ def transcription(b: Builder, name: str, transcript, factors: list, polymerases,
         suffix = "" if index == 0 else f"_by_{pool_name}"
         free = b.model.monomers[free_name(pool_name)]
         busy = b.model.monomers[transcribing_name(pool_name)]
-        occupancy = inverse(b.model.parameters[f"K_promoter_{pool_name}"] + b.model.observables[free_level(pool_name)])
+        occupancy = inverse(total(b.model.parameters[f"K_promoter_{pool_name}"],
+                                  b.model.observables[free_level(pool_name)]))
         extra = [] if strength == 1 else [_crosstalk(b, polymerases[0][0], pool_name, strength)]
         # mass action in F times 1/(K + F): the rate is w·…·F/(K + F)
         rate = b.expression(f"transcription_rate_{name}{suffix}", product(*factors, *extra, occupancy),

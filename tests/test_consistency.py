@@ -121,11 +121,13 @@ def test_write_sbml_writes_what_passes_and_nothing_of_what_fails(document, tmp_p
 
 
 @pytest.mark.parametrize("breaking", [None, _law_names_undefined, _law_names_undefined_in_the_last_block,
-                                      _reference_to_missing_species])
+                                      _reference_to_missing_species, _duplicate_reaction_id,
+                                      _rule_names_undefined])
 def test_write_sbml_on_two_cores_writes_only_what_passes(document, tmp_path, monkeypatch, breaking):
-    """Blocks small enough that the check runs in two processes (a forked child writes the text,
-    then checks blocks): the file is the document as libsbml writes it, or (broken anywhere,
-    the child's blocks included) nothing is left and the whole document's errors are raised."""
+    """Blocks small enough that the check runs in two processes (this process writes the text
+    while a forked child checks the whole document, the skeleton and blocks): the file is the
+    document as libsbml writes it, or (broken anywhere) nothing is left and the whole
+    document's errors are raised."""
     from bioxen.backend.sbml import write_sbml
     from bioxen.errors import CompileError
 
@@ -146,33 +148,51 @@ def test_write_sbml_on_two_cores_writes_only_what_passes(document, tmp_path, mon
     assert list(tmp_path.iterdir()) == []
 
 
-def test_what_the_child_raises_is_raised_and_nothing_is_written(document, tmp_path):
-    """Work done beside the check in the forked child (writing the file) fails: its error is
-    raised here as it was raised there."""
+def test_what_the_work_beside_raises_is_raised_and_nothing_is_written(document, tmp_path):
+    """Work done beside the check (writing the file, in this process while the forked child
+    checks) fails: its error is raised, the child is stopped and the document left as it was."""
     from bioxen.errors import CompileError
 
     def beside():
         raise CompileError("disk full (a test)")
 
     doc = document()
+    text = libsbml.writeSBMLToString(doc)
     with pytest.raises(CompileError, match="disk full"):
         consistency.errors(doc, BLOCK, beside=beside)
-    assert consistency.errors(doc, BLOCK) == []          # the document was left as it was
+    assert libsbml.writeSBMLToString(doc) == text and consistency.errors(doc, BLOCK) == []
 
 
-def test_errors_found_only_by_the_child_are_reported(document, monkeypatch):
-    """This process takes no block, so only the forked child checks reactions: a broken one is
-    still reported (as the whole document's errors)."""
+def _blocks_taken_only_by(side: str, monkeypatch) -> None:
+    """The shared counter hands blocks to one side only ("parent" or "child")."""
     import os
 
     parent, take = os.getpid(), consistency._Counter.take
-    monkeypatch.setattr(consistency._Counter, "take", lambda self: None if os.getpid() == parent else take(self))
+
+    def taken(self):
+        return take(self) if (os.getpid() == parent) == (side == "parent") else None
+
+    monkeypatch.setattr(consistency._Counter, "take", taken)
+
+
+@pytest.mark.parametrize("side", ["parent", "child"])
+@pytest.mark.parametrize("breaking", [_law_names_undefined_in_the_last_block, _duplicate_reaction_id,
+                                      _rule_names_undefined])
+def test_errors_are_reported_whichever_process_finds_them(document, monkeypatch, side, breaking):
+    """Only one process takes blocks (the child checks the whole document and the skeleton in
+    any case): an error in a block, in the whole document's identifiers or in the skeleton is
+    still reported, as the whole document's errors; a valid document passes, and the document
+    this process checked is left as it was."""
+    _blocks_taken_only_by(side, monkeypatch)
     doc = document()
-    _law_names_undefined_in_the_last_block(doc.getModel())
+    breaking(doc.getModel())
     expected = document()
-    _law_names_undefined_in_the_last_block(expected.getModel())
+    breaking(expected.getModel())
     assert consistency.errors(doc, BLOCK) == consistency.whole_document_errors(expected) != []
-    assert consistency.errors(document(), BLOCK) == []
+    valid = document()
+    text = libsbml.writeSBMLToString(valid)
+    assert consistency.errors(valid, BLOCK) == []
+    assert libsbml.writeSBMLToString(valid) == text
 
 
 def _maker_names(doc) -> dict[str, set[str]]:

@@ -37,11 +37,12 @@ one, the whole document is checked as one and its report is the result. A valid 
 costs about n; an invalid one is reported exactly as libsbml reports it.
 
 On two cores (a document of more than :data:`PARALLEL_BLOCKS` blocks, where ``fork`` exists)
-a forked child shares the blocks: it first does the caller's ``beside`` work on the document
-as it is (:func:`bioxen.backend.sbml.write_sbml` writes the file there), then takes blocks as
-this process does, from a counter both share; its errors come back as text and join this
-process's before the verdict above is drawn. Three Syn3A VMs (25,062 reactions): check and
-file 2.9 s in one process, 1.5 s on two (the compiler's reaction names given, :func:`errors`).
+a forked child checks the whole document and the skeleton, then takes blocks, while this
+process does the caller's ``beside`` work on the document as it is
+(:func:`bioxen.backend.sbml.write_sbml` writes the file), then takes blocks too, from a
+counter both share; the child's errors come back as text and join this process's before the
+verdict above is drawn. Three Syn3A VMs (25,062 reactions): check and file 2.9 s in one
+process, about 1.3 s on two (the compiler's reaction names given, :func:`errors`).
 
 ``tests/test_consistency.py`` checks, for broken reactions in multi-block documents, that
 the pieces report each error as the whole-document check does.
@@ -183,14 +184,22 @@ def _check_blocks(doc: libsbml.SBMLDocument, block: int, take, skeleton: bool, n
                   put_back: bool = True) -> list[str]:
     """The errors of the blocks ``take()`` hands out (a block's first index; None when none is
     left), and first the skeleton's if ``skeleton``; the reactions are put back after, unless
-    not ``put_back`` (the forked child's copy of the document, dropped with it)."""
+    not ``put_back``: a forked child's copy of the document, which ends with the child (its
+    reactions are let go, not deleted one by one)."""
+    start = take()
+    if start is None and not skeleton:     # nothing left to check: the reactions stay in place
+        return []
     model = doc.getModel()
     with _detached(model, ("getListOfReactions",), put_back) as taken:
         reactions = taken["getListOfReactions"]
         found = _check(doc, _IN_PIECES) if skeleton else []
         blocks = _Blocks(doc, names)
-        while (start := take()) is not None:
+        while start is not None:
             found += blocks.errors(reactions, start, start + block)
+            start = take()
+        if not put_back:
+            for reaction in reactions:
+                reaction.thisown = False
     return found
 
 
@@ -219,24 +228,24 @@ class _Counter:
 
 
 def _piece_errors_in_two(doc: libsbml.SBMLDocument, block: int, beside, names=None) -> list[str]:
-    """:func:`_piece_errors` on two cores: a forked child runs ``beside`` on the document as it
-    is, then checks blocks; this process checks the whole document and the skeleton, then
-    blocks; each takes the next block when it is free (:class:`_Counter`). The child checks its
-    own copy of the document (nothing it changes reaches this process) and is stopped if this
-    process fails. Its errors come back as text."""
+    """:func:`_piece_errors` on two cores: a forked child checks the whole document and the
+    skeleton, then blocks, while this process does ``beside`` on the document as it is, then
+    checks blocks; each takes the next block when it is free (:class:`_Counter`). The child
+    checks its own copy of the document (nothing it changes reaches this process) and is
+    stopped if this process fails. Its errors come back as text."""
     counter = _Counter(_block_starts(doc.getModel().getNumReactions(), block))
 
     def child() -> list[str]:
-        if beside is not None:
-            beside()
-        return _check_blocks(doc, block, counter.take, skeleton=False, names=names, put_back=False)
+        found = _check(doc, _WHOLE)
+        if found:                       # reported as the whole document's: no block is needed
+            return found
+        return _check_blocks(doc, block, counter.take, skeleton=True, names=names, put_back=False)
 
     helper = forked.Forked(child, "checking the SBML")
     try:
-        found = _check(doc, _WHOLE)
-        if found:                       # reported as the whole document's: the child is not needed
-            return found
-        found = _check_blocks(doc, block, counter.take, skeleton=True, names=names) + helper.result()
+        if beside is not None:
+            beside()
+        found = _check_blocks(doc, block, counter.take, skeleton=False, names=names) + helper.result()
     finally:
         helper.close()
     return list(dict.fromkeys(found))
@@ -252,9 +261,9 @@ def errors(doc: libsbml.SBMLDocument, block: int | None = None, beside=None, nam
     A document of at most ``block`` reactions, or one whose error log already holds something
     (from reading it), is checked as one, as libsbml does: the log's errors are reported too.
 
-    ``beside``: work that reads the document as it is (writing it out), done while it is
-    checked: by a forked child on a document of more than :data:`PARALLEL_BLOCKS` blocks
-    (where ``fork`` exists), else before the check. Whatever it raises is raised here.
+    ``beside``: work that reads the document as it is (writing it out), done in this process
+    before it checks: while a forked child checks, on a document of more than
+    :data:`PARALLEL_BLOCKS` blocks (where ``fork`` exists). Whatever it raises is raised.
     ``block``: reactions per block document (default :data:`BLOCK`).
     ``names``: {reaction id: the identifiers it names (its species references' species, the
     names in its kinetic law)}, as the document's maker knows them, so that they need not be

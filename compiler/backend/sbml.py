@@ -641,7 +641,7 @@ def write_text_atomically(text: str, path) -> Path:
 def write_sbml(doc: libsbml.SBMLDocument, path, reaction_names: dict | None = None) -> Path:
     """Write ``doc`` to ``path`` if it passes the consistency check (:func:`check_consistency`);
     otherwise raise, ``path`` untouched. The text is written to a file beside ``path`` while the
-    document is checked (a forked child writes it, then checks blocks too:
+    document is checked (by a forked child, which this process joins once the text is written:
     :func:`bioxen.backend.consistency.errors`' ``beside``), and renamed into place only if the
     check passes. ``reaction_names``: what :func:`to_sbml` filled in (the check's ``names``)."""
     from bioxen.outdir import staged_files

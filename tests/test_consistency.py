@@ -79,15 +79,63 @@ def _duplicate_reaction_id(model):
     _reaction(model, "dilution").setId(model.getReaction(0).getId())
 
 
+def _times_nothing(model, prefix: str, term: str) -> None:
+    """A reaction's kinetic law times ``1 + 0*term``: its value unchanged, ``term`` named."""
+    law = _reaction(model, prefix).getKineticLaw()
+    law.setMath(libsbml.parseL3Formula(f"({libsbml.formulaToL3String(law.getMath())}) * (1 + 0 * {term})"))
+
+
+def _rate_of_what_a_rule_assigns(model):
+    """``rateOf`` of a parameter an assignment rule sets (10224): only the rule's kind and
+    variable tell, not the law's names."""
+    _times_nothing(model, "elongation", f"rateOf({model.getRule(0).getVariable()})")
+
+
+def _rate_of_a_species_in_an_assigned_compartment(model):
+    """``rateOf`` of a species (hasOnlySubstanceUnits false) whose compartment an assignment
+    rule sets (10225): no law names the compartment."""
+    species = _reaction(model, "decay_mRNA").getReactant(0).getSpecies()
+    model.getSpecies(species).setHasOnlySubstanceUnits(False)
+    compartment = model.getCompartment(model.getSpecies(species).getCompartment())
+    compartment.setConstant(False)
+    rule = model.createAssignmentRule()
+    rule.setVariable(compartment.getId()), rule.setMath(libsbml.parseL3Formula("1 fL"))
+    _times_nothing(model, "dilution", f"rateOf({species})")
+
+
 @pytest.mark.parametrize("breaking", [_law_names_undefined, _law_names_undefined_in_the_last_block,
                                       _reference_to_missing_species,
                                       _reactant_constant, _species_set_by_rule_and_reaction,
-                                      _rule_names_undefined, _duplicate_reaction_id])
+                                      _rule_names_undefined, _duplicate_reaction_id,
+                                      _rate_of_what_a_rule_assigns, _rate_of_a_species_in_an_assigned_compartment])
 def test_the_pieces_report_an_error_as_the_whole_document_does(document, breaking):
     pieces, whole, reported = _checked(document, breaking)
     assert whole, "the case must break the document"
     assert set(pieces) == set(whole)    # each distinct error (the whole document repeats some per element)
     assert reported == whole
+
+
+def test_a_rate_of_an_unassigned_element_is_valid_in_pieces(document):
+    """``rateOf`` of a parameter no rule sets, in a model whose rules are stood in for in the
+    block documents: no false alarm, so a valid document keeps the fast check."""
+    def breaking(model):
+        assert model.getParameter("k_u").getConstant()
+        _times_nothing(model, "decay_mRNA", "rateOf(k_u)")
+    assert _checked(document, breaking) == ([], [], [])
+
+
+def test_a_document_with_an_algebraic_rule_is_checked_as_one(document, monkeypatch):
+    """An algebraic rule sets no one variable, so the pieces' argument does not hold: such a
+    document is checked as one (and what it holds reported as libsbml reports it)."""
+    def breaking(model):
+        rule = model.createAlgebraicRule()
+        rule.setMath(libsbml.parseL3Formula(f"{model.getRule(0).getVariable()} - 1"))
+        _times_nothing(model, "elongation", f"rateOf({model.getRule(0).getVariable()})")
+    monkeypatch.setattr(consistency, "_piece_errors", lambda *a, **k: pytest.fail("checked in pieces"))
+    monkeypatch.setattr(consistency, "_piece_errors_in_two", lambda *a, **k: pytest.fail("checked in pieces"))
+    doc, expected = document(), document()
+    breaking(doc.getModel()), breaking(expected.getModel())
+    assert consistency.errors(doc, BLOCK) == consistency.whole_document_errors(expected) != []
 
 
 def _law_names_a_reaction(model):

@@ -14,8 +14,9 @@ verdict:
 * each block of reactions (:data:`BLOCK` of them) in a document of its own: the model's
   own attributes, unit definitions, compartments and function definitions, the block's
   reactions, and, as in the whole document, every species and parameter whose identifier
-  appears in the block (as a species reference or a name in a kinetic law) and every rule
-  that sets one of those species: general and MathML consistency.
+  appears in the block (as a species reference or a name in a kinetic law), and a stand-in
+  for every rule that sets one of those or a compartment (the rule's kind and variable,
+  its math ``0``): general and MathML consistency.
 
 Why no error is missed. A constraint of those two categories reads one element (or the
 model) and looks names up in the model. (1) Every element but a reaction is checked in
@@ -26,15 +27,19 @@ and such a name is undefined in the skeleton, itself an error there. Cycles of
 assignments (libsbml's AssignmentCycles) run through reactions only by such names.
 (2) Every reaction is checked in exactly one block document, and every constraint on a
 reaction, its species references, kinetic law or local parameters reads that reaction
-and looks up species, parameters, compartments, unit and function definitions, the
-rules that set a species (SpeciesReactionOrRule, 20610) and reactions: the block
-document holds each of these that the reaction names, so each lookup finds what it finds
-in the whole document; a kinetic law naming a reaction of another block finds nothing
-there, an error. A missing piece of a block document can only cause an error (a name
-undefined), never hide one. (3) So a piece can report an error the whole document does
-not have, but the whole document has no error no piece reports: if any piece reports
-one, the whole document is checked as one and its report is the result. A valid document
-costs about n; an invalid one is reported exactly as libsbml reports it.
+and looks up species, parameters, compartments, unit and function definitions,
+reactions, and the rules that set an element it names or a named species' compartment:
+of those only their kind and variable (a species set by a rule and changed by a reaction,
+20610; ``rateOf`` of what an assignment rule sets, 10224, or of a species whose
+compartment one sets, 10225). The block document holds each of these that the reaction
+names, so each lookup finds what it finds in the whole document; a kinetic law naming a
+reaction of another block finds nothing there, an error. A missing piece of a block
+document can only cause an error (a name undefined), never hide one. An algebraic rule
+sets no one variable (whether it determines a ``rateOf`` target depends on the whole
+model): a document with one is checked as one. (3) So a piece can report an error the
+whole document does not have, but the whole document has no error no piece reports: if
+any piece reports one, the whole document is checked as one and its report is the result.
+A valid document costs about n; an invalid one is reported exactly as libsbml reports it.
 
 On two cores (a document of more than :data:`PARALLEL_BLOCKS` blocks, where ``fork`` exists)
 a forked child checks the whole document and the skeleton, then takes blocks, while this
@@ -146,10 +151,13 @@ class _Blocks:
         self.base.getModel().unsetAnnotation(), self.base.getModel().unsetNotes()
         self.species = {s.getId(): s for s in model.getListOfSpecies()}
         self.parameters = {p.getId(): p for p in model.getListOfParameters()}
-        self.setting = {}   # species id -> the rules that set it
+        self.setting = {}   # id -> stand-ins of the rules that set it
+        compartments = {c.getId() for c in model.getListOfCompartments()}
         for rule in model.getListOfRules():
-            if rule.isSetVariable() and rule.getVariable() in self.species:
-                self.setting.setdefault(rule.getVariable(), []).append(rule)
+            if rule.getVariable() in compartments:      # every block's: any named species may be in it
+                self.base.getModel().addRule(_stand_in(rule))
+            else:
+                self.setting.setdefault(rule.getVariable(), []).append(_stand_in(rule))
 
     def errors(self, reactions: list, start: int, stop: int) -> list[str]:
         """The block ``reactions[start:stop]`` checked in a document of its own. The reactions
@@ -162,10 +170,10 @@ class _Blocks:
         for name in sorted(named):
             if name in self.species:
                 model.addSpecies(self.species[name])
-                for rule in self.setting.get(name, ()):
-                    model.addRule(rule)
             elif name in self.parameters:
                 model.addParameter(self.parameters[name])
+            for rule in self.setting.get(name, ()):
+                model.addRule(rule)
         lent = model.getListOfReactions()
         try:
             for reaction in reactions[start:stop]:
@@ -174,6 +182,18 @@ class _Blocks:
         finally:
             back = [lent.remove(i) for i in reversed(range(lent.size()))][::-1]
             reactions[start:start + len(back)] = back
+
+
+_ZERO = libsbml.parseL3Formula("0")
+
+
+def _stand_in(rule: libsbml.Rule) -> libsbml.Rule:
+    """A rule of ``rule``'s kind setting its variable to 0: what a constraint on a reaction
+    reads of a rule (its math is checked in the skeleton)."""
+    stand_in = rule.clone()
+    stand_in.setMath(_ZERO)
+    stand_in.unsetAnnotation(), stand_in.unsetNotes()
+    return stand_in
 
 
 def _block_starts(reactions: int, block: int) -> list[int]:
@@ -275,7 +295,8 @@ def errors(doc: libsbml.SBMLDocument, block: int | None = None, beside=None, nam
     block = block or BLOCK
     model = doc.getModel()
     reactions = 0 if model is None else model.getNumReactions()
-    whole = reactions <= block or doc.getErrorLog().getNumErrors()
+    whole = reactions <= block or doc.getErrorLog().getNumErrors() or any(
+        rule.isAlgebraic() for rule in model.getListOfRules())
     in_two = not whole and reactions > PARALLEL_BLOCKS * block and forked.available()
     if beside is not None and not in_two:
         beside()

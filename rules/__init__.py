@@ -30,8 +30,9 @@ def sum_patterns(patterns):
     return complexes[0] if len(complexes) == 1 else ReactionPattern(complexes)
 
 
-# sympy's canonical order of the arguments of a sum or product (what Add and Mul sort them by)
-_CANONICAL = cmp_to_key(sympy.Basic.compare)
+# sympy's canonical order of the arguments of a sum or product (the key Add and Mul sort them by);
+# bioxen.backend.network builds its mass-action rates in it too
+CANONICAL_ORDER = cmp_to_key(sympy.Basic.compare)
 
 
 def _distinct_symbols(terms) -> bool:
@@ -67,7 +68,7 @@ def product(*factors):
     """
     bases = [_base(f) for f in factors]
     if len(factors) > 1 and None not in bases and len(set(bases)) == len(bases):
-        return sympy.Mul._from_args(sorted(factors, key=_CANONICAL), is_commutative=True)
+        return sympy.Mul._from_args(sorted(factors, key=CANONICAL_ORDER), is_commutative=True)
     return sympy.Mul(*factors)
 
 
@@ -75,7 +76,7 @@ def total(*terms):
     """``t1 + t2 + …``: the same expression as sympy's ``Add``, made directly (in its canonical
     order) for distinct model symbols, which ``Add`` would only sort."""
     if len(terms) > 1 and _distinct_symbols(terms):
-        return sympy.Add._from_args(sorted(terms, key=_CANONICAL), is_commutative=True)
+        return sympy.Add._from_args(sorted(terms, key=CANONICAL_ORDER), is_commutative=True)
     return sympy.Add(*terms)
 
 

@@ -12,16 +12,13 @@ every PySB exporter works on it.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cmp_to_key
 
 import sympy
 from pysb.bng import generate_equations
 from pysb.pattern import match_complex_pattern
 
+from bioxen.rules import CANONICAL_ORDER
 from bioxen.rules.species import canonical_key, species_id  # noqa: F401  (re-exported)
-
-# the order sympy's Mul keeps its factors in (sympy.core.mul._mulsort)
-_CANONICAL_ORDER = cmp_to_key(sympy.Basic.compare)
 
 
 class _NotConcrete(Exception):
@@ -55,7 +52,7 @@ def _mass_action(constant, reactants: tuple[int, ...], amounts: list) -> sympy.E
     """``constant·s_i·s_j…``: the product ``sympy.Mul`` makes, with its factors (a rate
     constant and distinct species symbols) in sympy's canonical order, built without the
     assumption queries ``sympy.Mul`` makes on the way (seconds for a genome's reactions)."""
-    factors = sorted([constant, *(amounts[i] for i in reactants)], key=_CANONICAL_ORDER)
+    factors = sorted([constant, *(amounts[i] for i in reactants)], key=CANONICAL_ORDER)
     return sympy.Mul._from_args(factors, is_commutative=True)
 
 
@@ -65,7 +62,7 @@ def _difference(forward, backward) -> sympy.Expr:
     if forward == backward:
         return forward - backward
     negated = (sympy.S.NegativeOne, *(backward.args if backward.is_Mul else (backward,)))
-    terms = sorted([forward, sympy.Mul._from_args(negated, is_commutative=True)], key=_CANONICAL_ORDER)
+    terms = sorted([forward, sympy.Mul._from_args(negated, is_commutative=True)], key=CANONICAL_ORDER)
     return sympy.Add._from_args(terms, is_commutative=True)
 
 

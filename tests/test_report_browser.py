@@ -175,6 +175,17 @@ def _plots(devtools: DevTools) -> list[dict]:
         time.sleep(0.1)
 
 
+def _first_plot_once(devtools: DevTools, settled) -> dict:
+    """The first plot's state once ``settled(state)`` holds, or as it is after TIMEOUT_S (a click
+    or drag is handled by the page a moment later, longer on a busy machine)."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        state = _plots(devtools)[0]
+        if settled(state) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
 def _centre(devtools: DevTools, selector: str, text: str | None = None) -> tuple[float, float]:
     """The viewport centre of the element (with that text), scrolled into view."""
     found = devtools.evaluate(f"""(() => {{
@@ -203,8 +214,7 @@ def test_the_report_renders_offline_without_errors_and_its_plots_respond(browser
 
     # a VM's legend entry hides every trace of that VM
     browser.click(*_centre(browser, "#plot-timecourses g.legend g.traces", "vm2"))
-    time.sleep(0.5)
-    hidden = _plots(browser)[0]["hidden"]
+    hidden = _first_plot_once(browser, lambda plot: {"vm2 pool free", "vm2 share"} <= set(plot["hidden"]))["hidden"]
     assert hidden and all(name.startswith("vm2") for name in hidden) and "vm2" in hidden, hidden
     assert {"vm2 pool free", "vm2 share"} <= set(hidden), hidden
 
@@ -212,8 +222,7 @@ def test_the_report_renders_offline_without_errors_and_its_plots_respond(browser
     before = _plots(browser)[0]["ranges"]
     x, y = _centre(browser, "#plot-timecourses .draglayer g.xy rect.nsewdrag")
     browser.drag((x - 150, y), (x + 150, y))
-    time.sleep(0.5)
-    after = _plots(browser)[0]["ranges"]
+    after = _first_plot_once(browser, lambda plot: plot["ranges"] != before and all(r == plot["ranges"][0] for r in plot["ranges"]))["ranges"]
     assert len(after) == 5 and all(r == after[0] for r in after), after
     assert after[0][1] - after[0][0] < 0.8 * (before[0][1] - before[0][0]), (before, after)
     assert not browser.problems(), browser.problems()

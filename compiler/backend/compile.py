@@ -15,7 +15,7 @@ import libsbml
 
 from Bio import SeqIO
 
-from bioxen import collector
+from bioxen import collector, heap
 from bioxen.backend.ahead import Ahead
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
@@ -92,15 +92,18 @@ def _compile(design: Design, timings: dict, after_passes=None) -> Build:
     with _timed(timings, "passes"):
         design = run_passes(design)
     if after_passes is not None:
-        after_passes(design)
-    with _timed(timings, "rules"):
-        builder, outputs = build_model(design)
-    with _timed(timings, "network"):
-        expander = expand_network(builder.model)
-    with _timed(timings, "sbml"):
-        species_ids, reaction_ids, names = *network_ids(builder.model), {}
-        doc = to_sbml(builder, species_ids, reaction_ids, steps(design), own_network=expander == "bioxen",
-                      genes=gene_table(design), reaction_names=names)
+        after_passes(design)                  # forks its children before the heap is touched ahead
+    with heap.touched_ahead(sum(len(u.locus_tags) for vm in design.vms for u in vm.units)) as touched:
+        with _timed(timings, "rules"):
+            builder, outputs = build_model(design)
+        with _timed(timings, "network"):
+            expander = expand_network(builder.model)
+        with _timed(timings, "sbml"):
+            if touched is not None:
+                touched.hand_over()
+            species_ids, reaction_ids, names = *network_ids(builder.model), {}
+            doc = to_sbml(builder, species_ids, reaction_ids, steps(design), own_network=expander == "bioxen",
+                          genes=gene_table(design), reaction_names=names)
     return Build(design, builder, outputs, species_ids, reaction_ids, doc, expander, timings, names)
 
 

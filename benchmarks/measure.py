@@ -57,11 +57,6 @@ def stage(name: str):
     report(stage=name, seconds=round(time.perf_counter() - start, 4))
 
 
-def genes_expressed(design) -> int:
-    """Genes in the design's expression units (after select_genes), over every VM."""
-    return sum(len(unit.locus_tags) for vm in design.vms for unit in vm.units)
-
-
 def roadrunner_ode(work: Path, selected: list[str], until: float, points: int) -> None:
     """simulate.load_simulator (LLJIT, tolerances) on model.xml, then simulate.advance."""
     with stage("load"):
@@ -118,7 +113,7 @@ def bioxen_path(policy: Path, work: Path) -> None:
         spec = build_spec(build)
         selected = selections(Outputs.from_spec(spec))
     engine = default_engine(build, work, spec)
-    report(facts={"genes": genes_expressed(build.design), "species": len(build.species_ids),
+    report(facts={"genes": build.design.genes_expressed, "species": len(build.species_ids),
                   "reactions": len(build.reaction_ids), "engine": engine, "expanded_by": build.expander})
     write_spec(spec, work)                                   # for a later `measure.py simulate` (not timed)
     plan = build.design.simulation
@@ -145,7 +140,7 @@ def naive_path(policy: Path, work: Path) -> None:
         model = build_model(design)[0].model
     with stage("network"):
         generate_equations(model)
-    report(facts={"genes": genes_expressed(design), "species": len(model.species),
+    report(facts={"genes": design.genes_expressed, "species": len(model.species),
                   "reactions": len(model.reactions_bidirectional), "engine": "roadrunner (defaults)"})
     with stage("sbml"):
         sbml = pysb.export.export(model, "sbml")

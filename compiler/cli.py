@@ -135,8 +135,7 @@ def check(policy: Path = typer.Argument(..., help="policy YAML")):
             design = pipeline.check(policy)
         for warning in pipeline.genome_warnings(design):   # what BioXen assumed reading each genome
             _warn(warning)
-    genes = sum(len(u.locus_tags) for vm in design.vms for u in vm.units)
-    console.print(f"{policy}: ok ({len(design.vms)} VM(s), {genes} expressed gene(s), "
+    console.print(f"{policy}: ok ({len(design.vms)} VM(s), {design.genes_expressed} expressed gene(s), "
                   f"{len(design.control)} timed command(s), chassis {design.chassis.name})",
                   soft_wrap=True, highlight=False, markup=False)
 

@@ -152,6 +152,11 @@ class GuestVM:
     # the policy sets no translation_aa_per_s (the host's speed, no factor in the model)
     elongation_factor: float | None = None
 
+    @property
+    def genes_expressed(self) -> int:
+        """Genes in the VM's expression units (0 before select_genes makes them)."""
+        return sum(len(unit.locus_tags) for unit in self.units)
+
     def located(self, what: str, name: str) -> Location | None:
         """Where the policy names gene ``name`` in its list ``what`` (knockouts, essential,
         expression, operons); None if it does not."""
@@ -377,6 +382,11 @@ class Design:
     checkpoints: tuple[CheckpointPlan, ...] = ()   # policy checkpoints: the molecular debugger's reporters
     groups: tuple[tuple[str, ...], ...] = ()   # policy scheduler.groups: two-level round robin's slow level
     group_quantum: float | None = None         # min, how long each group runs
+
+    @property
+    def genes_expressed(self) -> int:
+        """Genes in every VM's expression units."""
+        return sum(vm.genes_expressed for vm in self.vms)
 
     def host_parameters(self) -> dict[str, float]:
         values = self.chassis.values()

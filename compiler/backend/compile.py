@@ -93,7 +93,7 @@ def _compile(design: Design, timings: dict, after_passes=None) -> Build:
         design = run_passes(design)
     if after_passes is not None:
         after_passes(design)                  # forks its children before the heap is touched ahead
-    with heap.touched_ahead(sum(len(u.locus_tags) for vm in design.vms for u in vm.units)) as touched:
+    with heap.touched_ahead(design.genes_expressed) as touched:
         with _timed(timings, "rules"):
             builder, outputs = build_model(design)
         with _timed(timings, "network"):
@@ -285,7 +285,7 @@ def manifest(build: Build) -> dict:
                  "replicons": [{"id": r.id, "length_bp": r.length, "topology": r.topology}
                                for r in vm.genome.replicons], "resolution": vm.resolution,
                  "ribosome_share": vm.ribosome_share, "units": len(vm.units),
-                 "genes_expressed": sum(len(u.locus_tags) for u in vm.units),
+                 "genes_expressed": vm.genes_expressed,
                  "pseudogenes_skipped": sum(g.pseudo for g in vm.genome.genes)} for vm in design.vms],
         "timings_s": build.timings,
     }

@@ -126,14 +126,11 @@ def _expression_factors(vm: GuestVM, index: GeneIndex, deleted: set[str]) -> tup
     return tuple(sorted(factors.items()))
 
 
-def _defect_errors(vm: GuestVM, deleted: set[str], found_in: dict) -> list[Diagnostic]:
-    """An error per defect of every CDS the VM compiles (not knocked out), at its feature.
-    ``found_in``: id(genome) -> its defects, so that VMs of one genome file (which share the
-    Genome) have it checked once (35 ms for Syn3A)."""
-    if id(vm.genome) not in found_in:
-        found_in[id(vm.genome)] = defects(vm.genome)
+def _defect_errors(vm: GuestVM, deleted: set[str], genome_defects: dict) -> list[Diagnostic]:
+    """An error per defect of every CDS the VM compiles (not knocked out), at its feature
+    (``genome_defects``: :func:`bioxen.genome.checks.defects` of the VM's genome)."""
     errors = []
-    for tag, found in found_in[id(vm.genome)].items():
+    for tag, found in genome_defects.items():
         if tag in deleted:
             continue
         errors += [Diagnostic(f"VM '{vm.id}': {finding.message}", finding.location,
@@ -163,7 +160,7 @@ def _apart(groups: list[tuple[str, list[Gene]]], tags: set[str]) -> list[tuple[s
     return apart
 
 
-def _essential_and_deleted(vm: GuestVM, index: GeneIndex, found_in: dict) -> tuple[set[str], set[str]]:
+def _essential_and_deleted(vm: GuestVM, index: GeneIndex, genome_defects: dict) -> tuple[set[str], set[str]]:
     """Locus tags of the VM's essential and knocked-out genes; a name that names no one gene, a
     gene in both lists and a compiled CDS with an annotation defect are errors."""
     essential, wrong = _named(vm, index, vm.essential, "essential", "essential")
@@ -174,14 +171,16 @@ def _essential_and_deleted(vm: GuestVM, index: GeneIndex, found_in: dict) -> tup
     if essential & deleted:
         raise CompileError(f"VM '{vm.id}': genes both essential and knocked out: "
                            f"{', '.join(sorted(essential & deleted))}", vm.location)
-    errors = _defect_errors(vm, deleted, found_in)
+    errors = _defect_errors(vm, deleted, genome_defects)
     if errors:
         raise CompileError.collected(errors)
     return essential, deleted
 
 
 def select_genes(design: Design) -> Design:
-    vms, defects_found = [], {}      # the VMs' genomes stay alive (design.vms): their ids are theirs
+    # VMs of one genome file share its Genome: its defects are found once (35 ms for Syn3A); the
+    # genomes stay alive in design.vms, so no id is reused while this runs
+    vms, defects_of = [], {}
     for vm in design.vms:
         index = GeneIndex(vm.genome)
         if vm.resolution == "gene":
@@ -190,7 +189,9 @@ def select_genes(design: Design) -> Design:
             groups = _operon_groups(vm, index)
         else:
             groups = _subsystem_groups(vm)
-        essential, deleted = _essential_and_deleted(vm, index, defects_found)
+        if id(vm.genome) not in defects_of:
+            defects_of[id(vm.genome)] = defects(vm.genome)
+        essential, deleted = _essential_and_deleted(vm, index, defects_of[id(vm.genome)])
         groups = _apart(_without(groups, deleted), set(unrefactorable(vm.genome)))
         units = _units_from_groups(groups, essential)
         if design.boot is not None:

@@ -74,6 +74,21 @@ def _peak_rss_mb(pid: int) -> float | None:
 QUIET_LOAD, SETTLE_LONGEST_S = 0.5, 150.0
 
 
+def reference_s(repeats: int = 3) -> float:
+    """This machine's speed now: the best of ``repeats`` timings of a fixed pure-Python loop of
+    10,000,000 additions. The load average does not see a busy host (a virtual machine's stolen
+    time: on this project's 2-core machine the unchanged rules stage has taken 1.23 s one hour
+    and 2.1 s another, 2026-12-03), so each timed target records this beside its measurement,
+    and runs are compared by it."""
+    best = float("inf")
+    for _ in range(repeats):
+        start, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def settle() -> dict:
     """Wait (at most SETTLE_LONGEST_S) until the 1-minute load average is below QUIET_LOAD, so a
     timed target starts on a machine the run before it no longer loads: the whole-genome runs
@@ -83,7 +98,8 @@ def settle() -> dict:
     start = time.perf_counter()
     while os.getloadavg()[0] >= QUIET_LOAD and time.perf_counter() - start < SETTLE_LONGEST_S:
         time.sleep(2.0)
-    return {"settled_s": round(time.perf_counter() - start, 1), "load_average_settled": round(os.getloadavg()[0], 2)}
+    return {"settled_s": round(time.perf_counter() - start, 1), "load_average_settled": round(os.getloadavg()[0], 2),
+            "reference_s": reference_s()}
 
 
 def run_process(command: list[str], timeout: float, on_line=lambda line: None, env: dict | None = None) -> dict:
@@ -256,7 +272,8 @@ def machine() -> dict:
             "cpu": cpu, "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
             "platform": platform.platform(), "python": platform.python_version(),
             "packages": {name: metadata.version(name) for name in PACKAGES},
-            "bioxen_commit": commit.stdout.strip(), "compiler_or_rules_modified": bool(dirty.stdout.strip())}
+            "bioxen_commit": commit.stdout.strip(), "compiler_or_rules_modified": bool(dirty.stdout.strip()),
+            "reference_s_at_start": reference_s()}
 
 
 def ratio(row: dict) -> float | None:

@@ -48,12 +48,30 @@ def _check_concrete(rule, keys: tuple[list[str], list[str]], known: dict[str, bo
         raise _NotConcrete(f"rule {rule.name}: uses modifiers the expander does not implement")
 
 
-def _mass_action(constant, reactants: tuple[int, ...], amounts: list) -> sympy.Expr:
+def _mass_action(constant, reactants: tuple[int, ...], amounts: list, first: dict[type, bool]) -> sympy.Expr:
     """``constant·s_i·s_j…``: the product ``sympy.Mul`` makes, with its factors (a rate
     constant and distinct species symbols) in sympy's canonical order, built without the
-    assumption queries ``sympy.Mul`` makes on the way (seconds for a genome's reactions)."""
-    factors = sorted([constant, *(amounts[i] for i in reactants)], key=CANONICAL_ORDER)
-    return sympy.Mul._from_args(factors, is_commutative=True)
+    assumption queries ``sympy.Mul`` makes on the way (seconds for a genome's reactions).
+
+    That order (``sympy.Basic.compare``) ranks two objects of different classes by class alone
+    and two plain symbols made alike by name, so the species symbols are sorted by name and the
+    constant (a PySB Parameter or Expression) goes before or after them all by its class,
+    asked once per class (``first``); a constant of the species symbols' own class is sorted
+    with them. 110,000 sympy comparisons fewer for three Syn3A VMs."""
+    species = [amounts[i] for i in reactants]
+    kind = type(constant)
+    if not amounts or kind is type(amounts[0]):
+        return sympy.Mul._from_args(sorted([constant, *species], key=CANONICAL_ORDER), is_commutative=True)
+    if len(species) > 1:
+        species.sort(key=_name)
+    before = first.get(kind)
+    if before is None:
+        before = first[kind] = constant.compare(amounts[0]) < 0
+    return sympy.Mul._from_args([constant, *species] if before else [*species, constant], is_commutative=True)
+
+
+def _name(symbol) -> str:
+    return symbol.name
 
 
 def _difference(forward, backward) -> sympy.Expr:
@@ -89,14 +107,14 @@ def _expand_concrete(model) -> None:
         numbered.append((tuple(number(k, cp) for k, cp in zip(reactant_keys, rule.reactant_pattern.complex_patterns)),
                          tuple(number(k, cp) for k, cp in zip(product_keys, rule.product_pattern.complex_patterns))))
     amounts = [sympy.Symbol(f"__s{i}") for i in range(len(species))]
-    reactions, bidirectional = [], []
+    reactions, bidirectional, first = [], [], {}
     for rule, (reactants, products) in zip(model.rules, numbered):
-        forward = _mass_action(rule.rate_forward, reactants, amounts)
+        forward = _mass_action(rule.rate_forward, reactants, amounts, first)
         reactions.append({"reactants": reactants, "products": products, "rate": forward,
                           "rule": (rule.name,), "reverse": (False,)})
         net = forward
         if rule.is_reversible:
-            backward = _mass_action(rule.rate_reverse, products, amounts)
+            backward = _mass_action(rule.rate_reverse, products, amounts, first)
             reactions.append({"reactants": products, "products": reactants, "rate": backward,
                               "rule": (rule.name,), "reverse": (True,)})
             net = _difference(forward, backward)
@@ -105,7 +123,7 @@ def _expand_concrete(model) -> None:
     model.species = species
     model.reactions = reactions
     model.reactions_bidirectional = bidirectional
-    _match_observables(model, index)
+    _match_observables(model, index, known)
 
 
 def _distinct_monomers(pattern) -> bool:
@@ -113,15 +131,18 @@ def _distinct_monomers(pattern) -> bool:
     return len(set(names)) == len(names)
 
 
-def _count_matches(pattern, species, by_monomer, index, species_only: bool) -> dict[int, int]:
+def _count_matches(pattern, species, by_monomer, index, species_only: bool, known: dict[str, bool]) -> dict[int, int]:
     """Species index -> how many times ``pattern`` matches it (once at most if ``species_only``).
 
     Two cases need no graph matching: a concrete pattern of distinct monomers matches exactly
     the species with its canonical key, once; a single monomer with no site conditions matches
-    each of that monomer's molecules. Any other pattern goes through PySB's matcher.
+    each of that monomer's molecules. Any other pattern goes through PySB's matcher. ``known``:
+    whether a species key is concrete (:func:`_concrete`'s answers while the rules were read;
+    a genome's observables sum 8,000 of their species).
     """
-    if pattern.is_concrete() and _distinct_monomers(pattern):
-        found = index.get(canonical_key(pattern))
+    key = canonical_key(pattern)
+    if _concrete(pattern, key, known) and _distinct_monomers(pattern):
+        found = index.get(key)
         return {} if found is None else {found: 1}
     monomers = pattern.monomer_patterns
     if len(monomers) == 1 and not monomers[0].site_conditions and monomers[0].compartment is None \
@@ -140,7 +161,7 @@ def _count_matches(pattern, species, by_monomer, index, species_only: bool) -> d
     return counts
 
 
-def _match_observables(model, index: dict[str, int]) -> None:
+def _match_observables(model, index: dict[str, int], known: dict[str, bool]) -> None:
     by_monomer = defaultdict(set)
     for i, cp in enumerate(model.species):
         for mp in cp.monomer_patterns:
@@ -148,7 +169,7 @@ def _match_observables(model, index: dict[str, int]) -> None:
     for observable in model.observables:
         counts: dict[int, int] = defaultdict(int)
         for pattern in observable.reaction_pattern.complex_patterns:
-            found = _count_matches(pattern, model.species, by_monomer, index, observable.match == "species")
+            found = _count_matches(pattern, model.species, by_monomer, index, observable.match == "species", known)
             for i, n in found.items():
                 counts[i] += n
         observable.species = [i for i in sorted(counts) if counts[i]]

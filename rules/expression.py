@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from bioxen.errors import CompileError
 from bioxen.roles import Role
-from bioxen.rules import Builder, inverse, polymerase, product, total
+from bioxen.rules import Builder, inverse, polymerase, product, sum_patterns, total
 from bioxen.rules.ribosomes import pool_monomer, stall_translation
 
 DEFECTIVE = "defective_protein"
@@ -119,26 +119,24 @@ def translation(b: Builder, mrna, spec: GeneSpec, products: list):
         defective = b.expression(f"defective_rate_{spec.name}", product(rate, 1 - y), "1/min", local=True)
         full = b.expression(f"full_length_rate_{spec.name}", product(rate, y), "1/min", local=True)
     elongations, complexes = [], []
+    free = free_mrna(mrna, spec)
+    bound_sites = {**free.site_conditions, "rib": 1}
     for pool, strength in ((spec.pool, 1.0),) + spec.offtarget:
         suffix = "" if pool == spec.pool else f"_on_{pool}"
         ribosome = b.model.monomers[pool_monomer(pool)]
-        free = free_mrna(mrna, spec)
-        bound = free.monomer(**{**free.site_conditions, "rib": 1}) % ribosome(mrna=1)
+        bound = mrna(**bound_sites) % ribosome(mrna=1)
         k_b = b.parameter(f"kb_{spec.name}{suffix}",
                           b.model.parameters["k_b"].value * spec.initiation_strength * strength,
                           "1/(molecule*min)")
         b.rule(f"initiation_{spec.name}{suffix}", free + ribosome(mrna=None) | bound,
                k_b, b.model.parameters["k_u"], tags=spec.locus_tags, role=spec.role("initiation", pool))
-        released = free + ribosome(mrna=None)
-        for made in products:
-            released = released + made
-        b.rule(f"elongation_{spec.name}{suffix}", bound >> released, full, tags=spec.locus_tags,
-               role=spec.role("elongation", pool))
+        b.rule(f"elongation_{spec.name}{suffix}", bound >> sum_patterns([free, ribosome(mrna=None), *products]),
+               full, tags=spec.locus_tags, role=spec.role("elongation", pool))
         elongations.append(f"elongation_{spec.name}{suffix}")
         if defective is not None:
             b.rule(f"elongation_{spec.name}{suffix}_defective",
-                   bound >> free + ribosome(mrna=None) + _defective(b)(), defective, tags=spec.locus_tags,
-                   role=spec.role("elongation", pool))
+                   bound >> sum_patterns([free, ribosome(mrna=None), _defective(b)()]), defective,
+                   tags=spec.locus_tags, role=spec.role("elongation", pool))
             elongations.append(f"elongation_{spec.name}{suffix}_defective")
         stall_translation(b, f"{spec.name}{suffix}", bound, pool, spec.locus_tags, spec.role("stalling", pool))
         complexes.append(bound)

@@ -1,0 +1,81 @@
+"""Builder.rule makes PySB rules without PySB's call-stack walk and rate-tag search
+(bioxen.rules._untagged_rule): the rules it makes must be the rules PySB's own constructor
+makes, and refuse what PySB refuses."""
+from __future__ import annotations
+
+import pytest
+from pysb import Model, Rule, Tag
+from pysb.core import InvalidComponentNameError
+
+from bioxen.errors import CompileError
+from bioxen.rules import Builder, _untagged_rule
+
+
+@pytest.fixture()
+def parts():
+    b = Builder("construction", Model("construction", _export=False))
+    mrna = b.monomer("mRNA_x", ["rib"])
+    ribosome = b.monomer("ribosome", ["mrna"])
+    k = b.parameter("k", 1.0)
+    rate = b.expression("rate_x", 2 * k)
+    return b, mrna, ribosome, k, rate
+
+
+def _expression(kind: str, mrna, ribosome):
+    free, bound = mrna(rib=None), mrna(rib=1) % ribosome(mrna=1)
+    return {"synthesis": None >> free, "degradation": free >> None,
+            "binding": free + ribosome(mrna=None) | bound, "release": bound >> free + ribosome(mrna=None)}[kind]
+
+
+@pytest.mark.parametrize("kind", ["synthesis", "degradation", "binding", "release"])
+def test_rule_is_pysbs_rule(parts, kind):
+    b, mrna, ribosome, k, rate = parts
+    expression = _expression(kind, mrna, ribosome)
+    reverse = k if kind == "binding" else None
+    ours = _untagged_rule(f"r_{kind}", expression, rate, reverse)
+    theirs = Rule(f"r_{kind}", expression, rate, reverse, _export=False)
+    assert type(ours) is Rule
+    assert set(vars(ours)) == set(vars(theirs))        # a PySB release that adds an attribute fails here
+    for name in set(vars(theirs)) - {"_modules", "_function"}:      # where it was made: below
+        assert getattr(ours, name) is getattr(theirs, name) or getattr(ours, name) == getattr(theirs, name), name
+    assert repr(ours) == repr(theirs)
+    assert ours._function == "rule" and ours._modules[0] == "bioxen.rules"
+
+
+def test_builder_rule_records_the_macro_module(parts):
+    b, mrna, ribosome, k, rate = parts
+    rule = b.rule("decay_x", mrna(rib=None) >> None, k)
+    assert rule._modules == ["bioxen.rules", __name__]
+    assert b.model.rules["decay_x"] is rule and rule.model() is b.model
+    assert set(rule._modules) <= set(b.model.modules)      # PySB's Model.modules reads them
+
+
+def test_refusals_are_pysbs(parts):
+    b, mrna, ribosome, k, rate = parts
+    free = mrna(rib=None)
+    with pytest.raises(InvalidComponentNameError):
+        _untagged_rule("bad name", free >> None, k)
+    with pytest.raises(ValueError, match="reverse rate specified"):
+        _untagged_rule("r1", free >> None, k, k)
+    with pytest.raises(Exception, match="[Rr]everse rate must be"):
+        _untagged_rule("r2", free + ribosome(mrna=None) | mrna(rib=1) % ribosome(mrna=1), k)
+    with pytest.raises(Exception, match="[Ff]orward rate must be"):
+        _untagged_rule("r3", free >> None, 2.0)
+    with pytest.raises(ValueError, match="not concrete"):
+        _untagged_rule("r4", None >> mrna(), k)
+    with pytest.raises(CompileError, match="not a PySB rule expression"):
+        _untagged_rule("r5", free, k)
+
+
+def test_a_model_with_tags_gets_pysbs_checks(parts):
+    """PySB's tags (``@``) are checked against the rates by PySB's own constructor, whether the
+    tag is in a pattern or only in a rate."""
+    b, mrna, ribosome, k, rate = parts
+    x = Tag("x", _export=False)
+    with pytest.warns(UserWarning, match="Tags"):
+        tagged = _untagged_rule("tagged", mrna(rib=None) @ x >> None, k)
+    assert tagged._function != "rule"                        # PySB walked the stack
+    b.model.add_component(x)
+    tagged_rate = b.expression("tagged_rate", k * x)
+    with pytest.raises(ValueError, match="defined in forward rate but not in expression"):
+        b.rule("untagged", mrna(rib=None) >> None, tagged_rate)

@@ -193,11 +193,38 @@ def test_dissociation_constant_of_minus_twelve_is_3_5_nanomolar():
 
 @pytest.mark.slow
 def test_design_is_deterministic():
-    first = design_pools(3)
+    first = rna._designed_pools(3, 100.0)
     rna._screen.cache_clear()
-    second = design_pools(3)
+    second = rna._designed_pools(3, 100.0)
     assert first[0] == second[0]
     assert np.array_equal(first[1], second[1]) and np.array_equal(first[2], second[2])
+
+
+def test_the_design_is_kept_on_disk_and_designed_again_when_unreadable(tmp_path, monkeypatch):
+    """A compile reads its pools' design (UTR folds included) from BioXen's cache instead of
+    designing it again: the same pairs, to the bit; a damaged file, or one holding another
+    number of pools, is designed again; a refusal is not kept."""
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path))
+    designed = rna._designed_pools(3, 100.0)
+    design_pools(1)
+    (one_pool,) = (tmp_path / "rna").glob("pools-*.npz")
+    first = design_pools(3)
+    (stored,) = set((tmp_path / "rna").glob("pools-*.npz")) - {one_pool}
+    real, calls = rna._designed_pools, []
+    monkeypatch.setattr(rna, "_designed_pools", lambda *args: calls.append(args) or real(*args))
+    read_back = design_pools(3)
+    assert calls == []                                   # read, not designed
+    for got in (first, read_back):
+        assert got[0] == designed[0] and all(type(p.energy) is float and type(p.sd) is str for p in got[0])
+        assert np.array_equal(got[1], designed[1]) and np.array_equal(got[2], designed[2])
+    assert read_back[1] is not first[1]                  # each caller gets arrays of its own
+    stored.write_bytes(b"half a file")
+    assert design_pools(3)[0] == designed[0] and len(calls) == 1
+    stored.write_bytes(one_pool.read_bytes())            # one pool's design where three belong
+    assert design_pools(3)[0] == designed[0] and len(calls) == 2
+    with pytest.raises(DesignRefused):
+        design_pools(3, min_ratio=1e30)
+    assert len(list((tmp_path / "rna").glob("pools-*.npz"))) == 2     # 1 and 3 pools; no refusal
 
 
 @pytest.mark.slow

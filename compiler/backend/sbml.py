@@ -534,9 +534,11 @@ def _kinetic_laws(builder, species_ids, own_network: bool, formulas: dict[str, s
     return laws
 
 
-def _reaction_template(model, reactants: int, products: int) -> libsbml.Reaction:
-    """A reaction with unit-stoichiometry species references and an empty kinetic law."""
+def _reaction_template(model, reactants: int, products: int, reversible: bool, sbo: int) -> libsbml.Reaction:
+    """A reaction with unit-stoichiometry species references and an empty kinetic law, its
+    reversibility and SBO term set (what reactions of one shape and kind share)."""
     reaction = libsbml.Reaction(model.getSBMLNamespaces())
+    reaction.setReversible(reversible), reaction.setSBOTerm(sbo)
     for _ in range(reactants):
         ref = reaction.createReactant()
         ref.setStoichiometry(1), ref.setConstant(True)
@@ -550,12 +552,12 @@ def _reaction_template(model, reactants: int, products: int) -> libsbml.Reaction
 def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Provenance, names: dict) -> None:
     templates, elements = {}, model.getListOfReactions()
     for r, rid, formula in zip(builder.model.reactions_bidirectional, reaction_ids, laws):
-        shape = (len(r["reactants"]), len(r["products"]))
-        if shape not in templates:
-            templates[shape] = _reaction_template(model, *shape)
-        reaction = _appended_copy(elements, templates[shape])
-        reaction.setId(rid), reaction.setReversible(bool(r["reversible"]))
-        reaction.setSBOTerm(reaction_sbo(builder, r["rule"]))
+        shape = (len(r["reactants"]), len(r["products"]), bool(r["reversible"]), reaction_sbo(builder, r["rule"]))
+        template = templates.get(shape)
+        if template is None:
+            template = templates[shape] = _reaction_template(model, *shape)
+        reaction = _appended_copy(elements, template)
+        reaction.setId(rid)
         for n, i in enumerate(r["reactants"]):
             reaction.getReactant(n).setSpecies(species_ids[i])
         for n, i in enumerate(r["products"]):

@@ -8,7 +8,6 @@ it is, for back ends that must never parse its name.
 """
 from __future__ import annotations
 
-import re
 import sys
 import weakref
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from functools import cmp_to_key
 
 import sympy
 from pysb import Expression, Initial, Model, Monomer, Observable, Parameter, Rule
-from pysb.core import ComplexPattern, ReactionPattern, RuleExpression, as_complex_pattern, validate_expr
+from pysb.core import Component, ComplexPattern, ReactionPattern, RuleExpression, as_complex_pattern, validate_expr
 
 from bioxen.errors import CompileError
 from bioxen.quantity import Quantity, value  # noqa: F401  (shared value type, re-exported here)
@@ -127,16 +126,13 @@ def assumptions_deduced_once():
         symbol.StdFactKB = deduce
 
 
-_COMPONENT_NAME = re.compile(r"[_a-z][_a-z0-9]*\Z", re.IGNORECASE)     # pysb.core.Component's
-
-
 def _untagged_rule(name: str, expression, forward, reverse=None) -> Rule:
     """``Rule(name, expression, forward, reverse, _export=False)`` of a model with no PySB tags:
     the same object PySB makes (attribute for attribute) with the same refusals, without two
     costs its constructor pays for every rule. It walks the whole call stack to record the
     modules its caller was in (``_modules``, for ``Model.modules``), and it walks each rate's
     expression tree looking for tags (``Expression.tags``: the growth rate's tree once for each
-    of 8,000 dilution rules). Three Syn3A VMs' rules stage: 1.51 -> 1.26 s CPU (in one process,
+    of 8,000 dilution rules). Three Syn3A VMs' rules stage: 1.40 -> 1.26 s CPU (in one process,
     alternating, the best of six each). A rule made here names this module and the macro module
     that made it, and ``_function`` is ``rule``, as PySB's walk finds them first.
     ``tests/test_rules_construction.py`` compares it with PySB's, so that a PySB release that
@@ -144,7 +140,7 @@ def _untagged_rule(name: str, expression, forward, reverse=None) -> Rule:
     if not isinstance(expression, RuleExpression):
         raise CompileError(f"rule {name}: {expression!r} is not a PySB rule expression")
     sides = (expression.reactant_pattern, expression.product_pattern)
-    if not _COMPONENT_NAME.match(name) or any(
+    if not Component._VARIABLE_NAME_REGEX.match(name) or any(
             cp._tag or any(mp._tag is not None for mp in cp.monomer_patterns)
             for side in sides for cp in side.complex_patterns if cp is not None):
         return Rule(name, expression, forward, reverse, _export=False)      # PySB's refusal, its tags

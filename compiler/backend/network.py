@@ -12,6 +12,7 @@ every PySB exporter works on it.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 
 import sympy
 from pysb.bng import generate_equations
@@ -63,15 +64,11 @@ def _mass_action(constant, reactants: tuple[int, ...], amounts: list, first: dic
     if not amounts or kind is type(amounts[0]):
         return sympy.Mul._from_args(sorted([constant, *species], key=CANONICAL_ORDER), is_commutative=True)
     if len(species) > 1:
-        species.sort(key=_name)
+        species.sort(key=attrgetter("name"))
     before = first.get(kind)
     if before is None:
         before = first[kind] = constant.compare(amounts[0]) < 0
     return sympy.Mul._from_args([constant, *species] if before else [*species, constant], is_commutative=True)
-
-
-def _name(symbol) -> str:
-    return symbol.name
 
 
 def _difference(forward, backward) -> sympy.Expr:

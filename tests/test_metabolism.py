@@ -1,5 +1,10 @@
 """Flux balance behind run_metabolic_pathways: iMB155 for Syn3A, E. coli core for MG1655,
 constrained by knockouts, expression and glucose."""
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from bioxen.api.metabolism import MetabolismError, ecoli_core_model, flux_balance, model_for, syn3a_model
@@ -54,3 +59,26 @@ def test_a_missing_metabolic_model_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("BIOXEN_DATA_PATH", raising=False)
     with pytest.raises(MetabolismError, match="iMB155_syn3a_metabolism.xml not found"):
         syn3a_model(tmp_path)
+
+
+def test_losing_the_race_for_cobrapys_cache_directory_does_not_fail_the_import(tmp_path):
+    """Two processes importing cobra at once on a new machine (pytest -n 2, Dask workers): cobra
+    makes its cache directory without exist_ok, so the one that loses the race gets
+    FileExistsError. Here the other process wins every time: the directory appears just as this
+    one creates it."""
+    script = textwrap.dedent("""
+        import pathlib
+        made = pathlib.Path.mkdir
+        def lose_the_race(self, mode=0o777, parents=False, exist_ok=False):
+            made(self, mode, parents, exist_ok=True)          # the other process's mkdir
+            if self.name == "cobrapy" and not exist_ok:
+                raise FileExistsError(17, "File exists", str(self))
+        pathlib.Path.mkdir = lose_the_race
+        import bioxen.api.metabolism
+        import cobra
+        print(cobra.Configuration().cache_directory)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == str(tmp_path / "cobrapy")

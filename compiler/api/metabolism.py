@@ -26,7 +26,13 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cobra
+try:
+    import cobra
+except FileExistsError:
+    # cobrapy makes its cache directory on import without exist_ok: on a new machine two
+    # processes importing it at once (pytest -n 2, Dask workers) race, and the loser fails
+    # (seen 2026-12-03: "File exists: '/root/.cache/cobrapy'"). The directory is there now.
+    import cobra
 import pandas as pd
 from cobra.flux_analysis import pfba
 from cobra.manipulation import knock_out_model_genes

@@ -232,8 +232,8 @@ class Builder:
             self.local_expressions.add(name)
         return self._add(Expression(name, expr, _export=False), role)
 
-    def observable(self, name: str, pattern) -> Observable:
-        return self._add(Observable(name, pattern, _export=False))
+    def observable(self, name: str, pattern, role: Role | None = None) -> Observable:
+        return self._add(Observable(name, pattern, _export=False), role)
 
     def rule(self, name: str, rule_expression, forward, reverse=None, tags=(), role: Role | None = None) -> Rule:
         self.rule_tags[name] = tuple(tags)

@@ -107,10 +107,13 @@ def degradation(b: Builder, substrates: dict[str, list], counted: dict[str, tupl
         counter, proteins = counted.get(tag, (None, []))
         if counter is not None:
             b.observable(f"counted_{tag}", sum_patterns(proteins))
-        terms = ([counter.level] if counter is not None else []) + \
-            ([b.observable(f"uncounted_{tag}", sum_patterns(loose))] if loose else [])
-        if terms:
-            level[tag] = b.expression(f"tagged_{tag}", sum(terms), "molecules", role=Role("tagged_level", degron=tag))
+        if loose:
+            b.observable(f"uncounted_{tag}", sum_patterns(loose))
+        # S_j, one observable of the counter and the uncounted substrates: a rate reading it
+        # depends on one level per tag (bngsim compiles one Jacobian term per level it reads)
+        tagged = ([counter.monomer()] if counter is not None else []) + loose
+        if tagged:
+            level[tag] = b.observable(f"tagged_{tag}", sum_patterns(tagged), role=Role("tagged_level", degron=tag))
     load = {}
     for name in proteases:
         terms = [recognition[(name, tag)] * s for tag, s in level.items() if recognition.get((name, tag), 0)]

@@ -22,8 +22,8 @@ minutes::
 s_kk is the on-target initiation strength of the pool's SD (the cross-talk matrix), K_d
 the dissociation constant of the SD's duplex with the anti-SD (ViennaRNA,
 :func:`bioxen.rna.dissociation_constant`), in molecules per cell. A held ribosome is
-neither free nor translating: :func:`gate` takes the held complexes out of
-``ribosomes_translating`` (the growth rate and energy use count translating ribosomes
+neither free nor translating: :func:`gate` counts the held complexes among the ribosomes not
+translating, out of ``ribosomes_translating`` (the growth rate and energy use count translating ribosomes
 only, Weisse et al. 2015), as chloramphenicol's stalled ribosomes are.
 
 Kinetics in the parts library (``ribosome_gate``; pairing as the gate sRNA's, ``srna``);
@@ -37,7 +37,7 @@ from bioxen.errors import CompileError
 from bioxen.roles import Role
 from bioxen.rules import Builder, Quantity
 from bioxen.rules.control import inducible
-from bioxen.rules.ribosomes import pool_monomer
+from bioxen.rules.ribosomes import hold_ribosomes, pool_monomer
 
 PARAMETERS = ("parts.ribosome_gate.leak", "parts.ribosome_gate.decay", "parts.ribosome_gate.bound_decay",
               "parts.ribosome_gate.ballast",
@@ -131,8 +131,7 @@ def _blocking(b: Builder, vm: str, rna, binding: GateBinding, q: dict[str, Quant
            b.parameter(f"d_bound_{gate_name(vm)}", q["bound_decay"]), role=Role("decay", vm=vm, pool=binding.pool))
     level = b.observable(blocked_name(vm), blocked)
     if not ballasted(q):
-        translating = b.model.expressions["ribosomes_translating"]
-        translating.expr = translating.expr - level   # held ribosomes neither translate nor are free
+        hold_ribosomes(b, blocked)         # held ribosomes neither translate nor are free
     return level
 
 

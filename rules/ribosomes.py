@@ -62,6 +62,9 @@ PARAMETERS = ("chassis.parameters.k_b", "chassis.parameters.k_u", "chassis.param
 INVENTORY = "ribosome_inventory"     # species counting every ribosomal protein set
 STALLING_RATE = "chloramphenicol_stalling_rate"   # expression k_cm·cm (1/min), with chloramphenicol only
 ALL_RIBOSOMES = "ribosomes_all"      # observable: x_R plus free and bound ribosomes of every pool
+# observable: every ribosome that is not translating (free, stalled, held by a gate RNA), so that
+# ribosomes_translating = inventory - it reads two observables whatever the pools and gates
+NOT_TRANSLATING = "ribosomes_not_translating"
 RIBOSOMAL_PROTEIN = "ribosomal_protein"
 
 
@@ -87,10 +90,12 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     >>> from bioxen.rules import Builder
     >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0}, ("o1",))
     >>> [o.name for o in b.model.observables]
-    ['ribosomes_free', 'ribosomes_free_o1', 'ribosomal_protein_free', 'ribosomes_idle', 'ribosomes_all', 'ribosome_inventory_level']
+    ['ribosomes_free', 'ribosomes_free_o1', 'ribosomal_protein_free', 'ribosomes_idle', 'ribosomes_all', 'ribosome_inventory_level', 'ribosomes_not_translating']
     >>> b = Builder("doc"); r = host_ribosomes(b, {"k_b": 1.0, "k_u": 1.0, "k_cm": 0.006, "chloramphenicol": 4.0})
     >>> [o.name for o in b.model.observables][-2:], str(b.model.expressions["ribosomes_translating"].expr)
-    (['ribosome_inventory_level', 'ribosomes_stalled'], 'ribosome_inventory_level - ribosomes_idle - ribosomes_stalled')
+    (['ribosomes_stalled', 'ribosomes_not_translating'], 'ribosome_inventory_level - ribosomes_not_translating')
+    >>> len(b.model.observables["ribosomes_not_translating"].reaction_pattern.complex_patterns)   # x_R, free R, stalled R
+    3
     """
     ribosome = b.monomer(pool_monomer("host"), ["mrna"], role=ribosome_role("host"))
     b.parameter("k_b", p["k_b"])
@@ -103,17 +108,25 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     free = [b.observable("ribosomes_free", ribosome(mrna=None))]
     free += [b.observable(f"ribosomes_free_{pool}", m(mrna=None)) for pool, m in zip(pools, monomers[1:])]
     b.observable("ribosomal_protein_free", protein())
-    idle = b.observable("ribosomes_idle", sum_patterns([protein()] + [m(mrna=None) for m in monomers]))
+    idle = [protein()] + [m(mrna=None) for m in monomers]
+    b.observable("ribosomes_idle", sum_patterns(idle))
     b.observable(ALL_RIBOSOMES, sum_patterns([protein()] + [m() for m in monomers + stalled]))
     total = b.observable("ribosome_inventory_level", inventory())
+    if stalled:
+        b.observable("ribosomes_stalled", sum_patterns([m() for m in stalled]))
+    b.expression("ribosomes_translating", total - b.observable(NOT_TRANSLATING, sum_patterns(
+        idle + [m() for m in stalled])), "molecules")
     if not stalled:
-        b.expression("ribosomes_translating", total - idle, "molecules")
         return ribosome
-    stalled_level = b.observable("ribosomes_stalled", sum_patterns([m() for m in stalled]))
-    b.expression("ribosomes_translating", total - idle - stalled_level, "molecules")
     k_cm, cm = b.parameter("k_cm", p["k_cm"]), b.parameter("chloramphenicol", p["chloramphenicol"])
     b.expression(STALLING_RATE, k_cm * cm, "1/min")
     return ribosome
+
+
+def hold_ribosomes(b: Builder, held) -> None:
+    """Count the ribosomes of pattern ``held`` (held by a gate RNA) as not translating."""
+    observable = b.model.observables[NOT_TRANSLATING]
+    observable.reaction_pattern = sum_patterns(observable.reaction_pattern.complex_patterns + [held])
 
 
 def stall_translation(b: Builder, name: str, bound, pool: str, tags=(), role: Role | None = None) -> None:

@@ -32,10 +32,15 @@ def builds(tmp_path_factory) -> dict:
 def test_held_ribosomes_count_as_translating_only_with_ballast(builds):
     for ballast, build in builds.items():
         builder = build.builder
-        # translating = all ribosomes - idle (- the gates' held complexes, unless they elongate a ballast)
-        terms = {s.name for s in builder.model.expressions["ribosomes_translating"].expr.free_symbols}
-        held = {f"vm{i}_pool_blocked" for i in (1, 2, 3)}
-        assert not (held & terms) if ballast else held <= terms, ballast
+        # translating = all ribosomes - those not translating: idle, and the gates' held
+        # complexes unless they elongate a ballast
+        model = builder.model
+        assert {s.name for s in model.expressions["ribosomes_translating"].expr.free_symbols} == \
+            {"ribosome_inventory_level", "ribosomes_not_translating"}
+        idle = {str(cp) for cp in model.observables["ribosomes_idle"].reaction_pattern.complex_patterns}
+        held = {str(model.observables[f"vm{i}_pool_blocked"].reaction_pattern.complex_patterns[0]) for i in (1, 2, 3)}
+        not_translating = {str(cp) for cp in model.observables["ribosomes_not_translating"].reaction_pattern.complex_patterns}
+        assert not_translating == (idle if ballast else idle | held), ballast
 
 
 def test_a_ballast_pause_keeps_the_other_vms_where_they_were(builds):

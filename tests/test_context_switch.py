@@ -51,8 +51,10 @@ def test_the_default_gate_holds_the_pool_and_the_old_gate_stays_selectable(runs)
     assert {"sRNA_vm1", "sRNA_vm2"} <= monomers["mrna"] and not {"gate_vm1", "gate_vm2"} & monomers["mrna"]
     assert {"gate_vm2", "sRNA_vm2"} <= monomers["both"]
     # a held o-ribosome neither translates nor is free: growth and energy use do not count it
-    translating = runs["default"][0].builder.model.expressions["ribosomes_translating"]
-    assert {"vm1_pool_blocked", "vm2_pool_blocked"} <= {s.name for s in translating.expr.free_symbols}
+    observables = runs["default"][0].builder.model.observables
+    not_translating = {str(cp) for cp in observables["ribosomes_not_translating"].reaction_pattern.complex_patterns}
+    for vm in ("vm1", "vm2"):
+        assert str(observables[f"{vm}_pool_blocked"].reaction_pattern.complex_patterns[0]) in not_translating
 
 
 def test_the_ribosome_gate_pauses_and_resumes_in_minutes_and_faster_than_the_srna_gate(runs):

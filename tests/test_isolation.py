@@ -121,6 +121,14 @@ def test_rules_act_on_molecule_states(three_vm_build):
     # uncounted) carry the tag
     assert len(model.observables["counted_pdt3"].reaction_pattern.complex_patterns) == 6
     assert len(model.observables["uncounted_pdt3"].reaction_pattern.complex_patterns) == 3
+    # the load S_j a protease sees is one level per tag (the counter and the uncounted substrates
+    # in one observable), so each proteolysis rate reads few levels (one Jacobian term each)
+    tagged = model.observables["tagged_pdt3"].reaction_pattern.complex_patterns
+    assert {str(cp) for cp in tagged} == {"degron_count_pdt3()"} | {
+        str(cp) for cp in model.observables["uncounted_pdt3"].reaction_pattern.complex_patterns}
+    load = model.expressions["substrate_load_vm3"].expr.free_symbols
+    assert {s.name for s in load if s.name.startswith(("tagged_", "degron_", "uncounted_"))} == \
+        {"tagged_pdt1", "tagged_pdt2", "tagged_pdt3"}
 
 
 def test_off_target_initiation_is_simulated_from_the_matrix(three_vm_build):

@@ -79,3 +79,39 @@ def test_a_model_with_tags_gets_pysbs_checks(parts):
     tagged_rate = b.expression("tagged_rate", k * x)
     with pytest.raises(ValueError, match="defined in forward rate but not in expression"):
         b.rule("untagged", mrna(rib=None) >> None, tagged_rate)
+
+
+
+def _outcome(make):
+    try:
+        return str(make())
+    except Exception as exc:        # noqa: BLE001  (what PySB refuses, compared as it is)
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_patterns_made_in_a_bond_check_block_are_refused_as_pysb_refuses_them(parts):
+    """bonds_checked_where_made skips PySB's bond check only for patterns with no bond: every
+    pattern made inside the block is made, or refused, as PySB makes or refuses it outside; and
+    the block puts PySB's check back when it closes (and leaves an open one as it is)."""
+    from pysb import pattern
+
+    from bioxen.rules import bonds_checked_where_made
+
+    b, mrna, ribosome, k, rate = parts
+    srna = b.monomer("sRNA", ["r"])
+    makers = [lambda: mrna(rib=None) + ribosome(mrna=None) >> None,
+              lambda: mrna(rib=1) % ribosome(mrna=1) >> mrna(rib=None) + ribosome(mrna=None),
+              lambda: mrna(rib=1) + ribosome(mrna=None) >> None,                      # dangling
+              lambda: None >> mrna(rib=2) % ribosome(mrna=None),                      # dangling
+              lambda: mrna(rib=1) % ribosome(mrna=1) % srna(r=1) >> None,             # reused
+              lambda: mrna(rib=1) % ribosome(mrna=2) >> None]
+    pysbs = [_outcome(make) for make in makers]
+    assert sum("DanglingBondError" in o for o in pysbs) >= 2 and sum("ReusedBondError" in o for o in pysbs) == 1
+    check = pattern.check_dangling_bonds
+    with bonds_checked_where_made():
+        assert pattern.check_dangling_bonds is not check
+        with bonds_checked_where_made():
+            shortcut = pattern.check_dangling_bonds
+        assert pattern.check_dangling_bonds is shortcut          # the inner block left the outer's
+        assert [_outcome(make) for make in makers] == pysbs
+    assert pattern.check_dangling_bonds is check

@@ -37,7 +37,7 @@ from bioxen.ir import Design
 from bioxen.passes import run_passes
 from bioxen.progress import task as progress_task
 from bioxen.roles import RIBOSOME_KINDS
-from bioxen.rules import assumptions_deduced_once
+from bioxen.rules import assumptions_deduced_once, bonds_checked_where_made
 from bioxen.rules.clock import repressor_name
 from bioxen.rules.compartment import encapsulated_level, shells_level
 from bioxen.rules.host import HOST_OUTPUTS
@@ -84,7 +84,7 @@ def compile_design(design: Design, timings: dict | None = None, after_passes=Non
     """The Build of ``design``; ``after_passes`` (if given) is called with the design the passes
     give, before the model is built (:class:`bioxen.backend.ahead.Ahead` starts there)."""
     timings = {} if timings is None else timings
-    with collector.paused(), assumptions_deduced_once(), keys_remembered():
+    with collector.paused(), assumptions_deduced_once(), bonds_checked_where_made(), keys_remembered():
         return _compile(design, timings, after_passes)
 
 

@@ -126,32 +126,61 @@ def assumptions_deduced_once():
         symbol.StdFactKB = deduce
 
 
+def _bond_ends(cp) -> dict[int, int] | None:
+    """Bond number -> how many sites of the complex pattern name it; None if a site holds
+    anything but None, a state, a bond or a (state, bond) pair (wildcards, MultiState)."""
+    ends: dict[int, int] = {}
+    for mp in cp.monomer_patterns:
+        for site in mp.site_conditions.values():
+            kind = type(site)
+            if site is None or kind is str:
+                continue
+            if kind is int:
+                ends[site] = ends.get(site, 0) + 1
+            elif kind is tuple or kind is list:
+                for part in site:
+                    if type(part) is int:
+                        ends[part] = ends.get(part, 0) + 1
+                    elif part is not None and type(part) is not str:
+                        return None
+            else:
+                return None
+    return ends
+
+
 @contextmanager
 def bonds_checked_where_made():
-    """Patterns made in this block are checked for dangling and reused bonds (PySB's
-    ``check_dangling_bonds``, run for every complex pattern it makes) only if one of their sites
-    names a bond: a pattern whose sites are all free or in a state (None or a state name) has
-    no bond to dangle, so PySB's check cannot refuse it. That check tests each site against
-    ``collections.abc.Iterable`` and counts bonds in a Counter: 12% of the rules stage of three
-    Syn3A VMs (3.19 -> 2.80 s CPU on a slow machine, the best of six alternating runs), where
-    almost every pattern is one free molecule. Any other pattern gets PySB's own check. A block
-    opened inside another (or in another thread while one is open) leaves the open one as it is.
+    """PySB's check for dangling and reused bonds (``check_dangling_bonds``, run for every
+    complex and reaction pattern it makes), made cheap in this block for the patterns a
+    compile makes: a complex pattern whose sites hold only None, states, bonds and (state,
+    bond) pairs passes when each bond joins exactly two sites, which is what PySB's check
+    asks. Anything else (a dangling or reused bond, a wildcard, a MultiState) gets PySB's own
+    check, so PySB refuses and explains it as it would. PySB tests each site against
+    ``collections.abc.Iterable`` and counts bonds in a Counter: 12% of the rules stage of
+    three Syn3A VMs (3.19 -> 2.80 s CPU, the best of six alternating runs on a slow machine).
+    A block opened inside another (or in another thread while one is open) leaves the open
+    one as it is.
     """
     from pysb import pattern
 
     check = pattern.check_dangling_bonds
-    if getattr(check, "bond_free_shortcut", False):
+    if getattr(check, "bonds_counted_here", False):
         yield
         return
 
     def checked(found):
-        if isinstance(found, ComplexPattern) and all(
-                site is None or type(site) is str for mp in found.monomer_patterns
-                for site in mp.site_conditions.values()):
+        kind = type(found)
+        if kind is ReactionPattern:        # what PySB's check does with one: each complex in turn
+            for cp in found.complex_patterns:
+                checked(cp)
             return
+        if kind is ComplexPattern:
+            ends = _bond_ends(found)
+            if ends is not None and all(n == 2 for n in ends.values()):
+                return
         check(found)
 
-    checked.bond_free_shortcut = True
+    checked.bonds_counted_here = True
     pattern.check_dangling_bonds = checked
     try:
         yield

@@ -4,7 +4,7 @@ makes, and refuse what PySB refuses."""
 from __future__ import annotations
 
 import pytest
-from pysb import Model, Rule, Tag
+from pysb import ANY, Model, Rule, Tag
 from pysb.core import InvalidComponentNameError
 
 from bioxen.errors import CompileError
@@ -99,14 +99,19 @@ def test_patterns_made_in_a_bond_check_block_are_refused_as_pysb_refuses_them(pa
 
     b, mrna, ribosome, k, rate = parts
     srna = b.monomer("sRNA", ["r"])
-    makers = [lambda: mrna(rib=None) + ribosome(mrna=None) >> None,
+    gate = b.monomer("gate", ["h"], {"h": ["open", "shut"]})
+    makers = [lambda: gate(h=("open", 1)) % ribosome(mrna=1) >> gate(h=("shut", None)) + ribosome(mrna=None),
+              lambda: gate(h=("open", 1)) + ribosome(mrna=None) >> None,             # dangling, in a pair
+              lambda: mrna(rib=ANY) >> None,                                          # a wildcard: PySB's check
+              lambda: mrna(rib=True) % ribosome(mrna=1) >> None,                     # PySB counts True as bond 1
+lambda: mrna(rib=None) + ribosome(mrna=None) >> None,
               lambda: mrna(rib=1) % ribosome(mrna=1) >> mrna(rib=None) + ribosome(mrna=None),
               lambda: mrna(rib=1) + ribosome(mrna=None) >> None,                      # dangling
               lambda: None >> mrna(rib=2) % ribosome(mrna=None),                      # dangling
               lambda: mrna(rib=1) % ribosome(mrna=1) % srna(r=1) >> None,             # reused
               lambda: mrna(rib=1) % ribosome(mrna=2) >> None]
     pysbs = [_outcome(make) for make in makers]
-    assert sum("DanglingBondError" in o for o in pysbs) >= 2 and sum("ReusedBondError" in o for o in pysbs) == 1
+    assert sum("DanglingBondError" in o for o in pysbs) >= 3 and sum("ReusedBondError" in o for o in pysbs) == 1
     check = pattern.check_dangling_bonds
     with bonds_checked_where_made():
         assert pattern.check_dangling_bonds is not check

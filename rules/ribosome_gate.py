@@ -23,8 +23,9 @@ s_kk is the on-target initiation strength of the pool's SD (the cross-talk matri
 the dissociation constant of the SD's duplex with the anti-SD (ViennaRNA,
 :func:`bioxen.rna.dissociation_constant`), in molecules per cell. A held ribosome is
 neither free nor translating: :func:`gate` counts the held complexes among the ribosomes not
-translating, out of ``ribosomes_translating`` (the growth rate and energy use count translating ribosomes
-only, Weisse et al. 2015), as chloramphenicol's stalled ribosomes are.
+translating (:func:`bioxen.rules.ribosomes.hold_ribosomes`), which ``ribosomes_translating``
+leaves out (the growth rate and energy use count translating ribosomes only, Weisse et al.
+2015), as it leaves out chloramphenicol's stalled ribosomes.
 
 Kinetics in the parts library (``ribosome_gate``; pairing as the gate sRNA's, ``srna``);
 w_g and w_h are sized by :func:`bioxen.passes.parameterize.gate_transcription`.

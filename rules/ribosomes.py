@@ -52,6 +52,7 @@ from __future__ import annotations
 from bioxen.pools import PoolSizing, orrna_parameter, pool_transcription  # noqa: F401  (re-exported)
 from bioxen.roles import Role
 from bioxen.rules import Builder, sum_patterns, value
+from pysb.core import ReactionPattern, as_complex_pattern
 
 PARAMETERS = ("chassis.parameters.k_b", "chassis.parameters.k_u", "chassis.parameters.w_rR",
               "chassis.parameters.theta_rR", "chassis.parameters.k_assembly", "chassis.parameters.k_disassembly",
@@ -114,8 +115,8 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
     total = b.observable("ribosome_inventory_level", inventory())
     if stalled:
         b.observable("ribosomes_stalled", sum_patterns([m() for m in stalled]))
-    b.expression("ribosomes_translating", total - b.observable(NOT_TRANSLATING, sum_patterns(
-        idle + [m() for m in stalled])), "molecules")
+    not_translating = b.observable(NOT_TRANSLATING, sum_patterns(idle + [m() for m in stalled]))
+    b.expression("ribosomes_translating", total - not_translating, "molecules")
     if not stalled:
         return ribosome
     k_cm, cm = b.parameter("k_cm", p["k_cm"]), b.parameter("chloramphenicol", p["chloramphenicol"])
@@ -126,7 +127,8 @@ def host_ribosomes(b: Builder, p: dict, pools: tuple[str, ...] = ()):
 def hold_ribosomes(b: Builder, held) -> None:
     """Count the ribosomes of pattern ``held`` (held by a gate RNA) as not translating."""
     observable = b.model.observables[NOT_TRANSLATING]
-    observable.reaction_pattern = sum_patterns(observable.reaction_pattern.complex_patterns + [held])
+    observable.reaction_pattern = ReactionPattern(observable.reaction_pattern.complex_patterns
+                                                  + [as_complex_pattern(held)])
 
 
 def stall_translation(b: Builder, name: str, bound, pool: str, tags=(), role: Role | None = None) -> None:

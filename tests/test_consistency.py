@@ -8,6 +8,13 @@ import pytest
 from bioxen.backend import consistency
 
 BLOCK = 25   # reactions per block: the small design's 177 reactions make 8 blocks
+RULE_NAMES = 20   # identifiers per block of rules: the small design's 55 rules make 11 blocks
+
+
+@pytest.fixture(autouse=True)
+def rules_in_blocks(monkeypatch):
+    """Rules in many small blocks (forked children see it too)."""
+    monkeypatch.setattr(consistency, "RULE_NAMES", RULE_NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +44,7 @@ def _checked(document, breaking=None) -> tuple[list[str], list[str], list[str]]:
 def test_a_valid_document_is_valid_in_pieces_and_unchanged(document):
     doc = document()
     assert doc.getModel().getNumReactions() > 6 * BLOCK
+    assert len(consistency._rule_blocks(list(doc.getModel().getListOfRules()))) > 6
     assert doc.getNumErrors() == 0      # else errors() checks it as one
     text = libsbml.writeSBMLToString(doc)
     assert consistency._piece_errors(doc, BLOCK) == []
@@ -75,6 +83,59 @@ def _rule_names_undefined(model):
     rule.setMath(libsbml.parseL3Formula(libsbml.formulaToL3String(rule.getMath()) + " + undefined_amount"))
 
 
+def _last_rule_adds(model, term: str) -> None:
+    """The last rule's math plus ``0*(term)``: its value unchanged, ``term`` named."""
+    rule = model.getRule(model.getNumRules() - 1)
+    rule.setMath(libsbml.parseL3Formula(f"{libsbml.formulaToL3String(rule.getMath())} + 0 * ({term})"))
+
+
+def _rule_in_the_last_block_names_undefined(model):
+    _last_rule_adds(model, "undefined_amount")
+
+
+def _rule_calls_an_undefined_function(model):
+    _last_rule_adds(model, f"no_such_function({model.getRule(0).getVariable()})")     # 10214
+
+
+def _rule_number_in_undefined_units(model):
+    _last_rule_adds(model, "5 no_such_unit")     # 10221: the block's unit definitions are the model's
+
+
+def _rule_takes_the_rate_of_what_a_rule_assigns(model):
+    """``rateOf`` in a rule of what a rule of another block sets (10224)."""
+    _last_rule_adds(model, f"rateOf({model.getRule(0).getVariable()})")
+
+
+def _event_names_undefined(model):
+    """An event (checked in the skeleton, beside the rules' stand-ins) names nothing defined."""
+    event = model.createEvent()
+    event.setId("late"), event.setUseValuesFromTriggerTime(True)
+    trigger = event.createTrigger()
+    trigger.setMath(libsbml.parseL3Formula("time > undefined_time"))
+    trigger.setPersistent(True), trigger.setInitialValue(False)
+
+
+def _initial_assignment_takes_the_rate_of_what_a_rule_assigns(model):
+    """What a rule sets, read by ``rateOf`` outside the rules (10224): the stand-ins keep each
+    rule's kind and variable."""
+    constant = next(p for p in model.getListOfParameters() if p.getConstant())
+    assignment = model.createInitialAssignment()
+    assignment.setSymbol(constant.getId())
+    assignment.setMath(libsbml.parseL3Formula(f"{constant.getValue()!r} + 0 * rateOf({model.getRule(0).getVariable()})"))
+
+
+def _two_rules_set_one_variable(model):
+    rule = model.createAssignmentRule()
+    rule.setVariable(model.getRule(3).getVariable()), rule.setMath(libsbml.parseL3Formula("1"))
+
+
+def _rules_assign_in_a_cycle(model):
+    """The first rule names the last one's variable, which names the first's (20906)."""
+    first, last = model.getRule(0), model.getRule(model.getNumRules() - 1)
+    _last_rule_adds(model, first.getVariable())
+    first.setMath(libsbml.parseL3Formula(f"{libsbml.formulaToL3String(first.getMath())} + 0 * {last.getVariable()}"))
+
+
 def _duplicate_reaction_id(model):
     _reaction(model, "dilution").setId(model.getReaction(0).getId())
 
@@ -107,7 +168,12 @@ def _rate_of_a_species_in_an_assigned_compartment(model):
                                       _reference_to_missing_species,
                                       _reactant_constant, _species_set_by_rule_and_reaction,
                                       _rule_names_undefined, _duplicate_reaction_id,
-                                      _rate_of_what_a_rule_assigns, _rate_of_a_species_in_an_assigned_compartment])
+                                      _rate_of_what_a_rule_assigns, _rate_of_a_species_in_an_assigned_compartment,
+                                      _rule_in_the_last_block_names_undefined, _rule_calls_an_undefined_function,
+                                      _rule_number_in_undefined_units,
+                                      _rule_takes_the_rate_of_what_a_rule_assigns, _two_rules_set_one_variable,
+                                      _rules_assign_in_a_cycle, _event_names_undefined,
+                                      _initial_assignment_takes_the_rate_of_what_a_rule_assigns])
 def test_the_pieces_report_an_error_as_the_whole_document_does(document, breaking):
     pieces, whole, reported = _checked(document, breaking)
     assert whole, "the case must break the document"

@@ -213,7 +213,7 @@ class _Blocks:
                 self.setting.setdefault(rule.getVariable(), []).append(_stand_in(rule))
 
     def errors(self, elements: list, start: int, stop: int) -> list[str]:
-        """The block ``elements[start:stop]`` (reactions, or rules: see :func:`_rule_errors`)
+        """The block ``elements[start:stop]`` (reactions, or rules: see :func:`_skeleton_errors`)
         checked in a document of its own: general and MathML consistency for reactions, MathML
         for rules. The elements are lent to it, not copied: each entry is replaced by the proxy
         that owns it again."""

@@ -158,8 +158,8 @@ def bonds_checked_where_made():
     check, so PySB refuses and explains it as it would. PySB tests each site against
     ``collections.abc.Iterable`` and counts bonds in a Counter, for 70,000 complex patterns of
     three Syn3A VMs: their rules stage 2.30 -> 1.99 s CPU with this block (the best of six
-    alternating runs on a slow machine). A block opened inside another (or in another thread while one is open) leaves the open
-    one as it is.
+    alternating runs on a slow machine). A block opened inside another (or in another thread
+    while one is open) leaves the open one as it is.
     """
     from pysb import pattern
 

@@ -121,7 +121,8 @@ def _initial_assignment_takes_the_rate_of_what_a_rule_assigns(model):
     constant = next(p for p in model.getListOfParameters() if p.getConstant())
     assignment = model.createInitialAssignment()
     assignment.setSymbol(constant.getId())
-    assignment.setMath(libsbml.parseL3Formula(f"{constant.getValue()!r} + 0 * rateOf({model.getRule(0).getVariable()})"))
+    rate = f"rateOf({model.getRule(0).getVariable()})"
+    assignment.setMath(libsbml.parseL3Formula(f"{constant.getValue()!r} + 0 * {rate}"))
 
 
 def _two_rules_set_one_variable(model):

@@ -132,7 +132,8 @@ def network(net: Path) -> Network:
     """A network file (a build's model.net, or any BioNetGen .net) as the hybrid reads it."""
     if not net.is_file():
         raise SimulationError(f"{net.parent} has no {net.name}, which hybrid runs need",
-                              hint="recompile the policy (model.net is written with every build)")
+                              hint="recompile the policy: model.net is one of the default formats; a `--formats` list "
+                                   "must name net")
     return _network(net, net.stat().st_mtime_ns)
 
 

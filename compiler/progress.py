@@ -42,11 +42,36 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
+from rich.table import Column
 from rich.text import Text
 
 QUIET_VARIABLE = "BIOXEN_QUIET"
 REPORT_AFTER_S = 1.0
 Advance = Callable[..., None]        # advance(done, total=None): work done so far (and a new total)
+
+
+LABEL_LEAST = 16           # characters of a task's label kept however narrow the terminal
+ROOM_FOR_THE_REST = 46     # a row's other columns at their narrowest (amount, times, a short bar)
+
+
+class _Label(TextColumn):
+    """A task's label, cut short with an ellipsis where the terminal is too narrow for it and
+    the rest of its row: the amount and the times are never cut or wrapped (rich shares a
+    narrow width out among all columns otherwise: ``0…`` for ``42.5/120 min`` in 80 columns).
+    Worked out at each redraw, so a resized terminal is followed."""
+
+    def __init__(self, console: Console):
+        super().__init__("{task.description}")
+        self.console = console
+
+    def get_table_column(self) -> Column:
+        return Column(no_wrap=True, overflow="ellipsis",
+                      max_width=max(LABEL_LEAST, self.console.width - ROOM_FOR_THE_REST))
+
+
+def _whole() -> Column:
+    """A column rich may not shorten or wrap."""
+    return Column(no_wrap=True)
 
 
 class _Amount(ProgressColumn):
@@ -83,9 +108,10 @@ class _Display:
     def _started(self) -> Progress:
         # stdout and stderr stay as they are: redirected, a result printed meanwhile would go
         # to the progress console (stderr)
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _Amount(), TimeElapsedColumn(),
-                       _Remaining(), console=self.console, transient=True, redirect_stdout=False,
-                       redirect_stderr=False)
+        bar = Progress(SpinnerColumn(table_column=_whole()), _Label(self.console), BarColumn(),
+                       _Amount(table_column=_whole()), TimeElapsedColumn(table_column=_whole()),
+                       _Remaining(table_column=_whole()), console=self.console, transient=True,
+                       redirect_stdout=False, redirect_stderr=False)
         bar.start()
         return bar
 

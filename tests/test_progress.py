@@ -57,6 +57,28 @@ def test_a_terminal_shows_a_bar_with_counts_and_a_line_for_slow_outer_work(monke
     assert not re.search(r"compiling grid points: ", text)                   # an inner one's does not
 
 
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_a_narrow_terminal_cuts_the_label_not_the_numbers(width):
+    """Each task keeps one line with its amount, elapsed time and time left whole; a label too
+    long for the terminal ends in an ellipsis (rich would otherwise cut every column: ``0…``)."""
+    long_label = "simulating 120 min in bngsim (hybrid; the engine of hybrid runs)"
+    console = Console(file=io.StringIO(), force_terminal=True, width=width)
+    screen = io.StringIO()
+    with progress.shown(console=console):
+        with progress.task("simulating runs", total=1, unit="runs"):
+            with progress.task(long_label, total=120, unit="min") as advance:
+                advance(42.5)
+                display = progress._current.get()
+                table = display.bar.make_tasks_table(display.bar.tasks)
+                Console(file=screen, force_terminal=True, width=width, color_system=None).print(table)
+    rows = drawn(screen).splitlines()
+    assert len(rows) == 2, rows                       # one line per task: nothing wrapped
+    assert all(len(row) <= width for row in rows)
+    assert re.search(r"0/1 runs +\d:\d\d:\d\d +(-|\d):", rows[0]), rows[0]
+    assert re.search(r"42\.5/120 min +\d:\d\d:\d\d +(-|\d):", rows[1]), rows[1]
+    assert (long_label in rows[1]) == (width >= 200) and ("…" in rows[1]) == (width < 200)
+
+
 @pytest.mark.parametrize("how", ["not a terminal", "quiet", "environment", "worker thread"])
 def test_nothing_is_drawn_off_a_terminal_or_when_asked(how, monkeypatch):
     console, screen = terminal()

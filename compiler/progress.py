@@ -32,6 +32,7 @@ four runs drawn into a forced terminal against none: bngsim SSA of 0.03 min 3.5 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -95,6 +96,26 @@ def _number(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
 
 
+def _beside_native_output(console: Console) -> Console:
+    """What a display on ``console`` draws on: where ``console`` writes to this process's
+    standard error (descriptor 2), a console like it on a descriptor of its own for the same
+    terminal, since a simulator's native messages are held back while it runs by pointing
+    descriptor 2 elsewhere (:func:`bioxen.runtime.failures.native_stderr`), which would hold
+    the bar back with them: a hybrid run's minutes, or the clock of an ODE, reached the
+    terminal only when the run was over. Any other console (a file, a string) is drawn on as
+    it is."""
+    try:
+        if console.file is not sys.stderr or sys.stderr.fileno() != 2:
+            return console
+        descriptor = os.dup(2)
+    except (AttributeError, OSError, ValueError):       # io.UnsupportedOperation is a ValueError
+        return console
+    own = os.fdopen(descriptor, "w", encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                    errors="replace")
+    return Console(file=own, force_terminal=console.is_terminal, color_system=console.color_system,
+                   legacy_windows=console.legacy_windows)
+
+
 class _Display:
     """Tasks on one console: a rich Progress, made anew each time a first task opens (a
     stopped rich display keeps the height it last drew and would erase that many lines of
@@ -103,14 +124,16 @@ class _Display:
     def __init__(self, console: Console):
         self.console = console
         self.bar: Progress | None = None
+        self.drawing: Console | None = None      # what the bar draws on (_beside_native_output)
         self.open = 0
 
     def _started(self) -> Progress:
         # stdout and stderr stay as they are: redirected, a result printed meanwhile would go
         # to the progress console (stderr)
-        bar = Progress(SpinnerColumn(table_column=_whole()), _Label(self.console), BarColumn(),
+        self.drawing = _beside_native_output(self.console)
+        bar = Progress(SpinnerColumn(table_column=_whole()), _Label(self.drawing), BarColumn(),
                        _Amount(table_column=_whole()), TimeElapsedColumn(table_column=_whole()),
-                       _Remaining(table_column=_whole()), console=self.console, transient=True,
+                       _Remaining(table_column=_whole()), console=self.drawing, transient=True,
                        redirect_stdout=False, redirect_stderr=False)
         bar.start()
         return bar
@@ -119,6 +142,9 @@ class _Display:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+        if self.drawing is not None and self.drawing is not self.console:
+            self.drawing.file.close()
+        self.drawing = None
 
     @contextmanager
     def task(self, label: str, total: float | None, unit: str) -> Iterator[Advance]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import re
 import signal
+import sys
 import threading
 import time
 
@@ -17,6 +19,7 @@ import bioxen.cli
 from bioxen import progress
 from bioxen.cli import app
 from bioxen.outdir import signals_deferred
+from bioxen.runtime.failures import native_stderr
 from bioxen.sweep import run_sweep
 from conftest import write_policy
 
@@ -77,6 +80,49 @@ def test_a_narrow_terminal_cuts_the_label_not_the_numbers(width):
     assert re.search(r"0/1 runs +\d:\d\d:\d\d +(-|\d):", rows[0]), rows[0]
     assert re.search(r"42\.5/120 min +\d:\d\d:\d\d +(-|\d):", rows[1]), rows[1]
     assert (long_label in rows[1]) == (width >= 200) and ("…" in rows[1]) == (width < 200)
+
+
+def test_a_bar_reaches_the_terminal_while_native_output_is_held_back(monkeypatch):
+    """A simulator's native messages are held back while it runs by pointing descriptor 2
+    elsewhere (native_stderr); the bar, drawn meanwhile, still reaches the terminal (a pty
+    here) as the run goes, and the messages follow when it is over."""
+    master, slave = pty.openpty()
+    saved = os.dup(2)
+    os.dup2(slave, 2)
+    monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))
+    try:
+        console = Console(stderr=True)
+        assert console.is_terminal
+        with progress.shown(console=console):
+            with progress.task("simulating", total=120, unit="min") as advance:
+                with native_stderr() as native:
+                    advance(42.5)
+                    progress._current.get().bar.refresh()
+                    during = _read_all(master)
+                    os.write(2, b"solver message\n")
+                after = _read_all(master)
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved), os.close(slave)
+    os.close(master)
+    assert "42.5/120 min" in drawn(io.StringIO(during))
+    assert "solver message" not in during and native.text == "solver message\n" and "solver message" in after
+
+
+def _read_all(descriptor: int) -> str:
+    """What a pty's master end holds now."""
+    time.sleep(0.2)
+    os.set_blocking(descriptor, False)
+    found = b""
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except (BlockingIOError, OSError):
+            return found.decode(errors="replace")
+        if not chunk:
+            return found.decode(errors="replace")
+        found += chunk
 
 
 @pytest.mark.parametrize("how", ["not a terminal", "quiet", "environment", "worker thread"])

@@ -58,3 +58,24 @@ def test_a_one_shot_process_freezes_what_a_paused_block_leaves():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True"]
+
+
+def test_a_one_shot_process_freezes_its_imports_makes_full_collections_rarer_and_collects_young_garbage():
+    code = textwrap.dedent("""
+        import gc, weakref
+        from bioxen import collector
+        young, middle, full = gc.get_threshold()
+        collector.one_shot()
+        assert gc.get_freeze_count() > 1000, gc.get_freeze_count()      # the modules imported so far
+        assert gc.get_threshold() == (young, middle, collector.FULL_EVERY) and collector.FULL_EVERY > full
+        class Node:
+            pass
+        node = Node()
+        node.me = node
+        seen = weakref.ref(node)
+        del node
+        kept = [[i] for i in range(20 * young)]     # young collections run as allocations go on
+        print(gc.isenabled(), seen() is None)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"]

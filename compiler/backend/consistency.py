@@ -197,17 +197,18 @@ class _Blocks:
     def __init__(self, doc: libsbml.SBMLDocument, names=None):
         self.names = names or {}
         model = doc.getModel()
-        with _detached(model, _PARTIAL):
+        with _detached(model, _PARTIAL) as taken:
             self.base = doc.clone()
         # the model's annotation and notes (a genome's gene table: 0.3 MB, cloned per block) are
         # checked in the skeleton; no constraint on a reaction reads them
         self.base.getModel().unsetAnnotation(), self.base.getModel().unsetNotes()
-        self.species = {s.getId(): s for s in model.getListOfSpecies()}
-        self.parameters = {p.getId(): p for p in model.getListOfParameters()}
+        # read off the elements just taken out, not the lists again (each proxy a SWIG call)
+        self.species = {s.getId(): s for s in taken["getListOfSpecies"]}
+        self.parameters = {p.getId(): p for p in taken["getListOfParameters"]}
         self.bare = {}    # id -> its species or parameter without annotation and notes (see _bare)
         self.setting = {}   # id -> stand-ins of the rules that set it
         compartments = {c.getId() for c in model.getListOfCompartments()}
-        for rule in model.getListOfRules():
+        for rule in taken["getListOfRules"]:
             if rule.getVariable() in compartments:      # every block's: any named species may be in it
                 self.base.getModel().addRule(_stand_in(rule))
             else:
@@ -215,7 +216,7 @@ class _Blocks:
 
     def _bare(self, name: str, elements: dict):
         """The species or parameter ``name`` without its annotation and notes, made once: block
-        documents copy it, and a genome's are annotated (about half the cost of a copy). No
+        documents borrow it (a genome's are annotated: about half the cost of a copy). No
         constraint on a reaction or a rule reads another element's annotation or notes, and the
         element is checked with its own in the skeleton (libsbml's check of a document in memory
         reads no annotation at all: 10401-10404 are its reader's)."""
@@ -228,8 +229,10 @@ class _Blocks:
     def errors(self, elements: list, start: int, stop: int) -> list[str]:
         """The block ``elements[start:stop]`` (reactions, or rules: see :func:`_skeleton_errors`)
         checked in a document of its own: general and MathML consistency for reactions, MathML
-        for rules. The elements are lent to it, not copied: each entry is replaced by the proxy
-        that owns it again."""
+        for rules. The elements, and the bare species and parameters they name, are lent to it,
+        not copied (a copy costs three times a loan and its return); the document lets go of
+        them before it is deleted, and each rule's entry is replaced by the proxy that owns it
+        again."""
         doc = self.base.clone()
         model = doc.getModel()
         rules = isinstance(elements[start], libsbml.Rule)
@@ -240,26 +243,36 @@ class _Blocks:
                 own.add(element.getVariable())
             else:
                 named.update(self.names.get(element.getId()) or _names(element))
-        # each list's append (a copy): the Model's add* also looks the id up in the list, 15 us more
+        # each list's own append: the Model's add* also looks the id up in the list, 15 us more.
+        # The base has no species or parameters: these lists hold only what is lent.
         species, parameters, setters = model.getListOfSpecies(), model.getListOfParameters(), model.getListOfRules()
-        for name in sorted(named):
-            if name in self.species:
-                species.append(self._bare(name, self.species))
-            elif name in self.parameters:
-                parameters.append(self._bare(name, self.parameters))
-            for rule in () if name in own else self.setting.get(name, ()):
-                setters.append(rule)
+        borrowed, first = [], None
         lent = model.getListOfRules() if rules else model.getListOfReactions()
-        first = lent.size()
         try:
+            for name in sorted(named):
+                if name in self.species:
+                    borrowed.append(self._bare(name, self.species))
+                    species.appendAndOwn(borrowed[-1])
+                elif name in self.parameters:
+                    borrowed.append(self._bare(name, self.parameters))
+                    parameters.appendAndOwn(borrowed[-1])
+                for rule in () if name in own else self.setting.get(name, ()):
+                    setters.append(rule)
+            first = lent.size()
             for element in elements[start:stop]:
                 lent.appendAndOwn(element)
             # rules: MathML only, where a rule beside its own stand-in (a compartment's is in
             # every block) changes nothing; their general consistency is the skeleton's
             return _check(doc, _MATHML if rules else _IN_PIECES)
         finally:
-            back = [lent.remove(i) for i in reversed(range(first, lent.size()))][::-1]
-            elements[start:start + len(back)] = back
+            species.clear(False), parameters.clear(False)     # let go of them all, deleting none
+            for bare in borrowed:
+                bare.thisown = True                           # owned by this object's bare again
+            if first == 0:      # the list holds only what was lent (a reaction block's always)
+                lent.clear(False)
+            elif first is not None:     # after stand-ins the block owns (a rule block's)
+                back = [lent.remove(i) for i in reversed(range(first, lent.size()))][::-1]
+                elements[start:start + len(back)] = back
 
 
 _ZERO = libsbml.parseL3Formula("0")

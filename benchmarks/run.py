@@ -13,6 +13,10 @@ stage times and peak memory; see benchmarks/README.md. The run keeps its own Bio
 starts empty: each whole-genome design is measured twice, the first run preparing what the engine
 keeps for the second (bngsim's Jacobian check and, asked by BIOXEN_COMPILE_RHS=1, its right-hand
 side compiled to C: bioxen.runtime.jacobian).
+
+Every timed target is measured first, within minutes of each other: the main command, the
+whole-genome designs' BioXen runs, hybrid expression. Then come the naive path (most of the
+hour, its timeouts), the smaller designs, the SSA ensemble and the client loads.
 """
 from __future__ import annotations
 
@@ -471,11 +475,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def configuration(genes: int, vms: int, genome: Path, work: Path, args) -> dict:
+def design(genes: int, vms: int, genome: Path, work: Path, args) -> tuple[Path, dict]:
+    """The policy of one configuration (the first ``genes`` expressed genes of ``genome``, ``vms``
+    VMs) and its row of results, to be filled in."""
     subset = genome_prefix(genome, genes, work)
     policy = write_policy(subset, vms, args.until, work)
-    label = f"{genes} genes x {vms} VM"
-    row = {"genes_requested": genes, "vms": vms, "genome": subset.name, "whole_genome": subset == genome}
+    return policy, {"genes_requested": genes, "vms": vms, "genome": subset.name, "whole_genome": subset == genome}
+
+
+def _label(row: dict) -> str:
+    return f"{row['genes_requested']} genes x {row['vms']} VM"
+
+
+def bioxen_runs(row: dict, policy: Path, work: Path, args) -> None:
+    """BioXen's run of one configuration into ``row``; for the whole genome, first a run that
+    prepares what the engine keeps, and after it the ODE again in a fresh process (both timed
+    runs on a settled machine: they are issue 22's targets)."""
+    label = _label(row)
     if row["whole_genome"]:       # the first run prepares what the engine keeps (bioxen.runtime.jacobian),
         row["bioxen_first_run"] = measure("bioxen", policy, work / f"{policy.stem}_first", args.bioxen_timeout,
                                           label, {"BIOXEN_COMPILE_RHS": "1"})   # its compiled right-hand side too
@@ -489,15 +505,18 @@ def configuration(genes: int, vms: int, genome: Path, work: Path, args) -> dict:
             fresh["simulate_s"] = round(sum(fresh["stages_s"].get(stage, 0) for stage in SIMULATE), 3)
         row["bioxen_simulate"] = fresh
     row["bioxen"]["timeout_s"] = args.bioxen_timeout
-    row["genes_per_vm"] = row["bioxen"].get("genes", genes * vms) // vms
-    if args.skip_naive or (args.quick and genes > 100):
+    row["genes_per_vm"] = row["bioxen"].get("genes", row["genes_requested"] * row["vms"]) // row["vms"]
+
+
+def naive_run(row: dict, policy: Path, work: Path, args) -> None:
+    """The naive path's run of one configuration into ``row`` (skipped as asked)."""
+    if args.skip_naive or (args.quick and row["genes_requested"] > 100):
         row["naive"] = {"status": "skipped"}
     else:
-        row["naive"] = measure("naive", policy, work / f"{policy.stem}_naive", args.naive_timeout, label)
+        row["naive"] = measure("naive", policy, work / f"{policy.stem}_naive", args.naive_timeout, _label(row))
         row["naive"]["timeout_s"] = args.naive_timeout
-    console.print(f"{label}: BioXen {row['bioxen']['status']} {row['bioxen'].get('total_s', '')}, "
+    console.print(f"{_label(row)}: BioXen {row['bioxen']['status']} {row['bioxen'].get('total_s', '')}, "
                   f"naive {row['naive']['status']} {row['naive'].get('total_s', '')}")
-    return row
 
 
 def main(argv=None) -> None:
@@ -515,20 +534,35 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="bioxen-bench-") as tmp:
         os.environ["BIOXEN_CACHE_DIR"] = str(Path(tmp) / "cache")     # this run's own, empty at its start,
         os.environ["BNGSIM_CODEGEN_CACHE_DIR"] = str(Path(tmp) / "bngsim")   # bngsim's compiled networks too
+        work = Path(tmp)
+        # every timed target first, within minutes of each other (on a machine whose speed drifts over
+        # the hour the whole run takes): the main command, the whole-genome rows' BioXen runs, hybrid
+        # expression; then the naive path, the smaller rows and the rest
         results["main_command"] = ({"status": "skipped"} if args.skip_main_command or args.quick
-                                   else main_command(Path(tmp), args.bioxen_timeout))
-        for genes in args.sizes:
-            for vms in args.vms:
-                results["configurations"].append(configuration(genes, vms, genome, Path(tmp), args))
-                args.out.write_text(json.dumps(results, indent=1))
-        results["ensemble"] = ({"status": "skipped"} if args.skip_ensemble else
-                               ssa_ensemble(args.ensemble_until, args.replicates, Path(tmp), args.bioxen_timeout))
-        args.out.write_text(json.dumps(results, indent=1))
+                                   else main_command(work, args.bioxen_timeout))
+        designs = [design(genes, vms, genome, work, args) for genes in args.sizes for vms in args.vms]
+
+        def save() -> None:           # the rows measured so far, in the order of the sizes (for the tables)
+            results["configurations"] = [row for _, row in designs if "bioxen" in row]
+            args.out.write_text(json.dumps(results, indent=1))
+
+        for policy, row in designs:
+            if row["whole_genome"]:
+                bioxen_runs(row, policy, work, args)
+                save()
         if not (args.skip_hybrid or args.quick):
             from hybrid import hybrid_results
 
             results["hybrid"] = hybrid_results(timeout=args.bioxen_timeout)
-            args.out.write_text(json.dumps(results, indent=1))
+            save()
+        for policy, row in designs:
+            if not row["whole_genome"]:
+                bioxen_runs(row, policy, work, args)
+            naive_run(row, policy, work, args)
+            save()
+        results["ensemble"] = ({"status": "skipped"} if args.skip_ensemble else
+                               ssa_ensemble(args.ensemble_until, args.replicates, work, args.bioxen_timeout))
+        args.out.write_text(json.dumps(results, indent=1))
         results["client_loads"] = {"status": "skipped"}
         if not (args.skip_clients or args.quick):
             results["client_loads"] = client_loads(genome, Path(tmp), args, lambda found: args.out.write_text(

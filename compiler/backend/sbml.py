@@ -513,24 +513,38 @@ def _mass_action(constant, amounts: tuple[int, ...], species_ids, formulas: dict
 
 
 def _kinetic_laws(builder, species_ids, own_network: bool, formulas: dict[str, str]):
-    """The kinetic law of each (bidirectional) reaction, as infix text.
+    """The kinetic law of each (bidirectional) reaction, as infix text, with the names it holds
+    besides the reaction's own species (what the consistency check's ``names`` need).
 
     A network the compiler expanded itself (``own_network``) has one rule per reaction and
     mass-action rates (:mod:`bioxen.backend.network`): the law is written from the rule's rate
-    constants. A network BNG expanded may merge rules and carry symmetry factors: its sympy
-    rates are printed.
+    constants, and its names are theirs (read once per constant) and its species. A network BNG
+    expanded may merge rules and carry symmetry factors: its sympy rates are printed, and the
+    names read off the text.
     """
     model = builder.model
     if not own_network:
         symbol = {f"__s{i}": sid for i, sid in enumerate(species_ids)}
-        return [infix(r["rate"], symbol, formulas) for r in model.reactions_bidirectional]
+        laws = [infix(r["rate"], symbol, formulas) for r in model.reactions_bidirectional]
+        return [(law, consistency.formula_names(law)) for law in laws]
+    named: dict[str, tuple[str, ...]] = {}
+
+    def names(constant) -> tuple[str, ...]:
+        found = named.get(constant.name)
+        if found is None:
+            found = named[constant.name] = tuple(consistency.formula_names(formulas[constant.name])) \
+                if constant.name in formulas else (constant.name,)
+        return found
+
     laws = []
     for r in model.reactions_bidirectional:
         rule = model.rules[r["rule"][0]]
         law = _mass_action(rule.rate_forward, r["reactants"], species_ids, formulas)
         if r["reversible"]:
             law += " - " + _mass_action(rule.rate_reverse, r["products"], species_ids, formulas)
-        laws.append(law)
+            laws.append((law, names(rule.rate_forward) + names(rule.rate_reverse)))
+        else:
+            laws.append((law, names(rule.rate_forward)))
     return laws
 
 
@@ -551,7 +565,7 @@ def _reaction_template(model, reactants: int, products: int, reversible: bool, s
 
 def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Provenance, names: dict) -> None:
     templates, elements = {}, model.getListOfReactions()
-    for r, rid, formula in zip(builder.model.reactions_bidirectional, reaction_ids, laws):
+    for r, rid, (formula, named) in zip(builder.model.reactions_bidirectional, reaction_ids, laws):
         shape = (len(r["reactants"]), len(r["products"]), bool(r["reversible"]), reaction_sbo(builder, r["rule"]))
         template = templates.get(shape)
         if template is None:
@@ -563,8 +577,7 @@ def _reactions(model, builder, species_ids, reaction_ids, laws, provenance: _Pro
         for n, i in enumerate(r["products"]):
             reaction.getProduct(n).setSpecies(species_ids[i])
         reaction.getKineticLaw().setMath(_math(formula, rid))
-        names[rid] = {*(species_ids[i] for i in r["reactants"]), *(species_ids[i] for i in r["products"]),
-                      *consistency.formula_names(formula)}
+        names[rid] = {*(species_ids[i] for i in r["reactants"]), *(species_ids[i] for i in r["products"]), *named}
         tags = tuple(t for rule in r["rule"] for t in builder.rule_tags.get(rule, ()))
         provenance.origin(reaction, tags, "reaction")
 

@@ -534,10 +534,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="bioxen-bench-") as tmp:
         os.environ["BIOXEN_CACHE_DIR"] = str(Path(tmp) / "cache")     # this run's own, empty at its start,
         os.environ["BNGSIM_CODEGEN_CACHE_DIR"] = str(Path(tmp) / "bngsim")   # bngsim's compiled networks too
-        work = Path(tmp)
-        # every timed target first, within minutes of each other (on a machine whose speed drifts over
-        # the hour the whole run takes): the main command, the whole-genome rows' BioXen runs, hybrid
-        # expression; then the naive path, the smaller rows and the rest
+        work = Path(tmp)           # the timed targets first (the module's docstring)
         results["main_command"] = ({"status": "skipped"} if args.skip_main_command or args.quick
                                    else main_command(work, args.bioxen_timeout))
         designs = [design(genes, vms, genome, work, args) for genes in args.sizes for vms in args.vms]
@@ -565,7 +562,7 @@ def main(argv=None) -> None:
         args.out.write_text(json.dumps(results, indent=1))
         results["client_loads"] = {"status": "skipped"}
         if not (args.skip_clients or args.quick):
-            results["client_loads"] = client_loads(genome, Path(tmp), args, lambda found: args.out.write_text(
+            results["client_loads"] = client_loads(genome, work, args, lambda found: args.out.write_text(
                 json.dumps({**results, "client_loads": found}, indent=1)))
     results["targets"] = check_targets(results["configurations"], results.get("main_command"), results.get("hybrid"))
     args.out.write_text(json.dumps(results, indent=1))

@@ -21,6 +21,8 @@ from pysb.core import Component, ComplexPattern, ReactionPattern, RuleExpression
 from bioxen.errors import CompileError
 from bioxen.quantity import Quantity, value  # noqa: F401  (shared value type, re-exported here)
 from bioxen.roles import Role
+from bioxen.rules import symbols
+from bioxen.rules.symbols import assumptions_deduced_once  # noqa: F401  (the compile opens it)
 
 
 def sum_patterns(patterns):
@@ -85,45 +87,6 @@ def inverse(x):
     """``1/x``, as a factor for :func:`product` (a symbol's or a :func:`total`'s reciprocal is
     what ``Pow`` leaves unevaluated, made so directly)."""
     return sympy.Pow(x, -1, evaluate=not _plain_base(x))
-
-
-@contextmanager
-def assumptions_deduced_once():
-    """Symbols made in this block (every PySB parameter and expression is a sympy symbol) take
-    their assumptions' consequences from a table, one entry per set of assumptions, instead of
-    deducing them anew.
-
-    sympy deduces every consequence of a symbol's assumptions (PySB's parameters: real,
-    nonnegative, not integer) each time it makes one: about 20 us a symbol, 0.4 s of a
-    three-VM genome compile's 23,000. The result depends on the assumptions alone, so each
-    set is deduced once and each symbol gets its own copy of it (a knowledge base sympy adds
-    to as it is queried). Where sympy has no ``StdFactKB`` class to make this at, or a block
-    is already open (in another thread: the first to close puts sympy's own back), symbols
-    are made as that finds them.
-    """
-    from sympy.core import symbol
-
-    deduce = getattr(symbol, "StdFactKB", None)
-    if not isinstance(deduce, type):     # no such class, or a block already open (another thread's)
-        yield
-        return
-    known = {}
-
-    def facts(assumptions):
-        key = tuple(sorted(assumptions.items()))
-        deduced = known.get(key)
-        if deduced is None:
-            deduced = known[key] = deduce(assumptions)
-        copy = deduce.__new__(deduce)
-        dict.update(copy, deduced)
-        copy.rules, copy._generator = deduced.rules, dict(deduced._generator)
-        return copy
-
-    symbol.StdFactKB = facts
-    try:
-        yield
-    finally:
-        symbol.StdFactKB = deduce
 
 
 def _bond_ends(cp) -> dict[int, int] | None:
@@ -279,7 +242,7 @@ class Builder:
         if isinstance(value, Quantity):
             value, units, source = value.value, value.units, value.source
         self.units[name], self.sources[name] = units, source
-        return self._add(Parameter(name, float(value), _export=False), role)
+        return self._add(symbols.parameter(name, float(value)), role)
 
     def monomer(self, name: str, sites=(), states=None, tags=(), role: Role | None = None) -> Monomer:
         self.monomer_tags[name] = tuple(tags)
@@ -292,7 +255,7 @@ class Builder:
         self.units[name] = units
         if local:
             self.local_expressions.add(name)
-        return self._add(Expression(name, expr, _export=False), role)
+        return self._add(symbols.expression(name, expr), role)
 
     def observable(self, name: str, pattern, role: Role | None = None) -> Observable:
         return self._add(Observable(name, pattern, _export=False), role)

@@ -1,14 +1,17 @@
 """Builder.rule makes PySB rules without PySB's call-stack walk and rate-tag search
-(bioxen.rules._untagged_rule): the rules it makes must be the rules PySB's own constructor
-makes, and refuse what PySB refuses."""
+(bioxen.rules._untagged_rule), and Builder.parameter and Builder.expression make PySB's
+parameters and expressions without the walk and sympy's working out of each symbol
+(bioxen.rules.symbols): what they make must be what PySB's own constructors make, and they
+must refuse what PySB refuses."""
 from __future__ import annotations
 
 import pytest
-from pysb import ANY, Model, Rule, Tag
+import sympy
+from pysb import ANY, Expression, Model, Parameter, Rule, Tag
 from pysb.core import InvalidComponentNameError
 
 from bioxen.errors import CompileError
-from bioxen.rules import Builder, _untagged_rule
+from bioxen.rules import Builder, _untagged_rule, symbols
 
 
 @pytest.fixture()
@@ -120,3 +123,59 @@ lambda: mrna(rib=None) + ribosome(mrna=None) >> None,
         assert pattern.check_dangling_bonds is shortcut          # the inner block left the outer's
         assert [_outcome(make) for make in makers] == pysbs
     assert pattern.check_dangling_bonds is check
+
+
+def _same_component(ours, theirs):
+    assert type(ours) is type(theirs)
+    assert set(vars(ours)) == set(vars(theirs))        # a PySB release that adds an attribute fails here
+    for name in set(vars(theirs)) - {"_modules", "_function", "model"}:     # model: the Builder's
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+    # sympy's view: the same facts (each symbol its own), the same hashed content but its dummy index
+    assert dict(ours._assumptions) == dict(theirs._assumptions) and ours.assumptions0 == theirs.assumptions0
+    assert ours._assumptions._generator == theirs._assumptions._generator
+    assert ours._hashable_content()[:-1] == theirs._hashable_content()[:-1]
+    assert ours != theirs and ours.dummy_index != theirs.dummy_index       # Dummies, as PySB's are
+
+
+def test_parameters_and_expressions_are_pysbs(parts):
+    b, mrna, ribosome, k, rate = parts
+    _same_component(b.parameter("k_cat", 2.5), Parameter("k_cat", 2.5, _export=False))
+    _same_component(b.expression("rate_y", 3 * k / b.parameter("K_m", 4.0)),
+                    Expression("rate_y", 3 * k / b.model.parameters["K_m"], _export=False))
+    kcat = b.model.parameters["k_cat"]
+    assert kcat.is_positive and kcat.is_real and kcat.is_integer is False
+    assert b.model.expressions["rate_y"].is_real
+    # a query adds to one symbol's facts only
+    assert kcat._assumptions is not b.model.parameters["K_m"]._assumptions
+    assert kcat._function == "parameter" and kcat._modules == ["bioxen.rules", __name__]
+    assert kcat.model() is b.model and b.model.expressions["rate_y"].model() is b.model
+    assert b.model.expressions["rate_y"]._function == "expression"
+    assert set(kcat._modules) <= set(b.model.modules)
+
+
+def test_parameter_and_expression_refusals_are_pysbs(parts):
+    b = parts[0]
+    for ours, theirs in [(lambda: b.parameter("bad name", 1.0), lambda: Parameter("bad name", 1.0, _export=False)),
+                         (lambda: b.parameter("negative", -1.0), lambda: Parameter("negative", -1.0, _export=False)),
+                         (lambda: b.expression("not_sympy", 3), lambda: Expression("not_sympy", 3, _export=False))]:
+        assert "Error" in _outcome(ours) and _outcome(ours) == _outcome(theirs)
+
+
+def test_a_sympy_that_makes_symbols_otherwise_gets_pysbs_constructors(parts, monkeypatch):
+    """If the shortcut's first symbol is not the one PySB makes (here: a fact lost on the way),
+    PySB's own constructors make every later one."""
+    b = parts[0]
+    monkeypatch.setattr(symbols, "_facts", {})
+    real_copy = symbols.copied
+
+    def lossy(facts):
+        kb = real_copy(facts)
+        dict.pop(kb, "positive", None)
+        return kb
+    monkeypatch.setattr(symbols, "copied", lossy)
+    made = b.parameter("k_fallback", 2.0)
+    assert symbols._facts[Parameter] is None
+    assert made._modules[0] == "bioxen.rules.symbols"           # PySB walked the stack
+    _same_component(made, Parameter("k_fallback", 2.0, _export=False))
+    assert isinstance(b.expression("e_fallback", sympy.Integer(2) * made), Expression)

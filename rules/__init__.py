@@ -111,6 +111,10 @@ def _bond_ends(cp) -> dict[int, int] | None:
     return ends
 
 
+# what PySB's ReactionPattern.__init__ reads: it sets complex_patterns and checks them
+_PYSB_REACTION_PATTERN_INIT = ("complex_patterns", "pysb.pattern", "check_dangling_bonds")
+
+
 @contextmanager
 def bonds_checked_where_made():
     """PySB's check for dangling and reused bonds (``check_dangling_bonds``, run for every
@@ -121,8 +125,10 @@ def bonds_checked_where_made():
     check, so PySB refuses and explains it as it would. PySB tests each site against
     ``collections.abc.Iterable`` and counts bonds in a Counter, for 70,000 complex patterns of
     three Syn3A VMs: their rules stage 2.30 -> 1.99 s CPU with this block (the best of six
-    alternating runs on a slow machine). A block opened inside another (or in another thread
-    while one is open) leaves the open one as it is.
+    alternating runs on a slow machine). PySB's ``ReactionPattern.__init__`` imports the check
+    on each call (2 us); in the block, where it is the one known, it calls the check directly.
+    A block opened inside another (or in another thread while one is open) leaves the open one
+    as it is.
     """
     from pysb import pattern
 
@@ -143,12 +149,20 @@ def bonds_checked_where_made():
                 return
         check(found)
 
+    def reaction_pattern(self, complex_patterns):
+        """``ReactionPattern.__init__`` calling the check directly: PySB's imports it from
+        pysb.pattern on each call (2 us, 50,000 reaction patterns)."""
+        self.complex_patterns = complex_patterns
+        checked(self)
+
     checked.bonds_counted_here = True
-    pattern.check_dangling_bonds = checked
+    pattern.check_dangling_bonds, init = checked, ReactionPattern.__init__
+    if init.__code__.co_names == _PYSB_REACTION_PATTERN_INIT:     # the init replaced is the one known
+        ReactionPattern.__init__ = reaction_pattern
     try:
         yield
     finally:
-        pattern.check_dangling_bonds = check
+        pattern.check_dangling_bonds, ReactionPattern.__init__ = check, init
 
 
 def _untagged_rule(name: str, expression, forward, reverse=None) -> Rule:
@@ -165,9 +179,7 @@ def _untagged_rule(name: str, expression, forward, reverse=None) -> Rule:
     if not isinstance(expression, RuleExpression):
         raise CompileError(f"rule {name}: {expression!r} is not a PySB rule expression")
     sides = (expression.reactant_pattern, expression.product_pattern)
-    if not Component._VARIABLE_NAME_REGEX.match(name) or any(
-            cp._tag or any(mp._tag is not None for mp in cp.monomer_patterns)
-            for side in sides for cp in side.complex_patterns if cp is not None):
+    if not Component._VARIABLE_NAME_REGEX.match(name) or _tagged(sides):
         return Rule(name, expression, forward, reverse, _export=False)      # PySB's refusal, its tags
     validate_expr(forward, "forward rate")
     if expression.is_reversible:
@@ -176,16 +188,29 @@ def _untagged_rule(name: str, expression, forward, reverse=None) -> Rule:
         raise ValueError(f"rule {name}: reverse rate specified, but rule expression is not reversible; "
                          "use | instead of >>")
     rule = Rule.__new__(Rule)
+    caller = sys._getframe(2).f_globals.get("__name__", "__unnamed__")
     rule.__dict__.update(rule_expression=expression, reactant_pattern=sides[0], product_pattern=sides[1],
                          is_reversible=expression.is_reversible, rate_forward=forward, rate_reverse=reverse,
-                         delete_molecules=False, move_connected=False, energy=False, total_rate=False)
+                         delete_molecules=False, move_connected=False, energy=False, total_rate=False,
+                         name=name, model=None, _export=False, _modules=[__name__, caller], _function="rule")
     if rule.is_synth():
         for cp in (sides[0] if rule.is_reversible else sides[1]).complex_patterns:
             if not cp.is_concrete():
                 raise ValueError(f"Product {cp} of synthesis rule {name} is not concrete")
-    caller = sys._getframe(2).f_globals.get("__name__", "__unnamed__")
-    rule.__dict__.update(name=name, model=None, _export=False, _modules=[__name__, caller], _function="rule")
     return rule
+
+
+def _tagged(sides) -> bool:
+    """Whether a complex or monomer pattern of the rule's sides carries a PySB tag."""
+    for side in sides:
+        for cp in side.complex_patterns:
+            if cp is not None:
+                if cp._tag:
+                    return True
+                for mp in cp.monomer_patterns:
+                    if mp._tag is not None:
+                        return True
+    return False
 
 
 # the model's set (attribute) of each kind of component a Builder adds

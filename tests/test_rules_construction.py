@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sympy
 from pysb import ANY, Expression, Model, Parameter, Rule, Tag
-from pysb.core import InvalidComponentNameError
+from pysb.core import InvalidComponentNameError, ReactionPattern
 
 from bioxen.errors import CompileError
 from bioxen.rules import Builder, _untagged_rule, symbols
@@ -115,14 +115,14 @@ lambda: mrna(rib=None) + ribosome(mrna=None) >> None,
               lambda: mrna(rib=1) % ribosome(mrna=2) >> None]
     pysbs = [_outcome(make) for make in makers]
     assert sum("DanglingBondError" in o for o in pysbs) >= 3 and sum("ReusedBondError" in o for o in pysbs) == 1
-    check = pattern.check_dangling_bonds
+    check, init = pattern.check_dangling_bonds, ReactionPattern.__init__
     with bonds_checked_where_made():
-        assert pattern.check_dangling_bonds is not check
+        assert pattern.check_dangling_bonds is not check and ReactionPattern.__init__ is not init
         with bonds_checked_where_made():
-            shortcut = pattern.check_dangling_bonds
-        assert pattern.check_dangling_bonds is shortcut          # the inner block left the outer's
+            shortcut = pattern.check_dangling_bonds, ReactionPattern.__init__
+        assert (pattern.check_dangling_bonds, ReactionPattern.__init__) == shortcut   # the inner block left the outer's
         assert [_outcome(make) for make in makers] == pysbs
-    assert pattern.check_dangling_bonds is check
+    assert pattern.check_dangling_bonds is check and ReactionPattern.__init__ is init
 
 
 def _same_component(ours, theirs):

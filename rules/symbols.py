@@ -39,22 +39,18 @@ _facts: dict[type, StdFactKB | None] = {}
 
 def parameter(name: str, value: float) -> Parameter:
     """``Parameter(name, value, _export=False)``, made by the macro that called the caller."""
-    made = _shortcut(Parameter, name)
-    if made is None:
+    facts = _facts_of(Parameter)
+    if facts is None:
         return Parameter(name, value, _export=False)
-    made.value = value                                      # PySB's setter: its checks
-    return _component(made, name, "parameter", sys._getframe(2))
+    return _made(Parameter, name, value, facts, sys._getframe(2))
 
 
 def expression(name: str, expr) -> Expression:
     """``Expression(name, expr, _export=False)``, made by the macro that called the caller."""
-    if not isinstance(expr, sympy.Expr):
-        return Expression(name, expr, _export=False)         # PySB's refusal
-    made = _shortcut(Expression, name)
-    if made is None:
+    facts = _facts_of(Expression) if isinstance(expr, sympy.Expr) else None    # else PySB's refusal
+    if facts is None:
         return Expression(name, expr, _export=False)
-    made.expr = expr
-    return _component(made, name, "expression", sys._getframe(2))
+    return _made(Expression, name, expr, facts, sys._getframe(2))
 
 
 def copied(facts: StdFactKB) -> StdFactKB:
@@ -75,21 +71,28 @@ def _symbol(cls, name: str, facts: StdFactKB):
     return made
 
 
-def _component(made, name: str, function: str, caller):
+# what each class holds besides its name: PySB's setter or attribute
+_CONTENT = {Parameter: "value", Expression: "expr"}
+
+
+def _made(cls, name: str, content, facts: StdFactKB, caller):
+    """The component ``cls(name, content, _export=False)`` with its symbol made from ``facts``;
+    ``caller``: the frame of the macro that made it."""
+    made = _symbol(cls, name, facts)
+    setattr(made, _CONTENT[cls], content)             # a parameter's: PySB's setter, its checks
     if not Component._VARIABLE_NAME_REGEX.match(name):
         raise InvalidComponentNameError(name)
-    made.__dict__.update(model=None, _export=False, _function=function,
+    made.__dict__.update(model=None, _export=False, _function=cls.__name__.lower(),
                          _modules=[_PACKAGE, caller.f_globals.get("__name__", "__unnamed__")])
     return made
 
 
-def _shortcut(cls, name: str):
-    """A new symbol of ``cls`` named ``name`` (its PySB attributes not yet set), or None where
-    the shortcut does not make PySB's."""
+def _facts_of(cls) -> StdFactKB | None:
+    """The facts ``cls``'s symbols carry, or None where a symbol made with them is not PySB's."""
     facts = _facts.get(cls, ...)
     if facts is ...:
         facts = _facts[cls] = _checked(cls)
-    return None if facts is None else _symbol(cls, name, facts)
+    return facts
 
 
 _PROBE = {Parameter: 1.0, Expression: sympy.Integer(2)}
@@ -99,12 +102,7 @@ def _checked(cls) -> StdFactKB | None:
     """The facts of ``cls``'s symbols, if a symbol made with them is the one PySB makes."""
     theirs = cls("bioxen_probe", _PROBE[cls], _export=False)
     facts = copied(theirs._assumptions)             # before anything asks it for more
-    ours = _symbol(cls, "bioxen_probe", facts)
-    if cls is Parameter:
-        ours.value = _PROBE[cls]
-    else:
-        ours.expr = _PROBE[cls]
-    _component(ours, "bioxen_probe", cls.__name__.lower(), sys._getframe(0))
+    ours = _made(cls, "bioxen_probe", _PROBE[cls], facts, sys._getframe(0))
 
     def slots(made) -> dict:
         return {slot: getattr(made, slot, None) for klass in type(made).__mro__

@@ -72,6 +72,28 @@ def test_fasta_with_gff3_annotation(tmp_path, synthetic_genbank):
     assert [g.internal_tga for g in genome.genes] == [g.internal_tga for g in reference.genes]
 
 
+def test_fasta_of_a_protein_is_refused_at_its_line(tmp_path, synthetic_genbank):
+    """A FASTA genome whose second record holds residues, not bases: refused at the line holding
+    the first (M, K and V are IUPAC codes too), before any gene is read as DNA."""
+    from BCBio import GFF
+
+    record = SeqIO.read(synthetic_genbank, "genbank")
+    plasmid = record[:300]
+    plasmid.id = plasmid.name = "PLS0001.1"
+    SeqIO.write(record, tmp_path / "syn.fasta", "fasta")
+    with open(tmp_path / "syn.gff3", "w") as handle:
+        GFF.write([record], handle, include_fasta=False)
+    residues = "MKV" + "L" * 57 + "\n" + "A" * 30 + "EQ\n"
+    text = (tmp_path / "syn.fasta").read_text() + ">PLS0001.1 a protein pasted in\n" + residues
+    (tmp_path / "syn.fasta").write_text(text)
+    header = text.splitlines().index(">PLS0001.1 a protein pasted in") + 1
+    with pytest.raises(GenomeError) as info:
+        read_genome(tmp_path / "syn.fasta")
+    message = str(info.value)
+    assert f"syn.fasta:{header + 1}: error: record 2 (PLS0001.1): base 4 is 'L'" in message, message
+    assert "the sequence holds 3 such letter(s): ELQ" in message, message
+
+
 def test_truncated_genbank_is_a_clear_error(tmp_path, shared):
     text = (shared / "genomes" / "CP016816.2.gb").read_text()
     cut = tmp_path / "cut.gb"

@@ -15,7 +15,6 @@ from Bio.SeqFeature import AfterPosition, BeforePosition, FeatureLocation, SeqFe
 from Bio.SeqRecord import SeqRecord
 from typer.testing import CliRunner
 
-from bioxen.backend.compile import compile_design
 from bioxen.cli import app
 from bioxen.errors import BioxenError
 from bioxen.frontend import read_design

@@ -735,6 +735,19 @@ GENOME_CASES = [
      ["CDS SYN_0001: location cannot be read (Biopython could not parse it)"]),
     ("location inside out", ("     CDS             201..446", "     CDS             999201..446"), None,
      ["invalid GenBank file: End location (446) must be greater than or equal to start location (999200)"]),
+    ("location in another record", ("     CDS             201..446", "     CDS             join(201..300,X99999.1:1..146)"),
+     "CDS ", ["CDS SYN_0001: its location join", "reaches into other records (X99999.1), which this file does not hold"]),
+    ("unclosed qualifier", ('/product="protein 2"', '/product="protein 2'), ("CDS ", 2),
+     ["invalid GenBank file: Problem with 'CDS' feature:"]),
+    # not DNA: a protein record (a GenPept file, LOCUS in aa) and residues or gaps in the sequence
+    ("protein record", (" bp    DNA ", " aa        "), "LOCUS",
+     ["record 1 (SYN00001.1) is a protein sequence, not a genome: its LOCUS line gives its length in aa",
+      "give the VM the nucleotide record"]),
+    ("residues in the sequence", ("      121 gcggtg", "      121 efilpq"), "      121 ",
+     ["record 1 (SYN00001.1): base 121 is 'E', not an IUPAC nucleotide code; the sequence holds 6 such "
+      "letter(s): EFILPQ", "a VM's genome must be DNA"]),
+    ("alignment gap", ("      181 ct", "      181 c-"), "      181 ",
+     ["base 182 is '-', not an IUPAC nucleotide code", "alignment (gaps '-')"]),
 ]
 
 

@@ -7,7 +7,6 @@ import hashlib
 import http.server
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

@@ -88,6 +88,12 @@ def _joined_parts(feature: SeqFeature) -> tuple[tuple[int, int, int], ...]:
     return tuple((int(p.start), int(p.end), int(p.strand or 1)) for p in parts)
 
 
+def _remote_records(feature: SeqFeature, record: str) -> list[str]:
+    """The other records a location's parts name (``join(1..5,U18267.1:119..246)``), in order."""
+    refs = (getattr(part, "ref", None) for part in getattr(feature.location, "parts", ()))
+    return list(dict.fromkeys(ref for ref in refs if ref and ref not in (record, record.split(".")[0])))
+
+
 def _span(feature: SeqFeature, length: int) -> tuple[int, int, int] | None:
     """(start, end, strand) of a feature that lies in the sequence (1-based ends within
     ``length`` when the record has one), else None."""
@@ -146,6 +152,12 @@ def feature_gene(feature: SeqFeature, qualifiers: dict, record: str, length: int
     if feature.location is None:
         raise GenomeError(f"{what}: location cannot be read (Biopython could not parse it)", where,
                           hint="expected start..end, complement(...) or join(...) in GenBank form")
+    remote = _remote_records(feature, record)
+    if remote:
+        raise GenomeError(f"{what}: its location {clip(str(feature.location))} reaches into other records "
+                          f"({clip(', '.join(remote))}), which this file does not hold", where,
+                          hint="a gene must lie in the file's own records: use the assembled record "
+                               "(e.g. the genome's GenBank file from NCBI)")
     span = _span(feature, length)
     if span is None:
         raise GenomeError(f"{what}: location {clip(str(feature.location))} is not a span of the "

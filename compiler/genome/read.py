@@ -7,8 +7,10 @@ A record that does not say its topology is read as linear, and a genome none of 
 /transl_table as table 11; the genome says so (``Replicon.topology_assumed``, ``Genome.table_assumed``).
 
 A file larger than ``BIOXEN_MAX_GENOME_BYTES`` (default 1 GB, after decompression) is refused;
-so is a feature whose ``/transl_table`` or ``/codon_start`` is not one GenBank defines, and a
-locus tag that names two features (every compiled species is named after its gene).
+so is a feature whose ``/transl_table`` or ``/codon_start`` is not one GenBank defines, a
+locus tag that names two features (every compiled species is named after its gene), and a record
+that is not DNA: a protein record (GenBank's LOCUS in ``aa``, a GenPept file) or a sequence with
+letters outside IUPAC's nucleotide codes (:func:`_not_dna`), named at its line.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from bioxen.genome.records import FEATURE_TYPES, Gene, Genome, Replicon
 
 MAX_GENOME_BYTES = 1_000_000_000   # the largest bacterial genomes' GenBank files are ~40 MB
 MAX_REPORTED = 20                  # feature errors listed before "and N more"
+IUPAC_DNA = frozenset("ACGTRYKMSWBDHVN")   # IUPAC's nucleotide codes (a genome's sequence, upper case)
 
 GENBANK_SUFFIXES = (".gb", ".gbk", ".genbank", ".gbff")
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas")
@@ -107,6 +110,7 @@ def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genom
         raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
                           hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
                                "(.fasta, .fa, .fna) with a GFF3 annotation")
+    _not_dna(records, path, text, kind)
     return replace(_to_genome(records, path, digest, lines), **extra)
 
 
@@ -145,10 +149,83 @@ def _parse_genbank(path: Path, text: str) -> list:
     try:
         records = list(SeqIO.parse(io.StringIO(text), "genbank"))
     except Exception as exc:  # Biopython raises ValueError and friends
-        raise GenomeError(f"invalid GenBank file: {clip(str(exc), 200)}", at(path)) from None
+        raise GenomeError(f"invalid GenBank file: {clip(str(exc), 200)}", at(path, _problem_line(text, str(exc)))) \
+            from None
     if not records:
         raise GenomeError("GenBank file holds no record", at(path))
     return records
+
+
+_PROBLEM = re.compile(r"Problem with '([^'\n]+)' feature:\n([^\n]+)")
+
+
+def _problem_line(text: str, message: str) -> int | None:
+    """The line of the feature Biopython names in ``message`` ("Problem with 'CDS' feature:" and
+    its location on the next line), when exactly one feature of that key has that location."""
+    found = _PROBLEM.search(message)
+    if found is None:
+        return None
+    key, location = found.group(1), found.group(2).strip()
+    lines = [n for n, line in enumerate(text.splitlines(), start=1)
+             if _FEATURE_KEY.match(line) and line.split(None, 1) == [key, location]]
+    return lines[0] if len(lines) == 1 else None
+
+
+def _record_starts(text: str, kind: str) -> list[int]:
+    """The line each record of ``text`` starts on (GenBank's LOCUS, FASTA's '>'), 1-based."""
+    mark = "LOCUS" if kind == "genbank" else ">"
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(mark)]
+
+
+def _base_line(text: str, start: int, kind: str, position: int) -> int | None:
+    """The line of ``text`` that holds base ``position`` (0-based) of the record starting on line
+    ``start``: GenBank's ORIGIN lines number their first base, FASTA's lines are counted."""
+    numbered = list(enumerate(text.splitlines(), start=1))[start:]   # the lines after the record's first
+    if kind == "genbank":
+        numbered = numbered[next((i + 1 for i, (_, line) in enumerate(numbered) if line.startswith("ORIGIN")),
+                                 len(numbered)):]
+    seen = 0
+    for number, line in numbered:
+        if line.startswith(("//", ">")):
+            break
+        letters = len(re.sub(r"[\s\d]", "", line))
+        if seen + letters > position:
+            return number
+        seen += letters
+    return None
+
+
+def _not_dna(records, path: Path, text: str, kind: str) -> None:
+    """Refuse a record that is not DNA, at its line: a protein record (GenBank's LOCUS gives its
+    length in aa, as a GenPept file does: every residue would otherwise be read as a base and
+    every CDS refused one by one), or a sequence with a letter that is not an IUPAC nucleotide
+    code (the VM image, SBOL3 and the ribosome-site screens read the sequence as DNA)."""
+    def first_line(index: int) -> int | None:     # read only for a record refused
+        starts = _record_starts(text, kind)
+        return starts[index] if index < len(starts) else None
+
+    for index, record in enumerate(records):
+        name = f"record {index + 1} ({clip(record.id)})"
+        if str(record.annotations.get("molecule_type", "")).lower() == "protein":
+            raise GenomeError(f"{name} is a protein sequence, not a genome: its LOCUS line gives its length "
+                              "in aa", at(path, first_line(index)),
+                              hint="give the VM the nucleotide record (its DBSOURCE or the CDS's "
+                                   "/coded_by names it), e.g. a GenBank file of the genome")
+        sequence = _defined_sequence(record)
+        if sequence is None:
+            continue
+        sequence = str(sequence).upper()
+        foreign = set(sequence) - IUPAC_DNA
+        if foreign:
+            position = min(sequence.index(letter) for letter in foreign)
+            line = first_line(index)
+            where = _base_line(text, line, kind, position) if line is not None else None
+            letters = "".join(sorted(foreign))
+            raise GenomeError(f"{name}: base {position + 1:,} is {sequence[position]!r}, not an IUPAC "
+                              f"nucleotide code; the sequence holds {len(foreign)} such letter(s): "
+                              f"{clip(letters, 40)}", at(path, where or line),
+                              hint="a VM's genome must be DNA (A, C, G, T, or R, Y, K, M, S, W, B, D, H, V, "
+                                   "N); is this a protein or an alignment (gaps '-')?")
 
 
 def _annotation_for(path: Path, annotation) -> Path:

@@ -4,9 +4,11 @@ false repeat; the host index finds a piece of the real Syn3A genome; diversify_c
 duplicated CDS's repeats without changing its protein."""
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
+from pathlib import Path
 
 import pytest
 from Bio import SeqIO
@@ -218,8 +220,35 @@ def test_diversify_cds_removes_the_repeats_of_a_duplicated_gfp_and_keeps_its_pro
     assert not of_kind(findings, "repeat") and not of_kind(findings, "inverted_repeat")
     # BBa_E0040 itself carries a BsaI site (GAGACC at 643); its diversified copy carries none
     assert [f.start for f in of_kind(findings, "restriction_site")] == [643] and not SITES.search(second)
-    assert diversify_cds(gfp, [first], seed=0) == second     # deterministic for one seed
+    assert diversify_cds(gfp, [first], seed=0) == second     # the same answer (here kept: see below)
     with pytest.raises(CompileError, match="cannot diversify"):
         diversify_cds("ATG" * 30 + "TAA", [])             # Met has one codon: its repeats stay
     with pytest.raises(CompileError, match="whole number of codons"):
         diversify_cds(gfp[:-1], [first])
+
+
+def test_a_diversified_cds_is_kept_in_the_cache_and_checked_before_use(monkeypatch, tmp_path):
+    """The answer is deterministic, so it is kept (BIOXEN_CACHE_DIR/dna); a later call takes it
+    without DnaChisel, a kept CDS that is no longer a synonymous recoding is solved again, and
+    a solve from an empty cache gives the same CDS."""
+    import bioxen.backend.sequence_qa as qa
+
+    gfp = _gfp()
+    first = gfp + background(60, seed=13)
+    solved = diversify_cds(gfp, [first], seed=0)
+    (kept,) = (Path(os.environ["BIOXEN_CACHE_DIR"]) / "dna").glob("diversified-*.txt")
+    assert kept.read_text().strip() == solved
+
+    def unsolvable(*args, **kwargs):
+        raise AssertionError("DnaChisel called for a kept answer")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(qa, "_diversified", unsolvable)
+        assert diversify_cds(gfp, [first], seed=0) == solved
+        with pytest.raises(AssertionError, match="DnaChisel called"):
+            diversify_cds(gfp, [first], seed=1)                    # another seed: another answer
+    for broken in ("GTG" + solved[3:], solved[:30] + "TAA" + solved[33:], solved[:-1] + "A", "N" + solved[1:]):
+        kept.write_text(broken)                                    # start, stop, protein or letters changed
+        assert diversify_cds(gfp, [first], seed=0) == solved
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(tmp_path / "empty"))
+    assert diversify_cds(gfp, [first], seed=0) == solved           # deterministic for one seed

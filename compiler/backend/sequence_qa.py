@@ -32,14 +32,16 @@ or GC window the checks would refuse.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from Bio.Data.CodonTable import unambiguous_dna_by_id
 from Bio.Restriction import RestrictionBatch
 from Bio.Restriction.Restriction import FormattedSeq
-from Bio.Seq import Seq
+from Bio.Seq import Seq, translate
 from Bio.SeqRecord import SeqRecord
 
 from bioxen.errors import CompileError
@@ -497,11 +499,72 @@ def diversify_cds(cds: str, avoid: Sequence[str], table: int = 11, min_repeat: i
     ``seed`` give the same CDS. Raises CompileError when the constraints cannot all be met.
     The ``avoid`` sequences are the construct's other parts (tens of kb: DnaChisel scores the
     k-mers in Python). A site or run across the CDS's junctions with its neighbours is not seen:
-    check the construct (:func:`check_construct`) after placing it."""
-    import dnachisel as dc      # 1.4 s to import: only when a CDS is diversified
+    check the construct (:func:`check_construct`) after placing it.
 
+    The answer is kept in BioXen's cache (``dna/diversified-<key>.txt``, keyed by every argument,
+    this module's text and DnaChisel's version), since it is deterministic and took 2.4 s a CDS
+    (eight VMs' reporters repeat four colours: 9.7 s of each compile's DNA on a slowed machine).
+    A kept CDS is used only if it is still a synonymous recoding of ``cds`` with its start and
+    stop codons; else, or when the cache cannot be read or written, it is solved again."""
     cds = _check_cds(cds, table)
     context = [s.upper() for s in avoid]
+    arguments = (cds, tuple(context), table, min_repeat, tuple(sites), seed, homopolymer, gc_window,
+                 tuple(gc_range))
+    path = _kept_path("diversified", arguments)
+    kept = _read_kept(path)
+    if kept is not None and _synonymous(kept, cds, table):
+        return kept
+    diversified = _diversified(cds, context, table, min_repeat, sites, seed, homopolymer, gc_window, gc_range)
+    _keep(path, diversified)
+    return diversified
+
+
+def _kept_path(kind: str, arguments: tuple) -> Path:
+    """Where BioXen's cache keeps a ``kind`` answer of this module for ``arguments``."""
+    from importlib import metadata
+
+    from bioxen.env import cache_root
+
+    try:
+        version = metadata.version("dnachisel")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    key = hashlib.sha256(repr((arguments, version, Path(__file__).read_bytes())).encode()).hexdigest()
+    return cache_root() / "dna" / f"{kind}-{key[:32]}.txt"
+
+
+def _read_kept(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _keep(path: Path, text: str) -> None:
+    """``text`` written whole beside ``path`` and renamed there; a cache that cannot be written
+    is skipped."""
+    from bioxen.errors import BioxenError
+    from bioxen.outdir import write_text
+
+    try:
+        write_text(path, text + "\n")
+    except (OSError, BioxenError):
+        pass
+
+
+def _synonymous(recoded: str, cds: str, table: int) -> bool:
+    """``recoded`` is ``cds`` in other codons: same length, the same protein, the same start
+    codon and the same stop codon (where ``cds`` ends in one)."""
+    stop_kept = cds[-3:] not in unambiguous_dna_by_id[table].stop_codons or recoded[-3:] == cds[-3:]
+    return (len(recoded) == len(cds) and not set(recoded) - set("ACGT") and recoded[:3] == cds[:3]
+            and stop_kept and translate(recoded, table=table) == translate(cds, table=table))
+
+
+def _diversified(cds: str, context: list[str], table: int, min_repeat: int, sites: Sequence[str], seed: int,
+                 homopolymer: int, gc_window: int, gc_range: tuple[float, float]) -> str:
+    """:func:`diversify_cds`'s answer, solved by DnaChisel."""
+    import dnachisel as dc      # 1.4 s to import: only when a CDS is diversified
+
     # the context after the CDS, pieces joined as given (DnaChisel takes A, C, G, T only): the
     # k-mers across a junction are real when the pieces are neighbours in the construct, and
     # a harmless extra constraint otherwise

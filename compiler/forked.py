@@ -21,10 +21,19 @@ from bioxen.errors import BioxenError
 
 
 def available() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """``fork`` is a start method here, and this process may start children (a forked child
+    may: :func:`_child`; a daemonic process multiprocessing started otherwise may not)."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
 
 
 def _child(work: Callable[[], object], send) -> None:
+    # The child is daemonic to its parent (stopped if the parent exits); to itself it is not, so
+    # that its work may fork a helper of its own (the DNA written ahead writes its SBOL3 in two
+    # processes). The flag only decides, in this process, whether it may start children.
+    try:
+        multiprocessing.current_process().daemon = False
+    except AssertionError:             # another multiprocessing: available() then says no
+        pass
     try:
         outcome = (True, work())
     except BaseException as exc:       # handed to the parent, raised there

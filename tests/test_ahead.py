@@ -38,6 +38,29 @@ def test_dna_written_ahead_is_the_dna_written_in_place(policy, tmp_path, monkeyp
     assert _leftovers() == before                  # the child's directory is gone
 
 
+def test_the_child_writing_ahead_writes_sbol3_in_two_processes(policy, tmp_path, monkeypatch):
+    """The DNA's child may fork a helper of its own (it is daemonic only to its parent): with
+    the threshold lowered, the two VMs' SBOL3 is written in two halves, and design.nt is the one
+    written in place, in one process, byte for byte."""
+    import bioxen.backend.sbol as sbol
+
+    in_place = write_build(compile_design(read_design(policy)), tmp_path / "in_place", formats=["dna"])
+    monkeypatch.setattr(sbol, "SPLIT_FEATURES", 1)
+    writers = tmp_path / "writers"
+    writers.mkdir()
+    real = sbol._checked_text
+
+    def noted(doc):          # each process that writes a half leaves its pid
+        (writers / str(os.getpid())).touch()
+        return real(doc)
+
+    monkeypatch.setattr(sbol, "_checked_text", noted)
+    pipeline.build(policy, tmp_path / "ahead", formats=["dna"], use_cache=False)
+    assert (tmp_path / "ahead" / "design.nt").read_bytes() == (in_place / "design.nt").read_bytes()
+    pids = {int(p.name) for p in writers.iterdir()}
+    assert len(pids) == 2 and os.getpid() not in pids, pids      # the child and its helper
+
+
 def test_a_build_without_dna_forks_nothing(policy, tmp_path, monkeypatch):
     monkeypatch.setattr(ahead_module, "_Job", lambda *a: pytest.fail("forked for a build without DNA"))
     built = pipeline.build(policy, tmp_path / "sbml", formats=["sbml"], use_cache=False)

@@ -278,6 +278,45 @@ def test_documents_of_many_records_are_not_searched_feature_by_feature(monkeypat
     assert looked_up[0] == looked_up[1] < 500, looked_up
 
 
+def test_a_design_of_several_genomes_is_written_in_two_processes_byte_for_byte(monkeypatch, tmp_path):
+    """Records in two halves of at least SPLIT_FEATURES features: a forked child writes one
+    half's components, this process the rest and the design; the merged text is the whole
+    document's sorted N-Triples, byte for byte, and reads back whole. Below the threshold
+    nothing is forked."""
+    from bioxen import forked
+
+    rng = random.Random(11)
+    records = [_record("".join(rng.choices("ACGT", k=2_000)), f"GEN{r:05d}.1",
+                       [_feature(i * 20, i * 20 + 15, 1 if i % 2 else -1, "CDS", locus_tag=f"G{r}_{i}", gene=f"g{i}")
+                        for i in range(n)], topology="circular")
+               for r, n in enumerate((60, 45, 40, 3))]
+    forks = []
+    real = forked.Forked
+
+    def counted(work, label):
+        forks.append(label)
+        return real(work, label)
+
+    monkeypatch.setattr(forked, "Forked", counted)
+    whole = tmp_path / "whole.nt"
+    bioxen.backend.sbol.write_sbol3(to_sbol3(records, namespace=NS, design_name="two halves"), whole)
+    monkeypatch.setattr(bioxen.backend.sbol, "SPLIT_FEATURES", 70)       # halves of 63 and 85 features
+    bioxen.backend.sbol.write_design_sbol3(records, tmp_path / "one.nt", namespace=NS, design_name="two halves")
+    assert forks == []
+    monkeypatch.setattr(bioxen.backend.sbol, "SPLIT_FEATURES", 50)
+    split = tmp_path / "split.nt"
+    bioxen.backend.sbol.write_design_sbol3(records, split, namespace=NS, design_name="two halves")
+    assert forks == ["writing SBOL3"]
+    assert split.read_bytes() == whole.read_bytes() == (tmp_path / "one.nt").read_bytes()
+    document = sbol3.Document()
+    document.read(str(split))
+    assert not document.validate().errors
+    design = next(c for c in document.objects if isinstance(c, sbol3.Component) and c.name == "two halves")
+    assert len(design.features) == 4
+    with pytest.raises(CompileError, match=r"\.nt or \.ttl"):
+        bioxen.backend.sbol.write_design_sbol3(records, tmp_path / "design.sbol3", namespace=NS)
+
+
 def test_write_names_the_format_by_the_suffix_readers_infer(guest, tmp_path):
     doc = to_sbol3([guest], namespace=NS)
     with pytest.raises(CompileError, match=r"\.nt or \.ttl"):

@@ -25,7 +25,7 @@ from bioxen.backend.omex import write_omex
 from bioxen.backend.commands import control_spec, steps
 from bioxen.backend.bom import write_bom
 from bioxen.backend.images import hypervisor_constructs, vm_images
-from bioxen.backend.sbol import SBOL3_FILE, to_sbol3, write_sbol3
+from bioxen.backend.sbol import SBOL3_FILE, write_design_sbol3
 from bioxen.outdir import MANIFEST, file_hashes, replacing_dir
 from bioxen.backend.isolation import isolation_report
 from bioxen.backend.model import VmOutputs, build_model, hypervisor_genes
@@ -304,7 +304,7 @@ def _write_design_dna(design: Design, directory: Path) -> None:
     write_bom(design, constructs, directory / "bom.csv")
     _write_sequence_qa(hypervisor, images, directory / "sequence_qa.json")
     records = [record for replicons in images for record in replicons] + hypervisor
-    write_sbol3(to_sbol3(records, design_name=design.name), directory / SBOL3_FILE)
+    write_design_sbol3(records, directory / SBOL3_FILE, design_name=design.name)
 
 
 def _write_sequence_qa(hypervisor: list, images: list, path: Path) -> None:

@@ -88,12 +88,23 @@ def read_design(policy_path: str | Path | Mapping, text: str | None = None, base
               InputFile("parts", parts.source, parts.sha256), *_cello_inputs()]
     vms, errors = [], _refusals(choice, chassis, policy_path, tree)
     genomes = {}      # (genome, annotation) -> the Genome read: VMs of one genome file share it (it is frozen)
+    unread = {}       # (genome, annotation) -> (its error, the location it was read for): not read again
     for index, spec in enumerate(policy.vms):
         where = yaml_location(policy_path, tree, ("vms", index, "genome"), key_itself=False)
+        key = (spec.genome, spec.annotation)
+        if key in unread:     # one download or read per genome (eight VMs of a missing accession: one try)
+            failure, first = unread[key]
+            errors += [Diagnostic(f"VM '{spec.id}': {e.message}", where if e.location == first else e.location, e.hint)
+                       for e in failure.errors]
+            continue
         try:
-            genome = genomes.get((spec.genome, spec.annotation))
+            genome = genomes.get(key)
             if genome is None:
-                genome = genomes[spec.genome, spec.annotation] = load_genome(spec.genome, base, spec.annotation, where)
+                try:
+                    genome = genomes[key] = load_genome(spec.genome, base, spec.annotation, where)
+                except BioxenError as exc:
+                    unread[key] = (exc, where)
+                    raise
             table = None
             if spec.expression_table:
                 table = read_expression_table(_data_file(spec.expression_table, base))

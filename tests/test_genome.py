@@ -137,6 +137,61 @@ def test_download_failure_is_reported_with_the_same_advice(monkeypatch, tmp_path
     assert "BIOXEN_GENOME_PATH" in str(info.value)
 
 
+def test_a_download_that_stalls_times_out(monkeypatch, tmp_path):
+    """Bio.Entrez opens its URL with no timeout; the download bounds every socket it opens
+    (BioXen's download timeout) and puts the default back after."""
+    import socket
+
+    from Bio import Entrez
+
+    seen = []
+
+    def stalls(**kwargs):
+        seen.append(socket.getdefaulttimeout())
+        raise TimeoutError("timed out")
+
+    monkeypatch.delenv("BIOXEN_OFFLINE", raising=False)
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(tmp_path))
+    monkeypatch.setattr(Entrez, "efetch", stalls)
+    before = socket.getdefaulttimeout()
+    with pytest.raises(GenomeError, match="cannot download genome NC_999998.1 from NCBI: no answer in 60 s"):
+        resolve_genome("NC_999998.1")
+    assert seen == [60] and socket.getdefaulttimeout() == before
+
+
+def test_vms_of_one_missing_accession_try_one_download(monkeypatch, tmp_path):
+    """Three VMs of an accession NCBI cannot give: one download is tried, and each VM's line
+    gets the error."""
+    from Bio import Entrez
+
+    from bioxen.errors import PolicyError
+    from bioxen.frontend import read_design
+    from conftest import write_policy
+
+    calls = []
+
+    def unreachable(**kwargs):
+        calls.append(kwargs["id"])
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv("BIOXEN_OFFLINE", raising=False)
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", str(tmp_path))
+    monkeypatch.setattr(Entrez, "efetch", unreachable)
+    policy = write_policy(tmp_path / "three.yaml", """
+schema_version: 1
+vms:
+  - {id: vm1, genome: NC_999997.1}
+  - {id: vm2, genome: NC_999997.1}
+  - {id: vm3, genome: NC_999997.1}
+""")
+    with pytest.raises(PolicyError) as info:
+        read_design(policy)
+    assert calls == ["NC_999997.1"]
+    message = str(info.value)
+    for line, vm in ((3, "vm1"), (4, "vm2"), (5, "vm3")):
+        assert f"three.yaml:{line}:" in message and f"VM '{vm}': cannot download genome NC_999997.1" in message, message
+
+
 def test_accession_resolves_through_path_then_cache(monkeypatch, tmp_path, synthetic_genbank):
     monkeypatch.setenv("BIOXEN_OFFLINE", "1")
     monkeypatch.setenv("BIOXEN_GENOME_PATH", str(synthetic_genbank.parent))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 
 from bioxen.errors import GenomeError, Location
@@ -73,15 +74,25 @@ def _download(accession: str, where: Location | None) -> Path:
                           "(BIOXEN_OFFLINE=1)", where, hint=_how_to_supply(accession))
     from Bio import Entrez
 
+    from bioxen.data.fetch import DOWNLOAD_TIMEOUT_S
+
     Entrez.email = os.environ.get("BIOXEN_ENTREZ_EMAIL", "bioxen@users.noreply.github.com")
     Entrez.max_tries = 1
     Entrez.tool = "bioxen"
+    # Bio.Entrez opens its URL with no timeout: on a network that drops packets it would wait
+    # for ever. The default timeout of new sockets bounds each connect and read meanwhile.
+    before = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
         with Entrez.efetch(db="nuccore", id=accession, rettype="gbwithparts", retmode="text") as handle:
             text = handle.read()
-    except Exception as exc:  # urllib errors, HTTP 400 for unknown accessions
-        raise GenomeError(f"cannot download genome {accession} from NCBI: {exc}", where,
+    except Exception as exc:  # urllib errors, HTTP 400 for unknown accessions, timeouts
+        reason = f"no answer in {DOWNLOAD_TIMEOUT_S} s" if isinstance(exc, TimeoutError) or isinstance(
+            getattr(exc, "reason", None), TimeoutError) else exc
+        raise GenomeError(f"cannot download genome {accession} from NCBI: {reason}", where,
                           hint=_how_to_supply(accession)) from exc
+    finally:
+        socket.setdefaulttimeout(before)
     text = text.decode() if isinstance(text, bytes) else text
     if not text.startswith("LOCUS"):
         raise GenomeError(f"NCBI returned no GenBank record for {accession}", where,

@@ -11,6 +11,7 @@ from typing import Callable, TypeVar
 
 Number = TypeVar("Number", int, float)
 CACHE_VARIABLE = "BIOXEN_CACHE_DIR"
+DOWNLOAD_TIMEOUT_S = 60   # a download (NCBI genome, reference data) with no answer for this long gives up
 
 
 def cache_root() -> Path:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from bioxen.data.reference import DataError, ReferenceData, REFERENCE_DATA, data_cache_dir, known
 from bioxen.datafile import clip, read_bytes
-
-DOWNLOAD_TIMEOUT_S = 60
+from bioxen.env import DOWNLOAD_TIMEOUT_S
 
 
 def reference_data(name: str) -> ReferenceData:

@@ -74,7 +74,7 @@ def _download(accession: str, where: Location | None) -> Path:
                           "(BIOXEN_OFFLINE=1)", where, hint=_how_to_supply(accession))
     from Bio import Entrez
 
-    from bioxen.data.fetch import DOWNLOAD_TIMEOUT_S
+    from bioxen.env import DOWNLOAD_TIMEOUT_S
 
     Entrez.email = os.environ.get("BIOXEN_ENTREZ_EMAIL", "bioxen@users.noreply.github.com")
     Entrez.max_tries = 1

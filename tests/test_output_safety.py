@@ -401,7 +401,7 @@ def test_omex_is_whole_when_the_working_directory_cannot_be_written(compiled, tm
 
 
 def test_an_archive_that_does_not_read_back_is_an_error(compiled, tmp_path, monkeypatch):
-    def empty_entries(entries, sources, written, design_name):
+    def empty_entries(entries, written, design_name):
         with zipfile.ZipFile(written, "w") as archive:
             for location in entries:
                 archive.writestr(location, "")

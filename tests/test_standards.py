@@ -178,6 +178,26 @@ def test_writers_replace_atomically_and_leave_nothing_behind(built, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.ant", "model.omex", "model.xml"]
 
 
+def test_the_archive_takes_the_written_model_file_as_it_is(built, tmp_path, monkeypatch):
+    """write_files hands the archive the model.xml it wrote: archived byte for byte, the
+    document not written a second time; without the file the archive holds the same text."""
+    build, spec, paths = built
+    with zipfile.ZipFile(paths["omex"]) as archive:        # written without the file (the fixture)
+        assert archive.read("model.xml") == paths["xml"].read_bytes()
+
+    from bioxen.backend import omex
+
+    def unwanted(doc):
+        raise AssertionError("the document was written again")
+
+    monkeypatch.setattr(omex, "sbml_bytes", unwanted)
+    assert write_omex(build, spec, tmp_path / "model.omex", paths["xml"]) == tmp_path / "model.omex"
+    with zipfile.ZipFile(tmp_path / "model.omex") as archive:
+        assert archive.read("model.xml") == paths["xml"].read_bytes()
+        assert archive.read(SEDML_LOCATION) == zipfile.ZipFile(paths["omex"]).read(SEDML_LOCATION)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.omex"]     # nothing left beside it
+
+
 # -- Antimony -----------------------------------------------------------------------------------
 
 def _contents(doc: libsbml.SBMLDocument) -> dict:

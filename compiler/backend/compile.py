@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import secrets
 import shutil
 import time
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ import libsbml
 
 from Bio import SeqIO
 
-from bioxen import collector, heap
+from bioxen import collector, forked, heap
 from bioxen.backend.ahead import Ahead
 from bioxen.backend.antimony import write_antimony
 from bioxen.backend.bngl import to_bngl
@@ -351,7 +353,8 @@ def _write_vcml(build: Build, directory: Path) -> None:
     write_vcml(build.sbml, directory / "model.vcml", build.design.simulation)
 
 
-# The optional outputs, by --formats name (bioxen.backend.formats)
+# The optional outputs, by --formats name (bioxen.backend.formats); each runs once write_files has
+# written the build's model.xml into the directory (omex and copasi read it)
 WRITERS = {
     "bngl": _write_bngl,                                                          # model.bngl, with the run
     "net": lambda build, directory: (directory / "model.net").write_text(         # BNG network file
@@ -360,11 +363,17 @@ WRITERS = {
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
     "vcml": _write_vcml,                                                          # model.vcml (VCell)
     "antimony": lambda build, directory: write_antimony(build, directory / "model.ant"),
-    "omex": lambda build, directory: write_omex(build, build_spec(build), directory / "model.omex"),
+    "omex": lambda build, directory: write_omex(build, build_spec(build), directory / "model.omex",
+                                                directory / "model.xml"),
     "copasi": lambda build, directory: write_cps(directory / "model.xml", directory / "model.cps",
                                                  build.design.simulation, reactions=len(build.reaction_ids)),
 }
 assert tuple(WRITERS) == OPTIONAL
+# written by a forked child while the other formats are written (:func:`write_files`): formats that
+# read model.xml and little of the build in memory, so the child copies few of the parent's pages
+# (the archive of three Syn3A VMs takes 1.1 s), and that never refuse a design (a refusal's
+# clean-up would race the other writers)
+BESIDE = ("omex",)
 # the formats that read only the design (after the passes): written ahead, while the model compiles
 AHEAD = {"dna": _write_design_dna}
 
@@ -388,16 +397,65 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS, ahead: A
     write_spec(build_spec(build), directory)
     (directory / "isolation.json").write_text(json.dumps(isolation_report(build.design), indent=1))
     refused = {}
-    for name in formats[1:]:
-        start = time.perf_counter()
-        reason = _write_format(name, build, directory, refusable, ahead)
-        if reason is not None:
-            refused[name] = reason
-        build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
+    with collector.paused(), _written_beside(build, directory, formats) as beside:
+        for name in formats[1:]:
+            start = time.perf_counter()
+            if name in beside:
+                with progress_task(f"writing {name}"):
+                    beside[name].into(directory)
+            else:
+                reason = _write_format(name, build, directory, refusable, ahead)
+                if reason is not None:
+                    refused[name] = reason
+            build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
     written = [name for name in formats if name not in refused]
     (directory / MANIFEST).write_text(json.dumps({**manifest(build), "formats": written, "formats_refused": refused,
                                                   "files": file_hashes(directory)}, indent=1))
     return directory
+
+
+class _Beside:
+    """A format written by a forked child while this process writes the others: into a hidden
+    directory of its own inside the build (made before the other formats start, so no refusal's
+    clean-up of theirs can take it), holding a link to the build's model.xml; :meth:`into` waits
+    for the child and moves what it wrote into the build."""
+
+    def __init__(self, name: str, build: Build, directory: Path):
+        self.directory = directory / f".{name}-{secrets.token_hex(6)}"
+        self.directory.mkdir()
+        model = self.directory / "model.xml"
+        try:
+            os.link(directory / "model.xml", model)
+        except OSError:                 # a file system without hard links
+            shutil.copyfile(directory / "model.xml", model)
+        self.child = forked.Forked(lambda: WRITERS[name](build, self.directory), f"writing {name}")
+
+    def into(self, directory: Path) -> None:
+        self.child.result()
+        for path in sorted(self.directory.iterdir()):
+            if path.name != "model.xml":
+                os.replace(path, directory / path.name)
+
+    def close(self) -> None:
+        self.child.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextmanager
+def _written_beside(build: Build, directory: Path, formats):
+    """{format: its :class:`_Beside`} for the formats of ``formats`` in :data:`BESIDE` (none if
+    ``fork`` is not available, or nothing else is written). Leaving the block stops any child not
+    waited for and removes its directory."""
+    names = [name for name in formats[1:] if name in BESIDE]
+    children: dict[str, _Beside] = {}
+    try:
+        if names and len(formats) > len(names) + 1 and forked.available():
+            for name in names:
+                children[name] = _Beside(name, build, directory)
+        yield children
+    finally:
+        for child in children.values():
+            child.close()
 
 
 def _write_format(name: str, build: Build, directory: Path, refusable: bool, ahead: Ahead | None = None) -> str | None:

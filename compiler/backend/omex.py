@@ -22,6 +22,7 @@ import libcombine
 import libsbml
 import libsedml
 
+from bioxen.backend.sbml import sbml_bytes
 from bioxen.buildspec import BuildSpec, RunPlan, coerce
 from bioxen.errors import CompileError
 from bioxen.outdir import signals_deferred, staged_files
@@ -139,34 +140,48 @@ def _description(archive: libcombine.CombineArchive, design_name: str) -> None:
     archive.addMetadata(".", description)
 
 
-def to_omex(sbml: libsbml.SBMLDocument, spec: BuildSpec | dict, path, design_name: str = "") -> Path:
+def to_omex(sbml: libsbml.SBMLDocument, spec: BuildSpec | dict, path, design_name: str = "",
+            model_xml: Path | None = None) -> Path:
     """Write the archive to ``path`` (via a temporary file beside it) and read it back; return ``path``.
+
+    ``model_xml``: the file ``sbml`` was just written to (:func:`bioxen.backend.sbml.write_sbml`,
+    libsbml's text of it), archived as it is instead of writing the document a second time (three
+    Syn3A VMs: a 36 MB document, 1.2-2.7 s to write again); without it the document is written.
 
     libcombine's ``addFileFromString`` writes each entry to ``./temp<time><rand()>.tmp`` in the
     working directory (traced with strace), so in a directory that cannot be written it
     archived empty files and said it succeeded, and two processes in one directory could
-    take each other's files. The entries are written beside ``path`` instead, under names of
-    their own, and handed to ``addFile``."""
+    take each other's files. Entries are handed to ``addFile`` from files of their own
+    instead: the model file, or one written beside ``path``."""
     path = Path(path)
-    entries = {MODEL_LOCATION: (libsbml.writeSBMLToString(sbml), SBML_FORMAT, False),
-               SEDML_LOCATION: (sedml_text(to_sedml(sbml, spec)), SEDML_FORMAT, True)}
+    model = Path(model_xml) if model_xml is not None else None
+    expected = {MODEL_LOCATION: model.read_bytes() if model is not None else sbml_bytes(sbml),
+                SEDML_LOCATION: sedml_text(to_sedml(sbml, spec)).encode("utf-8")}
+    if not expected[MODEL_LOCATION]:
+        raise CompileError(f"cannot write the SBML model into {path}")
+    formats = {MODEL_LOCATION: (SBML_FORMAT, False), SEDML_LOCATION: (SEDML_FORMAT, True)}
     with staged_files(path) as (written,):
-        sources = [written.with_name(f"{written.name}.{location}") for location in entries]
+        written_here = {location: written.with_name(f"{written.name}.{location}") for location in expected
+                        if location != MODEL_LOCATION or model is None}
+        sources = {location: written_here.get(location, model) for location in expected}
         try:
-            _write_archive(entries, sources, written, design_name)
+            for location, source in written_here.items():
+                source.write_bytes(expected[location])
+            _write_archive({location: (sources[location], *formats[location]) for location in expected},
+                           written, design_name)
         finally:
             with signals_deferred():
-                for source in sources:
+                for source in written_here.values():
                     source.unlink(missing_ok=True)
-        _check_archive(written, {location: text for location, (text, _, _) in entries.items()}, path)
+        _check_archive(written, expected, path)
     return path
 
 
-def _write_archive(entries: dict, sources: list[Path], written: Path, design_name: str) -> None:
+def _write_archive(entries: dict[str, tuple[Path, str, bool]], written: Path, design_name: str) -> None:
+    """``entries``: location in the archive -> (the file holding it, its format, master)."""
     archive = libcombine.CombineArchive()
     try:
-        for (location, (text, file_format, master)), source in zip(entries.items(), sources):
-            source.write_text(text, encoding="utf-8")
+        for location, (source, file_format, master) in entries.items():
             if not archive.addFile(str(source), location, file_format, master):
                 raise CompileError(f"libcombine refused {location}")
         itself = archive.getManifest().createContent()
@@ -178,19 +193,20 @@ def _write_archive(entries: dict, sources: list[Path], written: Path, design_nam
         archive.cleanUp()
 
 
-def _check_archive(written: Path, expected: dict[str, str], path: Path) -> None:
+def _check_archive(written: Path, expected: dict[str, bytes], path: Path) -> None:
     """The archive holds every entry as it was made (never an empty model or experiment)."""
     try:
         with zipfile.ZipFile(written) as archive:
-            found = {location: archive.read(location).decode("utf-8") for location in expected}
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            found = {location: archive.read(location) for location in expected}
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
         raise CompileError(f"the COMBINE archive written to {path} cannot be read back: {exc}") from None
-    damaged = [location for location, text in expected.items() if found[location] != text]
+    damaged = [location for location, content in expected.items() if found[location] != content]
     if damaged:
         raise CompileError(f"the COMBINE archive written to {path} does not hold {', '.join(damaged)} as made")
 
 
-def write_omex(build, spec: BuildSpec | dict, path) -> Path:
+def write_omex(build, spec: BuildSpec | dict, path, model_xml: Path | None = None) -> Path:
     """``model.omex`` for a compiled :class:`~bioxen.backend.compile.Build` and its spec
-    (:func:`~bioxen.backend.compile.build_spec`, or its JSON form)."""
-    return to_omex(build.sbml, spec, path, build.design.name or "")
+    (:func:`~bioxen.backend.compile.build_spec`, or its JSON form); ``model_xml``: the build's
+    model.xml as :func:`bioxen.backend.sbml.write_sbml` wrote it (see :func:`to_omex`)."""
+    return to_omex(build.sbml, spec, path, build.design.name or "", model_xml)

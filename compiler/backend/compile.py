@@ -372,7 +372,9 @@ assert tuple(WRITERS) == OPTIONAL
 # written by a forked child while the other formats are written (:func:`write_files`): formats that
 # read model.xml and little of the build in memory, so the child copies few of the parent's pages
 # (the archive of three Syn3A VMs takes 1.1 s), and that never refuse a design (a refusal's
-# clean-up would race the other writers)
+# clean-up would race the other writers). model.net written beside model.bngl came out no faster:
+# both read the whole PySB model, so each side copies the pages it touches (three Syn3A VMs: bngl
+# 1.05 -> 2.0 s with net beside it, three alternating pairs, 2026-12-04)
 BESIDE = ("omex",)
 # the formats that read only the design (after the passes): written ahead, while the model compiles
 AHEAD = {"dna": _write_design_dna}

@@ -271,3 +271,25 @@ def test_the_screen_is_kept_on_disk_and_computed_again_when_unreadable(tmp_path,
                          rna.SCREEN_SIZE, rna.SCREEN_SAMPLE)
     assert not screen.energy.flags.writeable
     rna._screen.cache_clear()
+
+
+def test_the_screen_on_two_cores_is_the_screen_in_one(monkeypatch):
+    """Half the candidates and half the matrix's rows are worked through by a forked child; the
+    kept pairs and their energies are those one process finds."""
+    from bioxen import forked
+
+    arguments = (rna.HOST_ANTI_SD, rna.HOST_SD, rna.MUTABLE_POSITIONS, rna.SD_SPAN, rna.ON_TARGET_WINDOW, 80, 3000)
+    children = []
+    real = forked.Forked
+
+    def counted(*args, **kwargs):
+        children.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(forked, "Forked", counted)
+    two = rna._screened(*arguments)
+    assert len(children) == 2          # the candidates, then the matrix
+    monkeypatch.setattr(forked, "available", lambda: False)
+    one = rna._screened(*arguments)
+    assert len(children) == 2 and len(one.sds) == 81
+    assert two.sds == one.sds and two.anti_sds == one.anti_sds and np.array_equal(two.energy, one.energy)

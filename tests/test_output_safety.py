@@ -412,6 +412,35 @@ def test_an_archive_that_does_not_read_back_is_an_error(compiled, tmp_path, monk
     assert not (tmp_path / "build").exists() and hidden_beside(tmp_path / "build") == []
 
 
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard link", "no hard links"])
+def test_the_archive_written_beside_the_other_formats(compiled, tmp_path, monkeypatch, links):
+    """With other formats to write, model.omex is written by a forked child into a hidden
+    directory of its own (holding a link to model.xml, or a copy where the file system has no
+    hard links), then moved into the build: it archives model.xml byte for byte, the build holds
+    nothing else, and a failure there fails the build as in place."""
+    if not links:
+        def no_links(source, target):
+            raise OSError(1, "Operation not permitted")
+        monkeypatch.setattr(compile_module.os, "link", no_links)
+    children = []
+    real = compile_module.forked.Forked
+    monkeypatch.setattr(compile_module.forked, "Forked", lambda *a: children.append(a[1]) or real(*a))
+    out = write_build(compiled, tmp_path / "build", ["sbml", "net", "omex"])
+    assert children == ["writing omex"]
+    with zipfile.ZipFile(out / "model.omex") as archive:
+        assert archive.read("model.xml") == (out / "model.xml").read_bytes()
+    assert build_problems(out, exact=True) == [] and hidden_beside(out) == []
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+    def fails(build, directory):
+        raise CompileError("model.omex could not be written")
+
+    monkeypatch.setitem(compile_module.WRITERS, "omex", fails)
+    with pytest.raises(CompileError, match="model.omex could not be written"):
+        write_build(compiled, tmp_path / "failed", ["sbml", "net", "omex"])
+    assert not (tmp_path / "failed").exists() and hidden_beside(tmp_path / "failed") == []
+
 # -- single files: simulate -o, report, sweep -o -------------------------------------------
 
 def test_simulate_refuses_a_directory_a_link_or_an_unwritable_place(reference, tmp_path):

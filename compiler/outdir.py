@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import errno
 import os
 import secrets
 import shutil
@@ -252,19 +253,45 @@ def replacing_dir(out_dir, inputs=()) -> Iterator[Path]:
     except BaseException as exc:
         with signals_deferred():
             shutil.rmtree(staging, ignore_errors=True)
-        _raise_write_failure(exc, out_dir, out_dir.parent, staging)
+        _raise_write_failure(exc, out_dir, out_dir.parent, staging, below=staging)
+        _said_of_the_build(exc, out_dir, staging)
         raise
     finally:
         if lock is not None:
             os.close(lock)
 
 
-def _raise_write_failure(exc: BaseException, path: Path, *directories: Path) -> None:
-    """An OSError on a file in one of ``directories`` (no space left, no permission) as an
-    :class:`OutputError` naming ``path``; any other error is left alone."""
-    name = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
-    if name and Path(os.path.abspath(name)).parent in [d.absolute() for d in directories]:
-        raise _refuse(path, f"cannot write: {exc.strerror}") from exc
+def _said_of_the_build(exc: BaseException, out_dir: Path, staging: Path) -> None:
+    """An :class:`OutputError` about a file in the staging directory (which the user never
+    sees, and which is gone by now) raised again about the same file in ``out_dir``."""
+    if not isinstance(exc, OutputError) or len(exc.errors) != 1 or exc.errors[0].location is None:
+        return
+    said = exc.errors[0]
+    where = Path(os.path.abspath(said.location.file))
+    if where.is_relative_to(staging.absolute()):
+        raise _refuse(out_dir / where.relative_to(staging.absolute()), said.message, said.hint) from exc
+
+
+# a file system with no room left for what is being written (space, quota, largest file)
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _raise_write_failure(exc: BaseException, path: Path, *directories: Path, below: Path | None = None) -> None:
+    """An OSError on a file in one of ``directories``, or anywhere under ``below`` (a build's
+    staging directory, which holds only what BioXen writes), as an :class:`OutputError` naming
+    ``path`` (no space left, no permission); any other error is left alone. A move or rename
+    names its source and its target (``filename2``): a file moved into the build from
+    elsewhere that does not fit there is a failure to write the build too."""
+    if not isinstance(exc, OSError):
+        return
+    names = [name for name in (exc.filename, exc.filename2) if isinstance(name, (str, bytes, os.PathLike))]
+    if not names and exc.errno in _FULL:    # a write into an open file (no name): the block's output
+        raise _refuse(path, f"cannot write: {exc.strerror or os.strerror(exc.errno)}") from exc
+    places = [d.absolute() for d in directories]
+    for name in names:
+        parent = Path(os.path.abspath(os.fsdecode(name))).parent
+        if parent in places or (below is not None and parent.is_relative_to(below.absolute())):
+            raise _refuse(path, f"cannot write: {exc.strerror}") from exc
 
 
 def check_out_file(path) -> Path:

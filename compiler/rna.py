@@ -309,13 +309,15 @@ def _cache_file(kind: str, arguments: tuple) -> Path:
 def _store(path: Path, **arrays) -> None:
     """Write ``arrays`` beside ``path`` and rename the file there (readers never see half a
     file); a cache that cannot be written is skipped."""
+    handle = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
             np.savez(handle, **arrays)
         os.replace(handle.name, path)
-    except OSError:
-        pass
+    except OSError:                      # a full or read-only cache: nothing half-written is left
+        if handle is not None:
+            Path(handle.name).unlink(missing_ok=True)
 
 
 def _variants(length: int, sample: int):

@@ -1,6 +1,7 @@
 """Output safety (issue 15): `-o` replaces only a BioXen build, and whole; an interrupt leaves the
 old build or the new one, never a mix or hidden leftovers; a damaged cache entry is not served;
 model.omex is written whatever the working directory; results and reports are written whole."""
+import errno
 import hashlib
 import json
 import os
@@ -440,6 +441,47 @@ def test_the_archive_written_beside_the_other_formats(compiled, tmp_path, monkey
     with pytest.raises(CompileError, match="model.omex could not be written"):
         write_build(compiled, tmp_path / "failed", ["sbml", "net", "omex"])
     assert not (tmp_path / "failed").exists() and hidden_beside(tmp_path / "failed") == []
+
+
+FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))      # as a write into an open file raises it: no name
+
+
+def test_a_full_disk_is_said_of_the_builds_file_and_leaves_nothing(compiled, tmp_path, monkeypatch):
+    """No room left (a write into an open file names no file; a move into the build names its
+    source and its target): an OutputError about the build's own file, never the staging
+    directory the user does not see or an internal error, and nothing left behind."""
+    out = tmp_path / "build"
+    with pytest.raises(OutputError) as caught:
+        with replacing_dir(out) as staging:
+            with staged_files(staging / "model.xml") as (temporary,):
+                temporary.write_text("<sbml")
+                raise FULL
+    assert str(caught.value).startswith(f"{out / 'model.xml'}: error: cannot write: No space left on device")
+    assert not out.exists() and hidden_beside(out) == []
+
+    for failure in (FULL, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "elsewhere" / "design.nt"),
+                                  None, str(out / "design.nt"))):
+        with pytest.raises(OutputError, match="cannot write: No space left on device") as caught:
+            with replacing_dir(out) as staging:
+                failure.filename2 = failure.filename2 and str(staging / "design.nt")
+                raise failure
+        assert str(caught.value).startswith(f"{out}: error:") and not out.exists() and hidden_beside(out) == []
+
+    def full_at_bngl(build, directory):
+        (directory / "model.bngl").write_text("begin model")
+        raise FULL
+
+    monkeypatch.setitem(compile_module.WRITERS, "bngl", full_at_bngl)
+    with pytest.raises(OutputError, match="cannot write: No space left on device"):
+        write_build(compiled, out, ["sbml", "bngl"])
+    assert not out.exists() and hidden_beside(out) == []
+
+
+def test_an_error_not_about_room_is_left_alone(tmp_path):
+    with pytest.raises(OSError, match="Input/output error"):
+        with replacing_dir(tmp_path / "build"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+    assert hidden_beside(tmp_path / "build") == []
 
 # -- single files: simulate -o, report, sweep -o -------------------------------------------
 

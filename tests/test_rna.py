@@ -293,3 +293,17 @@ def test_the_screen_on_two_cores_is_the_screen_in_one(monkeypatch):
     one = rna._screened(*arguments)
     assert len(children) == 2 and len(one.sds) == 81
     assert two.sds == one.sds and two.anti_sds == one.anti_sds and np.array_equal(two.energy, one.energy)
+
+
+def test_a_full_cache_keeps_no_half_written_screen(tmp_path, monkeypatch):
+    """A cache with no room left is skipped, and the file begun there is removed."""
+    import errno
+    import os
+
+    def full(handle, **arrays):
+        handle.write(b"PK\x03\x04 half an archive")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(rna.np, "savez", full)
+    rna._store(tmp_path / "rna" / "screen-x.npz", energy=np.zeros(2))
+    assert list((tmp_path / "rna").iterdir()) == []

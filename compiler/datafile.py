@@ -51,6 +51,8 @@ def read_bytes(path: Path, error: type[BioxenError], what: str, limit: int, hint
     (``hint``: how to raise the limit, if it can be)."""
     if path.is_dir():
         raise error(f"{what} is a directory, not a file", at(path))
+    if path.exists() and not path.is_file():
+        raise error(f"{what} is not a regular file (a device, pipe or socket)", at(path), hint="give a file")
     if not path.is_file():
         raise error(f"{what} not found", at(path))
     size = path.stat().st_size

@@ -578,6 +578,10 @@ POLICY_CASES = [
      "genome: a file name cannot hold a NUL character"),
     ("genome is a directory", [(f"genome: {GENOME}", "genome: subdir")], "genome:",
      "VM 'vm1': genome 'subdir' is a directory, not a genome file"),
+    ("genome is a pipe", [(f"genome: {GENOME}", "genome: pipe.gb")], "genome:",
+     "VM 'vm1': genome 'pipe.gb' is not a regular file (a device, pipe or socket)"),
+    ("genome is a device", [(f"genome: {GENOME}", "genome: /dev/zero")], "genome:",
+     "VM 'vm1': genome '/dev/zero' is not a regular file (a device, pipe or socket)"),
     ("genome missing", [(f"genome: {GENOME}", "genome: missing.gb")], "genome:",
      "VM 'vm1': genome 'missing.gb' is neither an existing file nor an accession"),
     ("unknown chassis", [("simulate:", "host: {chassis: nosuch}\nsimulate:")], "chassis",
@@ -600,6 +604,7 @@ POLICY_CASES = [
 def test_each_measured_policy_problem_is_a_located_error(tmp_path, monkeypatch, edits, line, expected):
     monkeypatch.setenv("BIOXEN_OFFLINE", "1")
     (tmp_path / "subdir").mkdir()
+    os.mkfifo(tmp_path / "pipe.gb")       # a reader would wait for a writer for ever
     policy = _policy(tmp_path, _billion_laughs()) if edits is None else _policy(tmp_path, BASE_POLICY, *edits)
     message = _refused(check_design, policy)
     assert f"{policy}:{_line_of(policy, line)}:" in message and expected in message, message
@@ -628,6 +633,9 @@ def test_a_policy_that_is_a_directory_or_missing(tmp_path):
     assert f"{tmp_path}: error: policy is a directory, not a file" in _refused(load_policy, tmp_path, PolicyError)
     missing = tmp_path / "missing.yaml"
     assert f"{missing}: error: policy not found" in _refused(load_policy, missing, PolicyError)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for odd in (tmp_path / "pipe.yaml", Path("/dev/zero")):
+        assert f"{odd}: error: policy is not a regular file" in _refused(load_policy, odd, PolicyError)
 
 
 def test_the_alias_bomb_is_refused_at_once_and_its_message_is_short(tmp_path):

@@ -57,6 +57,9 @@ def resolve_genome(source: str, base_dir: Path | None = None, where: Location | 
     if path.is_dir():
         raise GenomeError(f"genome '{source}' is a directory, not a genome file", where,
                           hint=f"give the GenBank/FASTA file inside it, e.g. {source.rstrip('/')}/NAME.gb")
+    if path.exists():
+        raise GenomeError(f"genome '{source}' is not a regular file (a device, pipe or socket)", where,
+                          hint="give a GenBank/FASTA file")
     if not ACCESSION.match(source):
         raise GenomeError(f"genome '{source}' is neither an existing file nor an accession",
                           where, hint="give a GenBank/FASTA path (relative to the policy) or an "

@@ -215,16 +215,18 @@ def store(key: str, build_dir: Path, name: str | None = None, warnings=()) -> No
         if name is not None:
             record(key, name, warnings)
         return
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=entry.parent))
+    staging = None
     try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=entry.parent))
         if _copy_checked(Path(build_dir), staging):
             if name is not None:
                 (staging / ENTRY).write_text(json.dumps({"key": key, "name": name, "warnings": list(warnings)}))
             shutil.rmtree(entry, ignore_errors=True)      # a damaged entry (no manifest)
             os.replace(staging, entry)
-    except OSError:                 # another process stored it first, or the disk is full: no cache
-        pass
+    except OSError:                 # another process stored it first, the disk is full, or the
+        pass                        # cache directory cannot be made or written: no cache
     finally:
-        with signals_deferred():
-            shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            with signals_deferred():
+                shutil.rmtree(staging, ignore_errors=True)

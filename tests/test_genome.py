@@ -217,6 +217,23 @@ def test_download_lands_in_the_cache(monkeypatch, tmp_path, synthetic_genbank):
     assert read_genome(path).genes == read_genome(synthetic_genbank).genes
 
 
+
+@pytest.mark.parametrize("cache", ["/proc/bioxen", "a file"])
+def test_a_download_the_cache_cannot_keep_is_a_clear_error(monkeypatch, tmp_path, synthetic_genbank, cache):
+    import io
+    from Bio import Entrez
+
+    if cache == "a file":
+        cache = tmp_path / "cache"
+        cache.write_text("not a directory")
+    monkeypatch.delenv("BIOXEN_OFFLINE", raising=False)
+    monkeypatch.setenv("BIOXEN_GENOME_PATH", "")
+    monkeypatch.setenv("BIOXEN_CACHE_DIR", str(cache))
+    monkeypatch.setattr(Entrez, "efetch", lambda **kw: io.StringIO(synthetic_genbank.read_text()))
+    with pytest.raises(GenomeError, match=r"downloaded genome SYN00001.1 but cannot keep it in .*genomes: ") as caught:
+        resolve_genome("SYN00001.1")
+    assert "BIOXEN_CACHE_DIR" in caught.value.errors[0].hint
+
 def test_origin_spanning_gene_reads_in_transcription_order_and_is_rotated_in_the_image(tmp_path):
     """An origin-spanning CDS (join(tail..end, 1..head)) reads as one gene; its DNA is joined, and
     the VM image turns the genome so the gene is one piece."""

@@ -101,10 +101,18 @@ def _download(accession: str, where: Location | None) -> Path:
         raise GenomeError(f"NCBI returned no GenBank record for {accession}", where,
                           hint=_how_to_supply(accession))
     target = cache_dir() / f"{accession}.gb"
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".gb.part")
-    partial.write_text(text)
-    partial.replace(target)  # atomic: no partial file is ever left under the final name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text)
+        partial.replace(target)  # atomic: no partial file is ever left under the final name
+    except OSError as exc:      # a cache that cannot be made or written, or a full disk
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise GenomeError(f"downloaded genome {accession} but cannot keep it in {target.parent}: "
+                          f"{exc.strerror or exc}", where,
+                          hint="set BIOXEN_CACHE_DIR to a directory that can be written, or save "
+                               f"{accession}.gb yourself and give its path") from None
     return target
 
 

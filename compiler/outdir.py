@@ -120,6 +120,7 @@ def check_out_dir(path, inputs=()) -> Path:
     """The absolute ``path`` if a build may be written there (``inputs``: files that must not
     be inside it), else an :class:`OutputError` naming it and why."""
     given = Path(path)
+    _check_name_length(given, len(f"..{_STAGING}-") + 8)     # its staging directory's name is longer
     if given.is_symlink():
         raise _refuse(given, f"will not replace a symbolic link (to {os.readlink(given)})",
                       "give the directory itself, or a new one")
@@ -134,6 +135,20 @@ def check_out_dir(path, inputs=()) -> Path:
         _check_replaceable(given, full, inputs)
     _probe_writable(given, _nearest_directory(given, full.parent))
     return full
+
+
+NAME_MAX, PATH_MAX = 255, 4096     # bytes in a file name and in a path: Linux's limits, most file systems'
+
+
+def _check_name_length(given: Path, extra: int) -> None:
+    """An :class:`OutputError` if ``given``'s name, with ``extra`` bytes of BioXen's own around
+    it (the hidden file written first), or its whole path, is longer than a file system takes."""
+    name, whole = len(os.fsencode(given.name)), len(os.fsencode(os.path.abspath(given)))
+    if name + extra > NAME_MAX:
+        raise _refuse(given, f"the name is {name:,} bytes long; a file name here takes at most "
+                      f"{NAME_MAX - extra} ({NAME_MAX} with BioXen's {extra}-byte staging suffix)", "give a shorter name")
+    if whole + extra > PATH_MAX:
+        raise _refuse(given, f"the path is {whole:,} bytes long; at most {PATH_MAX - extra} fit", "give a shorter path")
 
 
 def _check_replaceable(given: Path, full: Path, inputs) -> None:
@@ -298,6 +313,7 @@ def check_out_file(path) -> Path:
     """``path`` if a file may be written there (not a directory or a symbolic link, in a
     place that can be written), else an :class:`OutputError`."""
     path = Path(path)
+    _check_name_length(path, len(f"..{_PART}-") + 12)      # its hidden temporary's name is longer
     if path.is_symlink():
         raise _refuse(path, f"will not replace a symbolic link (to {os.readlink(path)})",
                       "give the file itself, or a new name")

@@ -23,7 +23,8 @@ from bioxen.backend.compile import compile_design, write_build
 from bioxen.cli import app
 from bioxen.errors import CompileError
 from bioxen.frontend import read_design
-from bioxen.outdir import OutputError, build_problems, replacing_dir, signals_deferred, staged_files
+from bioxen.outdir import (OutputError, build_problems, check_out_file, replacing_dir, signals_deferred,
+                           staged_files)
 
 from conftest import synthetic_policy
 
@@ -482,6 +483,25 @@ def test_an_error_not_about_room_is_left_alone(tmp_path):
         with replacing_dir(tmp_path / "build"):
             raise OSError(errno.EIO, os.strerror(errno.EIO))
     assert hidden_beside(tmp_path / "build") == []
+
+
+def test_names_longer_than_a_file_system_takes_are_refused_up_front(compiled, tmp_path):
+    """A build's staging directory is named after it with 25 bytes more, a file's temporary with
+    26 more: a name that fits but whose staging name does not was an internal error (ENAMETOOLONG
+    from the first stat), as was a path over PATH_MAX."""
+    for length, fits in ((230, True), (231, False), (300, False)):
+        out = tmp_path / ("x" * length)
+        if fits:
+            assert write_build(compiled, out, ["sbml"]) == out and (out / "model.xml").is_file()
+            continue
+        with pytest.raises(OutputError, match=f"the name is {length} bytes long; a file name here takes at most 230"):
+            write_build(compiled, out, ["sbml"])
+    deep = tmp_path.joinpath(*["d" * 200] * 21)
+    with pytest.raises(OutputError, match="the path is .* bytes long; at most 4071 fit"):
+        write_build(compiled, deep, ["sbml"])
+    with pytest.raises(OutputError, match="a file name here takes at most 229"):
+        check_out_file(tmp_path / ("y" * 250 + ".csv"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x" * 230]
 
 # -- single files: simulate -o, report, sweep -o -------------------------------------------
 

@@ -1,6 +1,7 @@
 """The `bioxen` command line."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from bioxen import collector, progress
 from bioxen.formats import DEFAULT_FORMATS, FORMATS
-from bioxen.errors import BioxenError
+from bioxen.errors import BioxenError, at
 from bioxen.units import minutes
 
 app = typer.Typer(help="BioXen: compile genomes and a hypervisor policy into a whole-cell model.",
@@ -639,6 +640,12 @@ INTERNAL_ERROR = 70             # EX_SOFTWARE (sysexits.h): a fault in BioXen, n
 DEBUG_VARIABLE = "BIOXEN_DEBUG"
 
 
+# errors of a path a user gave (a name too long, a loop of symbolic links): said of the path, with
+# what to do, wherever they surface; BioXen's checks catch the common ones first, with their limits
+PATH_ERRORS = {errno.ENAMETOOLONG: "give a shorter name or path",
+               errno.ELOOP: "the path runs through a loop of symbolic links: give the real path"}
+
+
 def main() -> None:
     """``bioxen``: a user's mistake (a BioxenError) prints its diagnostics and exits 1, never a
     traceback; any other exception is BioXen's fault, written in full to a log file the user is
@@ -661,6 +668,10 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
             raise
+        if isinstance(exc, OSError) and exc.errno in PATH_ERRORS and exc.filename:
+            _print_diagnostics(BioxenError(exc.strerror or os.strerror(exc.errno), at(os.fsdecode(exc.filename)),
+                                           PATH_ERRORS[exc.errno]))
+            raise SystemExit(1) from None
         log = _crash_log(exc)
         report = f"with {log}" if log else f"(no log could be written; {DEBUG_VARIABLE}=1 shows the traceback)"
         errors.print(f"bioxen: internal error ({type(exc).__name__}: {str(exc)[:200]}), please report it {report}",

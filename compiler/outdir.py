@@ -128,6 +128,9 @@ def check_out_dir(path, inputs=()) -> Path:
         full, cwd = given.resolve(), Path.cwd().resolve()
     except OSError as exc:
         raise _refuse(given, f"cannot write here: {exc.strerror}") from None
+    except RuntimeError:        # pathlib's word for a loop of symbolic links (Python < 3.13)
+        raise _refuse(given, "cannot write here: the path runs through a loop of symbolic links",
+                      "give the real path") from None
     if full == cwd or full in cwd.parents:
         raise _refuse(given, "will not replace the working directory or a directory above it",
                       "give a directory for the build, e.g. -o build/NAME")

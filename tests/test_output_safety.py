@@ -503,6 +503,21 @@ def test_names_longer_than_a_file_system_takes_are_refused_up_front(compiled, tm
         check_out_file(tmp_path / ("y" * 250 + ".csv"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x" * 230]
 
+
+def test_paths_no_file_system_can_hold_are_user_errors(policy, tmp_path):
+    """A policy or build path longer than a file name may be, and an output path through a loop
+    of symbolic links: exit 1 with the path and what to do, not an internal error (exit 70)."""
+    long = tmp_path / ("p" * 300 + ".yaml")
+    run = subprocess.run([*CLI, "-q", "compile", str(long)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "error: File name too long" in run.stderr and "give a shorter name" in run.stderr
+    run = subprocess.run([*CLI, "-q", "simulate", str(tmp_path / ("b" * 300))], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and "File name too long" in run.stderr, run.stderr
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    refused(compile_cli(policy, tmp_path / "loop1" / "build"), str(tmp_path / "loop1" / "build"),
+            "loop of symbolic links")
+
 # -- single files: simulate -o, report, sweep -o -------------------------------------------
 
 def test_simulate_refuses_a_directory_a_link_or_an_unwritable_place(reference, tmp_path):

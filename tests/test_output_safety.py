@@ -444,6 +444,25 @@ def test_the_archive_written_beside_the_other_formats(compiled, tmp_path, monkey
     assert not (tmp_path / "failed").exists() and hidden_beside(tmp_path / "failed") == []
 
 
+def test_a_format_refused_beside_the_others_is_listed_and_leaves_nothing(compiled, tmp_path, monkeypatch):
+    """COPASI and Antimony refuse a network over their limits from their forked children: under
+    ``all`` the build lists why and holds no trace of them; named explicitly, the build fails."""
+    monkeypatch.setenv("BIOXEN_COPASI_MAX_REACTIONS", "1")
+    children = []
+    real = compile_module.forked.Forked
+    monkeypatch.setattr(compile_module.forked, "Forked", lambda *a: children.append(a[1]) or real(*a))
+    out = write_build(compiled, tmp_path / "build", ["all"])
+    assert set(children) >= {"writing copasi", "writing antimony", "writing omex"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "copasi" not in manifest["formats"] and manifest["formats_refused"]["copasi"].startswith("COPASI: ")
+    assert {"antimony", "omex"} <= set(manifest["formats"]) and (out / "model.ant").is_file()
+    assert not (out / "model.cps").exists() and build_problems(out, exact=True) == []
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    with pytest.raises(CompileError, match="COPASI: "):
+        write_build(compiled, tmp_path / "named", ["sbml", "bngl", "copasi"])
+    assert not (tmp_path / "named").exists() and hidden_beside(tmp_path / "named") == []
+
+
 FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))      # as a write into an open file raises it: no name
 
 

@@ -45,11 +45,14 @@ def to_antimony(doc: libsbml.SBMLDocument) -> str:
     return sbml_to_antimony(libsbml.writeSBMLToString(doc))
 
 
-def write_antimony(build, path) -> Path:
+def write_antimony(build, path, model_xml: Path | None = None) -> Path:
     """``model.ant`` for a compiled :class:`~bioxen.backend.compile.Build`; returns ``path``. A
     network of more than :data:`ANTIMONY_MAX_REACTIONS` reactions is refused
-    (:func:`bioxen.formats.refuse_above`) before libAntimony starts on it."""
+    (:func:`bioxen.formats.refuse_above`) before libAntimony starts on it. ``model_xml``: the
+    build's model.xml as :func:`bioxen.backend.sbml.write_sbml` wrote it, read instead of writing
+    the document again."""
     refuse_above("Antimony", len(build.reaction_ids), LIMIT_VARIABLE, ANTIMONY_MAX_REACTIONS,
                  "libAntimony's SBML reader grows faster than the network: 6,985 reactions took 32 s, 29,083 "
                  "did not finish in 13 min")
-    return write_text_atomically(to_antimony(build.sbml), path)
+    text = to_antimony(build.sbml) if model_xml is None else sbml_to_antimony(Path(model_xml).read_text())
+    return write_text_atomically(text, path)

@@ -362,20 +362,21 @@ WRITERS = {
     "dna": lambda build, directory: _write_design_dna(build.design, directory),   # GenBank images, SBOL3
     "nfsim": _write_nfsim,                                                        # model.nfsim.xml
     "vcml": _write_vcml,                                                          # model.vcml (VCell)
-    "antimony": lambda build, directory: write_antimony(build, directory / "model.ant"),
+    "antimony": lambda build, directory: write_antimony(build, directory / "model.ant", directory / "model.xml"),
     "omex": lambda build, directory: write_omex(build, build_spec(build), directory / "model.omex",
                                                 directory / "model.xml"),
     "copasi": lambda build, directory: write_cps(directory / "model.xml", directory / "model.cps",
                                                  build.design.simulation, reactions=len(build.reaction_ids)),
 }
 assert tuple(WRITERS) == OPTIONAL
-# written by a forked child while the other formats are written (:func:`write_files`): formats that
-# read model.xml and little of the build in memory, so the child copies few of the parent's pages
-# (the archive of three Syn3A VMs takes 1.1 s), and that never refuse a design (a refusal's
-# clean-up would race the other writers). model.net written beside model.bngl came out no faster:
-# both read the whole PySB model, so each side copies the pages it touches (three Syn3A VMs: bngl
-# 1.05 -> 2.0 s with net beside it, three alternating pairs, 2026-12-04)
-BESIDE = ("omex",)
+# written by forked children while the other formats are written (:func:`write_files`): formats that
+# read model.xml and little of the build in memory, so a child copies few of the parent's pages
+# (the archive of three Syn3A VMs takes 1.1 s; COPASI's import and libAntimony's conversion of the
+# three-VM subsystem design 4.9 s and 2.3 s). Each child writes into a directory of its own, so a
+# refusal leaves nothing to clean up in the build. model.net written beside model.bngl came out no
+# faster: both read the whole PySB model, so each side copies the pages it touches (three Syn3A
+# VMs: bngl 1.05 -> 2.0 s with net beside it, three alternating pairs, 2026-12-04)
+BESIDE = ("antimony", "omex", "copasi")
 # the formats that read only the design (after the passes): written ahead, while the model compiles
 AHEAD = {"dna": _write_design_dna}
 
@@ -403,8 +404,9 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS, ahead: A
         for name in formats[1:]:
             start = time.perf_counter()
             if name in beside:
-                with progress_task(f"writing {name}"):
-                    beside[name].into(directory)
+                reason = beside[name].into(directory, refusable)
+                if reason is not None:
+                    refused[name] = reason
             else:
                 reason = _write_format(name, build, directory, refusable, ahead)
                 if reason is not None:
@@ -423,6 +425,7 @@ class _Beside:
     for the child and moves what it wrote into the build."""
 
     def __init__(self, name: str, build: Build, directory: Path):
+        self.name = name
         self.directory = directory / f".{name}-{secrets.token_hex(6)}"
         self.directory.mkdir()
         model = self.directory / "model.xml"
@@ -432,11 +435,21 @@ class _Beside:
             shutil.copyfile(directory / "model.xml", model)
         self.child = forked.Forked(lambda: WRITERS[name](build, self.directory), f"writing {name}")
 
-    def into(self, directory: Path) -> None:
-        self.child.result()
+    def into(self, directory: Path, refusable: bool) -> str | None:
+        """Wait for the child and move what it wrote into ``directory``: None, or (when
+        ``refusable``) why the format refused the design, nothing moved. A refusal of a format
+        named explicitly, and any other error, is raised."""
+        try:
+            with progress_task(f"writing {self.name}"):
+                self.child.result()
+        except FormatRefused as exc:
+            if not refusable:
+                raise
+            return "; ".join(d.message for d in exc.errors)
         for path in sorted(self.directory.iterdir()):
             if path.name != "model.xml":
                 os.replace(path, directory / path.name)
+        return None
 
     def close(self) -> None:
         self.child.close()

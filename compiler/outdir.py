@@ -16,10 +16,10 @@ into place (:func:`staged_files`); a failed or interrupted write leaves the old 
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
-import errno
 import os
 import secrets
 import shutil

@@ -354,7 +354,7 @@ def _write_vcml(build: Build, directory: Path) -> None:
 
 
 # The optional outputs, by --formats name (bioxen.backend.formats); each runs once write_files has
-# written the build's model.xml into the directory (omex and copasi read it)
+# written the build's model.xml into the directory (antimony, omex and copasi read it)
 WRITERS = {
     "bngl": _write_bngl,                                                          # model.bngl, with the run
     "net": lambda build, directory: (directory / "model.net").write_text(         # BNG network file
@@ -403,14 +403,10 @@ def write_files(build: Build, directory: Path, formats=DEFAULT_FORMATS, ahead: A
     with collector.paused(), _written_beside(build, directory, formats) as beside:
         for name in formats[1:]:
             start = time.perf_counter()
-            if name in beside:
-                reason = beside[name].into(directory, refusable)
-                if reason is not None:
-                    refused[name] = reason
-            else:
-                reason = _write_format(name, build, directory, refusable, ahead)
-                if reason is not None:
-                    refused[name] = reason
+            reason = (beside[name].into(directory, refusable) if name in beside
+                      else _write_format(name, build, directory, refusable, ahead))
+            if reason is not None:
+                refused[name] = reason
             build.timings[f"write_{name}"] = round(time.perf_counter() - start, 4)
     written = [name for name in formats if name not in refused]
     (directory / MANIFEST).write_text(json.dumps({**manifest(build), "formats": written, "formats_refused": refused,
@@ -445,7 +441,7 @@ class _Beside:
         except FormatRefused as exc:
             if not refusable:
                 raise
-            return "; ".join(d.message for d in exc.errors)
+            return _refusal(exc)
         for path in sorted(self.directory.iterdir()):
             if path.name != "model.xml":
                 os.replace(path, directory / path.name)
@@ -473,6 +469,11 @@ def _written_beside(build: Build, directory: Path, formats):
             child.close()
 
 
+def _refusal(exc: FormatRefused) -> str:
+    """Why a format refused the design, as manifest.json's ``formats_refused`` lists it."""
+    return "; ".join(d.message for d in exc.errors)
+
+
 def _write_format(name: str, build: Build, directory: Path, refusable: bool, ahead: Ahead | None = None) -> str | None:
     """Write one optional format (or take it from ``ahead``); None, or (when ``refusable``) why
     the format refused this design, anything it had written removed. A refusal of a format
@@ -492,7 +493,7 @@ def _write_format(name: str, build: Build, directory: Path, refusable: bool, ahe
                 shutil.rmtree(path)
             else:
                 path.unlink()
-        return "; ".join(d.message for d in exc.errors)
+        return _refusal(exc)
     return None
 
 

@@ -382,3 +382,79 @@ def test_docstring_examples_hold():
     import bioxen.genome.lookup
     for module in (bioxen.genome.lookup, bioxen.genome.features):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+# --- what Biopython's reader warns of ------------------------------------------------------
+
+def _origin_wrapped(tmp_path):
+    """A circular record with a CDS across its origin written as some GenBank files write one,
+    start..end with start > end (Biopython reads it as the join it means, and warns)."""
+    r = Replicon("WRP0001.1", 11)
+    r.spacer(40)
+    r.cds(locus_tag="WRP_001")
+    r.spacer(60)
+    start, end = r.cds(locus_tag="WRP_002")
+    r.spacer(30)
+    record, origin = r.record(), start + 30          # the origin moved into WRP_002
+    size = len(record)
+    rotated = record[origin:] + record[:origin]      # WRP_001 moves with it; WRP_002 is cut in two
+    rotated.features = [f for f in rotated.features if f.qualifiers["locus_tag"] == ["WRP_001"]]
+    rotated.features.append(SeqFeature(FeatureLocation(0, 10, 1), type="CDS", qualifiers={"locus_tag": ["WRP_002"]}))
+    rotated.id, rotated.name, rotated.annotations = record.id, record.name, record.annotations
+    path = tmp_path / "wrapped.gb"
+    SeqIO.write([rotated], path, "genbank")
+    wrapped = f"{start - origin + size + 1}..{end - origin}"
+    path.write_text(path.read_text().replace("CDS             1..10", f"CDS             {wrapped}"))
+    return path, wrapped
+
+
+def test_biopython_parser_warnings_become_notes_with_their_line_not_python_warnings(tmp_path):
+    import warnings
+
+    path, wrapped = _origin_wrapped(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # nothing reaches Python's warnings
+        genome = read_genome(path)
+    line = _line(path, wrapped)
+    assert len(genome.read_warnings) == 1
+    note = genome.read_warnings[0]
+    assert note.startswith(f"line {line}: Biopython's reader: Attempting to fix invalid location '{wrapped}'"), note
+    across = genome.find("WRP_002")                   # read as the join across the origin it means
+    assert len(across.parts) == 2 and across.parts[0][0] > across.parts[1][0]
+    cds = genome.gene_sequence(across)
+    assert cds.startswith("ATG") and cds.endswith("TAA") and len(cds) == 3 * 62
+    result = runner.invoke(app, ["check", str(policy(tmp_path, path))])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"warning: VM 'vm1': {path}: line {line}: Biopython's reader: Attempting to fix invalid location" in text
+    assert "BiopythonParserWarning" not in result.output and "warnings.warn" not in result.output
+
+
+def test_an_error_reading_a_genome_names_what_biopython_warned_of(tmp_path):
+    r = Replicon("LOC0001.1", 12)
+    r.spacer(300)
+    path = write(tmp_path / "malformed.gb", r)     # no gene feature, and a LOCUS line spaced as no version of GenBank's
+    lines = path.read_text().splitlines()
+    lines[0] = "LOCUS       LOC0001          300 bp    DNA     linear   BCT 11-OCT-2001"
+    path.write_text("\n".join(lines) + "\n")
+    error = _refusal(read_genome, path)
+    text = str(error)
+    assert "genome has no gene features" in text and "hint: a genome needs an annotation to compile" in text
+    assert "also: line 1: Biopython's reader: Attempting to parse malformed locus line" in text, text
+
+
+def test_biopython_warnings_are_kept_once_each_and_counted_past_the_first_twenty():
+    import warnings
+
+    from Bio import BiopythonParserWarning
+    from bioxen.genome.read import _parser_warnings
+
+    warned: list[str] = []
+    with pytest.warns(UserWarning, match="not Biopython's"):       # any other warning is passed on
+        with _parser_warnings("LOCUS x\n", warned):
+            for i in range(30):
+                warnings.warn(f"odd line {i}", BiopythonParserWarning)
+                warnings.warn(f"odd line {i}", BiopythonParserWarning)     # the same again: kept once
+            warnings.warn("not Biopython's", UserWarning)
+    assert warned[:2] == ["Biopython's reader: odd line 0", "Biopython's reader: odd line 1"]
+    assert len(warned) == 21 and warned[-1] == "Biopython's reader: 10 more warnings"

@@ -105,8 +105,10 @@ def defects(genome: Genome) -> dict[str, list[Finding]]:
 
 
 def genome_notes(genome: Genome) -> list[str]:
-    """What BioXen assumed or changed reading the genome, one line each (compile prints them)."""
-    notes = [f"record {r.id}: topology linear assumed (the file does not say)"
+    """What BioXen assumed or changed reading the genome, and what Biopython's reader warned of,
+    one line each (compile prints them)."""
+    notes = list(genome.read_warnings)
+    notes += [f"record {r.id}: topology linear assumed (the file does not say)"
              for r in genome.replicons if r.topology_assumed]
     if genome.table_assumed:
         notes.append("translation table 11 assumed (no CDS gives /transl_table)")

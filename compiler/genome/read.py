@@ -6,6 +6,11 @@ annotation beside it (same stem, .gff3 or .gff) or given explicitly. Every recor
 A record that does not say its topology is read as linear, and a genome none of whose CDSs gives a
 /transl_table as table 11; the genome says so (``Replicon.topology_assumed``, ``Genome.table_assumed``).
 
+What Biopython's readers warn of while parsing (a location fixed as origin wrapping, a malformed
+LOCUS line, a sequence line indented wrongly) is not printed as Python's warnings: the genome keeps
+each, with the file's line where the warning quotes one (``Genome.read_warnings``; compile prints
+them with the other assumptions), and an error reading the file names them in its hint.
+
 A file larger than ``BIOXEN_MAX_GENOME_BYTES`` (default 1 GB, after decompression) is refused;
 so is a feature whose ``/transl_table`` or ``/codon_start`` is not one GenBank defines, a
 locus tag that names two features (every compiled species is named after its gene), and a record
@@ -19,8 +24,10 @@ import hashlib
 import io
 import os
 import re
+import warnings
 import zlib
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 from dataclasses import replace
@@ -100,18 +107,86 @@ def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genom
     text = _read_text(path)
     digest = hashlib.sha256(text.encode()).hexdigest()
     kind = _kind(path, text)
-    if kind == "genbank":
-        records = _parse_genbank(path, text)
-        lines, extra = _feature_lines(text, records), {}
-    elif kind == "fasta":
-        records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation)
-        lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
-    else:
-        raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
-                          hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
-                               "(.fasta, .fa, .fna) with a GFF3 annotation")
-    _not_dna(records, path, text, kind)
-    return replace(_to_genome(records, path, digest, lines), **extra)
+    warned: list[str] = []        # what Biopython's readers warned of (see the module's docstring)
+    try:
+        if kind == "genbank":
+            records = _parse_genbank(path, text, warned)
+            lines, extra = _feature_lines(text, records), {}
+        elif kind == "fasta":
+            records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation, warned)
+            lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
+        else:
+            raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
+                              hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
+                                   "(.fasta, .fa, .fna) with a GFF3 annotation")
+        _not_dna(records, path, text, kind)
+        return replace(_to_genome(records, path, digest, lines), read_warnings=tuple(warned), **extra)
+    except GenomeError as error:
+        if not warned:
+            raise
+        raise _with_read_warnings(error, warned) from None
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+@contextmanager
+def _parser_warnings(text: str, warned: list[str]):
+    """Biopython's parser warnings in the block added to ``warned`` instead of printed: each
+    distinct one once, the first :data:`MAX_REPORTED` with the lines of ``text`` they quote
+    (:func:`_read_warning`), then how many more; any other warning is passed on as it came."""
+    from Bio import BiopythonParserWarning
+
+    recorded = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", BiopythonParserWarning)
+            try:
+                yield
+            finally:
+                recorded = caught[:]
+    finally:        # Python's own filters again: what is passed on is shown (or recorded) as it was
+        messages = []
+        for found in recorded:
+            if issubclass(found.category, BiopythonParserWarning):
+                messages.append(str(found.message))
+            else:
+                warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
+        messages = list(dict.fromkeys(messages))
+        warned += [_read_warning(text, message) for message in messages[:MAX_REPORTED]]
+        if len(messages) > MAX_REPORTED:
+            warned.append(f"Biopython's reader: {len(messages) - MAX_REPORTED:,} more warnings")
+
+
+def _read_warning(text: str, message: str) -> str:
+    """``message`` as a note, "lines N, M: Biopython's reader: ...", where the first text it
+    quotes is a whole line of ``text`` (a LOCUS line) or a part of a feature's location (a
+    join's part is warned of as it stands, and once for all the features that hold it)."""
+    quoted = [q.strip().removesuffix("\\n").strip() for q in _QUOTED.findall(message)]
+    quoted = [q for q in quoted if q]
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1) if quoted else ():
+        key_and_location = line.split(None, 1) if _FEATURE_KEY.match(line) else []
+        parts = _LOCATION_PARTS.split(key_and_location[1]) if len(key_and_location) == 2 else ()
+        if quoted[0] == line.strip() or quoted[0] in parts:
+            lines.append(number)
+    shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+    where = f"line{'s' if len(lines) > 1 else ''} {shown}: " if lines else ""
+    return f"{where}Biopython's reader: {' '.join(message.split())}"
+
+
+_LOCATION_PARTS = re.compile(r"[(),\s]+")
+
+
+def _with_read_warnings(error: GenomeError, warned: list[str]) -> GenomeError:
+    """``error`` with what Biopython's reader warned of, a line each, after its last diagnostic's
+    hint (a warning often says why a file reads as it does: no features after a malformed line)."""
+    last = error.errors[-1]
+    said = "\n  ".join(f"also: {note}" for note in warned[:5])
+    if len(warned) > 5:
+        said += f"\n  also: {len(warned) - 5} more warnings of Biopython's reader"
+    hint = f"{last.hint}\n  {said}" if last.hint else said.removeprefix("also: ")
+    return type(error)(last.message, errors=[*error.errors[:-1], replace(last, hint=hint)])
 
 
 _FEATURE_KEY = re.compile(r"^ {5}\S")   # a feature table line that starts a feature
@@ -138,7 +213,7 @@ def _feature_lines(text: str, records) -> dict[int, int]:
     return found
 
 
-def _parse_genbank(path: Path, text: str) -> list:
+def _parse_genbank(path: Path, text: str, warned: list[str]) -> list:
     from Bio import SeqIO          # here, not at the top: a cache hit reads no genome
 
     lines = text.rstrip().splitlines()
@@ -147,7 +222,8 @@ def _parse_genbank(path: Path, text: str) -> list:
                           "closing '//'", at(path, len(lines)),
                           hint="download the complete record again")
     try:
-        records = list(SeqIO.parse(io.StringIO(text), "genbank"))
+        with _parser_warnings(text, warned):
+            records = list(SeqIO.parse(io.StringIO(text), "genbank"))
     except Exception as exc:  # Biopython raises ValueError and friends
         raise GenomeError(f"invalid GenBank file: {clip(str(exc), 200)}", at(path, _problem_line(text, str(exc)))) \
             from None
@@ -242,7 +318,7 @@ def _annotation_for(path: Path, annotation) -> Path:
                                      "policy, or use a GenBank file")
 
 
-def _parse_fasta_gff(path: Path, text: str, annotation) -> tuple[list, Path, str]:
+def _parse_fasta_gff(path: Path, text: str, annotation, warned: list[str]) -> tuple[list, Path, str]:
     """Every FASTA sequence as a record, with the GFF3 features of its seqid (file order), the
     annotation's path and its SHA-256."""
     from BCBio import GFF
@@ -250,14 +326,16 @@ def _parse_fasta_gff(path: Path, text: str, annotation) -> tuple[list, Path, str
 
     gff_path = _annotation_for(path, annotation)
     try:
-        sequences = SeqIO.to_dict(SeqIO.parse(io.StringIO(text), "fasta"))
+        with _parser_warnings(text, warned):
+            sequences = SeqIO.to_dict(SeqIO.parse(io.StringIO(text), "fasta"))
     except Exception as exc:
         raise GenomeError(f"invalid FASTA file: {clip(str(exc), 200)}", at(path)) from None
     if not sequences:
         raise GenomeError("FASTA file holds no sequence", at(path))
     try:
         gff_text = _read_text(gff_path, "GFF3 annotation")
-        annotated = {r.id: r for r in GFF.parse(io.StringIO(gff_text), base_dict=sequences)}
+        with _parser_warnings(gff_text, warned):
+            annotated = {r.id: r for r in GFF.parse(io.StringIO(gff_text), base_dict=sequences)}
     except GenomeError:
         raise
     except Exception as exc:  # BCBio raises ValueError, KeyError, IndexError and friends

@@ -110,6 +110,7 @@ class Genome:
     annotation: str = ""                # the GFF3 file of a FASTA genome
     annotation_sha256: str = ""
     renamed: tuple[tuple[str, tuple[str, ...]], ...] = ()   # a name untagged genes share -> their keys
+    read_warnings: tuple[str, ...] = ()  # what Biopython's readers warned of, with the line (genome.read)
 
     @property
     def length(self) -> int:

@@ -458,3 +458,29 @@ def test_biopython_warnings_are_kept_once_each_and_counted_past_the_first_twenty
             warnings.warn("not Biopython's", UserWarning)
     assert warned[:2] == ["Biopython's reader: odd line 0", "Biopython's reader: odd line 1"]
     assert len(warned) == 21 and warned[-1] == "Biopython's reader: 10 more warnings"
+
+
+def test_a_cds_annotated_with_rna_editing_and_an_acg_start_is_read_as_it_is_and_warned_of(tmp_path):
+    from bioxen.genome.checks import annotation_findings, genome_notes
+
+    r = Replicon("EDT0001.1", 13)
+    r.spacer(50)
+    r.cds(locus_tag="EDT_001")
+    r.spacer(40)
+    edited = "ACG" + r.orf()[3:]                 # the start an organelle's RNA editing makes AUG
+    r.cds(edited, locus_tag="EDT_002", gene="ndhD", exception="RNA editing")
+    r.spacer(40)
+    path = write(tmp_path / "edited.gb", r)
+    genome = read_genome(path)
+    assert genome.find("EDT_002").rna_editing and not genome.find("EDT_001").rna_editing
+    found = {(f.gene, f.kind, f.severity) for f in annotation_findings(genome)}
+    assert found == {("EDT_002", "RNA editing", "warning"), ("EDT_002", "start codon", "warning")}
+    notes = " ".join(genome_notes(genome))
+    assert "1 CDS(s) annotated with RNA editing, read from their DNA as it is" in notes
+    assert "1 CDS(s) starting with a codon that is not a start of their table: EDT_002" in notes
+    text = " ".join(runner.invoke(app, ["genome", "info", str(path)]).output.split())
+    assert f"{path}:{_line(path, 'CDS', 2)}: warning: CDS EDT_002 (ndhD): it starts with ACG, not a start codon " \
+           "of translation table 11" in text
+    result = runner.invoke(app, ["check", str(policy(tmp_path, path))])    # warnings, not errors: it compiles
+    assert result.exit_code == 0, result.output
+    assert "annotated with RNA editing" in " ".join(result.output.split())

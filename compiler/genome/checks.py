@@ -12,7 +12,11 @@ Every expressed CDS (not pseudo, not partial) is read from its /codon_start unde
   /transl_except aa:TERM completes by polyadenylation (no whole stop codon); a programmed
   frameshift (/ribosomal_slippage, /exception="ribosomal slippage": its joined location is not
   read codon by codon here, only checked for unknown bases);
-* **warnings**: a partial gene (a fuzzy ``<``/``>`` end) is not expressed.
+* **warnings**: a partial gene (a fuzzy ``<``/``>`` end) is not expressed; a CDS annotated with
+  RNA editing (/exception="RNA editing", plastid and mitochondrial genes) is read from its DNA as
+  it is, which a bacterial host does not edit, so its protein may differ from the annotated one
+  at the edited sites; a CDS whose first codon is not a start codon of its table (an edited ACG
+  start) is one a host's ribosomes would seldom initiate on.
 
 Each finding carries the file and the line of the gene's feature (GenBank).
 """
@@ -80,10 +84,34 @@ def gene_findings(gene: Gene, genome: Genome) -> list[Finding]:
     if gene.partial and not gene.pseudo:
         return [Finding(gene.locus_tag, "partial", f"{gene.feature_type} {gene.locus_tag} is partial (a fuzzy end "
                         "in its location): it is not expressed", place, "warning")]
-    if not gene.is_coding or not genome.replicon(gene.record).sequence:
+    if not gene.is_coding:
         return []
+    warned = [Finding(gene.locus_tag, "RNA editing", f"CDS {gene.locus_tag}{_named(gene)}: annotated with RNA "
+                      "editing: read from its DNA as it is (a bacterial host does not edit RNA), its protein may "
+                      "differ from the annotated one at the edited sites", place, "warning")] if gene.rna_editing else []
+    if not genome.replicon(gene.record).sequence:
+        return warned
+    cds = genome.gene_sequence(gene)
+    start = _start_warning(gene, cds)
+    if start:
+        warned.append(Finding(gene.locus_tag, "start codon", f"CDS {gene.locus_tag}{_named(gene)}: {start}", place,
+                              "warning"))
     return [Finding(gene.locus_tag, kind, f"CDS {gene.locus_tag}{_named(gene)}: {text}", place)
-            for kind, text in _coding_defects(gene, genome.gene_sequence(gene))]
+            for kind, text in _coding_defects(gene, cds)] + warned
+
+
+def _start_warning(gene: Gene, cds: str) -> str:
+    """What is odd about a whole CDS's first codon: not a start codon of its table ("" if it is
+    one, or the CDS starts mid-codon, or its table is not one Biopython knows)."""
+    table = gene.translation_table
+    if gene.codon_start != 1 or not table or table not in unambiguous_dna_by_id or len(cds) < 3:
+        return ""
+    codon = cds[:3]
+    if codon in unambiguous_dna_by_id[table].start_codons or set(codon) - KNOWN_BASES:
+        return ""
+    return (f"it starts with {codon}, not a start codon of translation table {table}: a host's ribosomes "
+            "would seldom initiate there" + (" (the annotation's start is made by RNA editing)" if gene.rna_editing
+                                             else ""))
 
 
 def _named(gene: Gene) -> str:
@@ -116,6 +144,13 @@ def genome_notes(genome: Genome) -> list[str]:
     if partial:
         shown = ", ".join(partial[:10]) + (f" and {len(partial) - 10} more" if len(partial) > 10 else "")
         notes.append(f"{len(partial)} partial gene(s) (a fuzzy end in the location) not expressed: {shown}")
+    for kind, what in (("RNA editing", "annotated with RNA editing, read from their DNA as it is (the host does "
+                                        "not edit RNA)"),
+                       ("start codon", "starting with a codon that is not a start of their table")):
+        keys = [f.gene for f in annotation_findings(genome) if f.kind == kind]
+        if keys:
+            shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+            notes.append(f"{len(keys)} CDS(s) {what}: {shown}")
     for name, keys in genome.renamed:
         notes.append(f"{len(keys)} untagged genes share the name {name}: keyed {', '.join(keys)} (genome order)"
                      if len(keys) > 1 else f"an untagged gene named {name} is keyed {keys[0]} (a /locus_tag "

@@ -53,6 +53,13 @@ def _slippage(qualifiers: dict) -> bool:
     return "ribosomal_slippage" in qualifiers or any("ribosomal slippage" in str(e).lower() for e in exceptions)
 
 
+def _rna_editing(qualifiers: dict) -> bool:
+    """/exception="RNA editing" (organelle genes: the transcript is edited, the DNA is not)."""
+    exceptions = qualifiers.get("exception") or []
+    exceptions = exceptions if isinstance(exceptions, list) else [exceptions]
+    return any("rna editing" in str(e).lower() for e in exceptions)
+
+
 def _translation_table(qualifiers: dict, what: str, where: Location) -> int | None:
     """A CDS's /transl_table, one of NCBI's genetic codes; None when absent."""
     if not qualifiers.get("transl_table"):
@@ -173,7 +180,8 @@ def feature_gene(feature: SeqFeature, qualifiers: dict, record: str, length: int
         locus_tag=tag, name=symbol or tag, product=_text(qualifiers, "product"), feature_type=feature.type,
         start=span[0], end=span[1], strand=span[2], pseudo=_is_pseudo(qualifiers), translation_table=table,
         protein_length=(len(_text(qualifiers, "translation")) or None) if coding else None, parts=parts,
-        ribosomal_slippage=coding and _slippage(qualifiers), codon_start=offset + 1, record=record, line=line,
+        ribosomal_slippage=coding and _slippage(qualifiers), rna_editing=coding and _rna_editing(qualifiers),
+        codon_start=offset + 1, record=record, line=line,
         partial=_is_partial(feature, qualifiers), transl_except=exceptions, transl_except_problem=problem,
         tag=tag, gene=symbol, label=_text(qualifiers, "label"), protein_id=_text(qualifiers, "protein_id"))
 

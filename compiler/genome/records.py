@@ -38,6 +38,7 @@ class Gene:
     # frameshift): (start, end, strand); () for a simple location
     parts: tuple[tuple[int, int, int], ...] = ()
     ribosomal_slippage: bool = False   # /ribosomal_slippage or /exception="ribosomal slippage" (CDS)
+    rna_editing: bool = False          # /exception="RNA editing" (CDS): read from its DNA as it is
     codon_start: int = 1               # /codon_start: 2 or 3 when the CDS starts mid-codon (partial)
     record: str = ""                   # the replicon (record id) its coordinates are on
     line: int | None = None            # the line of its feature in the genome file (GenBank)

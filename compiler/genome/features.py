@@ -46,18 +46,21 @@ def _is_partial(feature: SeqFeature, qualifiers: dict) -> bool:
     return _text(qualifiers, "partial").lower() == "true" or any(k in qualifiers for k in ("start_range", "end_range"))
 
 
-def _slippage(qualifiers: dict) -> bool:
-    """/ribosomal_slippage, or /exception="ribosomal slippage" (NCBI's form)."""
+def _exception(qualifiers: dict, kind: str) -> bool:
+    """An /exception qualifier says ``kind`` (lower case; NCBI's words, e.g. "RNA editing")."""
     exceptions = qualifiers.get("exception") or []
     exceptions = exceptions if isinstance(exceptions, list) else [exceptions]
-    return "ribosomal_slippage" in qualifiers or any("ribosomal slippage" in str(e).lower() for e in exceptions)
+    return any(kind in str(e).lower() for e in exceptions)
+
+
+def _slippage(qualifiers: dict) -> bool:
+    """/ribosomal_slippage, or /exception="ribosomal slippage" (NCBI's form)."""
+    return "ribosomal_slippage" in qualifiers or _exception(qualifiers, "ribosomal slippage")
 
 
 def _rna_editing(qualifiers: dict) -> bool:
     """/exception="RNA editing" (organelle genes: the transcript is edited, the DNA is not)."""
-    exceptions = qualifiers.get("exception") or []
-    exceptions = exceptions if isinstance(exceptions, list) else [exceptions]
-    return any("rna editing" in str(e).lower() for e in exceptions)
+    return _exception(qualifiers, "rna editing")
 
 
 def _translation_table(qualifiers: dict, what: str, where: Location) -> int | None:

@@ -484,3 +484,35 @@ def test_a_cds_annotated_with_rna_editing_and_an_acg_start_is_read_as_it_is_and_
     result = runner.invoke(app, ["check", str(policy(tmp_path, path))])    # warnings, not errors: it compiles
     assert result.exit_code == 0, result.output
     assert "annotated with RNA editing" in " ".join(result.output.split())
+
+
+def test_a_genome_file_without_sequence_compiles_its_model_and_refuses_only_the_dna_format(tmp_path):
+    import json
+
+    r = Replicon("NOS0001.1", 14)
+    r.spacer(60)
+    for i in range(2):
+        start, end = r.cds(locus_tag=f"NOS_{i + 1:03d}")
+        r.features[-1].qualifiers["translation"] = [str(Seq(r.dna[-1][:-3]).translate(table=11))]
+        r.spacer(40)
+    path = write(tmp_path / "features_only.gb", r)
+    lines = path.read_text().splitlines()           # as NCBI's CON records come: CONTIG, no ORIGIN
+    origin = lines.index(next(line for line in lines if line.startswith("ORIGIN")))
+    path.write_text("\n".join(lines[:origin]) + f"\nCONTIG      join(ABCD01000001.1:1..{r.size})\n//\n")
+    policy_path = policy(tmp_path, path)
+
+    checked = runner.invoke(app, ["check", str(policy_path)])
+    assert checked.exit_code == 0, checked.output
+    assert "no sequence in the file (features only)" in " ".join(checked.output.split())
+
+    refused = runner.invoke(app, ["run", str(policy_path), "-o", str(tmp_path / "default")])   # dna is a default
+    text = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and "dna: genome NOS0001.1 of VM 'vm1' gives no sequence" in text, refused.output
+    assert "leave dna out of --formats" in text and not (tmp_path / "default").exists()     # before any output
+
+    out = tmp_path / "all"
+    built = runner.invoke(app, ["compile", str(policy_path), "-o", str(out), "--formats", "all", "--no-cache"])
+    assert built.exit_code == 0, built.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "gives no sequence" in manifest["formats_refused"]["dna"] and not list(out.glob("vm_*.gb"))
+    assert (out / "model.xml").exists()

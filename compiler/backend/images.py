@@ -95,7 +95,7 @@ from bioxen.rules.polymerase import gene_name as polymerase_gene
 from bioxen.rules.checkpoint import gene_name as checkpoint_gene
 from bioxen.cello import (CELLO_CITATION, MARIONETTE_CITATION, CelloLibrary, Part, Repressor, load_cello,
                           shares_stretch)
-from bioxen.errors import CompileError, Diagnostic, at
+from bioxen.errors import CompileError, Diagnostic, FormatRefused, at
 from bioxen.genome.trna import uga_trna
 from bioxen.passes.genetic_code import (AMBER, AMBER_CODES, HOST_TABLE, amber_positions, codons_of, host_reads,
                                        recodes)
@@ -367,10 +367,24 @@ def _check_vm(vm: GuestVM) -> None:
     if vm.parts is None:
         raise CompileError(f"VM '{vm.id}' has no isolation parts", vm.location,
                            hint="run the isolate pass before writing images")
-    if not vm.genome.has_sequence:
-        raise CompileError(f"genome {vm.genome.accession} of VM '{vm.id}' has no sequence",
-                           at(vm.genome.source),
-                           hint="use a GenBank file with ORIGIN, or FASTA+GFF3")
+    refusal = no_sequence(vm)
+    if refusal is not None:
+        raise refusal
+
+
+def no_sequence(vm: GuestVM) -> FormatRefused | None:
+    """Why the VM's image (the ``dna`` format) cannot be written: its genome file gives no
+    sequence for a record (features only); None when it gives every one. The model compiles
+    from the annotation all the same (protein lengths from /translation)."""
+    if vm.genome.has_sequence:
+        return None
+    missing = [r.id for r in vm.genome.replicons if not r.sequence]
+    return FormatRefused(f"dna: genome {vm.genome.accession} of VM '{vm.id}' gives no sequence "
+                         f"(record{'s' if len(missing) > 1 else ''} {', '.join(missing[:5])}: features only), "
+                         "so no VM image can be written", at(vm.genome.source),
+                         hint="use a GenBank file with its sequence (ORIGIN; for a CON record with a CONTIG line, "
+                              "NCBI's 'GenBank (full)', efetch rettype=gbwithparts), or FASTA+GFF3; or leave dna out "
+                              "of --formats (the model compiles from the annotation)")
 
 
 def knocked_out(vm: GuestVM, genome: Genome) -> set[str]:

@@ -136,6 +136,9 @@ def genome_notes(genome: Genome) -> list[str]:
     """What BioXen assumed or changed reading the genome, and what Biopython's reader warned of,
     one line each (compile prints them)."""
     notes = list(genome.read_warnings)
+    if not genome.has_sequence:
+        notes.append("no sequence in the file (features only): the model compiles from the annotation, "
+                     "but no VM image (the dna format, one of the defaults) can be written")
     notes += [f"record {r.id}: topology linear assumed (the file does not say)"
              for r in genome.replicons if r.topology_assumed]
     if genome.table_assumed:

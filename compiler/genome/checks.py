@@ -143,14 +143,15 @@ def genome_notes(genome: Genome) -> list[str]:
              for r in genome.replicons if r.topology_assumed]
     if genome.table_assumed:
         notes.append("translation table 11 assumed (no CDS gives /transl_table)")
-    partial = [f.gene for f in annotation_findings(genome) if f.kind == "partial"]
+    findings = annotation_findings(genome)
+    partial = [f.gene for f in findings if f.kind == "partial"]
     if partial:
         shown = ", ".join(partial[:10]) + (f" and {len(partial) - 10} more" if len(partial) > 10 else "")
         notes.append(f"{len(partial)} partial gene(s) (a fuzzy end in the location) not expressed: {shown}")
     for kind, what in (("RNA editing", "annotated with RNA editing, read from their DNA as it is (the host does "
                                         "not edit RNA)"),
                        ("start codon", "starting with a codon that is not a start of their table")):
-        keys = [f.gene for f in annotation_findings(genome) if f.kind == kind]
+        keys = [f.gene for f in findings if f.kind == kind]
         if keys:
             shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
             notes.append(f"{len(keys)} CDS(s) {what}: {shown}")

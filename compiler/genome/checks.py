@@ -132,6 +132,13 @@ def defects(genome: Genome) -> dict[str, list[Finding]]:
     return found
 
 
+# the warnings compile sums up, one note per kind: its kind and what the note says of its genes
+_NOTED_FINDINGS = (("partial", "partial gene(s) (a fuzzy end in the location) not expressed"),
+                   ("RNA editing", "CDS(s) annotated with RNA editing, read from their DNA as it is (the host does "
+                                   "not edit RNA)"),
+                   ("start codon", "CDS(s) starting with a codon that is not a start of their table"))
+
+
 def genome_notes(genome: Genome) -> list[str]:
     """What BioXen assumed or changed reading the genome, and what Biopython's reader warned of,
     one line each (compile prints them)."""
@@ -144,17 +151,11 @@ def genome_notes(genome: Genome) -> list[str]:
     if genome.table_assumed:
         notes.append("translation table 11 assumed (no CDS gives /transl_table)")
     findings = annotation_findings(genome)
-    partial = [f.gene for f in findings if f.kind == "partial"]
-    if partial:
-        shown = ", ".join(partial[:10]) + (f" and {len(partial) - 10} more" if len(partial) > 10 else "")
-        notes.append(f"{len(partial)} partial gene(s) (a fuzzy end in the location) not expressed: {shown}")
-    for kind, what in (("RNA editing", "annotated with RNA editing, read from their DNA as it is (the host does "
-                                        "not edit RNA)"),
-                       ("start codon", "starting with a codon that is not a start of their table")):
+    for kind, what in _NOTED_FINDINGS:
         keys = [f.gene for f in findings if f.kind == kind]
         if keys:
             shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
-            notes.append(f"{len(keys)} CDS(s) {what}: {shown}")
+            notes.append(f"{len(keys)} {what}: {shown}")
     for name, keys in genome.renamed:
         notes.append(f"{len(keys)} untagged genes share the name {name}: keyed {', '.join(keys)} (genome order)"
                      if len(keys) > 1 else f"an untagged gene named {name} is keyed {keys[0]} (a /locus_tag "

@@ -127,7 +127,8 @@ def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genom
         raise _with_read_warnings(error, warned) from None
 
 
-_QUOTED = re.compile(r"'([^']+)'")
+_QUOTED = re.compile(r"'([^']+)'")             # what a Biopython warning quotes
+_LOCATION_PARTS = re.compile(r"[(),\s]+")      # splits a feature's location into its parts
 
 
 @contextmanager
@@ -173,9 +174,6 @@ def _read_warning(text: str, message: str) -> str:
     shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
     where = f"line{'s' if len(lines) > 1 else ''} {shown}: " if lines else ""
     return f"{where}Biopython's reader: {' '.join(message.split())}"
-
-
-_LOCATION_PARTS = re.compile(r"[(),\s]+")
 
 
 def _with_read_warnings(error: GenomeError, warned: list[str]) -> GenomeError:

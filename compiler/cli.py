@@ -70,7 +70,7 @@ def _duration(text: str) -> float:
 
 
 @genome_app.command("info")
-def genome_info(source: str = typer.Argument(..., help="GenBank/FASTA path or NCBI accession"),
+def genome_info(source: str = typer.Argument(..., help="GenBank, EMBL or FASTA (+ GFF3) path, or NCBI accession"),
                 as_json: bool = typer.Option(False, "--json", help="print JSON"),
                 operon_gap: int = typer.Option(50, help="max intergenic gap for operons (bp)")):
     """Replicons (length, topology), genetic code, features, pseudogenes, partial and untagged

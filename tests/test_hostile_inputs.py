@@ -334,7 +334,7 @@ def test_check_ok_means_compile_ok(design, record_property):
     assert tally.counts["result"] >= 10 and tally.counts["error"] >= 10   # both sides exercised
 
 
-# --- genomes: GenBank mutations -----------------------------------------------------------------
+# --- genomes: GenBank and EMBL mutations --------------------------------------------------------
 
 QUALIFIER_VALUES = ['"abc"', "abc", "99", "0", "-1", '""', "4", "11", "1.5", "9" * 400, '"', '"a"b"', "1", "2", "3",
                     '"x"', "\U0001d518", '"SYN_0001"', '"SYN_0002"', '"\x00"']
@@ -343,12 +343,20 @@ LOCATIONS = ["0..10", "10..5", "<1..>50", "complement(50..1)", "join(1..5,7..9)"
              "join(complement(1..5),9..12)", "SYN00001.1:1..5", "1..99999999999999999999"]
 
 
-def _genbank_text(directory: Path) -> str:
-    return write_synthetic_genbank(directory / "base.gb", genes=4).read_text()
+def _flat_file_text(directory: Path, kind: str) -> str:
+    """The synthetic genome as GenBank or EMBL (written by Biopython) text."""
+    from Bio import SeqIO
+
+    genbank = write_synthetic_genbank(directory / "base.gb", genes=4)
+    if kind == "genbank":
+        return genbank.read_text()
+    SeqIO.write(SeqIO.read(genbank, "genbank"), directory / "base.embl", "embl")
+    return (directory / "base.embl").read_text()
 
 
 @st.composite
-def mutated_genbank(draw, base: str) -> bytes:
+def mutated_flat_file(draw, base: str, lead: str = "     ") -> bytes:
+    """``base`` (GenBank, or EMBL with ``lead`` "FT   ": the same columns) mutated 1-3 times."""
     lines = base.split("\n")
     for _ in range(draw(st.integers(1, 3))):
         index = draw(st.integers(0, len(lines) - 1))
@@ -361,14 +369,14 @@ def mutated_genbank(draw, base: str) -> bytes:
             key = lines[index].split("=")[0]
             lines[index] = f"{key}={draw(st.sampled_from(QUALIFIER_VALUES) | st.text(max_size=8))}"
         elif kind == "location":
-            features = [i for i, l in enumerate(lines) if l.startswith("     ") and l[5] != " "] or [index]
+            features = [i for i, l in enumerate(lines) if l.startswith(lead) and l[5:6].strip()] or [index]
             index = draw(st.sampled_from(features))
             lines[index] = lines[index][:21] + draw(st.sampled_from(LOCATIONS) | st.text(max_size=10))
         elif kind == "feature":
-            features = [i for i, l in enumerate(lines) if l.startswith("     ") and l[5] != " "] or [index]
+            features = [i for i, l in enumerate(lines) if l.startswith(lead) and l[5:6].strip()] or [index]
             index = draw(st.sampled_from(features))
             key = draw(st.sampled_from(["CDS", "tRNA", "rRNA", "gene", "misc_feature", "", "C D S"]))
-            lines[index] = f"     {key:<16}" + lines[index][21:]
+            lines[index] = f"{lead}{key:<16}" + lines[index][21:]
         elif kind == "repeat":
             span = draw(st.integers(1, 8))
             lines[index:index] = lines[index:index + span]
@@ -387,13 +395,15 @@ def mutated_genbank(draw, base: str) -> bytes:
 
 
 @pytest.mark.slow
-def test_mutated_genbank_files_end_in_a_genome_or_a_clear_error(tmp_path, record_property):
-    base = _genbank_text(tmp_path)
-    genome, packed = tmp_path / "mutated.gb", tmp_path / "mutated.gb.gz"
-    tally = _Tally(record_property, tmp_path, skip=("mutated.gb", "mutated.gb.gz"))
+@pytest.mark.parametrize("kind,suffix,lead,examples", [("genbank", ".gb", "     ", 2_000),
+                                                       ("embl", ".embl", "FT   ", 1_000)], ids=["GenBank", "EMBL"])
+def test_mutated_flat_files_end_in_a_genome_or_a_clear_error(tmp_path, record_property, kind, suffix, lead, examples):
+    base = _flat_file_text(tmp_path, kind)
+    genome, packed = tmp_path / f"mutated{suffix}", tmp_path / f"mutated{suffix}.gz"
+    tally = _Tally(record_property, tmp_path, skip=(genome.name, packed.name))
 
-    @settings(max_examples=2_000, **FUZZ)
-    @given(mutated_genbank(base) | st.binary(max_size=400) | st.binary(max_size=300).map(
+    @settings(max_examples=examples, **FUZZ)
+    @given(mutated_flat_file(base, lead) | st.binary(max_size=400) | st.binary(max_size=300).map(
         lambda b: base[:600].encode() + b), st.integers(0, 9))
     def run(raw, how):
         if how < 2:   # gzipped, or gzipped and cut short
@@ -405,7 +415,7 @@ def test_mutated_genbank_files_end_in_a_genome_or_a_clear_error(tmp_path, record
             tally(_outcome(read_genome, genome))
 
     run()
-    tally.check("GenBank mutations", 2_000)
+    tally.check(f"{kind} mutations", examples)
 
 
 def test_mutated_gff_annotations_end_in_a_genome_or_a_clear_error(tmp_path, record_property):

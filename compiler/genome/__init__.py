@@ -1,4 +1,4 @@
-"""Genome front end: read annotated genomes (GenBank, FASTA+GFF3, accessions)."""
+"""Genome front end: read annotated genomes (GenBank, EMBL, FASTA+GFF3, accessions)."""
 from bioxen.genome.records import Gene, Genome, Replicon, FEATURE_TYPES
 from bioxen.genome.read import read_genome
 from bioxen.genome.resolve import resolve_genome, load_genome

@@ -1,8 +1,10 @@
 """Read an annotated genome file into the genome IR, through Biopython.
 
-Formats: GenBank (.gb, .gbk, .genbank, optionally .gz) and FASTA with a GFF3
-annotation beside it (same stem, .gff3 or .gff) or given explicitly. Every record of the file
-(GenBank record, FASTA sequence) is a replicon of the genome; two records with one id are refused.
+Formats: GenBank (.gb, .gbk, .genbank, .gbff), EMBL as ENA writes it (.embl), each optionally
+.gz, and FASTA with a GFF3 annotation beside it (same stem, .gff3 or .gff) or given explicitly.
+A file of another suffix is read by its first line (LOCUS, ID or '>'). Every record of the file
+(GenBank or EMBL record, FASTA sequence) is a replicon of the genome; two records with one id are
+refused.
 A record that does not say its topology is read as linear, and a genome none of whose CDSs gives a
 /transl_table as table 11; the genome says so (``Replicon.topology_assumed``, ``Genome.table_assumed``).
 
@@ -16,6 +18,9 @@ so is a feature whose ``/transl_table`` or ``/codon_start`` is not one GenBank d
 locus tag that names two features (every compiled species is named after its gene), and a record
 that is not DNA: a protein record (GenBank's LOCUS in ``aa``, a GenPept file) or a sequence with
 letters outside IUPAC's nucleotide codes (:func:`_not_dna`), named at its line.
+
+GenBank and EMBL are one reader (:data:`FLAT_FILES`): the same feature table (INSDC's), told
+apart by the lines that start a record, a feature and the sequence.
 """
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bioxen.datafile import clip, decode_text, read_bytes
 from bioxen.errors import Diagnostic, GenomeError, Location, at
@@ -42,6 +47,7 @@ MAX_REPORTED = 20                  # feature errors listed before "and N more"
 IUPAC_DNA = frozenset("ACGTRYKMSWBDHVN")   # IUPAC's nucleotide codes (a genome's sequence, upper case)
 
 GENBANK_SUFFIXES = (".gb", ".gbk", ".genbank", ".gbff")
+EMBL_SUFFIXES = (".embl",)
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas")
 GFF_SUFFIXES = (".gff3", ".gff")
 
@@ -77,12 +83,35 @@ def _read_text(path: Path, what: str = "genome file") -> str:
     return decode_text(raw, path, GenomeError, what)
 
 
+@dataclass(frozen=True)
+class FlatFile:
+    """An INSDC flat-file format: GenBank's or EMBL's layout of the same feature table."""
+    name: str              # as messages say it
+    biopython: str         # Bio.SeqIO's format name
+    suffixes: tuple[str, ...]
+    record: str            # what the line that starts a record starts with
+    header: str            # that line's name, as messages say it
+    sequence: str          # what the line before the sequence starts with
+    feature: re.Pattern    # a line that starts a feature: its key and location
+
+
+FLAT_FILES = {
+    "genbank": FlatFile("GenBank", "genbank", GENBANK_SUFFIXES, "LOCUS", "LOCUS", "ORIGIN",
+                        re.compile(r" {5}(\S+)\s+(.*)")),
+    "embl": FlatFile("EMBL", "embl", EMBL_SUFFIXES, "ID   ", "ID", "SQ", re.compile(r"FT {3}(\S+)\s+(.*)")),
+}
+
+
 def _kind(path: Path, text: str) -> str | None:
-    """"genbank", "fasta" (+ GFF3), or None: what read_genome parses the file as."""
-    kind = _plain_suffix(path)
-    if kind in GENBANK_SUFFIXES or (kind not in FASTA_SUFFIXES and text.startswith("LOCUS")):
-        return "genbank"
-    return "fasta" if kind in FASTA_SUFFIXES or text.startswith(">") else None
+    """"genbank", "embl", "fasta" (+ GFF3), or None: what read_genome parses the file as (by its
+    suffix, or else by its first line)."""
+    suffix = _plain_suffix(path)
+    for kind, flat in FLAT_FILES.items():
+        if suffix in flat.suffixes:
+            return kind
+    if suffix in FASTA_SUFFIXES or text.startswith(">"):
+        return "fasta"
+    return next((kind for kind, flat in FLAT_FILES.items() if text.startswith(flat.record)), None)
 
 
 def genome_digest(path: str | Path, annotation: str | Path | None = None) -> tuple[str, str | None, str | None]:
@@ -95,30 +124,30 @@ def genome_digest(path: str | Path, annotation: str | Path | None = None) -> tup
     kind = _kind(path, text)
     if kind is None:
         raise GenomeError("unrecognised genome format", at(path))
-    if kind == "genbank":
+    if kind in FLAT_FILES:
         return digest, None, None
     gff_path = _annotation_for(path, annotation)
     return digest, str(gff_path), hashlib.sha256(_read_text(gff_path, "GFF3 annotation").encode()).hexdigest()
 
 
 def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genome:
-    """Read one genome file, every record of it a replicon (GenBank, or FASTA + GFF3)."""
+    """Read one genome file, every record of it a replicon (GenBank, EMBL, or FASTA + GFF3)."""
     path = Path(path)
     text = _read_text(path)
     digest = hashlib.sha256(text.encode()).hexdigest()
     kind = _kind(path, text)
     warned: list[str] = []        # what Biopython's readers warned of (see the module's docstring)
     try:
-        if kind == "genbank":
-            records = _parse_genbank(path, text, warned)
-            lines, extra = _feature_lines(text, records), {}
+        if kind in FLAT_FILES:
+            records = _parse_flat_file(path, text, FLAT_FILES[kind], warned)
+            lines, extra = _feature_lines(text, records, FLAT_FILES[kind]), {}
         elif kind == "fasta":
             records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation, warned)
             lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
         else:
             raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
-                              hint="expected GenBank (.gb, .gbk, optionally .gz) or FASTA "
-                                   "(.fasta, .fa, .fna) with a GFF3 annotation")
+                              hint="expected GenBank (.gb, .gbk, optionally .gz), EMBL (.embl) or "
+                                   "FASTA (.fasta, .fa, .fna) with a GFF3 annotation")
         _not_dna(records, path, text, kind)
         return replace(_to_genome(records, path, digest, lines), read_warnings=tuple(warned), **extra)
     except GenomeError as error:
@@ -132,10 +161,11 @@ _LOCATION_PARTS = re.compile(r"[(),\s]+")      # splits a feature's location int
 
 
 @contextmanager
-def _parser_warnings(text: str, warned: list[str]):
+def _parser_warnings(text: str, warned: list[str], flat: FlatFile | None = None):
     """Biopython's parser warnings in the block added to ``warned`` instead of printed: each
     distinct one once, the first :data:`MAX_REPORTED` with the lines of ``text`` they quote
-    (:func:`_read_warning`), then how many more; any other warning is passed on as it came."""
+    (:func:`_read_warning`; ``flat``: the flat-file format ``text`` is in, whose feature lines
+    it reads), then how many more; any other warning is passed on as it came."""
     from Bio import BiopythonParserWarning
 
     recorded = []
@@ -154,12 +184,12 @@ def _parser_warnings(text: str, warned: list[str]):
             else:
                 warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
         messages = list(dict.fromkeys(messages))
-        warned += [_read_warning(text, message) for message in messages[:MAX_REPORTED]]
+        warned += [_read_warning(text, message, flat) for message in messages[:MAX_REPORTED]]
         if len(messages) > MAX_REPORTED:
             warned.append(f"Biopython's reader: {len(messages) - MAX_REPORTED:,} more warnings")
 
 
-def _read_warning(text: str, message: str) -> str:
+def _read_warning(text: str, message: str, flat: FlatFile | None = None) -> str:
     """``message`` as a note, "lines N, M: Biopython's reader: ...", where the first text it
     quotes is a whole line of ``text`` (a LOCUS line) or a part of a feature's location (a
     join's part is warned of as it stands, and once for all the features that hold it)."""
@@ -167,8 +197,8 @@ def _read_warning(text: str, message: str) -> str:
     quoted = [q for q in quoted if q]
     lines = []
     for number, line in enumerate(text.splitlines(), start=1) if quoted else ():
-        key_and_location = line.split(None, 1) if _FEATURE_KEY.match(line) else []
-        parts = _LOCATION_PARTS.split(key_and_location[1]) if len(key_and_location) == 2 else ()
+        entry = flat.feature.fullmatch(line.rstrip()) if flat is not None else None
+        parts = _LOCATION_PARTS.split(entry.group(2)) if entry else ()
         if quoted[0] == line.strip() or quoted[0] in parts:
             lines.append(number)
     shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
@@ -187,22 +217,21 @@ def _with_read_warnings(error: GenomeError, warned: list[str]) -> GenomeError:
     return type(error)(last.message, errors=[*error.errors[:-1], replace(last, hint=hint)])
 
 
-_FEATURE_KEY = re.compile(r"^ {5}\S")   # a feature table line that starts a feature
-
-
-def _feature_lines(text: str, records) -> dict[int, int]:
+def _feature_lines(text: str, records, flat: FlatFile) -> dict[int, int]:
     """id(feature) -> the line its key stands on, for every record's top-level features (a
-    record's features are left out when its feature table cannot be matched to them one to one)."""
+    record's features are left out when its feature table cannot be matched to them one to one).
+    GenBank's table runs from FEATURES to the next line that is not indented (its sequence lines
+    are indented too); every EMBL line of the table starts FT."""
     tables, inside = [], False
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("LOCUS"):
+        if line.startswith(flat.record):
             tables.append([])
-            inside = False
+            inside = flat.name != "GenBank"
         elif line.startswith("FEATURES") and tables:
             inside = True
-        elif inside and line[:1].strip():      # ORIGIN, CONTIG, BASE COUNT, //: the table ended
+        elif inside and line[:1].strip() and flat.name == "GenBank":   # ORIGIN, CONTIG, //: it ended
             inside = False
-        elif inside and _FEATURE_KEY.match(line):
+        elif inside and flat.feature.fullmatch(line.rstrip()):
             tables[-1].append(number)
     found = {}
     for record, starts in zip(records, tables if len(tables) == len(records) else []):
@@ -211,52 +240,54 @@ def _feature_lines(text: str, records) -> dict[int, int]:
     return found
 
 
-def _parse_genbank(path: Path, text: str, warned: list[str]) -> list:
+def _parse_flat_file(path: Path, text: str, flat: FlatFile, warned: list[str]) -> list:
     from Bio import SeqIO          # here, not at the top: a cache hit reads no genome
 
     lines = text.rstrip().splitlines()
     if not lines or not lines[-1].startswith("//"):
-        raise GenomeError(f"GenBank file is truncated: it ends at line {len(lines)} without the "
+        raise GenomeError(f"{flat.name} file is truncated: it ends at line {len(lines)} without the "
                           "closing '//'", at(path, len(lines)),
                           hint="download the complete record again")
     try:
-        with _parser_warnings(text, warned):
-            records = list(SeqIO.parse(io.StringIO(text), "genbank"))
+        with _parser_warnings(text, warned, flat):
+            records = list(SeqIO.parse(io.StringIO(text), flat.biopython))
     except Exception as exc:  # Biopython raises ValueError and friends
-        raise GenomeError(f"invalid GenBank file: {clip(str(exc), 200)}", at(path, _problem_line(text, str(exc)))) \
-            from None
+        raise GenomeError(f"invalid {flat.name} file: {clip(str(exc), 200)}",
+                          at(path, _problem_line(text, str(exc), flat))) from None
     if not records:
-        raise GenomeError("GenBank file holds no record", at(path))
+        raise GenomeError(f"{flat.name} file holds no record", at(path))
     return records
 
 
 _PROBLEM = re.compile(r"Problem with '([^'\n]+)' feature:\n([^\n]+)")
 
 
-def _problem_line(text: str, message: str) -> int | None:
+def _problem_line(text: str, message: str, flat: FlatFile) -> int | None:
     """The line of the feature Biopython names in ``message`` ("Problem with 'CDS' feature:" and
     its location on the next line), when exactly one feature of that key has that location."""
     found = _PROBLEM.search(message)
     if found is None:
         return None
     key, location = found.group(1), found.group(2).strip()
-    lines = [n for n, line in enumerate(text.splitlines(), start=1)
-             if _FEATURE_KEY.match(line) and line.split(None, 1) == [key, location]]
+    entries = ((n, flat.feature.fullmatch(line.rstrip())) for n, line in enumerate(text.splitlines(), start=1))
+    lines = [n for n, entry in entries if entry and entry.groups() == (key, location)]
     return lines[0] if len(lines) == 1 else None
 
 
 def _record_starts(text: str, kind: str) -> list[int]:
-    """The line each record of ``text`` starts on (GenBank's LOCUS, FASTA's '>'), 1-based."""
-    mark = "LOCUS" if kind == "genbank" else ">"
+    """The line each record of ``text`` starts on (GenBank's LOCUS, EMBL's ID, FASTA's '>'), 1-based."""
+    mark = FLAT_FILES[kind].record if kind in FLAT_FILES else ">"
     return [n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(mark)]
 
 
 def _base_line(text: str, start: int, kind: str, position: int) -> int | None:
     """The line of ``text`` that holds base ``position`` (0-based) of the record starting on line
-    ``start``: GenBank's ORIGIN lines number their first base, FASTA's lines are counted."""
+    ``start``: a flat file's sequence follows its ORIGIN (SQ) line, whose lines are counted
+    without their numbers; FASTA's lines are counted."""
     numbered = list(enumerate(text.splitlines(), start=1))[start:]   # the lines after the record's first
-    if kind == "genbank":
-        numbered = numbered[next((i + 1 for i, (_, line) in enumerate(numbered) if line.startswith("ORIGIN")),
+    if kind in FLAT_FILES:
+        mark = FLAT_FILES[kind].sequence
+        numbered = numbered[next((i + 1 for i, (_, line) in enumerate(numbered) if line.startswith(mark)),
                                  len(numbered)):]
     seen = 0
     for number, line in numbered:
@@ -270,8 +301,8 @@ def _base_line(text: str, start: int, kind: str, position: int) -> int | None:
 
 
 def _not_dna(records, path: Path, text: str, kind: str) -> None:
-    """Refuse a record that is not DNA, at its line: a protein record (GenBank's LOCUS gives its
-    length in aa, as a GenPept file does: every residue would otherwise be read as a base and
+    """Refuse a record that is not DNA, at its line: a protein record (GenBank's LOCUS or EMBL's ID
+    line gives its length in aa, as a GenPept file does: every residue would otherwise be read as a base and
     every CDS refused one by one), or a sequence with a letter that is not an IUPAC nucleotide
     code (the VM image, SBOL3 and the ribosome-site screens read the sequence as DNA)."""
     def first_line(index: int) -> int | None:     # read only for a record refused
@@ -281,7 +312,8 @@ def _not_dna(records, path: Path, text: str, kind: str) -> None:
     for index, record in enumerate(records):
         name = f"record {index + 1} ({clip(record.id)})"
         if str(record.annotations.get("molecule_type", "")).lower() == "protein":
-            raise GenomeError(f"{name} is a protein sequence, not a genome: its LOCUS line gives its length "
+            header = FLAT_FILES[kind].header if kind in FLAT_FILES else "header"
+            raise GenomeError(f"{name} is a protein sequence, not a genome: its {header} line gives its length "
                               "in aa", at(path, first_line(index)),
                               hint="give the VM the nucleotide record (its DBSOURCE or the CDS's "
                                    "/coded_by names it), e.g. a GenBank file of the genome")

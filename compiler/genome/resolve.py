@@ -13,11 +13,11 @@ import socket
 from pathlib import Path
 
 from bioxen.errors import GenomeError, Location
-from bioxen.genome.read import FASTA_SUFFIXES, GENBANK_SUFFIXES, read_genome
+from bioxen.genome.read import EMBL_SUFFIXES, FASTA_SUFFIXES, GENBANK_SUFFIXES, read_genome
 from bioxen.genome.records import Genome
 
 ACCESSION = re.compile(r"^[A-Z]{1,6}_?[0-9]{5,9}(\.[0-9]+)?$")
-_SUFFIXES = [s + gz for s in GENBANK_SUFFIXES + FASTA_SUFFIXES for gz in ("", ".gz")]
+_SUFFIXES = [s + gz for s in GENBANK_SUFFIXES + EMBL_SUFFIXES + FASTA_SUFFIXES for gz in ("", ".gz")]
 
 
 def cache_dir() -> Path:
@@ -56,13 +56,13 @@ def resolve_genome(source: str, base_dir: Path | None = None, where: Location | 
         return path
     if path.is_dir():
         raise GenomeError(f"genome '{source}' is a directory, not a genome file", where,
-                          hint=f"give the GenBank/FASTA file inside it, e.g. {source.rstrip('/')}/NAME.gb")
+                          hint=f"give the GenBank, EMBL or FASTA file inside it, e.g. {source.rstrip('/')}/NAME.gb")
     if path.exists():
         raise GenomeError(f"genome '{source}' is not a regular file (a device, pipe or socket)", where,
-                          hint="give a GenBank/FASTA file")
+                          hint="give a GenBank, EMBL or FASTA file")
     if not ACCESSION.match(source):
         raise GenomeError(f"genome '{source}' is neither an existing file nor an accession",
-                          where, hint="give a GenBank/FASTA path (relative to the policy) or an "
+                          where, hint="give a GenBank, EMBL or FASTA path (relative to the policy) or an "
                                       "NCBI accession such as CP016816.2")
     for directory in search_path() + [cache_dir()]:
         for candidate in _candidates(directory, source):

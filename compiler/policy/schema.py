@@ -151,7 +151,7 @@ class Compartment(Strict):
 class VirtualMachine(Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$", max_length=32,
                     description="letters and digits; names every species of this VM")
-    genome: FileName = Field(description="GenBank/FASTA path or NCBI accession")
+    genome: FileName = Field(description="GenBank, EMBL or FASTA (+ GFF3) path, or NCBI accession")
     annotation: FileName | None = Field(None, description="GFF3 for a FASTA genome")
     expression_table: FileName | None = None
     resolution: Literal["gene", "operon", "subsystem"] = "gene"

@@ -418,16 +418,18 @@ def test_mutated_flat_files_end_in_a_genome_or_a_clear_error(tmp_path, record_pr
     tally.check(f"{kind} mutations", examples)
 
 
-def test_mutated_gff_annotations_end_in_a_genome_or_a_clear_error(tmp_path, record_property):
+@pytest.mark.parametrize("embedded", [False, True], ids=["beside FASTA", "with its ##FASTA"])
+def test_mutated_gff_annotations_end_in_a_genome_or_a_clear_error(tmp_path, record_property, embedded):
     from BCBio import GFF
     from Bio import SeqIO
 
     record = SeqIO.read(write_synthetic_genbank(tmp_path / "base.gb", genes=4), "genbank")
     SeqIO.write(record, tmp_path / "syn.fasta", "fasta")
     out = io.StringIO()
-    GFF.write([record], out, include_fasta=False)
+    GFF.write([record], out, include_fasta=embedded)     # embedded: the rows, then ##FASTA and the sequence
     rows = out.getvalue().split("\n")
     gff = tmp_path / "syn.gff3"
+    genome = gff if embedded else tmp_path / "syn.fasta"
     tally = _Tally(record_property, tmp_path, skip=("syn.gff3",))
 
     @settings(max_examples=400, **FUZZ)
@@ -442,10 +444,10 @@ def test_mutated_gff_annotations_end_in_a_genome_or_a_clear_error(tmp_path, reco
             columns[column % len(columns)] = value
             lines[row % len(lines)] = "\t".join(columns)
         gff.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
-        tally(_outcome(read_genome, tmp_path / "syn.fasta"))
+        tally(_outcome(read_genome, genome))
 
     run()
-    tally.check("GFF3 mutations", 400)
+    tally.check(f"GFF3 mutations ({'with' if embedded else 'beside'} its sequence)", 400)
 
 
 # --- expression tables, chassis profiles, parts libraries ----------------------------------------

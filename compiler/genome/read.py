@@ -1,8 +1,9 @@
 """Read an annotated genome file into the genome IR, through Biopython.
 
 Formats: GenBank (.gb, .gbk, .genbank, .gbff), EMBL as ENA writes it (.embl), each optionally
-.gz, and FASTA with a GFF3 annotation beside it (same stem, .gff3 or .gff) or given explicitly.
-A file of another suffix is read by its first line (LOCUS, ID or '>'). Every record of the file
+.gz, FASTA with a GFF3 annotation beside it (same stem, .gff3 or .gff) or given explicitly, and
+a GFF3 file that carries its sequences after a ##FASTA line (as Prokka and Bakta write them).
+A file of another suffix is read by its first line (LOCUS, ID, '>' or ##gff-version). Every record of the file
 (GenBank or EMBL record, FASTA sequence) is a replicon of the genome; two records with one id are
 refused.
 A record that does not say its topology is read as linear, and a genome none of whose CDSs gives a
@@ -103,14 +104,16 @@ FLAT_FILES = {
 
 
 def _kind(path: Path, text: str) -> str | None:
-    """"genbank", "embl", "fasta" (+ GFF3), or None: what read_genome parses the file as (by its
-    suffix, or else by its first line)."""
+    """"genbank", "embl", "fasta" (+ GFF3), "gff3" (with its ##FASTA), or None: what read_genome
+    parses the file as (by its suffix, or else by its first line)."""
     suffix = _plain_suffix(path)
     for kind, flat in FLAT_FILES.items():
         if suffix in flat.suffixes:
             return kind
     if suffix in FASTA_SUFFIXES or text.startswith(">"):
         return "fasta"
+    if suffix in GFF_SUFFIXES or text.startswith("##gff-version"):
+        return "gff3"
     return next((kind for kind, flat in FLAT_FILES.items() if text.startswith(flat.record)), None)
 
 
@@ -124,14 +127,15 @@ def genome_digest(path: str | Path, annotation: str | Path | None = None) -> tup
     kind = _kind(path, text)
     if kind is None:
         raise GenomeError("unrecognised genome format", at(path))
-    if kind in FLAT_FILES:
+    if kind != "fasta":
         return digest, None, None
     gff_path = _annotation_for(path, annotation)
     return digest, str(gff_path), hashlib.sha256(_read_text(gff_path, "GFF3 annotation").encode()).hexdigest()
 
 
 def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genome:
-    """Read one genome file, every record of it a replicon (GenBank, EMBL, or FASTA + GFF3)."""
+    """Read one genome file, every record of it a replicon (GenBank, EMBL, FASTA + GFF3, or GFF3
+    with its sequences)."""
     path = Path(path)
     text = _read_text(path)
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -144,10 +148,13 @@ def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genom
         elif kind == "fasta":
             records, gff_path, gff_digest = _parse_fasta_gff(path, text, annotation, warned)
             lines, extra = {}, {"annotation": str(gff_path), "annotation_sha256": gff_digest}
+        elif kind == "gff3":
+            records, lines, extra = _parse_gff_with_sequences(path, text, warned), {}, {}
         else:
             raise GenomeError(f"unrecognised genome format '{clip(_plain_suffix(path)) or 'no suffix'}'", at(path),
-                              hint="expected GenBank (.gb, .gbk, optionally .gz), EMBL (.embl) or "
-                                   "FASTA (.fasta, .fa, .fna) with a GFF3 annotation")
+                              hint="expected GenBank (.gb, .gbk, optionally .gz), EMBL (.embl), "
+                                   "FASTA (.fasta, .fa, .fna) with a GFF3 annotation, or GFF3 with a "
+                                   "##FASTA section")
         _not_dna(records, path, text, kind)
         return replace(_to_genome(records, path, digest, lines), read_warnings=tuple(warned), **extra)
     except GenomeError as error:
@@ -307,6 +314,10 @@ def _not_dna(records, path: Path, text: str, kind: str) -> None:
     code (the VM image, SBOL3 and the ribosome-site screens read the sequence as DNA)."""
     def first_line(index: int) -> int | None:     # read only for a record refused
         starts = _record_starts(text, kind)
+        if kind not in FLAT_FILES:      # FASTA's '>' lines, in the order of the file, not of the records
+            lines = text.splitlines()
+            starts = [n for n in starts if lines[n - 1][1:].split()[:1] == [records[index].id]][:1]
+            return starts[0] if starts else None
         return starts[index] if index < len(starts) else None
 
     for index, record in enumerate(records):
@@ -320,13 +331,17 @@ def _not_dna(records, path: Path, text: str, kind: str) -> None:
         sequence = _defined_sequence(record)
         if sequence is None:
             continue
-        sequence = str(sequence).upper()
+        try:
+            sequence = str(sequence).upper()
+        except UnicodeDecodeError:      # BCBio keeps a ##FASTA section's bytes as they were
+            sequence = bytes(sequence).decode("utf-8", "replace").upper()
         foreign = set(sequence) - IUPAC_DNA
         if foreign:
             position = min(sequence.index(letter) for letter in foreign)
             line = first_line(index)
             where = _base_line(text, line, kind, position) if line is not None else None
             letters = "".join(sorted(foreign))
+            letters = letters if letters.isprintable() else ascii(letters)[1:-1]   # a control byte shown
             raise GenomeError(f"{name}: base {position + 1:,} is {sequence[position]!r}, not an IUPAC "
                               f"nucleotide code; the sequence holds {len(foreign)} such letter(s): "
                               f"{clip(letters, 40)}", at(path, where or line),
@@ -351,7 +366,6 @@ def _annotation_for(path: Path, annotation) -> Path:
 def _parse_fasta_gff(path: Path, text: str, annotation, warned: list[str]) -> tuple[list, Path, str]:
     """Every FASTA sequence as a record, with the GFF3 features of its seqid (file order), the
     annotation's path and its SHA-256."""
-    from BCBio import GFF
     from Bio import SeqIO
 
     gff_path = _annotation_for(path, annotation)
@@ -362,22 +376,39 @@ def _parse_fasta_gff(path: Path, text: str, annotation, warned: list[str]) -> tu
         raise GenomeError(f"invalid FASTA file: {clip(str(exc), 200)}", at(path)) from None
     if not sequences:
         raise GenomeError("FASTA file holds no sequence", at(path))
-    try:
-        gff_text = _read_text(gff_path, "GFF3 annotation")
-        with _parser_warnings(gff_text, warned):
-            annotated = {r.id: r for r in GFF.parse(io.StringIO(gff_text), base_dict=sequences)}
-    except GenomeError:
-        raise
-    except Exception as exc:  # BCBio raises ValueError, KeyError, IndexError and friends
-        raise GenomeError(f"invalid GFF3 annotation: {clip(str(exc), 200)}", at(gff_path)) from None
-    if not any(r.features for r in annotated.values()):
-        raise GenomeError("GFF3 annotation has no features for the FASTA sequences", at(gff_path))
+    gff_text = _read_text(gff_path, "GFF3 annotation")
+    annotated = _gff_records(gff_path, gff_text, warned, sequences, "for the FASTA sequences")
     records = [annotated.get(key, record) for key, record in sequences.items()]
     records += [r for key, r in annotated.items() if key not in sequences and r.features]
-    for record in records:
+    return records, gff_path, hashlib.sha256(gff_text.encode()).hexdigest()
+
+
+def _parse_gff_with_sequences(path: Path, text: str, warned: list[str]) -> list:
+    """A GFF3 file's records, their sequences from its own ##FASTA section (Prokka's and Bakta's
+    .gff3): each seqid with features, in the order the GFF3 names them."""
+    if not any(line.strip() == "##FASTA" for line in text.splitlines()):
+        raise GenomeError("GFF3 file holds no sequence (no ##FASTA section)", at(path),
+                          hint="give the genome's FASTA file as `genome:` and this file as its "
+                               "`annotation:`, or a GenBank file")
+    return [record for record in _gff_records(path, text, warned).values() if record.features]
+
+
+def _gff_records(path: Path, text: str, warned: list[str], sequences=None, what: str = "") -> dict:
+    """seqid -> record of a GFF3 annotation, with ``sequences`` (FASTA's records by id; else the
+    file's own ##FASTA section), a circular region's record marked so. At least one feature."""
+    from BCBio import GFF
+
+    try:
+        with _parser_warnings(text, warned):
+            annotated = {r.id: r for r in GFF.parse(io.StringIO(text), base_dict=sequences)}
+    except Exception as exc:  # BCBio raises ValueError, KeyError, IndexError and friends
+        raise GenomeError(f"invalid GFF3 annotation: {clip(str(exc), 200)}", at(path)) from None
+    if not any(r.features for r in annotated.values()):
+        raise GenomeError(" ".join(("GFF3 annotation has no features", what)).strip(), at(path))
+    for record in annotated.values():
         if "topology" not in record.annotations and _gff_circular(record):
             record.annotations["topology"] = "circular"
-    return records, gff_path, hashlib.sha256(gff_text.encode()).hexdigest()
+    return annotated
 
 
 def _gff_circular(record) -> bool:

@@ -1,7 +1,8 @@
-"""EMBL genomes (ENA's flat files): the same genome as its GenBank file, every error at its line.
+"""Genomes in EMBL (ENA's flat files) and in GFF3 that carries its sequences (Prokka's and Bakta's
+.gff3): the same genome as its GenBank file, every error named at its file (and line).
 
-The EMBL files are written here by Biopython from GenBank files (the shared Syn3A record, the
-tests' synthetic genome), so each has a GenBank twin to be compared with.
+The files are written here from GenBank files (the shared Syn3A record, the tests' synthetic
+genome), so each has a GenBank twin to be compared with.
 """
 import gzip
 import json
@@ -145,3 +146,72 @@ def test_genome_info_reads_an_embl_file(tmp_path):
     summary = json.loads(result.output)
     assert summary["source"] == str(embl) and summary["features"]["CDS"] == 4 and summary["features"]["tRNA"] == 1
     assert summary["replicons"][0]["topology"] == "linear" and not summary["replicons"][0]["topology_assumed"]
+
+
+# --- GFF3 with its sequences after ##FASTA --------------------------------------------------------
+
+def prokka_gff3(genbank, path):
+    """``genbank``'s genes as Prokka writes them: a gene row and its CDS (Parent=) per protein gene,
+    no /transl_table, the sequence after ##FASTA in 60-letter lines."""
+    record = SeqIO.read(genbank, "genbank")
+    rows = ["##gff-version 3", f"##sequence-region {record.id} 1 {len(record)}"]
+    for feature in record.features:
+        tag = feature.qualifiers["locus_tag"][0]
+        start, end = int(feature.location.start) + 1, int(feature.location.end)
+        strand = "+" if feature.location.strand == 1 else "-"
+        product = feature.qualifiers["product"][0].replace(" ", "%20")
+        if feature.type == "CDS":
+            rows.append(f"{record.id}\tprokka\tgene\t{start}\t{end}\t.\t{strand}\t.\tID={tag}_gene;locus_tag={tag}")
+            rows.append(f"{record.id}\tProdigal:002006\tCDS\t{start}\t{end}\t.\t{strand}\t0\t"
+                        f"ID={tag};Parent={tag}_gene;gene={feature.qualifiers['gene'][0]};locus_tag={tag};"
+                        f"product={product}")
+        else:
+            rows.append(f"{record.id}\tAragorn:001002\t{feature.type}\t{start}\t{end}\t.\t{strand}\t.\t"
+                        f"ID={tag};locus_tag={tag};product={product}")
+    sequence = str(record.seq)
+    rows += ["##FASTA", f">{record.id}"] + [sequence[i:i + 60] for i in range(0, len(sequence), 60)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_gff3_with_its_sequence_reads_as_its_genbank_twin(tmp_path):
+    genbank = write_synthetic_genbank(tmp_path / "SYN00001.1.gb", genes=4)
+    gff = read_genome(prokka_gff3(genbank, tmp_path / "PROKKA_12012026.gff"))
+    twin = read_genome(genbank)
+
+    def genes(genome):
+        return [(g.tag, g.feature_type, g.start, g.end, g.strand, g.record) for g in genome.genes]
+
+    assert genes(gff) == genes(twin) and len(gff.genes) == 5
+    assert gff.table_assumed and gff.translation_table == 11          # Prokka writes no transl_table
+    assert gff.replicons[0].sequence == twin.replicons[0].sequence and gff.source.endswith(".gff")
+
+
+def test_a_gff3_genome_compiles_to_the_model_of_its_genbank_twin(tmp_path, monkeypatch):
+    (tmp_path / "gb").mkdir(), (tmp_path / "gff").mkdir()
+    genbank = write_synthetic_genbank(tmp_path / "gb" / "SYN00001.1.gb", genes=4, table=11)   # as Prokka assumes
+    prokka_gff3(genbank, tmp_path / "gff" / "SYN00001.1.gff3")
+    from_genbank = _compiled(tmp_path / "gb", "SYN00001.1.gb", monkeypatch)
+    from_gff = _compiled(tmp_path / "gff", "SYN00001.1.gff3", monkeypatch)
+    manifests = [json.loads((build / "manifest.json").read_text()) for build in (from_genbank, from_gff)]
+    assert manifests[0]["network"] == manifests[1]["network"]
+
+
+def test_gff3_problems_are_named_at_the_file(tmp_path):
+    genbank = write_synthetic_genbank(tmp_path / "SYN00001.1.gb", genes=4)
+    gff = prokka_gff3(genbank, tmp_path / "genome.gff3")
+    text = gff.read_text()
+    without = tmp_path / "annotation_only.gff3"
+    without.write_text(text.split("##FASTA")[0])
+    message = _refused(read_genome, without, GenomeError)
+    assert f"{without}: error: GFF3 file holds no sequence (no ##FASTA section)" in message
+    assert "give the genome's FASTA file as `genome:` and this file as its `annotation:`" in message
+    lines = text.splitlines()
+    residue = next(i for i, line in enumerate(lines) if line.startswith(">")) + 3   # its 2nd sequence line
+    lines[residue - 1] = "EFILPQ" + lines[residue - 1][6:]
+    gff.write_text("\n".join(lines) + "\n")
+    message = _refused(read_genome, gff, GenomeError)
+    assert f"{gff}:{residue}: error: record 1 (SYN00001.1): base 61 is 'E', not an IUPAC nucleotide code" in message
+    no_features = tmp_path / "empty.gff3"
+    no_features.write_text("##gff-version 3\n##FASTA\n>SYN00001.1\nACGT\n")
+    assert "GFF3 annotation has no features" in _refused(read_genome, no_features, GenomeError)

@@ -3,9 +3,9 @@
 Formats: GenBank (.gb, .gbk, .genbank, .gbff), EMBL as ENA writes it (.embl), each optionally
 .gz, FASTA with a GFF3 annotation beside it (same stem, .gff3 or .gff) or given explicitly, and
 a GFF3 file that carries its sequences after a ##FASTA line (as Prokka and Bakta write them).
-A file of another suffix is read by its first line (LOCUS, ID, '>' or ##gff-version). Every record of the file
-(GenBank or EMBL record, FASTA sequence) is a replicon of the genome; two records with one id are
-refused.
+A file of another suffix is read by its first line (LOCUS, ID, '>' or ##gff-version). Every
+record of the file (GenBank or EMBL record, FASTA sequence) is a replicon of the genome; two
+records with one id are refused.
 A record that does not say its topology is read as linear, and a genome none of whose CDSs gives a
 /transl_table as table 11; the genome says so (``Replicon.topology_assumed``, ``Genome.table_assumed``).
 
@@ -94,12 +94,13 @@ class FlatFile:
     header: str            # that line's name, as messages say it
     sequence: str          # what the line before the sequence starts with
     feature: re.Pattern    # a line that starts a feature: its key and location
+    table: str             # the line that opens the feature table; "" if every line of it is marked
 
 
 FLAT_FILES = {
     "genbank": FlatFile("GenBank", "genbank", GENBANK_SUFFIXES, "LOCUS", "LOCUS", "ORIGIN",
-                        re.compile(r" {5}(\S+)\s+(.*)")),
-    "embl": FlatFile("EMBL", "embl", EMBL_SUFFIXES, "ID   ", "ID", "SQ", re.compile(r"FT {3}(\S+)\s+(.*)")),
+                        re.compile(r" {5}(\S+)\s+(.*)"), "FEATURES"),
+    "embl": FlatFile("EMBL", "embl", EMBL_SUFFIXES, "ID   ", "ID", "SQ", re.compile(r"FT {3}(\S+)\s+(.*)"), ""),
 }
 
 
@@ -233,10 +234,10 @@ def _feature_lines(text: str, records, flat: FlatFile) -> dict[int, int]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith(flat.record):
             tables.append([])
-            inside = flat.name != "GenBank"
-        elif line.startswith("FEATURES") and tables:
+            inside = not flat.table
+        elif flat.table and line.startswith(flat.table) and tables:
             inside = True
-        elif inside and line[:1].strip() and flat.name == "GenBank":   # ORIGIN, CONTIG, //: it ended
+        elif inside and flat.table and line[:1].strip():      # ORIGIN, CONTIG, //: the table ended
             inside = False
         elif inside and flat.feature.fullmatch(line.rstrip()):
             tables[-1].append(number)

@@ -215,3 +215,21 @@ def test_gff3_problems_are_named_at_the_file(tmp_path):
     no_features = tmp_path / "empty.gff3"
     no_features.write_text("##gff-version 3\n##FASTA\n>SYN00001.1\nACGT\n")
     assert "GFF3 annotation has no features" in _refused(read_genome, no_features, GenomeError)
+
+
+@pytest.mark.parametrize("genome", ["SYN00001.1.gb", "SYN00001.1.embl", "SYN00001.1.gff3"])
+def test_an_annotation_beside_a_genome_that_has_its_own_is_refused(tmp_path, monkeypatch, genome):
+    """A policy's `annotation:` is read beside a FASTA genome only: beside a GenBank, EMBL or
+    sequence-carrying GFF3 file it would be ignored, so it is refused, not dropped silently."""
+    monkeypatch.setenv("BIOXEN_OFFLINE", "1")
+    genbank = write_synthetic_genbank(tmp_path / "SYN00001.1.gb", genes=4)
+    embl_twin(genbank, tmp_path / "SYN00001.1.embl")
+    prokka_gff3(genbank, tmp_path / "SYN00001.1.gff3")
+    (tmp_path / "extra.gff3").write_text("##gff-version 3\n")
+    (tmp_path / "table.csv").write_text(TABLE)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BASE_POLICY.replace("genome: SYN00001.1.gb", f"genome: {genome}\n    annotation: extra.gff3"))
+    result = runner.invoke(app, ["check", str(policy)])
+    assert result.exit_code != 0
+    assert f"{tmp_path / genome}: error: VM 'vm1': an annotation is given" in result.output, result.output
+    assert "carries its own features: an annotation is read only beside a FASTA genome" in result.output

@@ -142,6 +142,11 @@ def read_genome(path: str | Path, annotation: str | Path | None = None) -> Genom
     digest = hashlib.sha256(text.encode()).hexdigest()
     kind = _kind(path, text)
     warned: list[str] = []        # what Biopython's readers warned of (see the module's docstring)
+    if annotation is not None and kind in (*FLAT_FILES, "gff3"):
+        what = FLAT_FILES[kind].name if kind in FLAT_FILES else "GFF3"
+        raise GenomeError(f"an annotation is given ({clip(str(annotation))}), but this {what} file carries "
+                          "its own features: an annotation is read only beside a FASTA genome", at(path),
+                          hint="leave `annotation:` out, or give the genome's FASTA file as `genome:`")
     try:
         if kind in FLAT_FILES:
             records = _parse_flat_file(path, text, FLAT_FILES[kind], warned)

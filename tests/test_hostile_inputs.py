@@ -753,7 +753,7 @@ GENOME_CASES = [
      ["CDS SYN_0001: location [200:999446](+) is not a span of the 2,", "bp sequence"]),
     ("location backwards", ("     CDS             201..446", "     CDS             446..201"), "CDS ",
      ["CDS SYN_0001: location cannot be read (Biopython could not parse it)"]),
-    ("location inside out", ("     CDS             201..446", "     CDS             999201..446"), None,
+    ("location inside out", ("     CDS             201..446", "     CDS             999201..446"), "CDS             999201",
      ["invalid GenBank file: End location (446) must be greater than or equal to start location (999200)"]),
     ("location in another record", ("     CDS             201..446", "     CDS             join(201..300,X99999.1:1..146)"),
      "CDS ", ["CDS SYN_0001: its location join", "reaches into other records (X99999.1), which this file does not hold"]),

@@ -273,17 +273,23 @@ def _parse_flat_file(path: Path, text: str, flat: FlatFile, warned: list[str]) -
 
 
 _PROBLEM = re.compile(r"Problem with '([^'\n]+)' feature:\n([^\n]+)")
+_BACKWARDS = re.compile(r"End location \((\d+)\) must be greater than or equal to start location \((\d+)\)")
 
 
 def _problem_line(text: str, message: str, flat: FlatFile) -> int | None:
-    """The line of the feature Biopython names in ``message`` ("Problem with 'CDS' feature:" and
-    its location on the next line), when exactly one feature of that key has that location."""
-    found = _PROBLEM.search(message)
-    if found is None:
+    """The line of the feature Biopython names in ``message``, when exactly one feature fits:
+    "Problem with 'CDS' feature:" and its location on the next line (that key, that location),
+    or "End location (E) must be ... start location (S)" (a location holding the span S+1..E)."""
+    entries = [(n, flat.feature.fullmatch(line.rstrip())) for n, line in enumerate(text.splitlines(), start=1)]
+    found, backwards = _PROBLEM.search(message), _BACKWARDS.search(message)
+    if found is not None:
+        key, location = found.group(1), found.group(2).strip()
+        lines = [n for n, entry in entries if entry and entry.groups() == (key, location)]
+    elif backwards is not None:
+        span = re.compile(rf"(?<![\d.]){int(backwards.group(2)) + 1}\.\.{backwards.group(1)}(?!\d)")
+        lines = [n for n, entry in entries if entry and span.search(entry.group(2))]
+    else:
         return None
-    key, location = found.group(1), found.group(2).strip()
-    entries = ((n, flat.feature.fullmatch(line.rstrip())) for n, line in enumerate(text.splitlines(), start=1))
-    lines = [n for n, entry in entries if entry and entry.groups() == (key, location)]
     return lines[0] if len(lines) == 1 else None
 
 

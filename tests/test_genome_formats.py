@@ -211,6 +211,11 @@ def test_gff3_problems_are_named_at_the_file(tmp_path):
     gff.write_text("\n".join(lines) + "\n")
     message = _refused(read_genome, gff, GenomeError)
     assert f"{gff}:{residue}: error: record 1 (SYN00001.1): base 61 is 'E', not an IUPAC nucleotide code" in message
+    renamed = tmp_path / "renamed.gff3"          # the sequence under another name than the rows' seqid
+    renamed.write_text(text.replace(">SYN00001.1", ">contig_1"))
+    message = _refused(read_genome, renamed, GenomeError)
+    assert (f"{renamed}:3: error: seqid SYN00001.1 has features but the ##FASTA section holds no sequence of "
+            "that id; it holds contig_1") in message
     no_features = tmp_path / "empty.gff3"
     no_features.write_text("##gff-version 3\n##FASTA\n>SYN00001.1\nACGT\n")
     assert "GFF3 annotation has no features" in _refused(read_genome, no_features, GenomeError)

@@ -402,7 +402,16 @@ def _parse_gff_with_sequences(path: Path, text: str, warned: list[str]) -> list:
         raise GenomeError("GFF3 file holds no sequence (no ##FASTA section)", at(path),
                           hint="give the genome's FASTA file as `genome:` and this file as its "
                                "`annotation:`, or a GenBank file")
-    return [record for record in _gff_records(path, text, warned).values() if record.features]
+    records = _gff_records(path, text, warned)
+    held = [key for key, record in records.items() if _defined_sequence(record) is not None]
+    for key, record in records.items():
+        if record.features and _defined_sequence(record) is None:
+            row = next((n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(f"{key}\t")), None)
+            raise GenomeError(f"seqid {clip(key)} has features but the ##FASTA section holds no sequence of that "
+                              f"id; it holds {', '.join(clip(k) for k in held[:5]) or 'none'}"
+                              + (f" and {len(held) - 5} more" if len(held) > 5 else ""), at(path, row),
+                              hint="name each sequence after its seqid ('>' and the GFF3's first column)")
+    return [record for record in records.values() if record.features]
 
 
 def _gff_records(path: Path, text: str, warned: list[str], sequences=None, what: str = "") -> dict:

@@ -90,17 +90,16 @@ class FlatFile:
     name: str              # as messages say it
     biopython: str         # Bio.SeqIO's format name
     suffixes: tuple[str, ...]
-    record: str            # what the line that starts a record starts with
-    header: str            # that line's name, as messages say it
+    record: str            # what the line that starts a record starts with (its name, as messages say it)
     sequence: str          # what the line before the sequence starts with
     feature: re.Pattern    # a line that starts a feature: its key and location
     table: str             # the line that opens the feature table; "" if every line of it is marked
 
 
 FLAT_FILES = {
-    "genbank": FlatFile("GenBank", "genbank", GENBANK_SUFFIXES, "LOCUS", "LOCUS", "ORIGIN",
+    "genbank": FlatFile("GenBank", "genbank", GENBANK_SUFFIXES, "LOCUS", "ORIGIN",
                         re.compile(r" {5}(\S+)\s+(.*)"), "FEATURES"),
-    "embl": FlatFile("EMBL", "embl", EMBL_SUFFIXES, "ID   ", "ID", "SQ", re.compile(r"FT {3}(\S+)\s+(.*)"), ""),
+    "embl": FlatFile("EMBL", "embl", EMBL_SUFFIXES, "ID   ", "SQ", re.compile(r"FT {3}(\S+)\s+(.*)"), ""),
 }
 
 
@@ -280,16 +279,16 @@ def _problem_line(text: str, message: str, flat: FlatFile) -> int | None:
     """The line of the feature Biopython names in ``message``, when exactly one feature fits:
     "Problem with 'CDS' feature:" and its location on the next line (that key, that location),
     or "End location (E) must be ... start location (S)" (a location holding the span S+1..E)."""
-    entries = [(n, flat.feature.fullmatch(line.rstrip())) for n, line in enumerate(text.splitlines(), start=1)]
     found, backwards = _PROBLEM.search(message), _BACKWARDS.search(message)
+    if found is None and backwards is None:
+        return None
+    entries = [(n, flat.feature.fullmatch(line.rstrip())) for n, line in enumerate(text.splitlines(), start=1)]
     if found is not None:
         key, location = found.group(1), found.group(2).strip()
         lines = [n for n, entry in entries if entry and entry.groups() == (key, location)]
-    elif backwards is not None:
+    else:
         span = re.compile(rf"(?<![\d.]){int(backwards.group(2)) + 1}\.\.{backwards.group(1)}(?!\d)")
         lines = [n for n, entry in entries if entry and span.search(entry.group(2))]
-    else:
-        return None
     return lines[0] if len(lines) == 1 else None
 
 
@@ -335,7 +334,7 @@ def _not_dna(records, path: Path, text: str, kind: str) -> None:
     for index, record in enumerate(records):
         name = f"record {index + 1} ({clip(record.id)})"
         if str(record.annotations.get("molecule_type", "")).lower() == "protein":
-            header = FLAT_FILES[kind].header if kind in FLAT_FILES else "header"
+            header = FLAT_FILES[kind].record.strip() if kind in FLAT_FILES else "header"
             raise GenomeError(f"{name} is a protein sequence, not a genome: its {header} line gives its length "
                               "in aa", at(path, first_line(index)),
                               hint="give the VM the nucleotide record (its DBSOURCE or the CDS's "
@@ -405,7 +404,7 @@ def _parse_gff_with_sequences(path: Path, text: str, warned: list[str]) -> list:
     records = _gff_records(path, text, warned)
     held = [key for key, record in records.items() if _defined_sequence(record) is not None]
     for key, record in records.items():
-        if record.features and _defined_sequence(record) is None:
+        if record.features and key not in held:
             row = next((n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(f"{key}\t")), None)
             raise GenomeError(f"seqid {clip(key)} has features but the ##FASTA section holds no sequence of that "
                               f"id; it holds {', '.join(clip(k) for k in held[:5]) or 'none'}"
